@@ -1,0 +1,41 @@
+import nx from '@nx/eslint-plugin';
+import prettier from 'eslint-config-prettier';
+
+// Layers from ARCHITECTURE.md: a project may import its own floor or lower ones, never higher,
+// and no library may import an application. Nx also rejects import cycles.
+const floors = [1, 2, 3, 4, 5];
+const floorConstraints = floors.map((floor) => ({
+  sourceTag: `floor:${floor}`,
+  onlyDependOnLibsWithTags: floors.filter((f) => f <= floor).map((f) => `floor:${f}`),
+}));
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  prettier,
+  {
+    ignores: ['**/node_modules', '**/dist', '**/.nx', '**/coverage', '**/tmp', '**/.models', 'test-artifacts'],
+  },
+  {
+    files: ['**/*.ts', '**/*.js', '**/*.mjs'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:lib', notDependOnLibsWithTags: ['type:app'] },
+            { sourceTag: 'type:app', notDependOnLibsWithTags: ['type:app'] },
+            ...floorConstraints,
+          ],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+];

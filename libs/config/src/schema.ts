@@ -1,0 +1,123 @@
+import { z } from 'zod';
+
+/*
+ * Every setting the project reads, by environment variable name. This file and load-config.ts are
+ * the only places that touch process.env. Group new variables into the section they belong to and
+ * document each one in .env.example (a test checks that every key here is documented there).
+ */
+
+const bool = (fallback: boolean) =>
+  z
+    .stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off', ''] })
+    .default(fallback);
+const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const optionalInt = (min = 1) => z.coerce.number().int().min(min).optional();
+const url = (protocols: string[], fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine(
+      (value) => {
+        try {
+          return protocols.includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      },
+      { message: `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+    );
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
+
+export const runtimeEnv = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+});
+
+export const servicesEnv = z.object({
+  REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+  DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://postgres@127.0.0.1:5432/postgres'),
+  DATABASE_POOL_MAX: int(10, 1),
+  /** Redis-Cluster-safe: the braces make every queue key hash to one slot. */
+  QUEUE_PREFIX: z
+    .string()
+    .default('{vectorizer}')
+    .refine((value) => /^\{[^{}]+\}$/.test(value) || /^[A-Za-z0-9:_-]+$/.test(value), {
+      message: 'expected a hash tag like {vectorizer} or a plain key prefix (letters, digits, : _ -)',
+    }),
+});
+
+export const modelEnv = z.object({
+  MODEL_DIR: optionalString,
+  MODEL_ID: optionalString,
+  HF_HOME: optionalString,
+  MODEL_DTYPE: z.enum(['fp32', 'fp16', 'q8']).default('fp32'),
+  DEV_MODEL_SIZE: z.enum(['tiny', 'base']).default('tiny'),
+  VECTORIZER_DEVICE: z
+    .string()
+    .default('auto')
+    .refine((value) => /^(auto|cpu|cuda|cuda:\d+|webgpu)$/.test(value), {
+      message: 'expected auto, cpu, cuda, cuda:N or webgpu',
+    }),
+  ALLOW_CPU_FALLBACK: bool(false),
+  /** Overrides the batch size the supervisor plans from VRAM. */
+  BATCH_SIZE: optionalInt(1),
+  /** How long a partial batch waits for more jobs before it runs anyway. */
+  BATCH_MAX_WAIT_MS: int(25),
+  /** ONNX Runtime intra-op threads on CPU; unset lets ORT use every core. */
+  INFERENCE_THREADS: optionalInt(1),
+});
+
+export const imageEnv = z.object({
+  IMAGE_MAX_BYTES: int(25 * 1024 * 1024, 1),
+  IMAGE_MAX_PIXELS: int(50_000_000, 1),
+  IMAGE_DECODE_TIMEOUT_MS: int(15_000, 1),
+  IMAGE_FETCH_CONNECT_TIMEOUT_MS: int(5_000, 1),
+  IMAGE_FETCH_HEADERS_TIMEOUT_MS: int(15_000, 1),
+  IMAGE_FETCH_BODY_TIMEOUT_MS: int(30_000, 1),
+  IMAGE_FETCH_MAX_REDIRECTS: int(3),
+  IMAGE_FETCH_PER_HOST_CONCURRENCY: int(8, 1),
+  IMAGE_ALLOW_PRIVATE_NETWORKS: bool(false),
+  IMAGE_FILE_ROOT: optionalString,
+  IMAGE_USER_AGENT: z.string().default('vectorizer/0.1 (+product-image-embedding)'),
+});
+
+export const jobEnv = z.object({
+  /** 11 attempts with 2 s exponential backoff retry for about 34 minutes before dead-lettering. */
+  JOB_ATTEMPTS: int(11, 1),
+  JOB_BACKOFF_MS: int(2_000, 1),
+  WORKER_CONCURRENCY: optionalInt(1),
+  WORKER_LOCK_DURATION_MS: int(120_000, 1_000),
+  WORKER_STALLED_INTERVAL_MS: int(30_000, 1_000),
+  WORKER_SHUTDOWN_TIMEOUT_MS: int(60_000, 1_000),
+  NVIDIA_SMI_PATH: z.string().default('nvidia-smi'),
+  CUDA_VISIBLE_DEVICES: optionalString,
+  /** VRAM kept free on each GPU for the CUDA context and fragmentation. */
+  GPU_MEMORY_RESERVE_MB: int(1_024),
+});
+
+export const apiEnv = z.object({
+  HOST: z.string().default('127.0.0.1'),
+  PORT: int(3000, 0),
+  DASHBOARD_USER: optionalString,
+  DASHBOARD_PASSWORD: optionalString,
+  DASHBOARD_TOKEN: optionalString,
+  DASHBOARD_READ_ONLY: bool(false),
+  /** Allows the dashboard without credentials, and only while HOST is a loopback address. */
+  DASHBOARD_DEV_MODE: bool(false),
+  SEARCH_EF_SEARCH: int(100, 1),
+  SEARCH_MAX_K: int(100, 1),
+});
+
+export const envSchema = runtimeEnv
+  .extend(servicesEnv.shape)
+  .extend(modelEnv.shape)
+  .extend(imageEnv.shape)
+  .extend(jobEnv.shape)
+  .extend(apiEnv.shape);
+
+export type Config = z.infer<typeof envSchema>;
+export const configKeys = Object.keys(envSchema.shape) as (keyof Config)[];

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'devices',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

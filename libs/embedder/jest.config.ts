@@ -1,0 +1,5 @@
+export default {
+  displayName: 'embedder',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

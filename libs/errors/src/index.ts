@@ -1,0 +1,1 @@
+export { VectorizerError, describeError } from './vectorizer-error';

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'logger',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

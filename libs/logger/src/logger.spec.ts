@@ -1,0 +1,50 @@
+import { spawnSync } from 'node:child_process';
+import { PassThrough } from 'node:stream';
+import { join } from 'node:path';
+import { createLogger } from '@vectorizer/logger';
+
+function capture(format: 'json' | 'pretty') {
+  const stream = new PassThrough();
+  const chunks: string[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+  return { logger: createLogger({ destination: stream, format, base: { component: 'test' } }), lines: () => chunks.join('') };
+}
+
+describe('createLogger', () => {
+  it('writes one JSON object per line with child bindings', () => {
+    const { logger, lines } = capture('json');
+    logger.child({ device: 'cuda:0', jobId: 'j1', productId: 'p1' }).info('embedded');
+    const entry = JSON.parse(lines().trim());
+    expect(entry).toMatchObject({ level: 'info', msg: 'embedded', component: 'test', device: 'cuda:0', jobId: 'j1', productId: 'p1' });
+  });
+
+  it('pretty-prints when asked', () => {
+    const { logger, lines } = capture('pretty');
+    logger.warn('careful');
+    expect(lines()).toContain('careful');
+    expect(() => JSON.parse(lines())).toThrow();
+  });
+});
+
+describe('exitWithFatal', () => {
+  it('logs type, code, message, cause and hint before exiting non-zero', () => {
+    const script = `
+      require('tsx/cjs');
+      const { createLogger, exitWithFatal } = require(${JSON.stringify(join(__dirname, 'index.ts'))});
+      const { VectorizerError } = require(${JSON.stringify(join(__dirname, '..', '..', 'errors', 'src', 'index.ts'))});
+      const cause = new Error('libonnxruntime_providers_cuda.so: cannot open shared object file');
+      exitWithFatal(createLogger({ format: 'json' }), new VectorizerError('MODEL_LOAD_FAILED', 'SigLIP failed to load', { hint: 'reinstall with ONNXRUNTIME_NODE_INSTALL=cuda12', cause }));
+    `;
+    const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    const entry = JSON.parse(result.stdout.trim().split('\n').pop() as string);
+    expect(entry).toMatchObject({
+      level: 'fatal',
+      errorType: 'VectorizerError',
+      code: 'MODEL_LOAD_FAILED',
+      hint: 'reinstall with ONNXRUNTIME_NODE_INSTALL=cuda12',
+      cause: 'Error: libonnxruntime_providers_cuda.so: cannot open shared object file',
+    });
+    expect(entry.msg).toContain('SigLIP failed to load');
+  });
+});

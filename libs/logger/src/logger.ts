@@ -1,0 +1,37 @@
+import pino, { type Logger, type LevelWithSilent } from 'pino';
+import pretty from 'pino-pretty';
+
+export type { Logger } from 'pino';
+
+export interface LoggerOptions {
+  level?: LevelWithSilent;
+  /** auto: pretty on a TTY, JSON otherwise (production log shippers want one JSON object per line). */
+  format?: 'auto' | 'json' | 'pretty';
+  /** Where lines go; defaults to stdout. Tests pass a stream to read what was logged. */
+  destination?: NodeJS.WritableStream;
+  /** Fields on every line, e.g. { component: 'worker', device: 'cuda:0' }. */
+  base?: Record<string, unknown>;
+}
+
+/**
+ * Writes synchronously: the incident this project exists to prevent was a process that exited
+ * with nothing in its log, so a fatal line must be on disk before `process.exit` runs.
+ */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const { level = 'info', format = 'auto', base = {} } = options;
+  const destination = options.destination ?? process.stdout;
+  const usePretty = format === 'pretty' || (format === 'auto' && (destination as NodeJS.WriteStream).isTTY === true);
+  const stream = usePretty
+    ? pretty({ destination, sync: true, colorize: (destination as NodeJS.WriteStream).isTTY === true, ignore: 'pid,hostname' })
+    : options.destination ?? pino.destination({ dest: 1, sync: true });
+  return pino(
+    {
+      level,
+      base: { pid: process.pid, ...base },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      serializers: { err: pino.stdSerializers.errWithCause, error: pino.stdSerializers.errWithCause },
+    },
+    stream,
+  );
+}

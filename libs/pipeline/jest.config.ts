@@ -1,0 +1,5 @@
+export default {
+  displayName: 'pipeline',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

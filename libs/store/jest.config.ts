@@ -1,0 +1,5 @@
+export default {
+  displayName: 'store',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};
