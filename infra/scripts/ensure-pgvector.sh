@@ -36,8 +36,16 @@ log "pgvector missing: building Debian $SUITE's source package against postgresq
 # The server must be local: the build installs into this machine's PostgreSQL lib directory.
 command -v apt-get >/dev/null || die "apt-get not found: install pgvector with your OS packages (https://github.com/pgvector/pgvector#installation)."
 
-MIRROR="$(grep -rhoE '^(deb|URIs:)[[:space:]]+[^ ]*debian[^ ]*' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null |
-  awk '{print $NF}' | grep -v security | head -n1 || true)"
+# A packaged pgvector (PGDG, Ubuntu universe, newer Debian) is the quickest way when the sources have one.
+if apt-cache show "postgresql-$PG_MAJOR-pgvector" >/dev/null 2>&1; then
+  log "installing the packaged postgresql-$PG_MAJOR-pgvector"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "postgresql-$PG_MAJOR-pgvector" >/dev/null
+  extension_available && { log "pgvector installed from packages."; exit 0; }
+fi
+
+# The Debian mirror this machine already uses: one-line (`deb [opts] URL suite …`) or deb822 (`URIs: URL`).
+MIRROR="$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
+  sed -E 's/\[[^]]*\]//' | awk '$1 == "deb" || $1 == "URIs:" { print $2 }' | grep -E '/debian/?$' | head -n1 || true)"
 MIRROR="${MIRROR:-http://deb.debian.org/debian}"
 
 WORK="$(mktemp -d)"

@@ -1,5 +1,7 @@
 import { Command } from 'commander';
+import { registerEmbed } from './commands/embed';
 import { registerMigrate } from './commands/migrate';
+import { registerModel } from './commands/model';
 
 /** Every `vectorizer` command registers itself here; each lives in commands/<name>.ts. */
 export function buildProgram(): Command {
@@ -8,5 +10,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: true });
   registerMigrate(program);
+  registerEmbed(program);
+  registerModel(program);
   return program;
 }

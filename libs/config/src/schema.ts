@@ -54,6 +54,8 @@ export const modelEnv = z.object({
   MODEL_DIR: optionalString,
   MODEL_ID: optionalString,
   HF_HOME: optionalString,
+  /** Hub base URL for `vectorizer model download` (a mirror); unset uses https://huggingface.co/. */
+  HF_ENDPOINT: optionalString,
   MODEL_DTYPE: z.enum(['fp32', 'fp16', 'q8']).default('fp32'),
   DEV_MODEL_SIZE: z.enum(['tiny', 'base']).default('tiny'),
   VECTORIZER_DEVICE: z

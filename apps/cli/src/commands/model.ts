@@ -1,0 +1,131 @@
+import { relative } from 'node:path';
+import type { Command } from 'commander';
+import type { Config } from '@vectorizer/config';
+import {
+  Embedder,
+  EmbedderError,
+  type ModelDtype,
+  downloadModel,
+  makeDevModel,
+  resolveHfHome,
+  resolveModel,
+  type ResolvedModel,
+  verifyModel,
+} from '@vectorizer/embedder';
+import type { Logger } from '@vectorizer/logger';
+import { runCommand } from '../context';
+
+const DTYPES: ModelDtype[] = ['fp32', 'fp16', 'q8'];
+
+/** MODEL_DIR (or --model-dir) → MODEL_ID in the HF cache → the dev model, as every process resolves it. */
+export async function resolveConfiguredModel(config: Config, logger: Logger, modelDir?: string): Promise<ResolvedModel> {
+  const model = await resolveModel({
+    modelDir: modelDir ?? config.MODEL_DIR,
+    modelId: config.MODEL_ID,
+    hfHome: config.HF_HOME,
+    dtype: config.MODEL_DTYPE,
+    devModelSize: config.DEV_MODEL_SIZE,
+  });
+  if (model.isDevModel) {
+    logger.warn(
+      { model: model.id, dir: model.dir },
+      `USING THE GENERATED DEV MODEL ${model.id}: random weights, its embeddings have NO meaning. Set MODEL_DIR or MODEL_ID for real embeddings.`,
+    );
+  }
+  return model;
+}
+
+function parseDtype(value: string | undefined, fallback: ModelDtype): ModelDtype {
+  if (value === undefined) return fallback;
+  if (!DTYPES.includes(value as ModelDtype)) {
+    throw new EmbedderError('MODEL_CONFIG_INVALID', `Unknown dtype "${value}"`, { hint: `Use --dtype ${DTYPES.join(', ')}.` });
+  }
+  return value as ModelDtype;
+}
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function registerModel(program: Command): void {
+  const model = program.command('model').description('Download, verify, inspect or generate the embedding model.');
+
+  model
+    .command('download <id>')
+    .description('Fetch a model (Optimum/transformers.js ONNX layout) into the Hugging Face cache and record its manifest.')
+    .option('--dtype <dtype>', 'fp32 | fp16 | q8 (default MODEL_DTYPE)')
+    .option('--revision <rev>', 'branch, tag or commit', 'main')
+    .option('--no-text', 'skip the text tower and tokenizer (image-only workers)')
+    .action((id: string, opts: { dtype?: string; revision: string; text: boolean }) =>
+      runCommand('model-download', async ({ config, logger }) => {
+        const hfHome = resolveHfHome(config.HF_HOME);
+        const dtype = parseDtype(opts.dtype, config.MODEL_DTYPE);
+        const result = await downloadModel({
+          modelId: id,
+          hfHome,
+          dtype,
+          revision: opts.revision,
+          remoteHost: config.HF_ENDPOINT,
+          includeText: opts.text,
+          onFile: (event) => logger.info(event, `${event.file}: ${event.status}`),
+        });
+        logger.info({ dir: result.dir, revision: result.revision }, `downloaded ${id}; use it with MODEL_ID=${id}${config.HF_HOME ? ` HF_HOME=${hfHome}` : ''}`);
+        print({ modelId: id, dir: result.dir, revision: result.revision, files: result.manifest.files });
+      }),
+    );
+
+  model
+    .command('verify')
+    .description('Check every model file against its manifest (size + sha256) and load it once with ONNX Runtime.')
+    .option('--model-dir <dir>', 'model directory (default MODEL_DIR / MODEL_ID / dev model)')
+    .action((opts: { modelDir?: string }) =>
+      runCommand('model-verify', async ({ config, logger }) => {
+        const resolved = await resolveConfiguredModel(config, logger, opts.modelDir);
+        const result = await verifyModel({
+          dir: resolved.dir,
+          requiredFiles: ['config.json', 'preprocessor_config.json', relative(resolved.dir, resolved.visionModelPath)],
+          source: resolved.source,
+          hashPolicy: 'always',
+        });
+        // Parsing by ORT catches what a manifest cannot: a directory that never had one.
+        const embedder = await Embedder.start({ model: resolved, device: 'cpu', allowCpuFallback: false, maxBatchSize: 1, logger, hashPolicy: 'never' });
+        await embedder.close();
+        print({ model: resolved.id, dir: resolved.dir, manifest: result.hasManifest, files: result.files, onnxRuntime: 'loads and runs' });
+      }),
+    );
+
+  model
+    .command('info')
+    .description('Show which model this configuration resolves to, its dimension and files.')
+    .option('--model-dir <dir>', 'model directory (default MODEL_DIR / MODEL_ID / dev model)')
+    .action((opts: { modelDir?: string }) =>
+      runCommand('model-info', async ({ config, logger }) => {
+        const resolved = await resolveConfiguredModel(config, logger, opts.modelDir);
+        print({
+          id: resolved.id,
+          dir: resolved.dir,
+          isDevModel: resolved.isDevModel,
+          dimension: resolved.dimension,
+          dtype: resolved.dtype,
+          visionModel: resolved.visionModelPath,
+          textModel: resolved.textModelPath ?? null,
+          imageSize: resolved.preprocessor.size,
+        });
+      }),
+    );
+
+  model
+    .command('make-dev <dir>')
+    .description('Generate the SigLIP-shaped dev model (random weights: for tests and demos, never for real search).')
+    .option('--size <size>', 'tiny | base', 'tiny')
+    .option('--seed <n>', 'weight seed', (value) => Number.parseInt(value, 10))
+    .action((dir: string, opts: { size: string; seed?: number }) =>
+      runCommand('model-make-dev', async ({ logger }) => {
+        if (opts.size !== 'tiny' && opts.size !== 'base') {
+          throw new EmbedderError('MODEL_CONFIG_INVALID', `Unknown dev model size "${opts.size}"`, { hint: 'Use --size tiny or --size base.' });
+        }
+        await makeDevModel({ dir, size: opts.size, seed: opts.seed });
+        logger.warn({ dir }, 'dev model written: random weights, its embeddings have no meaning');
+      }),
+    );
+}

@@ -1,0 +1,17 @@
+import { VectorizerError } from '@vectorizer/errors';
+
+export type DevModelErrorCode =
+  /** makeDevModel/ensureDevModel got a bad dir, size or seed. */
+  | 'DEV_MODEL_INVALID_OPTIONS'
+  /** The target directory holds something that is not the requested dev model. */
+  | 'DEV_MODEL_DIR_CONFLICT'
+  /** Writing the files failed (disk full, permissions, …). */
+  | 'DEV_MODEL_WRITE_FAILED';
+
+export class DevModelError extends VectorizerError {
+  declare readonly code: DevModelErrorCode;
+
+  constructor(code: DevModelErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(code, message, options);
+  }
+}

@@ -1,0 +1,109 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DEV_MODEL_MARKER_FILE, TEXT_MODEL_FILE, VISION_MODEL_FILE, devModelId, ensureDevModel, readDevModelMarker } from './index';
+import { WorkerSession } from './worker-session.testing';
+
+const execFileAsync = promisify(execFile);
+
+describe('ensureDevModel', () => {
+  let root: string;
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'dev-model-ensure-'));
+  });
+
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  async function expectCompleteModel(dir: string): Promise<void> {
+    const marker = await readDevModelMarker(dir);
+    expect(marker).toMatchObject({ modelId: devModelId('tiny'), size: 'tiny', seed: 42, dimension: 64 });
+    for (const [file, size] of Object.entries(marker!.files)) expect((await stat(join(dir, file))).size).toBe(size);
+    const session = await WorkerSession.create(join(dir, VISION_MODEL_FILE));
+    try {
+      const out = await session.run({ pixel_values: { type: 'float32', data: new Float32Array(3 * 32 * 32).fill(0.25), dims: [1, 3, 32, 32] } });
+      expect(out.pooler_output!.dims).toEqual([1, 64]);
+    } finally {
+      await session.release();
+    }
+    // No staging directories left behind.
+    expect((await readdir(root)).filter((name) => name.includes('staging'))).toEqual([]);
+  }
+
+  it('generates once for concurrent callers in one process', async () => {
+    const dir = join(root, 'models', 'dev-tiny');
+    const results = await Promise.all([1, 2, 3].map(() => ensureDevModel({ dir, size: 'tiny' })));
+    expect(results).toEqual([dir, dir, dir]);
+    await expectCompleteModel(dir);
+  });
+
+  it('is safe when several processes generate the same directory at once', async () => {
+    const dir = join(root, 'dev-tiny');
+    const script = `require('tsx/cjs');
+      require(${JSON.stringify(join(__dirname, 'index.ts'))})
+        .ensureDevModel({ dir: process.argv[1], size: 'tiny' })
+        .then((d) => process.stdout.write(d), (e) => { console.error(e); process.exit(1); });`;
+    const runs = await Promise.all([1, 2, 3].map(() => execFileAsync(process.execPath, ['-e', script, dir])));
+    expect(runs.map((r) => r.stdout)).toEqual([dir, dir, dir]);
+    await expectCompleteModel(dir);
+  });
+
+  it('returns an existing model without rewriting it', async () => {
+    const dir = join(root, 'dev-tiny');
+    await ensureDevModel({ dir, size: 'tiny' });
+    const before = await stat(join(dir, VISION_MODEL_FILE));
+    await ensureDevModel({ dir, size: 'tiny' });
+    expect((await stat(join(dir, VISION_MODEL_FILE))).mtimeMs).toBe(before.mtimeMs);
+  });
+
+  it('regenerates a damaged model', async () => {
+    const dir = join(root, 'dev-tiny');
+    await ensureDevModel({ dir, size: 'tiny' });
+    await truncate(join(dir, TEXT_MODEL_FILE), 100);
+    await ensureDevModel({ dir, size: 'tiny' });
+    await expectCompleteModel(dir);
+  });
+
+  it('never overwrites a directory that holds something else', async () => {
+    const foreign = join(root, 'my-model');
+    await mkdir(foreign);
+    await writeFile(join(foreign, 'weights.bin'), 'precious');
+    await expect(ensureDevModel({ dir: foreign, size: 'tiny' })).rejects.toMatchObject({ code: 'DEV_MODEL_DIR_CONFLICT' });
+    expect(await readdir(foreign)).toEqual(['weights.bin']);
+
+    const tiny = join(root, 'dev-tiny');
+    await ensureDevModel({ dir: tiny, size: 'tiny' });
+    await expect(ensureDevModel({ dir: tiny, size: 'tiny', seed: 1 })).rejects.toMatchObject({ code: 'DEV_MODEL_DIR_CONFLICT' });
+    await expect(ensureDevModel({ dir: tiny, size: 'base' })).rejects.toMatchObject({
+      code: 'DEV_MODEL_DIR_CONFLICT',
+      message: expect.stringContaining('tiny dev model with seed 42'),
+    });
+  });
+
+  it('rejects bad options with a clear error', async () => {
+    const dir = join(root, 'x');
+    await expect(ensureDevModel({ dir, size: 'huge' as 'tiny' })).rejects.toMatchObject({
+      code: 'DEV_MODEL_INVALID_OPTIONS',
+      hint: expect.stringContaining('tiny, base'),
+    });
+    await expect(ensureDevModel({ dir, size: 'tiny', seed: -1 })).rejects.toMatchObject({ code: 'DEV_MODEL_INVALID_OPTIONS' });
+    await expect(ensureDevModel({ dir, size: 'tiny', seed: 1.5 })).rejects.toMatchObject({ code: 'DEV_MODEL_INVALID_OPTIONS' });
+    await expect(ensureDevModel({ dir: ' ', size: 'tiny' })).rejects.toMatchObject({ code: 'DEV_MODEL_INVALID_OPTIONS' });
+    expect(await readdir(root)).toEqual([]);
+  });
+
+  it('writes the marker last, naming every file', async () => {
+    const dir = join(root, 'dev-tiny');
+    await ensureDevModel({ dir, size: 'tiny' });
+    const marker = await readDevModelMarker(dir);
+    const listed = Object.keys(marker!.files).sort();
+    expect(listed).toEqual(
+      ['config.json', 'onnx/text_model.onnx', 'onnx/vision_model.onnx', 'preprocessor_config.json', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json'].sort(),
+    );
+    expect((await readdir(dir)).sort()).toEqual([...listed.filter((f) => !f.startsWith('onnx/')), 'onnx', DEV_MODEL_MARKER_FILE].sort());
+  });
+});

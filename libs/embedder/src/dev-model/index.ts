@@ -1,0 +1,10 @@
+export { DEV_MODEL_SIZES, devModelId, isDevModelSize } from './dev-model-sizes';
+export type { DevModelSize, DevModelSpec } from './dev-model-sizes';
+export { DEFAULT_DEV_MODEL_SEED, TEXT_MODEL_FILE, VISION_MODEL_FILE, makeDevModel } from './make-dev-model';
+export type { DevModelOptions } from './make-dev-model';
+export { ensureDevModel } from './ensure-dev-model';
+export { DEV_MODEL_MARKER_FILE, readDevModelMarker } from './dev-model-marker';
+export type { DevModelMarker } from './dev-model-marker';
+export { DevModelError } from './dev-model-error';
+export type { DevModelErrorCode } from './dev-model-error';
+export { visionFlopsPerImage } from './flops';

@@ -1,0 +1,175 @@
+/**
+ * The session thread (a worker_threads entry). ORT's session.run() holds the calling thread for the
+ * whole batch, so the sessions live here and the main thread keeps serving HTTP, Redis locks and
+ * decodes while a batch runs. Messages are handled strictly one at a time: one run per session.
+ * Imports stay relative (no @vectorizer/* aliases) so the thread needs no path mapping to start.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
+import { serializeError, type SerializedError } from './serialized-error';
+import { float16BitsToFloat32, float32ToFloat16Bits } from './float16';
+import { l2NormalizeRows } from './l2-normalize';
+import type { FromThread, SessionInfo, ThreadInit, ToThread } from './protocol';
+import type { ExecutionAttempt } from './providers';
+
+const init = workerData as ThreadInit;
+const port = parentPort;
+if (!port) throw new Error('inference-thread.ts must be started as a worker thread');
+
+function send(message: FromThread, transfer: ArrayBuffer[] = []): void {
+  port?.postMessage(message, transfer);
+}
+
+function sessionOptions(attempt: ExecutionAttempt): ort.InferenceSession.SessionOptions {
+  const provider = attempt.provider.name === 'cuda' ? { name: 'cuda', deviceId: attempt.provider.deviceId } : attempt.provider.name;
+  return {
+    executionProviders: [provider as ort.InferenceSession.ExecutionProviderConfig],
+    graphOptimizationLevel: 'all',
+    ...(init.threads === undefined ? {} : { intraOpNumThreads: init.threads }),
+  };
+}
+
+/** Tries each planned provider in order; the failures of earlier ones come back as warnings. */
+async function createSession(path: string): Promise<{ session: ort.InferenceSession; attempt: ExecutionAttempt; failures: { provider: string; error: SerializedError }[] }> {
+  const failures: { provider: string; error: SerializedError }[] = [];
+  for (const attempt of init.attempts) {
+    try {
+      return { session: await ort.InferenceSession.create(path, sessionOptions(attempt)), attempt, failures };
+    } catch (error) {
+      failures.push({ provider: attempt.label, error: serializeError(error) });
+    }
+  }
+  throw Object.assign(new Error('no execution provider could load the model'), { failures });
+}
+
+function tensorMeta(metadata: readonly ort.InferenceSession.ValueMetadata[], name: string) {
+  const meta = metadata.find((m) => m.name === name);
+  return meta && meta.isTensor ? meta : undefined;
+}
+
+/** pooler_output (SigLIP/Optimum) or image_embeds/text_embeds (CLIP with projection), else the only 2-D output. */
+function pickOutput(session: ort.InferenceSession, preferred: string[]): string {
+  for (const name of preferred) if (session.outputNames.includes(name)) return name;
+  const twoDimensional = session.outputMetadata.find((m) => m.isTensor && m.shape.length === 2);
+  if (twoDimensional) return twoDimensional.name;
+  throw new Error(`the model has none of the outputs ${preferred.join(', ')} (outputs: ${session.outputNames.join(', ')})`);
+}
+
+function staticDim(value: number | string | undefined): number | undefined {
+  return typeof value === 'number' && value > 0 ? value : undefined;
+}
+
+let vision: { session: ort.InferenceSession; info: SessionInfo; inputIsHalf: boolean } | undefined;
+let text:
+  | { session: ort.InferenceSession; outputName: string; tokenize: (texts: string[]) => Promise<Record<string, ort.Tensor>> }
+  | undefined;
+
+async function startVision(): Promise<void> {
+  const { session, attempt, failures } = await createSession(init.visionModelPath);
+  const inputName = session.inputNames.includes('pixel_values') ? 'pixel_values' : session.inputNames[0];
+  const outputName = pickOutput(session, ['pooler_output', 'image_embeds']);
+  const input = tensorMeta(session.inputMetadata, inputName);
+  const output = tensorMeta(session.outputMetadata, outputName);
+  const height = staticDim(input?.shape[2]);
+  const width = staticDim(input?.shape[3]);
+  const info: SessionInfo = {
+    provider: attempt.label,
+    inputName,
+    outputName,
+    declaredDimension: staticDim(output?.shape[output.shape.length - 1]),
+    declaredImageSize: height && width ? { height, width } : undefined,
+  };
+  vision = { session, info, inputIsHalf: input?.type === 'float16' };
+  send({
+    type: 'ready',
+    session: info,
+    warnings: failures.map((f) => `execution provider ${f.provider} failed to load the model, fell back: ${f.error.message}`),
+  });
+}
+
+function outputAsFloat32(tensor: ort.Tensor): Float32Array {
+  if (tensor.type === 'float16') return float16BitsToFloat32(tensor.data as Uint16Array);
+  if (tensor.type !== 'float32') throw new Error(`unexpected output type ${tensor.type}`);
+  // Copy out of ORT's buffer so it can be transferred to the main thread.
+  return new Float32Array(tensor.data as Float32Array);
+}
+
+async function embedPixels(message: Extract<ToThread, { type: 'embed-pixels' }>): Promise<void> {
+  if (!vision) throw new Error('vision session not loaded');
+  const limit = init.testHooks?.failAllocationAboveBatch;
+  if (limit !== undefined && message.batch > limit) {
+    throw new Error(`Failed to allocate memory for requested buffer (test hook: batch ${message.batch} > ${limit})`);
+  }
+  const dims = [message.batch, 3, message.height, message.width];
+  const input = vision.inputIsHalf
+    ? new ort.Tensor('float16', float32ToFloat16Bits(message.pixels), dims)
+    : new ort.Tensor('float32', message.pixels, dims);
+  const outputs = await vision.session.run({ [vision.info.inputName]: input });
+  const output = outputs[vision.info.outputName];
+  const dimension = output.dims[output.dims.length - 1];
+  const embeddings = l2NormalizeRows(outputAsFloat32(output), dimension);
+  for (const tensor of Object.values(outputs)) tensor.dispose();
+  send({ type: 'result', id: message.id, embeddings, dimension }, [embeddings.buffer as ArrayBuffer]);
+}
+
+interface TokenizerOutput {
+  input_ids: { data: BigInt64Array; dims: number[] };
+  attention_mask?: { data: BigInt64Array; dims: number[] };
+}
+
+async function startText(): Promise<NonNullable<typeof text>> {
+  if (!init.textModelPath) throw Object.assign(new Error('this model directory has no text tower'), { code: 'TEXT_MODEL_UNAVAILABLE' });
+  // Loaded on first use: image-only workers never pay for the tokenizer or the text weights.
+  const { AutoTokenizer } = await import('@huggingface/transformers');
+  const tokenizer = await AutoTokenizer.from_pretrained(init.modelDir, { local_files_only: true });
+  const { session } = await createSession(init.textModelPath);
+  const outputName = pickOutput(session, ['pooler_output', 'text_embeds']);
+  const maxLength = init.textMaxLength ?? (tokenizer as unknown as { model_max_length?: number }).model_max_length;
+  const tokenize = async (texts: string[]) => {
+    // SigLIP was trained on queries padded to max_length; shorter padding changes the embedding.
+    const encoded = (await tokenizer(texts, { padding: 'max_length', truncation: true, max_length: maxLength })) as unknown as TokenizerOutput;
+    const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', encoded.input_ids.data, encoded.input_ids.dims) };
+    if (session.inputNames.includes('attention_mask') && encoded.attention_mask) {
+      feeds.attention_mask = new ort.Tensor('int64', encoded.attention_mask.data, encoded.attention_mask.dims);
+    }
+    return feeds;
+  };
+  return { session, outputName, tokenize };
+}
+
+async function embedTexts(message: Extract<ToThread, { type: 'embed-texts' }>): Promise<void> {
+  text ??= await startText();
+  const outputs = await text.session.run(await text.tokenize(message.texts));
+  const output = outputs[text.outputName];
+  const dimension = output.dims[output.dims.length - 1];
+  const embeddings = l2NormalizeRows(outputAsFloat32(output), dimension);
+  for (const tensor of Object.values(outputs)) tensor.dispose();
+  send({ type: 'result', id: message.id, embeddings, dimension }, [embeddings.buffer as ArrayBuffer]);
+}
+
+async function handle(message: ToThread): Promise<void> {
+  try {
+    if (message.type === 'embed-pixels') await embedPixels(message);
+    else if (message.type === 'embed-texts') await embedTexts(message);
+    else {
+      await vision?.session.release();
+      await text?.session.release();
+      send({ type: 'closed', id: message.id });
+      port?.close();
+    }
+  } catch (error) {
+    send({ type: 'failed', id: message.id, error: serializeError(error) });
+  }
+}
+
+// A promise chain keeps one message in flight at a time even though handlers await.
+let queue: Promise<void>;
+port.on('message', (message: ToThread) => {
+  queue = queue.then(() => handle(message));
+});
+
+// Loading is the first item of the queue, so nothing runs before the session exists.
+queue = startVision().catch((error: unknown) => {
+  const failures = (error as { failures?: { provider: string; error: SerializedError }[] }).failures ?? [];
+  send({ type: 'init-failed', error: serializeError(error), failures });
+});

@@ -1,0 +1,46 @@
+import type { SerializedError } from './serialized-error';
+import type { ExecutionAttempt } from './providers';
+
+/** Messages between the main thread (inference-client.ts) and the session thread (inference-thread.ts). */
+
+export interface ThreadInit {
+  visionModelPath: string;
+  textModelPath?: string;
+  /** Folder with tokenizer.json, for the lazily loaded text tower. */
+  modelDir: string;
+  textMaxLength?: number;
+  attempts: ExecutionAttempt[];
+  /** ORT intra-op threads; undefined lets ORT pick. */
+  threads?: number;
+  testHooks?: InferenceTestHooks;
+}
+
+/**
+ * For tests only: makes the thread fail like an out-of-memory GPU for batches above a size, so the
+ * batch-halving path can be exercised on a CPU-only machine.
+ */
+export interface InferenceTestHooks {
+  failAllocationAboveBatch?: number;
+}
+
+export interface SessionInfo {
+  provider: string;
+  inputName: string;
+  outputName: string;
+  /** Embedding size from the graph's output shape, when the export declares it statically. */
+  declaredDimension?: number;
+  /** Spatial size from the graph's input shape, when static. */
+  declaredImageSize?: { height: number; width: number };
+}
+
+export type ToThread =
+  | { type: 'embed-pixels'; id: number; pixels: Float32Array; batch: number; height: number; width: number }
+  | { type: 'embed-texts'; id: number; texts: string[] }
+  | { type: 'close'; id: number };
+
+export type FromThread =
+  | { type: 'ready'; session: SessionInfo; warnings: string[] }
+  | { type: 'init-failed'; error: SerializedError; failures: { provider: string; error: SerializedError }[] }
+  | { type: 'result'; id: number; embeddings: Float32Array; dimension: number }
+  | { type: 'failed'; id: number; error: SerializedError }
+  | { type: 'closed'; id: number };

@@ -1,0 +1,103 @@
+import { existsSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { parsePreprocessorConfig, type PreprocessorConfig } from '@vectorizer/images';
+import { devModelId, ensureDevModel } from '../dev-model';
+import { EmbedderError } from '../errors';
+import { devModelDir, findCachedModel, resolveHfHome } from './hf-cache';
+import { readManifest } from './manifest';
+import { readJsonFile, readModelConfig } from './model-config';
+import { type ModelDtype, PREPROCESSOR_FILE, TOKENIZER_FILES, onnxFileFor } from './model-files';
+import { repairHint, type ModelSource } from './repair-hint';
+
+export interface ResolveModelOptions {
+  modelDir?: string;
+  modelId?: string;
+  hfHome?: string;
+  dtype: ModelDtype;
+  devModelSize: 'tiny' | 'base';
+  /** transformers.js's own cache directory, searched after the huggingface_hub layout. */
+  transformersCacheDir?: string;
+}
+
+export interface ResolvedModel {
+  /** The value stored in product_embeddings.model. */
+  id: string;
+  dir: string;
+  /** A generated model with random weights: its embeddings mean nothing. Callers must warn loudly. */
+  isDevModel: boolean;
+  dimension: number;
+  dtype: ModelDtype;
+  visionModelPath: string;
+  /** Present when the directory has the text tower and its tokenizer (text search). */
+  textModelPath?: string;
+  textMaxLength?: number;
+  preprocessor: PreprocessorConfig;
+  /** Where the model came from, which decides the repair command in every model error. */
+  source: ModelSource;
+}
+
+async function locate(opts: ResolveModelOptions): Promise<{ dir: string; id?: string; source: ModelSource; isDevModel: boolean }> {
+  const hfHome = resolveHfHome(opts.hfHome);
+  if (opts.modelDir !== undefined) {
+    const dir = resolve(opts.modelDir);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      throw new EmbedderError('MODEL_NOT_FOUND', `MODEL_DIR ${dir} does not exist or is not a directory`, {
+        hint: 'Point MODEL_DIR (or --model-dir) at a model export holding config.json, preprocessor_config.json and onnx/vision_model.onnx.',
+      });
+    }
+    const manifest = await readManifest(dir);
+    const source: ModelSource = manifest ? { kind: 'hub', modelId: manifest.modelId, dtype: opts.dtype } : { kind: 'local', dir };
+    return { dir, id: opts.modelId ?? manifest?.modelId, source, isDevModel: false };
+  }
+  if (opts.modelId !== undefined) {
+    const dir = findCachedModel({ hfHome, modelId: opts.modelId, transformersCacheDir: opts.transformersCacheDir });
+    if (!dir) {
+      throw new EmbedderError('MODEL_NOT_FOUND', `Model ${opts.modelId} is not in the Hugging Face cache at ${join(hfHome, 'hub')}`, {
+        hint: `Workers never download. Fetch it once: HF_HOME=${hfHome} npx vectorizer model download ${opts.modelId} --dtype ${opts.dtype} (or set MODEL_DIR to an existing export).`,
+      });
+    }
+    return { dir, id: opts.modelId, source: { kind: 'hub', modelId: opts.modelId, dtype: opts.dtype }, isDevModel: false };
+  }
+  const dir = devModelDir(hfHome, opts.devModelSize);
+  await ensureDevModel({ dir, size: opts.devModelSize });
+  return { dir, id: devModelId(opts.devModelSize), source: { kind: 'dev', dir, size: opts.devModelSize }, isDevModel: true };
+}
+
+/**
+ * Finds the model to run: MODEL_DIR wins; else MODEL_ID inside the HF cache; else the generated
+ * dev model. Reads the numbers that matter (dimension, preprocessing) from the model's own files.
+ */
+export async function resolveModel(opts: ResolveModelOptions): Promise<ResolvedModel> {
+  const located = await locate(opts);
+  const { dir, source } = located;
+  const config = await readModelConfig(dir);
+  const preprocessorFile = join(dir, PREPROCESSOR_FILE);
+  const preprocessor = parsePreprocessorConfig(await readJsonFile(preprocessorFile, 'preprocessor_config.json'));
+
+  const visionFile = onnxFileFor('vision_model', opts.dtype);
+  const visionModelPath = join(dir, visionFile);
+  if (!existsSync(visionModelPath)) {
+    const available = (['fp32', 'fp16', 'q8'] as const).filter((dtype) => existsSync(join(dir, onnxFileFor('vision_model', dtype))));
+    throw new EmbedderError('MODEL_FILE_MISSING', `Model file missing: ${visionModelPath} (MODEL_DTYPE=${opts.dtype})`, {
+      hint:
+        available.length > 0
+          ? `This export has MODEL_DTYPE ${available.join(', ')}; set one of those, or ${repairHint(source)}`
+          : repairHint(source),
+    });
+  }
+  const textModelPath = join(dir, onnxFileFor('text_model', opts.dtype));
+  const hasText = existsSync(textModelPath) && TOKENIZER_FILES.every((file) => existsSync(join(dir, file)));
+
+  return {
+    id: located.id ?? config.nameOrPath ?? `local/${basename(dir)}`,
+    dir,
+    isDevModel: located.isDevModel,
+    dimension: config.dimension,
+    dtype: opts.dtype,
+    visionModelPath,
+    textModelPath: hasText ? textModelPath : undefined,
+    textMaxLength: config.textMaxLength,
+    preprocessor,
+    source,
+  };
+}

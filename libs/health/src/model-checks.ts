@@ -1,0 +1,49 @@
+import { relative } from 'node:path';
+import { resolveModel, verifyModel, type ResolveModelOptions, type ResolvedModel } from '@vectorizer/embedder';
+import { type CheckResult, fail, ok, warn } from './check-result';
+
+export interface ModelCheckOutcome {
+  result: CheckResult;
+  /** The resolved model when its files are present and verified; later checks need its id. */
+  model?: ResolvedModel;
+}
+
+/**
+ * Resolves the configured model the way a worker does, then hashes every file against its
+ * manifest. The embedder's errors carry the repair command, which becomes the fix.
+ */
+export async function checkModel(options: ResolveModelOptions): Promise<ModelCheckOutcome> {
+  const name = 'model';
+  let model: ResolvedModel;
+  try {
+    model = await resolveModel(options);
+  } catch (error) {
+    return { result: modelFailure(name, error) };
+  }
+  const modelFiles = [model.visionModelPath, ...(model.textModelPath ? [model.textModelPath] : [])];
+  const requiredFiles = ['config.json', 'preprocessor_config.json', ...modelFiles.map((file) =>
+    relative(model.dir, file),
+  );
+  try {
+    const verified = await verifyModel({ dir: model.dir, requiredFiles, source: model.source, hashPolicy: 'always' });
+    const how = verified.hasManifest ? `${verified.files.length} file(s) match the manifest's sha256` : 'no manifest: files present, not hashed';
+    const detail = `${model.id} in ${model.dir}: dimension ${model.dimension}, dtype ${model.dtype}, ${
+      model.textModelPath ? 'vision + text towers' : 'vision tower only (no text search)'
+    }; ${how}`;
+    if (model.isDevModel) {
+      return {
+        model,
+        result: warn(name, `${detail} — the generated dev model has random weights: its embeddings mean nothing`, 'Set MODEL_ID (then `npx vectorizer model download <id>`) or MODEL_DIR for real embeddings.'),
+      };
+    }
+    return { model, result: ok(name, detail) };
+  } catch (error) {
+    return { result: modelFailure(name, error) };
+  }
+}
+
+function modelFailure(name: string, error: unknown): CheckResult {
+  const withHint = error as { message?: string; hint?: string; code?: string };
+  const message = withHint.message ?? String(error);
+  return fail(name, withHint.code ? `${withHint.code}: ${message}` : message, withHint.hint ?? 'Check MODEL_DIR / MODEL_ID.');
+}

@@ -1,0 +1,33 @@
+import type { Redis } from 'ioredis';
+import { type CheckResult, fail, ok, warn } from './check-result';
+import { readWorkerHeartbeats } from './worker-heartbeats';
+
+/**
+ * At least one worker whose start-up self-test passed (it heartbeats only after that). When the
+ * caller knows which model searches use, workers embedding with another model are a WARN: their
+ * rows would never be found by those searches.
+ */
+export async function checkWorkers(redis: Redis, queuePrefix: string, expectedModel?: string): Promise<CheckResult> {
+  const name = 'workers';
+  const workers = await readWorkerHeartbeats(redis, queuePrefix);
+  if (workers.length === 0) {
+    return fail(
+      name,
+      `no live worker heartbeat under ${queuePrefix}:workers:*`,
+      'Start workers with `npx vectorizer worker`; if they are running, their logs name why the model self-test failed.',
+    );
+  }
+  const described = workers
+    .map((w) => `${w.workerId} on ${w.device} (${w.provider}, ${w.state}) model ${w.model} dim ${w.dimension}`)
+    .join('; ');
+  const detail = `${workers.length} live worker(s): ${described}`;
+  const otherModel = expectedModel === undefined ? [] : workers.filter((w) => w.model !== expectedModel);
+  if (otherModel.length > 0) {
+    return warn(
+      name,
+      `${detail} — ${otherModel.length} embed(s) with a model other than ${expectedModel}`,
+      'Give every worker and the API the same MODEL_DIR / MODEL_ID.',
+    );
+  }
+  return ok(name, detail);
+}

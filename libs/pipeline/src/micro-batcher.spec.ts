@@ -1,0 +1,116 @@
+import { MicroBatcher } from './micro-batcher';
+
+/** A run function whose batches the test completes by hand. */
+function controlledRun() {
+  const calls: { items: number[]; finish: () => void; fail: (error: Error) => void }[] = [];
+  const run = (items: number[]) =>
+    new Promise<string[]>((resolve, reject) => {
+      calls.push({ items, finish: () => resolve(items.map((i) => `r${i}`)), fail: reject });
+    });
+  return { calls, run };
+}
+
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('MicroBatcher', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('closes a batch as soon as it is full and gives each caller its own result', async () => {
+    const { calls, run } = controlledRun();
+    const batcher = new MicroBatcher({ maxBatchSize: 4, maxWaitMs: 60_000, maxInFlight: 1, run });
+    const results = [1, 2, 3, 4, 5].map((i) => batcher.submit(i));
+    expect(calls.map((c) => c.items)).toEqual([[1, 2, 3, 4]]);
+    expect(batcher.queued).toBe(1);
+    calls[0]?.finish();
+    await expect(Promise.all(results.slice(0, 4))).resolves.toEqual(['r1', 'r2', 'r3', 'r4']);
+    const drained = batcher.drain();
+    await flush();
+    expect(calls.map((c) => c.items)).toEqual([[1, 2, 3, 4], [5]]);
+    calls[1]?.finish();
+    await drained;
+    await expect(results[4]).resolves.toBe('r5');
+  });
+
+  it('runs a partial batch once its oldest item has waited maxWaitMs', async () => {
+    jest.useFakeTimers();
+    const { calls, run } = controlledRun();
+    const batcher = new MicroBatcher({ maxBatchSize: 8, maxWaitMs: 1_000, maxInFlight: 1, run });
+    const first = batcher.submit(1);
+    jest.advanceTimersByTime(600);
+    const second = batcher.submit(2);
+    jest.advanceTimersByTime(399);
+    expect(calls).toHaveLength(0);
+    jest.advanceTimersByTime(1);
+    expect(calls.map((c) => c.items)).toEqual([[1, 2]]);
+    calls[0]?.finish();
+    await expect(Promise.all([first, second])).resolves.toEqual(['r1', 'r2']);
+  });
+
+  it('keeps at most maxInFlight batches running and collects the next one meanwhile', async () => {
+    jest.useFakeTimers();
+    const { calls, run } = controlledRun();
+    const batcher = new MicroBatcher({ maxBatchSize: 2, maxWaitMs: 10, maxInFlight: 1, run });
+    const results = [1, 2, 3, 4, 5, 6].map((i) => batcher.submit(i));
+    jest.advanceTimersByTime(50);
+    expect(calls.map((c) => c.items)).toEqual([[1, 2]]);
+    expect(batcher.batchesRunning).toBe(1);
+    calls[0]?.finish();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(calls.map((c) => c.items)).toEqual([[1, 2], [3, 4]]);
+    calls[1]?.finish();
+    await jest.advanceTimersByTimeAsync(0);
+    calls[2]?.finish();
+    await expect(Promise.all(results)).resolves.toEqual(['r1', 'r2', 'r3', 'r4', 'r5', 'r6']);
+  });
+
+  it('pipelines up to maxInFlight batches', () => {
+    const { calls, run } = controlledRun();
+    const batcher = new MicroBatcher({ maxBatchSize: 2, maxWaitMs: 60_000, maxInFlight: 2, run });
+    [1, 2, 3, 4, 5, 6].forEach((i) => void batcher.submit(i).catch(() => undefined));
+    expect(calls.map((c) => c.items)).toEqual([[1, 2], [3, 4]]);
+    expect(batcher.queued).toBe(2);
+    calls.forEach((c) => c.fail(new Error('test teardown')));
+  });
+
+  it('rejects every item of a failed batch with the batch error and keeps serving later batches', async () => {
+    const { calls, run } = controlledRun();
+    const batcher = new MicroBatcher({ maxBatchSize: 2, maxWaitMs: 60_000, maxInFlight: 1, run });
+    const failed = [batcher.submit(1), batcher.submit(2)];
+    calls[0]?.fail(new Error('postgres is down'));
+    for (const result of failed) await expect(result).rejects.toThrow('postgres is down');
+    const later = [batcher.submit(3), batcher.submit(4)];
+    await flush();
+    calls[1]?.finish();
+    await expect(Promise.all(later)).resolves.toEqual(['r3', 'r4']);
+  });
+
+  it('rejects the batch when run returns the wrong number of results', async () => {
+    const batcher = new MicroBatcher<number, number>({ maxBatchSize: 2, maxWaitMs: 0, maxInFlight: 1, run: async () => [1] });
+    await expect(Promise.all([batcher.submit(1), batcher.submit(2)])).rejects.toThrow('returned 1 results for 2 items');
+  });
+
+  it('drain runs what is queued without waiting and resolves when nothing runs', async () => {
+    const seen: number[][] = [];
+    const batcher = new MicroBatcher<number, number>({
+      maxBatchSize: 4,
+      maxWaitMs: 60_000,
+      maxInFlight: 1,
+      run: async (items) => {
+        seen.push(items);
+        return items;
+      },
+    });
+    const results = [1, 2, 3, 4, 5, 6].map((i) => batcher.submit(i));
+    await batcher.drain();
+    expect(seen).toEqual([[1, 2, 3, 4], [5, 6]]);
+    await expect(Promise.all(results)).resolves.toEqual([1, 2, 3, 4, 5, 6]);
+    expect(batcher.queued + batcher.batchesRunning).toBe(0);
+  });
+
+  it('refuses nonsensical limits', () => {
+    const run = async (items: number[]) => items;
+    expect(() => new MicroBatcher({ maxBatchSize: 0, maxWaitMs: 1, maxInFlight: 1, run })).toThrow('maxBatchSize');
+    expect(() => new MicroBatcher({ maxBatchSize: 1, maxWaitMs: 1, maxInFlight: 0, run })).toThrow('maxInFlight');
+    expect(() => new MicroBatcher({ maxBatchSize: 1, maxWaitMs: -1, maxInFlight: 1, run })).toThrow('maxWaitMs');
+  });
+});

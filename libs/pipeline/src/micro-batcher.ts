@@ -1,0 +1,118 @@
+export interface MicroBatcherOptions<TIn, TOut> {
+  /** A batch closes as soon as it holds this many items. */
+  maxBatchSize: number;
+  /** A partial batch closes this long after its first item arrived. */
+  maxWaitMs: number;
+  /**
+   * Batches that may run at once. 1: the next batch collects while one runs. 2: the next batch may
+   * start while the previous one finishes its tail (e.g. inference of k+1 overlaps the write of k).
+   */
+  maxInFlight: number;
+  /** Runs one batch; must return one result per item, in order. A rejection fails every item. */
+  run: (items: TIn[]) => Promise<TOut[]>;
+}
+
+interface Pending<TIn, TOut> {
+  item: TIn;
+  resolve: (value: TOut) => void;
+  reject: (reason: unknown) => void;
+  arrivedAt: number;
+}
+
+/**
+ * Collects single items from concurrent callers into batches for a function that is cheaper per
+ * item in bulk (one session.run, one multi-row INSERT). Each caller awaits its own item's result.
+ */
+export class MicroBatcher<TIn, TOut> {
+  private readonly options: MicroBatcherOptions<TIn, TOut>;
+  private queue: Pending<TIn, TOut>[] = [];
+  private inFlight = 0;
+  private timer: NodeJS.Timeout | undefined;
+  /** The oldest queued item has waited maxWaitMs; dispatch as soon as a slot frees. */
+  private due = false;
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(options: MicroBatcherOptions<TIn, TOut>) {
+    for (const key of ['maxBatchSize', 'maxInFlight'] as const) {
+      if (!Number.isInteger(options[key]) || options[key] < 1) throw new RangeError(`MicroBatcher ${key} must be an integer >= 1`);
+    }
+    if (!(options.maxWaitMs >= 0)) throw new RangeError('MicroBatcher maxWaitMs must be >= 0');
+    this.options = options;
+  }
+
+  /** Items waiting for a batch (not counting batches already running). */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Batches running now. */
+  get batchesRunning(): number {
+    return this.inFlight;
+  }
+
+  submit(item: TIn): Promise<TOut> {
+    return new Promise<TOut>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject, arrivedAt: Date.now() });
+      if (this.queue.length === 1) this.armTimer();
+      this.dispatch();
+    });
+  }
+
+  /** Runs whatever is queued without waiting for maxWaitMs, then waits for every running batch. */
+  async drain(): Promise<void> {
+    this.due = this.queue.length > 0;
+    this.dispatch();
+    while (this.running.size > 0 || this.queue.length > 0) {
+      await Promise.race(this.running);
+      this.due = this.queue.length > 0;
+      this.dispatch();
+    }
+  }
+
+  /** Fires when the oldest queued item has waited maxWaitMs. */
+  private armTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    const oldest = this.queue[0];
+    if (oldest === undefined) return;
+    const wait = Math.max(0, oldest.arrivedAt + this.options.maxWaitMs - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.due = true;
+      this.dispatch();
+    }, wait);
+  }
+
+  private dispatch(): void {
+    const { maxBatchSize, maxInFlight } = this.options;
+    while (this.inFlight < maxInFlight && (this.queue.length >= maxBatchSize || (this.due && this.queue.length > 0))) {
+      const batch = this.queue.splice(0, maxBatchSize);
+      this.due = false;
+      // The leftovers' clock runs from their own arrival; they may already be due.
+      this.armTimer();
+      this.start(batch);
+    }
+  }
+
+  private start(batch: Pending<TIn, TOut>[]): void {
+    this.inFlight += 1;
+    const done = this.execute(batch).finally(() => {
+      this.inFlight -= 1;
+      this.running.delete(done);
+      this.dispatch();
+    });
+    this.running.add(done);
+  }
+
+  private async execute(batch: Pending<TIn, TOut>[]): Promise<void> {
+    try {
+      const results = await this.options.run(batch.map((pending) => pending.item));
+      if (results.length !== batch.length) {
+        throw new Error(`MicroBatcher run returned ${results.length} results for ${batch.length} items`);
+      }
+      batch.forEach((pending, i) => pending.resolve(results[i] as TOut));
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
+    }
+  }
+}

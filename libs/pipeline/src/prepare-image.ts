@@ -1,0 +1,44 @@
+import type { JobPayload } from '@vectorizer/queue';
+import type { DecodeLimits, FetchedImage, PreprocessorConfig } from '@vectorizer/images';
+import type { PipelineMetrics } from '@vectorizer/telemetry';
+
+/** One job's image, downloaded and turned into the model's input tensor. */
+export interface PreparedImage {
+  payload: JobPayload;
+  imageSha256: string;
+  /** CHW float32, 3 x H x W, as the model's preprocessor_config.json asks. */
+  pixels: Float32Array;
+}
+
+export interface ImageSource {
+  fetch(url: string, opts?: { signal?: AbortSignal }): Promise<FetchedImage>;
+}
+
+export interface PrepareImageDeps {
+  fetcher: ImageSource;
+  preprocess: (bytes: Buffer, config: PreprocessorConfig, limits: DecodeLimits) => Promise<Float32Array>;
+  preprocessor: PreprocessorConfig;
+  decodeLimits: DecodeLimits;
+  metrics: PipelineMetrics;
+}
+
+/** Fetch + decode of one image, timed; failures keep their ImageError (code, retryable). */
+export async function prepareImage(payload: JobPayload, deps: PrepareImageDeps, signal?: AbortSignal): Promise<PreparedImage> {
+  const { metrics } = deps;
+  const fetched = await timed(metrics.imageFetchDuration, () => deps.fetcher.fetch(payload.imageUrl, { signal }), metrics);
+  const pixels = await timed(metrics.imageDecodeDuration, () => deps.preprocess(fetched.bytes, deps.preprocessor, deps.decodeLimits), metrics);
+  return { payload, imageSha256: fetched.sha256, pixels };
+}
+
+async function timed<T>(histogram: PipelineMetrics['imageFetchDuration'], work: () => Promise<T>, metrics: PipelineMetrics): Promise<T> {
+  const stop = histogram.startTimer();
+  try {
+    const result = await work();
+    stop();
+    return result;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    metrics.imageFetchErrors.inc({ code: typeof code === 'string' ? code : 'UNEXPECTED_ERROR' });
+    throw error;
+  }
+}

@@ -1,0 +1,148 @@
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  connectForCommand,
+  createEmbedQueue,
+  createWorkerConnection,
+  DeadLetterQueue,
+  enqueueProducts,
+  getQueueStats,
+  jobIdFor,
+  RedisUnavailableError,
+  type EmbedQueue,
+} from '@vectorizer/queue';
+import { freePort, TEST_REDIS_URL, uniquePrefix } from '@vectorizer/testing';
+
+const MODEL = 'test/model';
+const products = (n: number, image = 'a') => Array.from({ length: n }, (_, i) => ({ id: `p${i}`, imageUrl: `https://cdn.example/${image}/${i}.jpg` }));
+
+describe('embed queue (real Redis)', () => {
+  let connection: Redis;
+  let queue: EmbedQueue;
+  let dlq: DeadLetterQueue;
+  const prefix = uniquePrefix('queue');
+
+  beforeAll(async () => {
+    connection = await connectForCommand(TEST_REDIS_URL);
+    queue = createEmbedQueue({ connection, prefix, retryPolicy: { attempts: 2, backoffMs: 10 } });
+    dlq = new DeadLetterQueue({ connection, prefix }, queue);
+  });
+
+  afterEach(async () => {
+    await queue.obliterate({ force: true });
+    await dlq.purge();
+  });
+
+  afterAll(async () => {
+    await dlq.close();
+    await queue.close();
+    await connection.quit();
+  });
+
+  it('keeps keys under the hash-tag prefix', async () => {
+    await enqueueProducts({ queue, connection }, products(1), MODEL);
+    const keys = await connection.keys(`${prefix}:embed:*`);
+    expect(keys.length).toBeGreaterThan(0);
+    expect(await connection.exists(`${prefix}:embed:${jobIdFor('p0', 'https://cdn.example/a/0.jpg', MODEL)}`)).toBe(1);
+  });
+
+  it('adds in chunks and skips products whose job is pending', async () => {
+    expect(await enqueueProducts({ queue, connection }, products(25), MODEL, { chunkSize: 10 })).toEqual({ added: 25, skipped: 0 });
+    expect(await enqueueProducts({ queue, connection }, products(30), MODEL, { chunkSize: 10 })).toEqual({ added: 5, skipped: 25 });
+    expect((await getQueueStats(queue)).waiting).toBe(30);
+    const job = await queue.getJob(jobIdFor('p3', 'https://cdn.example/a/3.jpg', MODEL));
+    expect(job?.data).toMatchObject({ productId: 'p3', imageUrl: 'https://cdn.example/a/3.jpg', model: MODEL });
+    expect(job?.opts).toMatchObject({ attempts: 2, backoff: { type: 'exponential', delay: 10, jitter: 0.5 }, removeOnComplete: true });
+  });
+
+  it('makes a new job for a changed image or a new model', async () => {
+    await enqueueProducts({ queue, connection }, products(3), MODEL);
+    expect(await enqueueProducts({ queue, connection }, products(3, 'b'), MODEL)).toEqual({ added: 3, skipped: 0 });
+    expect(await enqueueProducts({ queue, connection }, products(3), 'other/model')).toEqual({ added: 3, skipped: 0 });
+  });
+
+  it('counts a product listed twice in one call once', async () => {
+    expect(await enqueueProducts({ queue, connection }, [...products(2), ...products(2)], MODEL)).toEqual({ added: 2, skipped: 2 });
+  });
+
+  it('lets the same product be embedded again once its job completed', async () => {
+    await enqueueProducts({ queue, connection }, products(2), MODEL);
+    await processAll(queue, prefix, async () => undefined);
+    expect(await getQueueStats(queue)).toMatchObject({ waiting: 0, completed: 0 });
+    expect(await enqueueProducts({ queue, connection }, products(2), MODEL)).toEqual({ added: 2, skipped: 0 });
+  });
+
+  it('dead-letters idempotently, lists, retries with a fresh attempt budget and purges', async () => {
+    await enqueueProducts({ queue, connection }, products(3), MODEL);
+    await processAll(queue, prefix, async () => {
+      throw new Error('boom');
+    });
+    const failed = await queue.getFailed();
+    expect(failed).toHaveLength(3);
+    for (const job of failed) {
+      const entry = {
+        jobId: job.id as string,
+        payload: job.data,
+        code: 'FETCH_HTTP_404',
+        reason: 'HTTP 404',
+        attemptsMade: job.attemptsMade,
+        failedAt: new Date().toISOString(),
+        firstEnqueuedAt: job.data.enqueuedAt,
+      };
+      await dlq.add(entry);
+      await dlq.add(entry);
+    }
+    expect(await dlq.count()).toBe(3);
+    const listed = await dlq.list({ offset: 1, limit: 1 });
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({ code: 'FETCH_HTTP_404', attemptsMade: 2 });
+
+    // A failed job kept under the same id would make BullMQ ignore the re-add; retry removes it.
+    const one = failed[0].id as string;
+    expect(await dlq.retry([one, 'nope'])).toEqual({ retried: [one], notFound: ['nope'] });
+    const again = await queue.getJob(one);
+    expect(await again?.getState()).toBe('waiting');
+    expect(again?.attemptsMade).toBe(0);
+    expect(await dlq.count()).toBe(2);
+
+    expect((await dlq.retry('all')).retried).toHaveLength(2);
+    expect(await getQueueStats(queue)).toMatchObject({ waiting: 3, failed: 0 });
+    expect(await dlq.count()).toBe(0);
+
+    await dlq.add({ jobId: 'x1', payload: failed[0].data, code: 'C', reason: 'r', attemptsMade: 1, failedAt: new Date().toISOString(), firstEnqueuedAt: new Date().toISOString() });
+    expect(await dlq.purge()).toBe(1);
+    expect(await dlq.count()).toBe(0);
+  });
+
+  it('rejects an invalid dead-letter entry with a named error', async () => {
+    await expect(dlq.add({ jobId: '', payload: {} } as never)).rejects.toMatchObject({ code: 'INVALID_JOB_PAYLOAD' });
+  });
+});
+
+describe('connectForCommand', () => {
+  it('fails fast with REDIS_UNAVAILABLE naming the URL when nothing listens', async () => {
+    const url = `redis://:secret@127.0.0.1:${await freePort()}`;
+    const error = await connectForCommand(url, { connectTimeoutMs: 500 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RedisUnavailableError);
+    expect((error as RedisUnavailableError).code).toBe('REDIS_UNAVAILABLE');
+    expect((error as Error).message).toContain('127.0.0.1');
+    expect((error as Error).message).not.toContain('secret');
+    expect((error as RedisUnavailableError).hint).toContain('REDIS_URL');
+  });
+});
+
+/** Runs a real BullMQ worker until every job is finished (completed, or failed for good). */
+async function processAll(queue: EmbedQueue, prefix: string, handler: () => Promise<void>): Promise<void> {
+  const connection = createWorkerConnection(TEST_REDIS_URL);
+  const worker = new Worker(queue.name, handler, { connection, prefix, concurrency: 5 });
+  try {
+    for (;;) {
+      const stats = await getQueueStats(queue);
+      if (stats.waiting + stats.active + stats.delayed === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  } finally {
+    await worker.close();
+    await connection.quit();
+  }
+}

@@ -1,0 +1,199 @@
+import { createHash } from 'node:crypto';
+import { createTestSchema, type TestSchema } from '@vectorizer/testing';
+import { EmbeddingsRepository } from './embeddings-repository';
+import { HNSW_INDEX_NAME } from './embedding-dimension';
+import {
+  InvalidStoreInputError,
+  ProductNotEmbeddedError,
+  ProductNotFoundError,
+  VectorDimensionMismatchError,
+} from './errors';
+import { NEAREST_NEIGHBOURS_SQL } from './knn-query';
+import { createPool } from './pool';
+import { ProductsRepository } from './products-repository';
+import { runMigrations } from './run-migrations';
+import type { EmbeddingRow } from './types';
+
+const DIMENSION = 16;
+const MODEL = 'test/model';
+
+/** A deterministic pseudo-random unit vector per seed. */
+function unitVector(seed: number): Float32Array {
+  const vector = new Float32Array(DIMENSION);
+  let state = seed * 2654435761;
+  for (let i = 0; i < DIMENSION; i++) {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    vector[i] = state / 2147483648 - 0.5;
+  }
+  const norm = Math.hypot(...vector);
+  return vector.map((v) => v / norm);
+}
+
+const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
+const row = (productId: string, embedding: Float32Array, model = MODEL): EmbeddingRow => ({
+  productId,
+  model,
+  embedding,
+  imageUrl: `https://img/${productId}.jpg`,
+  imageSha256: sha(productId),
+});
+
+describe('EmbeddingsRepository', () => {
+  let db: TestSchema;
+  let products: ProductsRepository;
+  let embeddings: EmbeddingsRepository;
+
+  beforeAll(async () => {
+    db = await createTestSchema('store_embeddings', { connect: (url, schema) => createPool(url, { schema, max: 2 }) });
+    await runMigrations(db.pool, { dimension: DIMENSION });
+    products = new ProductsRepository(db.pool);
+    embeddings = new EmbeddingsRepository(db.pool);
+  });
+
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  beforeEach(async () => {
+    await db.pool.query('TRUNCATE products CASCADE');
+  });
+
+  const addProducts = (count: number, prefix = 'p'): Promise<number> =>
+    products.upsertMany(
+      Array.from({ length: count }, (_, i) => ({
+        id: `${prefix}${i}`,
+        imageUrl: `https://img/${prefix}${i}.jpg`,
+        title: `T${i}`,
+      })),
+    );
+
+  it('writes a batch of Float32Array embeddings with one statement, idempotently', async () => {
+    await addProducts(5);
+    const rows = Array.from({ length: 5 }, (_, i) => row(`p${i}`, unitVector(i)));
+    const spy = jest.spyOn(db.pool, 'query');
+    try {
+      expect(await embeddings.upsertMany(rows)).toBe(5);
+      expect(spy).toHaveBeenCalledTimes(1);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await embeddings.upsertMany(rows)).toBe(5);
+    const stored = await db.pool.query<{
+      product_id: string;
+      dim: number;
+      embedding_visual: number[];
+      image_sha256: string;
+    }>('SELECT product_id, dim, embedding_visual, image_sha256 FROM product_embeddings ORDER BY product_id');
+    expect(stored.rowCount).toBe(5);
+    expect(stored.rows[0]?.dim).toBe(DIMENSION);
+    expect(stored.rows[0]?.image_sha256).toBe(sha('p0'));
+    // The pool's type parser returns number[]; float4 values survive the round trip exactly.
+    expect(Float32Array.from(stored.rows[0]?.embedding_visual ?? [])).toEqual(unitVector(0));
+    expect(await embeddings.countEmbedded(MODEL)).toBe(5);
+    expect(await embeddings.countMissing(MODEL)).toBe(0);
+  });
+
+  it('replaces an embedding on conflict and skips rows of deleted products', async () => {
+    await addProducts(2);
+    await embeddings.upsertMany([row('p0', unitVector(1))]);
+    expect(await embeddings.upsertMany([row('p0', unitVector(2)), row('gone', unitVector(3))])).toBe(1);
+    const stored = await db.pool.query<{ embedding_visual: number[] }>(
+      "SELECT embedding_visual FROM product_embeddings WHERE product_id = 'p0'",
+    );
+    expect(Float32Array.from(stored.rows[0]?.embedding_visual ?? [])).toEqual(unitVector(2));
+    expect(await embeddings.countEmbedded(MODEL)).toBe(1);
+    expect(await embeddings.countMissing(MODEL)).toBe(1);
+  });
+
+  it('counts an embedding as stale once the product image_url changes', async () => {
+    await addProducts(3);
+    await embeddings.upsertMany([row('p0', unitVector(0)), row('p1', unitVector(1))]);
+    expect([await embeddings.countEmbedded(MODEL), await embeddings.countMissing(MODEL)]).toEqual([2, 1]);
+    await products.upsertMany([{ id: 'p1', imageUrl: 'https://img/p1-v2.jpg', title: 'T1' }]);
+    expect([await embeddings.countEmbedded(MODEL), await embeddings.countMissing(MODEL)]).toEqual([1, 2]);
+    expect([await embeddings.countEmbedded('other'), await embeddings.countMissing('other')]).toEqual([0, 3]);
+  });
+
+  it('rejects bad rows and vectors of the wrong dimension with named errors', async () => {
+    await addProducts(1);
+    await expect(embeddings.upsertMany([row('p0', new Float32Array([1, NaN]))])).rejects.toThrow(
+      'rows[0].embedding[1] is NaN',
+    );
+    await expect(embeddings.upsertMany([{ ...row('p0', unitVector(0)), imageSha256: 'xyz' }])).rejects.toBeInstanceOf(
+      InvalidStoreInputError,
+    );
+    await expect(embeddings.upsertMany([row('p0', new Float32Array(8).fill(0.5))])).rejects.toBeInstanceOf(
+      VectorDimensionMismatchError,
+    );
+    await expect(embeddings.searchByVector(new Float32Array(8).fill(0.5), MODEL, 3, 40)).rejects.toMatchObject({
+      code: 'VECTOR_DIMENSION_MISMATCH',
+    });
+    await expect(embeddings.searchByVector(unitVector(0), MODEL, 0, 40)).rejects.toThrow(/k must be/);
+    await expect(embeddings.searchByVector(unitVector(0), MODEL, 3, 5000)).rejects.toThrow(/efSearch must be/);
+  });
+
+  it('ranks an exact duplicate first with score 1, nearest first, joined with product data', async () => {
+    await addProducts(50);
+    await embeddings.upsertMany(Array.from({ length: 50 }, (_, i) => row(`p${i}`, unitVector(i))));
+    await embeddings.upsertMany([row('p7', unitVector(7), 'other/model')]);
+    const query = unitVector(7);
+    const hits = await embeddings.searchByVector(query, MODEL, 5, 40);
+    expect(hits).toHaveLength(5);
+    expect(hits[0]).toMatchObject({ productId: 'p7', title: 'T7', imageUrl: 'https://img/p7.jpg' });
+    expect(hits[0]?.score).toBeCloseTo(1, 5);
+    // Same order as exact cosine similarity computed here.
+    const cosine = (a: Float32Array, b: Float32Array): number => a.reduce((sum, v, i) => sum + v * (b[i] as number), 0);
+    const expected = Array.from({ length: 50 }, (_, i) => ({ id: `p${i}`, score: cosine(query, unitVector(i)) }))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, 5);
+    expect(hits.map((h) => h.productId)).toEqual(expected.map((e) => e.id));
+    hits.forEach((hit, i) => expect(hit.score).toBeCloseTo(expected[i]?.score as number, 5));
+  });
+
+  it('finds products similar to a product, excluding itself, and signals unknown or unembedded products', async () => {
+    await addProducts(20);
+    await embeddings.upsertMany(Array.from({ length: 19 }, (_, i) => row(`p${i}`, unitVector(i))));
+    await products.upsertMany([{ id: 'twin', imageUrl: 'https://img/twin.jpg' }]);
+    await embeddings.upsertMany([{ ...row('twin', unitVector(3)) }]);
+
+    const hits = await embeddings.similarToProduct('p3', MODEL, 3, 40);
+    expect(hits.map((h) => h.productId)).not.toContain('p3');
+    expect(hits[0]).toMatchObject({ productId: 'twin', imageUrl: 'https://img/twin.jpg', title: null });
+    expect(hits[0]?.score).toBeCloseTo(1, 5);
+    expect(hits).toHaveLength(3);
+
+    await expect(embeddings.similarToProduct('nope', MODEL, 3, 40)).rejects.toBeInstanceOf(ProductNotFoundError);
+    await expect(embeddings.similarToProduct('nope', MODEL, 3, 40)).rejects.toMatchObject({
+      code: 'PRODUCT_NOT_FOUND',
+    });
+    await expect(embeddings.similarToProduct('p19', MODEL, 3, 40)).rejects.toBeInstanceOf(ProductNotEmbeddedError);
+    await expect(embeddings.similarToProduct('p3', 'other/model', 3, 40)).rejects.toMatchObject({
+      code: 'PRODUCT_NOT_EMBEDDED',
+    });
+  });
+
+  it('serves the kNN query from the HNSW index', async () => {
+    await addProducts(300);
+    await embeddings.upsertMany(Array.from({ length: 300 }, (_, i) => row(`p${i}`, unitVector(i))));
+    await db.pool.query('ANALYZE products; ANALYZE product_embeddings');
+    const client = await db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // A 300-row table is cheap to sort, so the planner would rightly prefer a sequential scan;
+      // disabling it shows the query's shape lets the index serve it, as it will on a large table.
+      await client.query('SET LOCAL enable_seqscan = off');
+      const plan = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${NEAREST_NEIGHBOURS_SQL}`, [
+        `[${Array.from(unitVector(1)).join(',')}]`,
+        MODEL,
+        null,
+        10,
+      ]);
+      const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+      expect(text).toContain(`Index Scan using ${HNSW_INDEX_NAME}`);
+      expect(text).not.toMatch(/\bSort\b/);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+  });
+});

@@ -1,0 +1,222 @@
+import type { Pool, PoolClient } from 'pg';
+import { readBoundDimension } from './embedding-dimension';
+import {
+  InvalidStoreInputError,
+  ProductNotEmbeddedError,
+  ProductNotFoundError,
+  VectorDimensionMismatchError,
+} from './errors';
+import { NEAREST_NEIGHBOURS_SQL } from './knn-query';
+import { chunk, inTransaction, valuesPlaceholders } from './sql';
+import type { EmbeddingRow, SearchHit } from './types';
+import { asDimensionError, vectorParam } from './vector-param';
+
+/** 6 parameters a row: 10000 rows stay below PostgreSQL's 65535-parameter limit. */
+const UPSERT_CHUNK_ROWS = 10_000;
+/** pgvector's bounds for hnsw.ef_search; it returns at most ef_search rows. */
+const MAX_EF_SEARCH = 1000;
+const MAX_K = MAX_EF_SEARCH - 1;
+
+/**
+ * "Up to date" for a model: a vector embedded from the product's current image_url. Missing or
+ * stale is the complement, so countEmbedded + countMissing = number of products.
+ */
+const FRESH_EMBEDDING = `e.product_id = p.id AND e.model = $1 AND e.image_url = p.image_url AND e.embedding_visual IS NOT NULL`;
+
+export class EmbeddingsRepository {
+  private settings?: Promise<SearchSettings>;
+
+  constructor(private readonly pool: Pool) {}
+
+  /**
+   * Writes embeddings with one multi-row INSERT … ON CONFLICT (product_id, model) DO UPDATE
+   * (calls of more than 10000 rows are split, in one transaction). Idempotent. Rows of products
+   * that no longer exist are skipped — the product was deleted while its image was embedded.
+   * Within one call the last row for a (product, model) wins. Returns how many rows were written.
+   */
+  async upsertMany(rows: EmbeddingRow[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const unique = new Map<string, { row: EmbeddingRow; vector: string }>();
+    rows.forEach((row, index) => {
+      const vector = validateEmbeddingRow(row, index);
+      unique.set(JSON.stringify([row.productId, row.model]), { row, vector });
+    });
+    const chunks = chunk([...unique.values()], UPSERT_CHUNK_ROWS);
+    const write = async (db: Pool | PoolClient, part: { row: EmbeddingRow; vector: string }[]): Promise<number> => {
+      const params = part.flatMap(({ row, vector }) => [
+        row.productId,
+        row.model,
+        row.embedding.length,
+        vector,
+        row.imageUrl,
+        row.imageSha256,
+      ]);
+      const casts = ['::text', '::text', '::int', '::vector', '::text', '::text'];
+      const result = await db.query(
+        `INSERT INTO product_embeddings AS e (product_id, model, dim, embedding_visual, image_url, image_sha256)
+         SELECT v.product_id, v.model, v.dim, v.embedding, v.image_url, v.image_sha256
+           FROM (VALUES ${valuesPlaceholders(part.length, 6, (column) => casts[column] as string)})
+                AS v (product_id, model, dim, embedding, image_url, image_sha256)
+           JOIN products p ON p.id = v.product_id
+         ON CONFLICT (product_id, model) DO UPDATE
+            SET dim = EXCLUDED.dim, embedding_visual = EXCLUDED.embedding_visual, image_url = EXCLUDED.image_url,
+                image_sha256 = EXCLUDED.image_sha256, embedded_at = now()`,
+        params,
+      );
+      return result.rowCount ?? 0;
+    };
+    try {
+      if (chunks.length === 1) return await write(this.pool, chunks[0] as { row: EmbeddingRow; vector: string }[]);
+      return await inTransaction(this.pool, async (client) => {
+        let written = 0;
+        for (const part of chunks) written += await write(client, part);
+        return written;
+      });
+    } catch (error) {
+      throw asDimensionError(error);
+    }
+  }
+
+  /** Products with an up-to-date embedding for `model`. */
+  async countEmbedded(model: string): Promise<number> {
+    const { rows } = await this.pool.query<{ count: string }>(
+      `SELECT count(*) AS count FROM product_embeddings e JOIN products p ON ${FRESH_EMBEDDING}`,
+      [model],
+    );
+    return Number(rows[0]?.count ?? 0);
+  }
+
+  /** Products whose embedding for `model` is missing or stale (image_url changed since). */
+  async countMissing(model: string): Promise<number> {
+    const { rows } = await this.pool.query<{ count: string }>(
+      `SELECT count(*) AS count FROM products p WHERE NOT EXISTS (SELECT 1 FROM product_embeddings e WHERE ${FRESH_EMBEDDING})`,
+      [model],
+    );
+    return Number(rows[0]?.count ?? 0);
+  }
+
+  /**
+   * The k products most similar to `productId` by its own `model` embedding, itself excluded.
+   * Throws ProductNotFoundError (PRODUCT_NOT_FOUND → 404) when the product does not exist and
+   * ProductNotEmbeddedError (PRODUCT_NOT_EMBEDDED → 409) when it has no embedding for the model.
+   */
+  async similarToProduct(productId: string, model: string, k: number, efSearch: number): Promise<SearchHit[]> {
+    validateSearch(k, efSearch);
+    const { rows } = await this.pool.query<{ embedding: string | null }>(
+      `SELECT e.embedding_visual::text AS embedding
+         FROM products p LEFT JOIN product_embeddings e ON e.product_id = p.id AND e.model = $2
+        WHERE p.id = $1`,
+      [productId, model],
+    );
+    if (rows.length === 0) throw new ProductNotFoundError(productId);
+    const embedding = rows[0]?.embedding;
+    if (embedding == null) throw new ProductNotEmbeddedError(productId, model);
+    return this.nearest(embedding, model, productId, k, efSearch, await this.searchSettings());
+  }
+
+  /** The k products whose `model` embedding is closest (cosine) to `vector`. */
+  async searchByVector(vector: Float32Array, model: string, k: number, efSearch: number): Promise<SearchHit[]> {
+    validateSearch(k, efSearch);
+    const param = vectorParam(vector, 'search vector');
+    return this.nearest(param, model, null, k, efSearch, await this.searchSettings(vector.length));
+  }
+
+  /**
+   * Runs the kNN query in a transaction so SET LOCAL scopes hnsw.ef_search (the candidate list
+   * size: recall vs speed) to this query. ef_search is raised to k+1 when smaller, because HNSW
+   * never returns more than ef_search rows. On pgvector >= 0.8, iterative scans keep looking when
+   * filters (model, the excluded product) discard candidates, so k hits come back when they exist.
+   */
+  private async nearest(
+    vector: string,
+    model: string,
+    excludeId: string | null,
+    k: number,
+    efSearch: number,
+    { iterativeScan }: SearchSettings,
+  ): Promise<SearchHit[]> {
+    try {
+      return await inTransaction(this.pool, async (client) => {
+        await client.query("SELECT set_config('hnsw.ef_search', $1, true)", [
+          String(Math.min(MAX_EF_SEARCH, Math.max(efSearch, k + 1))),
+        ]);
+        if (iterativeScan) await client.query("SELECT set_config('hnsw.iterative_scan', 'strict_order', true)");
+        const { rows } = await client.query<{
+          product_id: string;
+          title: string | null;
+          image_url: string;
+          score: number;
+        }>(NEAREST_NEIGHBOURS_SQL, [vector, model, excludeId, k]);
+        return rows.map((row) => ({
+          productId: row.product_id,
+          title: row.title,
+          imageUrl: row.image_url,
+          score: row.score,
+        }));
+      });
+    } catch (error) {
+      throw asDimensionError(error);
+    }
+  }
+
+  /**
+   * What the kNN query needs to know about the database, read once: whether pgvector has iterative
+   * index scans (0.8+), and the bound dimension, so a query vector of another length is refused
+   * even when no row would be compared with it. Re-read on a mismatch, in case of a rebind.
+   */
+  private async searchSettings(vectorLength?: number): Promise<SearchSettings> {
+    let settings = await (this.settings ??= this.readSearchSettings());
+    if (vectorLength !== undefined && settings.dimension !== vectorLength) {
+      this.settings = this.readSearchSettings();
+      settings = await this.settings;
+      if (settings.dimension !== vectorLength) {
+        throw new VectorDimensionMismatchError(
+          `The search vector has ${vectorLength} dimensions but product_embeddings.embedding_visual holds ${settings.dimension ?? 'no bound number of'}`,
+        );
+      }
+    }
+    return settings;
+  }
+
+  private readSearchSettings(): Promise<SearchSettings> {
+    const reading = Promise.all([
+      this.pool.query<{ extversion: string }>("SELECT extversion FROM pg_extension WHERE extname = 'vector'"),
+      readBoundDimension(this.pool),
+    ]).then(([{ rows }, dimension]) => {
+      const [major = 0, minor = 0] = (rows[0]?.extversion ?? '0.0').split('.').map(Number);
+      return { iterativeScan: major > 0 || minor >= 8, dimension };
+    });
+    // Ask again next time instead of caching a failure.
+    reading.catch(() => {
+      if (this.settings === reading) this.settings = undefined;
+    });
+    return reading;
+  }
+}
+
+interface SearchSettings {
+  iterativeScan: boolean;
+  dimension: number | null;
+}
+
+function validateEmbeddingRow(row: EmbeddingRow, index: number): string {
+  const where = `rows[${index}]`;
+  if (typeof row.productId !== 'string' || row.productId === '')
+    throw new InvalidStoreInputError(`${where}.productId must be a non-empty string`);
+  if (typeof row.model !== 'string' || row.model === '')
+    throw new InvalidStoreInputError(`${where}.model must be a non-empty string`);
+  if (typeof row.imageUrl !== 'string' || row.imageUrl === '')
+    throw new InvalidStoreInputError(`${where}.imageUrl must be a non-empty string`);
+  if (typeof row.imageSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(row.imageSha256)) {
+    throw new InvalidStoreInputError(`${where}.imageSha256 must be 64 lower-case hex characters`);
+  }
+  return vectorParam(row.embedding, `${where}.embedding`);
+}
+
+function validateSearch(k: number, efSearch: number): void {
+  if (!Number.isInteger(k) || k < 1 || k > MAX_K)
+    throw new InvalidStoreInputError(`k must be a whole number from 1 to ${MAX_K}, got ${k}`);
+  if (!Number.isInteger(efSearch) || efSearch < 1 || efSearch > MAX_EF_SEARCH) {
+    throw new InvalidStoreInputError(`efSearch must be a whole number from 1 to ${MAX_EF_SEARCH}, got ${efSearch}`);
+  }
+}

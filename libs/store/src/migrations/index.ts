@@ -1,0 +1,8 @@
+import { createProducts } from './001-products';
+import { createProductEmbeddings } from './002-product-embeddings';
+import type { Migration } from './migration';
+
+export type { Migration } from './migration';
+
+/** Every migration in version order. Append new ones; never edit or reorder applied ones. */
+export const migrations: readonly Migration[] = [createProducts, createProductEmbeddings];

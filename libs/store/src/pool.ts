@@ -1,0 +1,45 @@
+import pg from 'pg';
+import pgvector from 'pgvector/pg';
+import { InvalidStoreInputError } from './errors';
+
+export interface PoolOptions {
+  /** Most connections this pool opens (DATABASE_POOL_MAX). */
+  max?: number;
+  /**
+   * Puts every table in this schema (tests use one schema per file). The search_path becomes
+   * `<schema>,public` because the vector extension lives in public.
+   */
+  schema?: string;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Creates a pg pool whose connections parse `vector` columns into number arrays. Connections
+ * opened before the extension existed (i.e. before the first migration) keep returning vectors as
+ * text; nothing in this lib reads vectors back through the type parser.
+ */
+export function createPool(databaseUrl: string, opts: PoolOptions = {}): pg.Pool {
+  const { max = 10, schema } = opts;
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    throw new InvalidStoreInputError(
+      `Schema name ${JSON.stringify(schema)} is not allowed: use lower-case letters, digits and _ (at most 63)`,
+    );
+  }
+  let vectorTypeKnown = false;
+  return new pg.Pool({
+    connectionString: databaseUrl,
+    max,
+    application_name: 'vectorizer',
+    options: schema === undefined ? undefined : `-c search_path=${schema},public`,
+    // Awaited by pg-pool before the connection is handed out, so the first query already parses vectors.
+    onConnect: async (client) => {
+      if (!vectorTypeKnown) {
+        const found = await client.query("SELECT 1 FROM pg_type WHERE typname = 'vector' LIMIT 1");
+        if (found.rowCount === 0) return;
+        vectorTypeKnown = true;
+      }
+      await pgvector.registerTypes(client);
+    },
+  });
+}

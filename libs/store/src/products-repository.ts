@@ -1,0 +1,146 @@
+import type { Pool } from 'pg';
+import { InvalidStoreInputError } from './errors';
+import { chunk, valuesPlaceholders } from './sql';
+import type { Product, ProductInput } from './types';
+
+/** 4 parameters a row: 1000 rows stay far below PostgreSQL's 65535-parameter limit. */
+const UPSERT_CHUNK_ROWS = 1000;
+const DEFAULT_PAGE_SIZE = 1000;
+
+export interface NeedingEmbeddingOptions {
+  /** Every product, embedded or not (re-embed everything). */
+  all?: boolean;
+  /** Only these products. */
+  ids?: string[];
+  /** Products per page; pages are fetched one at a time, so memory stays bounded. */
+  batchSize?: number;
+}
+
+interface ProductRow {
+  id: string;
+  image_url: string;
+  title: string | null;
+  attributes: Record<string, unknown> | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export class ProductsRepository {
+  constructor(private readonly pool: Pool) {}
+
+  /**
+   * Inserts or updates products, 1000 rows per statement. A row whose image_url, title and
+   * attributes are unchanged is left alone (updated_at keeps its value). Within one call the
+   * last occurrence of an id wins. Chunks are independent statements: rerunning is safe.
+   * Returns how many rows were inserted or changed.
+   */
+  async upsertMany(products: ProductInput[]): Promise<number> {
+    const byId = new Map<string, ProductInput>();
+    products.forEach((product, index) => byId.set(validateProduct(product, index).id, product));
+    let changed = 0;
+    for (const rows of chunk([...byId.values()], UPSERT_CHUNK_ROWS)) {
+      const params = rows.flatMap((p) => [
+        p.id,
+        p.imageUrl,
+        p.title ?? null,
+        p.attributes == null ? null : JSON.stringify(p.attributes),
+      ]);
+      const result = await this.pool.query(
+        `INSERT INTO products AS p (id, image_url, title, attributes)
+         VALUES ${valuesPlaceholders(rows.length, 4, (column) => (column === 3 ? '::jsonb' : '::text'))}
+         ON CONFLICT (id) DO UPDATE
+            SET image_url = EXCLUDED.image_url, title = EXCLUDED.title, attributes = EXCLUDED.attributes, updated_at = now()
+          WHERE (p.image_url, p.title, p.attributes) IS DISTINCT FROM (EXCLUDED.image_url, EXCLUDED.title, EXCLUDED.attributes)`,
+        params,
+      );
+      changed += result.rowCount ?? 0;
+    }
+    return changed;
+  }
+
+  async get(id: string): Promise<Product | undefined> {
+    const { rows } = await this.pool.query<ProductRow>(
+      'SELECT id, image_url, title, attributes, created_at, updated_at FROM products WHERE id = $1',
+      [id],
+    );
+    const row = rows[0];
+    return row === undefined
+      ? undefined
+      : {
+          id: row.id,
+          imageUrl: row.image_url,
+          title: row.title,
+          attributes: row.attributes,
+          createdAt: row.created_at,
+          updatedAt: row.updated_at,
+        };
+  }
+
+  async count(): Promise<number> {
+    const { rows } = await this.pool.query<{ count: string }>('SELECT count(*) AS count FROM products');
+    return Number(rows[0]?.count ?? 0);
+  }
+
+  /**
+   * Pages of products whose embedding for `model` is missing or stale (no row, no vector, or
+   * embedded from another image_url), in id order. Keyset pagination (id > last id of the previous
+   * page) keeps every page one index range scan and memory at one page, even on millions of rows.
+   */
+  async *streamNeedingEmbedding(
+    model: string,
+    opts: NeedingEmbeddingOptions = {},
+  ): AsyncIterable<{ id: string; imageUrl: string }[]> {
+    const batchSize = opts.batchSize ?? DEFAULT_PAGE_SIZE;
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new InvalidStoreInputError(`batchSize must be a positive whole number, got ${batchSize}`);
+    }
+    if (typeof model !== 'string' || model === '') throw new InvalidStoreInputError('model must be a non-empty string');
+    const ids = opts.ids === undefined ? undefined : [...new Set(opts.ids)];
+    if (ids?.length === 0) return;
+
+    let after: string | undefined;
+    for (;;) {
+      const conditions: string[] = [];
+      const params: unknown[] = [batchSize];
+      if (after !== undefined) conditions.push(`p.id > $${params.push(after)}`);
+      if (ids !== undefined) conditions.push(`p.id = ANY($${params.push(ids)}::text[])`);
+      if (!opts.all) {
+        conditions.push(`NOT EXISTS (
+          SELECT 1 FROM product_embeddings e
+           WHERE e.product_id = p.id AND e.model = $${params.push(model)}
+             AND e.image_url = p.image_url AND e.embedding_visual IS NOT NULL)`);
+      }
+      const { rows } = await this.pool.query<{ id: string; image_url: string }>(
+        `SELECT p.id, p.image_url FROM products p
+          ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
+          ORDER BY p.id LIMIT $1`,
+        params,
+      );
+      if (rows.length > 0) yield rows.map((row) => ({ id: row.id, imageUrl: row.image_url }));
+      if (rows.length < batchSize) return;
+      after = rows[rows.length - 1]?.id;
+    }
+  }
+}
+
+function validateProduct(product: ProductInput, index: number): ProductInput {
+  const where = `products[${index}]`;
+  if (product === null || typeof product !== 'object') throw new InvalidStoreInputError(`${where} is not an object`);
+  if (typeof product.id !== 'string' || product.id.trim() === '') {
+    throw new InvalidStoreInputError(`${where}.id must be a non-empty string`);
+  }
+  if (typeof product.imageUrl !== 'string' || product.imageUrl.trim() === '') {
+    throw new InvalidStoreInputError(
+      `${where}.imageUrl must be a non-empty string (product ${JSON.stringify(product.id)})`,
+    );
+  }
+  if (product.title != null && typeof product.title !== 'string') {
+    throw new InvalidStoreInputError(`${where}.title must be a string or null (product ${JSON.stringify(product.id)})`);
+  }
+  if (product.attributes != null && (typeof product.attributes !== 'object' || Array.isArray(product.attributes))) {
+    throw new InvalidStoreInputError(
+      `${where}.attributes must be an object or null (product ${JSON.stringify(product.id)})`,
+    );
+  }
+  return product;
+}

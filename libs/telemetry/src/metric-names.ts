@@ -1,0 +1,21 @@
+/**
+ * Every metric name the project exports, in one place: the worker writes them, the API merges the
+ * workers' snapshots and serves them, dashboards and alerts match on them. Renaming one breaks those.
+ */
+export const METRIC_NAMES = {
+  jobsCompleted: 'vectorizer_jobs_completed_total',
+  jobsFailed: 'vectorizer_jobs_failed_total',
+  jobsDeadLettered: 'vectorizer_jobs_dead_lettered_total',
+  jobsPostponed: 'vectorizer_jobs_postponed_total',
+  batchSize: 'vectorizer_batch_size',
+  inferenceDuration: 'vectorizer_inference_duration_seconds',
+  imageFetchDuration: 'vectorizer_image_fetch_duration_seconds',
+  imageFetchErrors: 'vectorizer_image_fetch_errors_total',
+  imageDecodeDuration: 'vectorizer_image_decode_duration_seconds',
+  embeddingsWritten: 'vectorizer_embeddings_written_total',
+  workerPaused: 'vectorizer_worker_paused',
+  queueJobs: 'vectorizer_queue_jobs',
+  liveWorkers: 'vectorizer_live_workers',
+} as const;
+
+export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];
