@@ -3,6 +3,15 @@
 # Respects REDIS_URL / DATABASE_URL pointing elsewhere (then it only checks they answer).
 set -euo pipefail
 log() { printf '[ensure-services] %s\n' "$*" >&2; }
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+apt_install() {
+  log "installing $* from the OS packages"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+command -v redis-cli >/dev/null || apt_install redis-server redis-tools
+command -v pg_isready >/dev/null || apt_install postgresql-client
 
 REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
@@ -23,6 +32,12 @@ if pg_isready -d "$DATABASE_URL" -q 2>/dev/null; then
   log "PostgreSQL answers at $DATABASE_URL"
 else
   major="$(ls /etc/postgresql 2>/dev/null | sort -n | tail -n1)"
+  if [ -z "$major" ] && [[ "$DATABASE_URL" =~ @(127\.0\.0\.1|localhost)(:5432)?/ ]]; then
+    apt_install postgresql
+    major="$(ls /etc/postgresql 2>/dev/null | sort -n | tail -n1)"
+    # Local development only: trust local TCP connections, as the default DATABASE_URL has no password.
+    sed -i -E 's/^(host\s+all\s+all\s+(127\.0\.0\.1\/32|::1\/128)\s+)\S+/\1trust/' "/etc/postgresql/$major/main/pg_hba.conf"
+  fi
   [ -n "$major" ] || { log "ERROR: PostgreSQL is not installed (apt-get install postgresql) and $DATABASE_URL does not answer"; exit 1; }
   log "starting the local PostgreSQL $major cluster"
   pg_ctlcluster --skip-systemctl-redirect "$major" main start

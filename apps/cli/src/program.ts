@@ -2,6 +2,15 @@ import { Command } from 'commander';
 import { registerEmbed } from './commands/embed';
 import { registerMigrate } from './commands/migrate';
 import { registerModel } from './commands/model';
+import { registerDoctor } from './commands/doctor';
+import { registerDuplicates } from './commands/duplicates';
+import { registerSearch } from './commands/search';
+import { registerServe } from './commands/serve';
+import { registerIngest } from './commands/ingest';
+import { registerEnqueue } from './commands/enqueue';
+import { registerStatus } from './commands/status';
+import { registerDlq } from './commands/dlq';
+import { registerWorker } from './commands/worker';
 
 /** Every `vectorizer` command registers itself here; each lives in commands/<name>.ts. */
 export function buildProgram(): Command {
@@ -12,5 +21,14 @@ export function buildProgram(): Command {
   registerMigrate(program);
   registerEmbed(program);
   registerModel(program);
+  registerServe(program);
+  registerSearch(program);
+  registerDoctor(program);
+  registerDuplicates(program);
+  registerIngest(program);
+  registerEnqueue(program);
+  registerStatus(program);
+  registerDlq(program);
+  registerWorker(program);
   return program;
 }

@@ -95,6 +95,10 @@ export const jobEnv = z.object({
   WORKER_LOCK_DURATION_MS: int(120_000, 1_000),
   WORKER_STALLED_INTERVAL_MS: int(30_000, 1_000),
   WORKER_SHUTDOWN_TIMEOUT_MS: int(60_000, 1_000),
+  /** Names this worker in its heartbeat and metrics keys; the supervisor sets one per process. */
+  WORKER_ID: optionalString,
+  /** Written every 5 s by a healthy worker; `vectorizer worker --health` checks its age. */
+  WORKER_HEALTH_FILE: z.string().default('/tmp/vectorizer-worker-health.json'),
   NVIDIA_SMI_PATH: z.string().default('nvidia-smi'),
   CUDA_VISIBLE_DEVICES: optionalString,
   /** VRAM kept free on each GPU for the CUDA context and fragmentation. */

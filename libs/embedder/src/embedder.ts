@@ -32,9 +32,13 @@ export interface EmbedderStartOptions {
 const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxBytes: 25 * 1024 * 1024, maxPixels: 50_000_000, timeoutMs: 15_000 };
 
 function outOfMemory(batch: number, message: string): EmbedderError {
-  return new EmbedderError('INFERENCE_OUT_OF_MEMORY', `Even a batch of ${batch} image(s) does not fit in memory: ${message}`, {
-    hint: 'Free device memory (other processes on this GPU?), use a smaller MODEL_DTYPE (fp16/q8), or run on a larger device.',
-  });
+  return new EmbedderError(
+    'INFERENCE_OUT_OF_MEMORY',
+    `Even a batch of ${batch} image(s) does not fit in memory: ${message}`,
+    {
+      hint: 'Free device memory (other processes on this GPU?), use a smaller MODEL_DTYPE (fp16/q8), or run on a larger device.',
+    },
+  );
 }
 
 /**
@@ -84,14 +88,26 @@ export class Embedder {
   static async start(opts: EmbedderStartOptions): Promise<Embedder> {
     const { model, logger } = opts;
     if (!Number.isInteger(opts.maxBatchSize) || opts.maxBatchSize < 1) {
-      throw new EmbedderError('INFERENCE_FAILED', `maxBatchSize must be a whole number >= 1 (got ${opts.maxBatchSize})`, {
-        hint: 'Set BATCH_SIZE to 1 or more, or leave it unset to use the planned size.',
-      });
+      throw new EmbedderError(
+        'INFERENCE_FAILED',
+        `maxBatchSize must be a whole number >= 1 (got ${opts.maxBatchSize})`,
+        {
+          hint: 'Set BATCH_SIZE to 1 or more, or leave it unset to use the planned size.',
+        },
+      );
     }
     const required = [CONFIG_FILE, PREPROCESSOR_FILE, relative(model.dir, model.visionModelPath)];
-    const verified = await verifyModel({ dir: model.dir, requiredFiles: required, source: model.source, hashPolicy: opts.hashPolicy ?? 'when-changed' });
+    const verified = await verifyModel({
+      dir: model.dir,
+      requiredFiles: required,
+      source: model.source,
+      hashPolicy: opts.hashPolicy ?? 'when-changed',
+    });
     if (!verified.hasManifest && !model.isDevModel) {
-      logger.info({ modelDir: model.dir }, 'model directory has no vectorizer-manifest.json: only file presence was checked');
+      logger.info(
+        { modelDir: model.dir },
+        'model directory has no vectorizer-manifest.json: only file presence was checked',
+      );
     }
 
     const plan = planExecution({ device: opts.device, allowCpuFallback: opts.allowCpuFallback });
@@ -109,7 +125,8 @@ export class Embedder {
         testHooks: opts.testHooks,
       });
     } catch (error) {
-      if (error instanceof ThreadLoadError) throw explainLoadFailure(error.failure, { path: model.visionModelPath, source: model.source });
+      if (error instanceof ThreadLoadError)
+        throw explainLoadFailure(error.failure, { path: model.visionModelPath, source: model.source });
       throw error;
     }
     for (const warning of client.warnings) logger.warn({ device: opts.device }, warning);
@@ -119,7 +136,14 @@ export class Embedder {
       embedder.checkDeclaredShapes();
       const msPerBatch = await embedder.warmUp();
       logger.info(
-        { model: model.id, dimension: model.dimension, provider: embedder.provider, batchSize: embedder.maxBatchSize, msPerBatch: Math.round(msPerBatch), dtype: model.dtype },
+        {
+          model: model.id,
+          dimension: model.dimension,
+          provider: embedder.provider,
+          batchSize: embedder.maxBatchSize,
+          msPerBatch: Math.round(msPerBatch),
+          dtype: model.dtype,
+        },
         `embedder ready: ${model.id} (${model.dimension}-d) on ${embedder.provider}, batch ${embedder.maxBatchSize} in ${Math.round(msPerBatch)} ms`,
       );
     } catch (error) {
@@ -136,9 +160,13 @@ export class Embedder {
     const expected = 3 * height * width;
     images.forEach((image, index) => {
       if (image.length !== expected) {
-        throw new EmbedderError('INPUT_SHAPE_MISMATCH', `Image ${index} has ${image.length} values; this model takes 3x${height}x${width} = ${expected}`, {
-          hint: "Preprocess with the model's own preprocessor_config.json (preprocessImage(bytes, model.preprocessor, limits)).",
-        });
+        throw new EmbedderError(
+          'INPUT_SHAPE_MISMATCH',
+          `Image ${index} has ${image.length} values; this model takes 3x${height}x${width} = ${expected}`,
+          {
+            hint: "Preprocess with the model's own preprocessor_config.json (preprocessImage(bytes, model.preprocessor, limits)).",
+          },
+        );
       }
     });
     const results: Float32Array[] = [];
@@ -150,7 +178,8 @@ export class Embedder {
         start += batch.length;
       } catch (error) {
         // A batch that no longer fits (other tenants on the GPU) halves the limit and retries.
-        if (!(error instanceof ThreadRequestError) || !isAllocationFailure(error.message)) throw this.inferenceError(error);
+        if (!(error instanceof ThreadRequestError) || !isAllocationFailure(error.message))
+          throw this.inferenceError(error);
         if (batch.length === 1) throw outOfMemory(1, error.message);
         this.lowerBatchLimit(batch.length, error.message);
       }
@@ -161,7 +190,9 @@ export class Embedder {
   /** Decodes and preprocesses every buffer (concurrently), then embeds them. Fails on the first bad image. */
   async embedImages(buffers: Buffer[]): Promise<Float32Array[]> {
     this.assertOpen();
-    const pixels = await Promise.all(buffers.map((bytes) => preprocessImage(bytes, this.model.preprocessor, this.decodeLimits)));
+    const pixels = await Promise.all(
+      buffers.map((bytes) => preprocessImage(bytes, this.model.preprocessor, this.decodeLimits)),
+    );
     return this.embedPixels(pixels);
   }
 
@@ -176,6 +207,13 @@ export class Embedder {
     if (texts.length === 0) return [];
     try {
       const { embeddings, dimension } = await this.client.embedTexts(texts);
+      if (dimension !== this.model.dimension) {
+        throw new EmbedderError(
+          'MODEL_DIMENSION_MISMATCH',
+          `${this.model.textModelPath} returns ${dimension}-d embeddings but the image embeddings are ${this.model.dimension}-d`,
+          { hint: 'The text and vision towers come from different models; re-download the model as one set.' },
+        );
+      }
       return splitRows(embeddings, dimension);
     } catch (error) {
       throw this.inferenceError(error);
@@ -196,9 +234,13 @@ export class Embedder {
     batch.forEach((image, i) => packed.set(image, i * plane));
     const { embeddings, dimension } = await this.client.embedPixels(packed, batch.length, height, width);
     if (dimension !== this.model.dimension) {
-      throw new EmbedderError('MODEL_DIMENSION_MISMATCH', `${this.model.visionModelPath} returns ${dimension}-d embeddings but config.json says ${this.model.dimension}`, {
-        hint: 'config.json and the ONNX file come from different models; re-export or re-download the model as one set.',
-      });
+      throw new EmbedderError(
+        'MODEL_DIMENSION_MISMATCH',
+        `${this.model.visionModelPath} returns ${dimension}-d embeddings but config.json says ${this.model.dimension}`,
+        {
+          hint: 'config.json and the ONNX file come from different models; re-export or re-download the model as one set.',
+        },
+      );
     }
     return splitRows(embeddings, dimension);
   }
@@ -207,15 +249,23 @@ export class Embedder {
   private checkDeclaredShapes(): void {
     const { declaredDimension, declaredImageSize } = this.client.session;
     if (declaredDimension !== undefined && declaredDimension !== this.model.dimension) {
-      throw new EmbedderError('MODEL_DIMENSION_MISMATCH', `${this.model.visionModelPath} declares ${declaredDimension}-d output but config.json says ${this.model.dimension}`, {
-        hint: 'config.json and the ONNX file come from different models; re-export or re-download the model as one set.',
-      });
+      throw new EmbedderError(
+        'MODEL_DIMENSION_MISMATCH',
+        `${this.model.visionModelPath} declares ${declaredDimension}-d output but config.json says ${this.model.dimension}`,
+        {
+          hint: 'config.json and the ONNX file come from different models; re-export or re-download the model as one set.',
+        },
+      );
     }
     const { height, width } = this.model.preprocessor.size;
     if (declaredImageSize && (declaredImageSize.height !== height || declaredImageSize.width !== width)) {
-      throw new EmbedderError('MODEL_CONFIG_INVALID', `${this.model.visionModelPath} takes ${declaredImageSize.height}x${declaredImageSize.width} images but preprocessor_config.json resizes to ${height}x${width}`, {
-        hint: 'preprocessor_config.json belongs to a different model; re-download the model as one set.',
-      });
+      throw new EmbedderError(
+        'MODEL_CONFIG_INVALID',
+        `${this.model.visionModelPath} takes ${declaredImageSize.height}x${declaredImageSize.width} images but preprocessor_config.json resizes to ${height}x${width}`,
+        {
+          hint: 'preprocessor_config.json belongs to a different model; re-download the model as one set.',
+        },
+      );
     }
   }
 
@@ -229,7 +279,8 @@ export class Embedder {
         await this.runBatch(batch);
         return performance.now() - started;
       } catch (error) {
-        if (!(error instanceof ThreadRequestError) || !isAllocationFailure(error.message)) throw this.inferenceError(error);
+        if (!(error instanceof ThreadRequestError) || !isAllocationFailure(error.message))
+          throw this.inferenceError(error);
         if (this.batchLimit === 1) throw outOfMemory(1, error.message);
         this.lowerBatchLimit(this.batchLimit, error.message);
       }
@@ -238,7 +289,10 @@ export class Embedder {
 
   private lowerBatchLimit(failedSize: number, message: string): void {
     const next = Math.max(1, Math.floor(failedSize / 2));
-    this.logger.warn({ failedBatchSize: failedSize, batchSize: next, cause: message }, `batch of ${failedSize} ran out of memory; retrying with ${next}`);
+    this.logger.warn(
+      { failedBatchSize: failedSize, batchSize: next, cause: message },
+      `batch of ${failedSize} ran out of memory; retrying with ${next}`,
+    );
     this.batchLimit = Math.min(this.batchLimit, next);
   }
 
@@ -246,7 +300,9 @@ export class Embedder {
     if (error instanceof EmbedderError) return error;
     if (error instanceof ThreadRequestError) {
       if (error.serialized.code === 'TEXT_MODEL_UNAVAILABLE') {
-        return new EmbedderError('TEXT_MODEL_UNAVAILABLE', error.message, { hint: 'Use a model export that includes onnx/text_model.onnx and its tokenizer.' });
+        return new EmbedderError('TEXT_MODEL_UNAVAILABLE', error.message, {
+          hint: 'Use a model export that includes onnx/text_model.onnx and its tokenizer.',
+        });
       }
       return new EmbedderError('INFERENCE_FAILED', `Inference failed on ${this.provider}: ${error.message}`, {
         hint: 'If this repeats, check the model files (npx vectorizer model verify) and the device.',
@@ -257,12 +313,14 @@ export class Embedder {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new EmbedderError('EMBEDDER_CLOSED', 'The embedder was closed', { hint: 'Start a new Embedder.' });
+    if (this.closed)
+      throw new EmbedderError('EMBEDDER_CLOSED', 'The embedder was closed', { hint: 'Start a new Embedder.' });
   }
 }
 
 function splitRows(matrix: Float32Array, dimension: number): Float32Array[] {
   const rows: Float32Array[] = [];
-  for (let offset = 0; offset < matrix.length; offset += dimension) rows.push(matrix.subarray(offset, offset + dimension));
+  for (let offset = 0; offset < matrix.length; offset += dimension)
+    rows.push(matrix.subarray(offset, offset + dimension));
   return rows;
 }

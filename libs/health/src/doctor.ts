@@ -41,15 +41,15 @@ export async function runDoctor(deps: DoctorDependencies): Promise<CheckResult[]
     return result;
   };
 
-  const redis = await run('redis', () => checkRedisReachable(deps.redis), redisFix);
-  const redisUp = redis.status !== 'fail';
-  const postgres = await run('postgres', () => checkPostgresReachable(deps.pool), pgFix);
-  const postgresUp = postgres.status !== 'fail';
-
+  const redisUp = (await run('redis', () => checkRedisReachable(deps.redis), redisFix)).status !== 'fail';
   if (redisUp) {
     await run('redis persistence', () => checkRedisPersistence(deps.redis), redisFix);
     await run('redis maxmemory-policy', () => checkRedisEvictionPolicy(deps.redis), redisFix);
+  } else {
+    results.push(skipped('redis persistence', 'Redis unreachable', redisFix), skipped('redis maxmemory-policy', 'Redis unreachable', redisFix));
   }
+
+  const postgresUp = (await run('postgres', () => checkPostgresReachable(deps.pool), pgFix)).status !== 'fail';
   let schemaReady = false;
   if (postgresUp) {
     await run('pgvector', () => checkPgvector(deps.pool), pgFix);
@@ -68,7 +68,7 @@ export async function runDoctor(deps: DoctorDependencies): Promise<CheckResult[]
     await run(`queue ${deps.embedQueue.name}`, () => checkQueueJobs(deps.embedQueue, deps.redis), redisFix);
     await run('dead-letter queue', () => checkDeadLetter(deps.deadLetter), redisFix);
   } else {
-    for (const name of ['redis persistence', 'redis maxmemory-policy', 'workers', `queue ${deps.embedQueue.name}`, 'dead-letter queue']) {
+    for (const name of ['workers', `queue ${deps.embedQueue.name}`, 'dead-letter queue']) {
       results.push(skipped(name, 'Redis unreachable', redisFix));
     }
   }

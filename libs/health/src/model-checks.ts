@@ -21,9 +21,7 @@ export async function checkModel(options: ResolveModelOptions): Promise<ModelChe
     return { result: modelFailure(name, error) };
   }
   const modelFiles = [model.visionModelPath, ...(model.textModelPath ? [model.textModelPath] : [])];
-  const requiredFiles = ['config.json', 'preprocessor_config.json', ...modelFiles.map((file) =>
-    relative(model.dir, file),
-  );
+  const requiredFiles = ['config.json', 'preprocessor_config.json', ...modelFiles.map((file) => relative(model.dir, file))];
   try {
     const verified = await verifyModel({ dir: model.dir, requiredFiles, source: model.source, hashPolicy: 'always' });
     const how = verified.hasManifest ? `${verified.files.length} file(s) match the manifest's sha256` : 'no manifest: files present, not hashed';

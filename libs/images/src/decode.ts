@@ -53,7 +53,10 @@ export async function decodeRgbResized(bytes: Buffer, target: ResizeTarget, limi
         hint: 'the file is unusually expensive to decode; raise IMAGE_DECODE_TIMEOUT_MS if it is legitimate',
       }),
     async () => {
-      const metadata = await translateSharpErrors(sharp(bytes, inputOptions(limits)).metadata());
+      // Reading metadata parses the header only; without the pixel limit sharp lets us report the size.
+      const metadata = await translateSharpErrors(
+        sharp(bytes, { ...inputOptions(limits), limitInputPixels: false }).metadata(),
+      );
       requirePixelBudget(metadata, limits.maxPixels);
       const timeoutSeconds = Math.max(1, Math.ceil(limits.timeoutMs / 1000));
       if (metadata.space === 'cmyk') return decodeCmyk(bytes, target, limits, timeoutSeconds);
@@ -88,9 +91,15 @@ const resizeTo = (image: Sharp, target: ResizeTarget): Sharp =>
 
 async function runToRgb(image: Sharp, timeoutSeconds: number): Promise<RgbPixels> {
   const { data, info } = await translateSharpErrors(
-    image.toColourspace('srgb').removeAlpha().raw().timeout({ seconds: timeoutSeconds }).toBuffer({ resolveWithObject: true }),
+    image
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw()
+      .timeout({ seconds: timeoutSeconds })
+      .toBuffer({ resolveWithObject: true }),
   );
-  if (info.channels !== 3) throw new ImageError('IMAGE_CORRUPT', `decoder produced ${info.channels} channels, expected 3`);
+  if (info.channels !== 3)
+    throw new ImageError('IMAGE_CORRUPT', `decoder produced ${info.channels} channels, expected 3`);
   return { data, width: info.width, height: info.height };
 }
 
@@ -109,7 +118,11 @@ async function decodeCmyk(bytes: Buffer, target: ResizeTarget, limits: DecodeLim
       .timeout({ seconds: timeoutSeconds })
       .toBuffer({ resolveWithObject: true }),
   );
-  const rgb = { data: cmykToRgb(data, info.channels, info.width * info.height), width: info.width, height: info.height };
+  const rgb = {
+    data: cmykToRgb(data, info.channels, info.width * info.height),
+    width: info.width,
+    height: info.height,
+  };
   return runToRgb(resizeTo(rawRgb(rgb), target), timeoutSeconds);
 }
 

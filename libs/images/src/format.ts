@@ -35,7 +35,8 @@ export function sniffImageFormat(bytes: Buffer): ImageFormat | undefined {
 function describeUnsupported(bytes: Buffer): string {
   if (ftypBrands(bytes)?.some((brand) => HEIC_BRANDS.has(brand))) return 'HEIC/HEIF (HEVC) images are not supported';
   const head = ascii(bytes, 0, 256).trimStart().toLowerCase();
-  if (head.startsWith('<svg') || (head.startsWith('<?xml') && head.includes('<svg'))) return 'SVG images are not supported';
+  if (head.startsWith('<svg') || (head.startsWith('<?xml') && head.includes('<svg')))
+    return 'SVG images are not supported';
   if (head.startsWith('<')) return 'the content is HTML/XML, not an image';
   if (startsWith(bytes, [0x42, 0x4d])) return 'BMP images are not supported';
   return 'unrecognised content (no JPEG, PNG, WebP, GIF, AVIF or TIFF signature)';

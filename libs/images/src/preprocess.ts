@@ -8,7 +8,11 @@ import { sharpKernelFor } from './resample';
  * numbers Hugging Face's SiglipImageProcessor produces for the same file. Every size and
  * statistic comes from `config`.
  */
-export async function preprocessImage(bytes: Buffer, config: PreprocessorConfig, limits: DecodeLimits): Promise<Float32Array> {
+export async function preprocessImage(
+  bytes: Buffer,
+  config: PreprocessorConfig,
+  limits: DecodeLimits,
+): Promise<Float32Array> {
   const { height, width } = config.size;
   const rgb = await decodeRgbResized(bytes, { width, height, kernel: sharpKernelFor(config.resample) }, limits);
   return rgbToNormalizedChw(rgb.data, rgb.width * rgb.height, config);

@@ -47,7 +47,10 @@ const schema = z.object({
     .literal(true, { message: 'do_resize must be true: the model takes a fixed size.height x size.width input' })
     .default(true),
   do_rescale: z.boolean().default(true),
-  rescale_factor: z.number().positive().default(1 / 255),
+  rescale_factor: z
+    .number()
+    .positive()
+    .default(1 / 255),
   do_normalize: z.boolean().default(true),
   image_mean: perChannel(false),
   image_std: perChannel(true),

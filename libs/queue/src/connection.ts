@@ -6,7 +6,6 @@ import { RedisUnavailableError } from './errors';
  * blocking commands, and ioredis reconnects forever, so a Redis restart pauses work, never kills it.
  */
 export function createWorkerConnection(redisUrl: string): Redis {
-  let connected = false;
   const connection = new IORedis(redisUrl, { maxRetriesPerRequest: null });
   // Without a listener ioredis prints every reconnect failure; BullMQ surfaces the ones that matter.
   connection.on('error', () => undefined);

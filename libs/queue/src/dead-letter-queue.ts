@@ -1,10 +1,10 @@
-import { Job, Queue } from 'bullmq';
+import { Job, Queue, type JobType } from 'bullmq';
 import { parseDeadLetterEntry, type DeadLetterEntry } from './dead-letter-entry';
 import type { EmbedQueue, QueueConnection } from './embed-queue';
 import { DEAD_LETTER_QUEUE } from './queue-names';
 
 /** Entry states a dead-letter job can be in: no worker ever takes them, so they stay waiting. */
-const PARKED_STATES = ['waiting', 'paused', 'prioritized', 'delayed'] as const;
+const PARKED_STATES: JobType[] = ['waiting', 'prioritized', 'delayed'];
 
 export interface RetryResult {
   /** Entries put back on the main queue (and removed from the dead-letter queue). */
@@ -45,8 +45,8 @@ export class DeadLetterQueue {
   async list(options: { offset?: number; limit?: number } = {}): Promise<DeadLetterEntry[]> {
     const offset = options.offset ?? 0;
     const limit = options.limit ?? 100;
-    const jobs = await this.queue.getJobs([...PARKED_STATES], offset, offset + limit - 1, true);
-    return jobs.filter((job): job is Job<DeadLetterEntry> => job !== undefined).map((job) => parseDeadLetterEntry(job.data));
+    const jobs = await this.queue.getJobs(PARKED_STATES, offset, offset + limit - 1, true);
+    return jobs.filter((job) => job !== undefined).map((job) => parseDeadLetterEntry(job.data));
   }
 
   /**
@@ -98,7 +98,7 @@ export class DeadLetterQueue {
     // Pages by position from the head: retried entries are removed as we go, but we collect every
     // id first, so removals cannot make this skip any.
     for (let offset = 0; ; offset += pageSize) {
-      const jobs = await this.queue.getJobs([...PARKED_STATES], offset, offset + pageSize - 1, true);
+      const jobs = await this.queue.getJobs(PARKED_STATES, offset, offset + pageSize - 1, true);
       for (const job of jobs) if (job?.id) ids.push(job.id);
       if (jobs.length < pageSize) return ids;
     }

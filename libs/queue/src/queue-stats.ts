@@ -12,9 +12,10 @@ export interface QueueStats {
 }
 
 export async function getQueueStats(queue: Queue): Promise<QueueStats> {
-  const counts = await queue.getJobCounts('waiting', 'paused', 'prioritized', 'active', 'delayed', 'failed', 'completed');
+  // BullMQ 6 keeps a paused queue's jobs in its wait list, so 'waiting' includes them.
+  const counts = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed');
   return {
-    waiting: (counts.waiting ?? 0) + (counts.paused ?? 0) + (counts.prioritized ?? 0),
+    waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
     active: counts.active ?? 0,
     delayed: counts.delayed ?? 0,
     failed: counts.failed ?? 0,

@@ -1,4 +1,5 @@
 import type { PoolClient } from 'pg';
+import pgvector from 'pgvector/pg';
 import { PgvectorMissingError, PgvectorPermissionError } from './errors';
 
 /** Serializes CREATE EXTENSION across every schema of the database (it is database-wide). */
@@ -29,6 +30,8 @@ export async function ensurePgvector(client: PoolClient): Promise<string> {
     if (code === '58P01' || code === '0A000') throw new PgvectorMissingError(error);
     throw error;
   }
+  // This connection was opened before the type existed, so createPool's hook skipped it.
+  await pgvector.registerTypes(client);
   return (await installedVersion(client)) as string;
 }
 

@@ -33,8 +33,8 @@ export class EmbeddingDimensionMismatchError extends VectorizerError {
   ) {
     super(
       'EMBEDDING_DIMENSION_MISMATCH',
-      `product_embeddings.embedding_visual holds ${boundDimension}-dimensional embeddings, ` +
-        `but the configured model produces ${requestedDimension}-dimensional ones`,
+      `product_embeddings.embedding_visual is bound to ${boundDimension} dimensions, ` +
+        `but the configured model produces ${requestedDimension}-dimensional embeddings`,
       {
         hint:
           `Either configure the model that produced the ${boundDimension}-dimensional embeddings again, or run ` +

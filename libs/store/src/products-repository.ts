@@ -102,13 +102,17 @@ export class ProductsRepository {
     for (;;) {
       const conditions: string[] = [];
       const params: unknown[] = [batchSize];
-      if (after !== undefined) conditions.push(`p.id > $${params.push(after)}`);
+      const cursor = after === undefined ? undefined : `$${params.push(after)}`;
+      if (cursor) conditions.push(`p.id > ${cursor}`);
       if (ids !== undefined) conditions.push(`p.id = ANY($${params.push(ids)}::text[])`);
       if (!opts.all) {
+        // The planner does not carry "p.id > cursor" over to e.product_id; without the explicit
+        // range every page would re-read the embeddings of all earlier pages.
         conditions.push(`NOT EXISTS (
           SELECT 1 FROM product_embeddings e
            WHERE e.product_id = p.id AND e.model = $${params.push(model)}
-             AND e.image_url = p.image_url AND e.embedding_visual IS NOT NULL)`);
+             AND e.image_url = p.image_url AND e.embedding_visual IS NOT NULL
+             ${cursor ? `AND e.product_id > ${cursor}` : ''})`);
       }
       const { rows } = await this.pool.query<{ id: string; image_url: string }>(
         `SELECT p.id, p.image_url FROM products p

@@ -158,8 +158,8 @@ describe('runMigrations', () => {
       requestedDimension: 16,
     });
     const { message, hint } = error as EmbeddingDimensionMismatchError;
-    expect(message).toContain('8-dimensional');
-    expect(message).toContain('16-dimensional');
+    expect(message).toContain('bound to 8 dimensions');
+    expect(message).toContain('produces 16-dimensional embeddings');
     expect(hint).toContain('npx vectorizer migrate --reembed');
     expect(hint).toContain('npx vectorizer enqueue --all');
     expect((await describeDatabase(pool())).dimension).toBe(DIMENSION);

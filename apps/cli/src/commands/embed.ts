@@ -7,12 +7,17 @@ import { type DecodeLimits, ImageFetcher, preprocessImage } from '@vectorizer/im
 import { runCommand } from '../context';
 import { resolveConfiguredModel } from './model';
 
-type Line = { input: string; dim: number; embedding: number[] } | { input: string; error: { code: string; message: string } };
+type Line =
+  { input: string; dim: number; embedding: number[] } | { input: string; error: { code: string; message: string } };
 
 const isUrl = (input: string) => /^https?:\/\//i.test(input);
 
 function decodeLimits(config: Config): DecodeLimits {
-  return { maxBytes: config.IMAGE_MAX_BYTES, maxPixels: config.IMAGE_MAX_PIXELS, timeoutMs: config.IMAGE_DECODE_TIMEOUT_MS };
+  return {
+    maxBytes: config.IMAGE_MAX_BYTES,
+    maxPixels: config.IMAGE_MAX_PIXELS,
+    timeoutMs: config.IMAGE_DECODE_TIMEOUT_MS,
+  };
 }
 
 function createFetcher(config: Config): ImageFetcher {
@@ -35,12 +40,17 @@ async function readLocal(path: string, maxBytes: number): Promise<Buffer> {
     size = (await stat(path)).size;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw Object.assign(new Error(code === 'ENOENT' ? `no such file: ${path}` : `cannot read ${path}: ${String(error)}`), {
-      code: code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE',
-    });
+    throw Object.assign(
+      new Error(code === 'ENOENT' ? `no such file: ${path}` : `cannot read ${path}: ${String(error)}`),
+      {
+        code: code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE',
+      },
+    );
   }
   if (size > maxBytes) {
-    throw Object.assign(new Error(`${path} is ${size} bytes, over IMAGE_MAX_BYTES=${maxBytes}`), { code: 'IMAGE_TOO_LARGE' });
+    throw Object.assign(new Error(`${path} is ${size} bytes, over IMAGE_MAX_BYTES=${maxBytes}`), {
+      code: 'IMAGE_TOO_LARGE',
+    });
   }
   return readFile(path);
 }
@@ -53,7 +63,9 @@ function errorLine(input: string, error: unknown): Line {
 export function registerEmbed(program: Command): void {
   program
     .command('embed')
-    .description('Embed local image files or image URLs; prints one JSON line per input: {"input","dim","embedding"} or {"input","error"}.')
+    .description(
+      'Embed local image files or image URLs; prints one JSON line per input: {"input","dim","embedding"} or {"input","error"}.',
+    )
     .argument('<inputs...>', 'image files or http(s) URLs')
     .option('--model-dir <dir>', 'model directory (overrides MODEL_DIR)')
     .option('--json', 'JSON lines on stdout (the only output format; logs go to stderr)')
@@ -78,7 +90,10 @@ export function registerEmbed(program: Command): void {
           await Promise.all(
             inputs.map(async (input, index) => {
               try {
-                const bytes = isUrl(input) && fetcher ? (await fetcher.fetch(input)).bytes : await readLocal(input, limits.maxBytes);
+                const bytes =
+                  isUrl(input) && fetcher
+                    ? (await fetcher.fetch(input)).bytes
+                    : await readLocal(input, limits.maxBytes);
                 pixels.push({ index, values: await preprocessImage(bytes, model.preprocessor, limits) });
               } catch (error) {
                 lines[index] = errorLine(input, error);

@@ -3,6 +3,7 @@ import type { Config } from '@vectorizer/config';
 import type { Logger } from '@vectorizer/logger';
 import { createPool, type MigrateResult, runMigrations } from '@vectorizer/store';
 import { runCommand } from '../context';
+import { resolveConfiguredModel } from './model';
 
 interface MigrateOptions {
   dimension?: number;
@@ -17,9 +18,8 @@ function parseDimension(value: string): number {
   return dimension;
 }
 
-/** The configured model's dimension, read from its own config.json (loaded lazily: --dimension needs no model). */
+/** The configured model's dimension, read from the model's own config.json (resolveModel from @vectorizer/embedder). */
 async function configuredModelDimension(config: Config, logger: Logger): Promise<number> {
-  const { resolveConfiguredModel } = await import('./model');
   const model = await resolveConfiguredModel(config, logger);
   logger.info({ model: model.id, dimension: model.dimension }, 'embedding dimension from the configured model');
   return model.dimension;

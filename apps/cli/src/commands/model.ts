@@ -18,7 +18,11 @@ import { runCommand } from '../context';
 const DTYPES: ModelDtype[] = ['fp32', 'fp16', 'q8'];
 
 /** MODEL_DIR (or --model-dir) → MODEL_ID in the HF cache → the dev model, as every process resolves it. */
-export async function resolveConfiguredModel(config: Config, logger: Logger, modelDir?: string): Promise<ResolvedModel> {
+export async function resolveConfiguredModel(
+  config: Config,
+  logger: Logger,
+  modelDir?: string,
+): Promise<ResolvedModel> {
   const model = await resolveModel({
     modelDir: modelDir ?? config.MODEL_DIR,
     modelId: config.MODEL_ID,
@@ -38,7 +42,9 @@ export async function resolveConfiguredModel(config: Config, logger: Logger, mod
 function parseDtype(value: string | undefined, fallback: ModelDtype): ModelDtype {
   if (value === undefined) return fallback;
   if (!DTYPES.includes(value as ModelDtype)) {
-    throw new EmbedderError('MODEL_CONFIG_INVALID', `Unknown dtype "${value}"`, { hint: `Use --dtype ${DTYPES.join(', ')}.` });
+    throw new EmbedderError('MODEL_CONFIG_INVALID', `Unknown dtype "${value}"`, {
+      hint: `Use --dtype ${DTYPES.join(', ')}.`,
+    });
   }
   return value as ModelDtype;
 }
@@ -52,7 +58,9 @@ export function registerModel(program: Command): void {
 
   model
     .command('download <id>')
-    .description('Fetch a model (Optimum/transformers.js ONNX layout) into the Hugging Face cache and record its manifest.')
+    .description(
+      'Fetch a model (Optimum/transformers.js ONNX layout) into the Hugging Face cache and record its manifest.',
+    )
     .option('--dtype <dtype>', 'fp32 | fp16 | q8 (default MODEL_DTYPE)')
     .option('--revision <rev>', 'branch, tag or commit', 'main')
     .option('--no-text', 'skip the text tower and tokenizer (image-only workers)')
@@ -69,7 +77,10 @@ export function registerModel(program: Command): void {
           includeText: opts.text,
           onFile: (event) => logger.info(event, `${event.file}: ${event.status}`),
         });
-        logger.info({ dir: result.dir, revision: result.revision }, `downloaded ${id}; use it with MODEL_ID=${id}${config.HF_HOME ? ` HF_HOME=${hfHome}` : ''}`);
+        logger.info(
+          { dir: result.dir, revision: result.revision },
+          `downloaded ${id}; use it with MODEL_ID=${id}${config.HF_HOME ? ` HF_HOME=${hfHome}` : ''}`,
+        );
         print({ modelId: id, dir: result.dir, revision: result.revision, files: result.manifest.files });
       }),
     );
@@ -88,9 +99,22 @@ export function registerModel(program: Command): void {
           hashPolicy: 'always',
         });
         // Parsing by ORT catches what a manifest cannot: a directory that never had one.
-        const embedder = await Embedder.start({ model: resolved, device: 'cpu', allowCpuFallback: false, maxBatchSize: 1, logger, hashPolicy: 'never' });
+        const embedder = await Embedder.start({
+          model: resolved,
+          device: 'cpu',
+          allowCpuFallback: false,
+          maxBatchSize: 1,
+          logger,
+          hashPolicy: 'never',
+        });
         await embedder.close();
-        print({ model: resolved.id, dir: resolved.dir, manifest: result.hasManifest, files: result.files, onnxRuntime: 'loads and runs' });
+        print({
+          model: resolved.id,
+          dir: resolved.dir,
+          manifest: result.hasManifest,
+          files: result.files,
+          onnxRuntime: 'loads and runs',
+        });
       }),
     );
 
@@ -122,7 +146,9 @@ export function registerModel(program: Command): void {
     .action((dir: string, opts: { size: string; seed?: number }) =>
       runCommand('model-make-dev', async ({ logger }) => {
         if (opts.size !== 'tiny' && opts.size !== 'base') {
-          throw new EmbedderError('MODEL_CONFIG_INVALID', `Unknown dev model size "${opts.size}"`, { hint: 'Use --size tiny or --size base.' });
+          throw new EmbedderError('MODEL_CONFIG_INVALID', `Unknown dev model size "${opts.size}"`, {
+            hint: 'Use --size tiny or --size base.',
+          });
         }
         await makeDevModel({ dir, size: opts.size, seed: opts.seed });
         logger.warn({ dir }, 'dev model written: random weights, its embeddings have no meaning');

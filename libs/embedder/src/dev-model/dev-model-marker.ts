@@ -6,7 +6,7 @@ import { DevModelSize } from './dev-model-sizes';
 /** Written last: its presence means the directory is a complete generated dev model. */
 export const DEV_MODEL_MARKER_FILE = 'vectorizer-dev.json';
 /** Bump when the generated files change, so existing dev models are regenerated. */
-export const DEV_MODEL_FORMAT_VERSION = 1;
+export const DEV_MODEL_FORMAT_VERSION = 2;
 
 /** Contents of vectorizer-dev.json; model loaders read it to warn loudly that embeddings mean nothing. */
 export interface DevModelMarker {
@@ -30,7 +30,8 @@ export async function readDevModelMarker(dir: string): Promise<DevModelMarker | 
   try {
     text = await readFile(join(dir, DEV_MODEL_MARKER_FILE), 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR')
+      return undefined;
     throw error;
   }
   let marker: Partial<DevModelMarker>;

@@ -19,12 +19,46 @@ const LAYER_NORM_EPS = 1e-6;
  */
 export const DEV_MODEL_SIZES: Readonly<Record<DevModelSize, DevModelSpec>> = {
   tiny: {
-    vision: { imageSize: 32, patchSize: 8, numChannels: 3, hiddenSize: 64, numLayers: 2, numHeads: 4, intermediateSize: 128, layerNormEps: LAYER_NORM_EPS },
-    text: { maxPositionEmbeddings: TEXT_MAX_LENGTH, hiddenSize: 64, numLayers: 2, numHeads: 4, intermediateSize: 128, layerNormEps: LAYER_NORM_EPS, projectionSize: 64 },
+    vision: {
+      imageSize: 32,
+      patchSize: 8,
+      numChannels: 3,
+      hiddenSize: 64,
+      numLayers: 2,
+      numHeads: 4,
+      intermediateSize: 128,
+      layerNormEps: LAYER_NORM_EPS,
+    },
+    text: {
+      maxPositionEmbeddings: TEXT_MAX_LENGTH,
+      hiddenSize: 64,
+      numLayers: 2,
+      numHeads: 4,
+      intermediateSize: 128,
+      layerNormEps: LAYER_NORM_EPS,
+      projectionSize: 64,
+    },
   },
   base: {
-    vision: { imageSize: 224, patchSize: 16, numChannels: 3, hiddenSize: 768, numLayers: 12, numHeads: 12, intermediateSize: 3072, layerNormEps: LAYER_NORM_EPS },
-    text: { maxPositionEmbeddings: TEXT_MAX_LENGTH, hiddenSize: 768, numLayers: 2, numHeads: 12, intermediateSize: 3072, layerNormEps: LAYER_NORM_EPS, projectionSize: 768 },
+    vision: {
+      imageSize: 224,
+      patchSize: 16,
+      numChannels: 3,
+      hiddenSize: 768,
+      numLayers: 12,
+      numHeads: 12,
+      intermediateSize: 3072,
+      layerNormEps: LAYER_NORM_EPS,
+    },
+    text: {
+      maxPositionEmbeddings: TEXT_MAX_LENGTH,
+      hiddenSize: 768,
+      numLayers: 2,
+      numHeads: 12,
+      intermediateSize: 3072,
+      layerNormEps: LAYER_NORM_EPS,
+      projectionSize: 768,
+    },
   },
 };
 

@@ -1,9 +1,17 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DEV_MODEL_MARKER_FILE, TEXT_MODEL_FILE, VISION_MODEL_FILE, devModelId, ensureDevModel, readDevModelMarker } from './index';
+import {
+  DEV_MODEL_MARKER_FILE,
+  TEXT_MODEL_FILE,
+  VISION_MODEL_FILE,
+  devModelId,
+  ensureDevModel,
+  makeDevModel,
+  readDevModelMarker,
+} from './index';
 import { WorkerSession } from './worker-session.testing';
 
 const execFileAsync = promisify(execFile);
@@ -22,11 +30,14 @@ describe('ensureDevModel', () => {
   async function expectCompleteModel(dir: string): Promise<void> {
     const marker = await readDevModelMarker(dir);
     expect(marker).toMatchObject({ modelId: devModelId('tiny'), size: 'tiny', seed: 42, dimension: 64 });
-    for (const [file, size] of Object.entries(marker!.files)) expect((await stat(join(dir, file))).size).toBe(size);
+    for (const [file, size] of Object.entries(marker?.files ?? {}))
+      expect((await stat(join(dir, file))).size).toBe(size);
     const session = await WorkerSession.create(join(dir, VISION_MODEL_FILE));
     try {
-      const out = await session.run({ pixel_values: { type: 'float32', data: new Float32Array(3 * 32 * 32).fill(0.25), dims: [1, 3, 32, 32] } });
-      expect(out.pooler_output!.dims).toEqual([1, 64]);
+      const out = await session.run({
+        pixel_values: { type: 'float32', data: new Float32Array(3 * 32 * 32).fill(0.25), dims: [1, 3, 32, 32] },
+      });
+      expect(out.pooler_output.dims).toEqual([1, 64]);
     } finally {
       await session.release();
     }
@@ -52,6 +63,36 @@ describe('ensureDevModel', () => {
     await expectCompleteModel(dir);
   });
 
+  it("waits for another process's generation instead of writing a second copy", async () => {
+    const dir = join(root, 'dev-tiny');
+    // Another process's staging directory, fresh: it is generating right now.
+    const staging = join(root, '.dev-tiny.staging-other');
+    await mkdir(staging);
+    const ensured = ensureDevModel({ dir, size: 'tiny' });
+    // Give it time to (wrongly) start its own copy: a generator would create its staging dir at once.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await readdir(root)).toEqual(['.dev-tiny.staging-other']);
+    await makeDevModel({ dir: staging, size: 'tiny' });
+    await rename(staging, dir);
+    const theirs = await stat(join(dir, VISION_MODEL_FILE));
+    expect(await ensured).toBe(dir);
+    const after = await stat(join(dir, VISION_MODEL_FILE));
+    expect([after.ino, after.mtimeMs]).toEqual([theirs.ino, theirs.mtimeMs]);
+    await expectCompleteModel(dir);
+  });
+
+  it('removes staging directories abandoned by killed processes', async () => {
+    const dir = join(root, 'dev-tiny');
+    const abandoned = join(root, '.dev-tiny.staging-killed');
+    await mkdir(join(abandoned, 'onnx'), { recursive: true });
+    await writeFile(join(abandoned, 'onnx', 'vision_model.onnx'), 'half a model');
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    for (const path of [join(abandoned, 'onnx', 'vision_model.onnx'), join(abandoned, 'onnx'), abandoned])
+      await utimes(path, anHourAgo, anHourAgo);
+    await ensureDevModel({ dir, size: 'tiny' });
+    await expectCompleteModel(dir);
+  });
+
   it('returns an existing model without rewriting it', async () => {
     const dir = join(root, 'dev-tiny');
     await ensureDevModel({ dir, size: 'tiny' });
@@ -68,16 +109,31 @@ describe('ensureDevModel', () => {
     await expectCompleteModel(dir);
   });
 
+  it('replaces a model written by an older generator version', async () => {
+    const dir = join(root, 'dev-tiny');
+    await ensureDevModel({ dir, size: 'tiny' });
+    const markerFile = join(dir, DEV_MODEL_MARKER_FILE);
+    const marker = JSON.parse(await readFile(markerFile, 'utf8'));
+    await writeFile(markerFile, JSON.stringify({ ...marker, formatVersion: 0 }));
+    await ensureDevModel({ dir, size: 'tiny' });
+    expect(await readDevModelMarker(dir)).toEqual(marker);
+    await expectCompleteModel(dir);
+  });
+
   it('never overwrites a directory that holds something else', async () => {
     const foreign = join(root, 'my-model');
     await mkdir(foreign);
     await writeFile(join(foreign, 'weights.bin'), 'precious');
-    await expect(ensureDevModel({ dir: foreign, size: 'tiny' })).rejects.toMatchObject({ code: 'DEV_MODEL_DIR_CONFLICT' });
+    await expect(ensureDevModel({ dir: foreign, size: 'tiny' })).rejects.toMatchObject({
+      code: 'DEV_MODEL_DIR_CONFLICT',
+    });
     expect(await readdir(foreign)).toEqual(['weights.bin']);
 
     const tiny = join(root, 'dev-tiny');
     await ensureDevModel({ dir: tiny, size: 'tiny' });
-    await expect(ensureDevModel({ dir: tiny, size: 'tiny', seed: 1 })).rejects.toMatchObject({ code: 'DEV_MODEL_DIR_CONFLICT' });
+    await expect(ensureDevModel({ dir: tiny, size: 'tiny', seed: 1 })).rejects.toMatchObject({
+      code: 'DEV_MODEL_DIR_CONFLICT',
+    });
     await expect(ensureDevModel({ dir: tiny, size: 'base' })).rejects.toMatchObject({
       code: 'DEV_MODEL_DIR_CONFLICT',
       message: expect.stringContaining('tiny dev model with seed 42'),
@@ -90,9 +146,15 @@ describe('ensureDevModel', () => {
       code: 'DEV_MODEL_INVALID_OPTIONS',
       hint: expect.stringContaining('tiny, base'),
     });
-    await expect(ensureDevModel({ dir, size: 'tiny', seed: -1 })).rejects.toMatchObject({ code: 'DEV_MODEL_INVALID_OPTIONS' });
-    await expect(ensureDevModel({ dir, size: 'tiny', seed: 1.5 })).rejects.toMatchObject({ code: 'DEV_MODEL_INVALID_OPTIONS' });
-    await expect(ensureDevModel({ dir: ' ', size: 'tiny' })).rejects.toMatchObject({ code: 'DEV_MODEL_INVALID_OPTIONS' });
+    await expect(ensureDevModel({ dir, size: 'tiny', seed: -1 })).rejects.toMatchObject({
+      code: 'DEV_MODEL_INVALID_OPTIONS',
+    });
+    await expect(ensureDevModel({ dir, size: 'tiny', seed: 1.5 })).rejects.toMatchObject({
+      code: 'DEV_MODEL_INVALID_OPTIONS',
+    });
+    await expect(ensureDevModel({ dir: ' ', size: 'tiny' })).rejects.toMatchObject({
+      code: 'DEV_MODEL_INVALID_OPTIONS',
+    });
     expect(await readdir(root)).toEqual([]);
   });
 
@@ -100,10 +162,20 @@ describe('ensureDevModel', () => {
     const dir = join(root, 'dev-tiny');
     await ensureDevModel({ dir, size: 'tiny' });
     const marker = await readDevModelMarker(dir);
-    const listed = Object.keys(marker!.files).sort();
+    const listed = Object.keys(marker?.files ?? {}).sort();
     expect(listed).toEqual(
-      ['config.json', 'onnx/text_model.onnx', 'onnx/vision_model.onnx', 'preprocessor_config.json', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json'].sort(),
+      [
+        'config.json',
+        'onnx/text_model.onnx',
+        'onnx/vision_model.onnx',
+        'preprocessor_config.json',
+        'special_tokens_map.json',
+        'tokenizer.json',
+        'tokenizer_config.json',
+      ].sort(),
     );
-    expect((await readdir(dir)).sort()).toEqual([...listed.filter((f) => !f.startsWith('onnx/')), 'onnx', DEV_MODEL_MARKER_FILE].sort());
+    expect((await readdir(dir)).sort()).toEqual(
+      [...listed.filter((f) => !f.startsWith('onnx/')), 'onnx', DEV_MODEL_MARKER_FILE].sort(),
+    );
   });
 });

@@ -60,7 +60,11 @@ export class GraphBuilder {
   }
 
   /** Adds one single-output node and returns its output name (`output`, else derived from the op). */
-  node(opType: string, inputs: string[], options: { output?: string; attributes?: Record<string, Attribute> } = {}): string {
+  node(
+    opType: string,
+    inputs: string[],
+    options: { output?: string; attributes?: Record<string, Attribute> } = {},
+  ): string {
     const output = this.claim(options.output ?? `${opType}_${this.nodes.length}`);
     this.nodes.push({
       name: `${output}/${opType}`,
@@ -73,7 +77,8 @@ export class GraphBuilder {
   }
 
   private claim(name: string): string {
-    if (this.usedNames.has(name)) throw new Error(`dev-model graph "${this.name}": value name "${name}" is defined twice`);
+    if (this.usedNames.has(name))
+      throw new Error(`dev-model graph "${this.name}": value name "${name}" is defined twice`);
     this.usedNames.add(name);
     return name;
   }

@@ -31,9 +31,13 @@ export interface ValidDevModelOptions {
 export function validateDevModelOptions(options: DevModelOptions): ValidDevModelOptions {
   const { dir, size, seed = DEFAULT_DEV_MODEL_SEED } = options;
   if (typeof dir !== 'string' || dir.trim() === '') {
-    throw new DevModelError('DEV_MODEL_INVALID_OPTIONS', `dev model dir must be a non-empty path, got ${JSON.stringify(dir)}`, {
-      hint: 'pass the directory the dev model should live in, e.g. <repo>/tmp/models/dev-tiny',
-    });
+    throw new DevModelError(
+      'DEV_MODEL_INVALID_OPTIONS',
+      `dev model dir must be a non-empty path, got ${JSON.stringify(dir)}`,
+      {
+        hint: 'pass the directory the dev model should live in, e.g. <repo>/tmp/models/dev-tiny',
+      },
+    );
   }
   if (!isDevModelSize(size)) {
     throw new DevModelError('DEV_MODEL_INVALID_OPTIONS', `unknown dev model size ${JSON.stringify(size)}`, {
@@ -41,9 +45,13 @@ export function validateDevModelOptions(options: DevModelOptions): ValidDevModel
     });
   }
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw new DevModelError('DEV_MODEL_INVALID_OPTIONS', `dev model seed must be an integer in [0, 2^32), got ${seed}`, {
-      hint: 'omit the seed to use the default, or pass a small non-negative integer',
-    });
+    throw new DevModelError(
+      'DEV_MODEL_INVALID_OPTIONS',
+      `dev model seed must be an integer in [0, 2^32), got ${seed}`,
+      {
+        hint: 'omit the seed to use the default, or pass a small non-negative integer',
+      },
+    );
   }
   return { dir: resolve(dir), size, seed };
 }
@@ -63,25 +71,24 @@ export async function makeDevModel(options: DevModelOptions): Promise<void> {
   const docString = `${modelId} seed ${seed}: random weights, generated for development; its embeddings mean nothing`;
   try {
     await mkdir(join(dir, 'onnx'), { recursive: true });
-    const visionParameters = await writeOnnxModel(join(dir, VISION_MODEL_FILE), buildVisionGraph(spec.vision), {
-      seed,
-      producerVersion: String(DEV_MODEL_FORMAT_VERSION),
-      docString,
-    });
-    const textParameters = await writeOnnxModel(join(dir, TEXT_MODEL_FILE), buildTextGraph({ ...spec.text, vocabSize }), {
-      seed,
-      producerVersion: String(DEV_MODEL_FORMAT_VERSION),
-      docString,
-    });
+    const header = { seed, producerVersion: String(DEV_MODEL_FORMAT_VERSION), docString };
+    const visionParameters = await writeOnnxModel(join(dir, VISION_MODEL_FILE), buildVisionGraph(spec.vision), header);
+    const textParameters = await writeOnnxModel(
+      join(dir, TEXT_MODEL_FILE),
+      buildTextGraph({ ...spec.text, vocabSize }),
+      header,
+    );
     const jsonFiles: Record<string, unknown> = {
-      'config.json': siglipConfigJson(spec, vocabSize),
+      'config.json': siglipConfigJson(modelId, spec, vocabSize),
       'preprocessor_config.json': siglipPreprocessorConfigJson(spec),
       ...devTokenizerFiles(),
     };
-    for (const [name, content] of Object.entries(jsonFiles)) await writeFile(join(dir, name), `${JSON.stringify(content, null, 2)}\n`);
+    for (const [name, content] of Object.entries(jsonFiles))
+      await writeFile(join(dir, name), `${JSON.stringify(content, null, 2)}\n`);
 
     const files: Record<string, number> = {};
-    for (const name of [VISION_MODEL_FILE, TEXT_MODEL_FILE, ...Object.keys(jsonFiles)]) files[name] = (await stat(join(dir, name))).size;
+    for (const name of [VISION_MODEL_FILE, TEXT_MODEL_FILE, ...Object.keys(jsonFiles)])
+      files[name] = (await stat(join(dir, name))).size;
     const marker: DevModelMarker = {
       generator: 'vectorizer-dev-model',
       formatVersion: DEV_MODEL_FORMAT_VERSION,
@@ -97,9 +104,13 @@ export async function makeDevModel(options: DevModelOptions): Promise<void> {
     };
     await writeFile(join(dir, DEV_MODEL_MARKER_FILE), `${JSON.stringify(marker, null, 2)}\n`);
   } catch (error) {
-    throw new DevModelError('DEV_MODEL_WRITE_FAILED', `could not write the ${size} dev model to ${dir}: ${(error as Error).message}`, {
-      hint: 'check that the directory is writable and the disk has room (base needs ~400 MB, tiny < 1 MB)',
-      cause: error,
-    });
+    throw new DevModelError(
+      'DEV_MODEL_WRITE_FAILED',
+      `could not write the ${size} dev model to ${dir}: ${(error as Error).message}`,
+      {
+        hint: 'check that the directory is writable and the disk has room (base needs ~400 MB, tiny < 1 MB)',
+        cause: error,
+      },
+    );
   }
 }

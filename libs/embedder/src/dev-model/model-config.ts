@@ -4,9 +4,10 @@ import { DEV_TOKENIZER_EOS_ID, DEV_TOKENIZER_PAD_ID } from './tokenizer';
 const HIDDEN_ACT = 'gelu_pytorch_tanh';
 
 /** config.json as transformers writes it for a SiglipModel. */
-export function siglipConfigJson(spec: DevModelSpec, vocabSize: number): Record<string, unknown> {
+export function siglipConfigJson(modelId: string, spec: DevModelSpec, vocabSize: number): Record<string, unknown> {
   const { vision, text } = spec;
   return {
+    _name_or_path: modelId,
     architectures: ['SiglipModel'],
     initializer_factor: 1.0,
     model_type: 'siglip',

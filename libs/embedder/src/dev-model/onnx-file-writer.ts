@@ -27,7 +27,8 @@ export async function writeOnnxModel(
   graph: GraphBuilder,
   options: { seed: number; producerVersion: string; docString: string },
 ): Promise<number> {
-  if (endianness() !== 'LE') throw new Error('dev-model generation writes little-endian raw tensor data and needs a little-endian host');
+  if (endianness() !== 'LE')
+    throw new Error('dev-model generation writes little-endian raw tensor data and needs a little-endian host');
   const modelHead = onnx.ModelProto.encode({
     irVersion: IR_VERSION,
     opsetImport: [{ domain: '', version: OPSET_VERSION }],
@@ -43,7 +44,9 @@ export async function writeOnnxModel(
     initializer: graph.constants,
   }).finish();
   const weightHeads = graph.weights.map(weightHeader);
-  const weightEntryLengths = weightHeads.map((head, i) => lengthDelimitedSize(head.length + lengthDelimitedSize(byteLength(graph.weights[i]!))));
+  const weightEntryLengths = weightHeads.map((head, i) =>
+    lengthDelimitedSize(head.length + lengthDelimitedSize(byteLength(graph.weights[i]))),
+  );
   const graphLength = graphHead.length + weightEntryLengths.reduce((sum, n) => sum + n, 0);
 
   const file = await open(path, 'w');
@@ -54,8 +57,11 @@ export async function writeOnnxModel(
     for (const [i, weight] of graph.weights.entries()) {
       const data = weightValues(weight, options.seed);
       const rawDataField = Buffer.concat([Buffer.from([TENSOR_RAW_DATA_TAG]), varint(data.byteLength)]);
-      const tensorLength = weightHeads[i]!.length + rawDataField.length + data.byteLength;
-      await writeAll(file, Buffer.concat([Buffer.from([GRAPH_INITIALIZER_TAG]), varint(tensorLength), weightHeads[i]!, rawDataField]));
+      const tensorLength = weightHeads[i].length + rawDataField.length + data.byteLength;
+      await writeAll(
+        file,
+        Buffer.concat([Buffer.from([GRAPH_INITIALIZER_TAG]), varint(tensorLength), weightHeads[i], rawDataField]),
+      );
       await writeAll(file, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     }
     await file.sync();
@@ -76,7 +82,11 @@ async function writeAll(file: FileHandle, bytes: Uint8Array): Promise<void> {
 
 /** The TensorProto fields of a weight except raw_data (appended separately). */
 function weightHeader(weight: LazyWeight): Uint8Array {
-  return onnx.TensorProto.encode({ name: weight.name, dims: weight.dims, dataType: onnx.TensorProto.DataType.FLOAT }).finish();
+  return onnx.TensorProto.encode({
+    name: weight.name,
+    dims: weight.dims,
+    dataType: onnx.TensorProto.DataType.FLOAT,
+  }).finish();
 }
 
 function weightValues(weight: LazyWeight, seed: number): Float32Array {

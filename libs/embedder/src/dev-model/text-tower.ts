@@ -22,18 +22,37 @@ export function buildTextGraph(dims: TextDims): GraphBuilder {
   const { hiddenSize } = dims;
   const inputIds = g.input('input_ids', INT64, ['batch_size', 'sequence_length']);
 
-  const tokenTable = g.weight('text_model.embeddings.token_embedding.weight', [dims.vocabSize, hiddenSize], { kind: 'normal', std: WEIGHT_STD });
-  const tokens = g.node('Gather', [tokenTable, inputIds], { output: 'text_model.embeddings/tokens' }); // [B, S, C]
-
-  // Position embeddings for positions 0..S-1: slice the table to the sequence length.
-  const positionTable = g.weight('text_model.embeddings.position_embedding.weight', [dims.maxPositionEmbeddings, hiddenSize], {
+  const tokenTable = g.weight('text_model.embeddings.token_embedding.weight', [dims.vocabSize, hiddenSize], {
     kind: 'normal',
     std: WEIGHT_STD,
   });
-  const sequenceLength = g.node('Shape', [inputIds], { output: 'text_model.embeddings/sequence_length', attributes: { start: { int: 1 }, end: { int: 2 } } });
-  const positions = g.node('Slice', [positionTable, g.constInt64('text_model.embeddings/slice_start', [0]), sequenceLength, g.constInt64('text_model.embeddings/slice_axis', [0])], {
-    output: 'text_model.embeddings/positions',
+  const tokens = g.node('Gather', [tokenTable, inputIds], { output: 'text_model.embeddings/tokens' }); // [B, S, C]
+
+  // Position embeddings for positions 0..S-1: slice the table to the sequence length.
+  const positionTable = g.weight(
+    'text_model.embeddings.position_embedding.weight',
+    [dims.maxPositionEmbeddings, hiddenSize],
+    {
+      kind: 'normal',
+      std: WEIGHT_STD,
+    },
+  );
+  const sequenceLength = g.node('Shape', [inputIds], {
+    output: 'text_model.embeddings/sequence_length',
+    attributes: { start: { int: 1 }, end: { int: 2 } },
   });
+  const positions = g.node(
+    'Slice',
+    [
+      positionTable,
+      g.constInt64('text_model.embeddings/slice_start', [0]),
+      sequenceLength,
+      g.constInt64('text_model.embeddings/slice_axis', [0]),
+    ],
+    {
+      output: 'text_model.embeddings/positions',
+    },
+  );
   const embedded = g.node('Add', [tokens, positions], { output: 'text_model.embeddings/output' });
 
   const encoded = encoder(g, embedded, dims, 'text_model.encoder');
@@ -44,6 +63,9 @@ export function buildTextGraph(dims: TextDims): GraphBuilder {
     output: 'text_model/last_token_state',
     attributes: { axis: { int: 1 } },
   });
-  g.output(linear(g, lastToken, hiddenSize, dims.projectionSize, 'text_model.head'), 'pooler_output', FLOAT, ['batch_size', dims.projectionSize]);
+  g.output(linear(g, lastToken, hiddenSize, dims.projectionSize, 'text_model.head'), 'pooler_output', FLOAT, [
+    'batch_size',
+    dims.projectionSize,
+  ]);
   return g;
 }

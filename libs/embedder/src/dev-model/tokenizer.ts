@@ -105,7 +105,11 @@ export function devTokenizerFiles(): DevTokenizerFiles {
     unk_token: UNK,
   };
   const specialTokensMap = { eos_token: EOS, pad_token: EOS, unk_token: UNK };
-  return { 'tokenizer.json': tokenizer, 'tokenizer_config.json': tokenizerConfig, 'special_tokens_map.json': specialTokensMap };
+  return {
+    'tokenizer.json': tokenizer,
+    'tokenizer_config.json': tokenizerConfig,
+    'special_tokens_map.json': specialTokensMap,
+  };
 }
 
 export const DEV_TOKENIZER_PAD_ID = EOS_ID;

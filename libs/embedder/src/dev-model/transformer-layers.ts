@@ -39,9 +39,13 @@ export function geluTanh(g: GraphBuilder, x: string, prefix: string): string {
   const inner = g.node('Add', [x, g.node('Mul', [cubed, c('coeff', 0.044715)], { output: `${prefix}/scaled_cube` })], {
     output: `${prefix}/inner`,
   });
-  const tanh = g.node('Tanh', [g.node('Mul', [inner, c('sqrt_2_over_pi', Math.sqrt(2 / Math.PI))], { output: `${prefix}/tanh_arg` })], {
-    output: `${prefix}/tanh`,
-  });
+  const tanh = g.node(
+    'Tanh',
+    [g.node('Mul', [inner, c('sqrt_2_over_pi', Math.sqrt(2 / Math.PI))], { output: `${prefix}/tanh_arg` })],
+    {
+      output: `${prefix}/tanh`,
+    },
+  );
   const onePlus = g.node('Add', [tanh, c('one', 1)], { output: `${prefix}/one_plus_tanh` });
   const half = g.node('Mul', [x, c('half', 0.5)], { output: `${prefix}/half_x` });
   return g.node('Mul', [half, onePlus], { output: `${prefix}/output` });
@@ -91,14 +95,21 @@ export function multiHeadAttention(
   const kT = heads(linear(g, keyValue, hiddenSize, hiddenSize, projections.key), 'k', [0, 2, 3, 1]); // [B, H, D, Nk]
   const v = heads(linear(g, keyValue, hiddenSize, hiddenSize, projections.value), 'v', [0, 2, 1, 3]); // [B, H, Nk, D]
 
-  const scores = g.node('Mul', [g.node('MatMul', [q, kT], { output: `${prefix}/qk` }), g.constFloat(`${prefix}/scale`, [1 / Math.sqrt(headDim)])], {
-    output: `${prefix}/scores`,
-  });
+  const scores = g.node(
+    'Mul',
+    [g.node('MatMul', [q, kT], { output: `${prefix}/qk` }), g.constFloat(`${prefix}/scale`, [1 / Math.sqrt(headDim)])],
+    {
+      output: `${prefix}/scores`,
+    },
+  );
   const weights = g.node('Softmax', [scores], { output: `${prefix}/probs`, attributes: { axis: { int: -1 } } });
   const context = g.node('MatMul', [weights, v], { output: `${prefix}/context` }); // [B, H, Nq, D]
   const merged = g.node(
     'Reshape',
-    [g.node('Transpose', [context], { output: `${prefix}/context_t`, attributes: { perm: { ints: [0, 2, 1, 3] } } }), mergeHeads],
+    [
+      g.node('Transpose', [context], { output: `${prefix}/context_t`, attributes: { perm: { ints: [0, 2, 1, 3] } } }),
+      mergeHeads,
+    ],
     { output: `${prefix}/context_merged` },
   );
   return linear(g, merged, hiddenSize, hiddenSize, projections.out);
@@ -128,6 +139,7 @@ export function encoderLayer(g: GraphBuilder, x: string, dims: EncoderDims, pref
 
 export function encoder(g: GraphBuilder, x: string, dims: EncoderDims, prefix: string): string {
   let hidden = x;
-  for (let layer = 0; layer < dims.numLayers; layer++) hidden = encoderLayer(g, hidden, dims, `${prefix}.layers.${layer}`);
+  for (let layer = 0; layer < dims.numLayers; layer++)
+    hidden = encoderLayer(g, hidden, dims, `${prefix}.layers.${layer}`);
   return hidden;
 }

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEV_MODEL_SIZES, VISION_MODEL_FILE, makeDevModel, readDevModelMarker } from './index';
+import { readWeights, referenceVision } from './siglip-reference.testing';
 import { PlainTensor, WorkerSession } from './worker-session.testing';
 
 const { vision } = DEV_MODEL_SIZES.tiny;
@@ -23,7 +24,7 @@ function batch(images: Float32Array[]): PlainTensor {
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);
   let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
   return max;
 }
 
@@ -33,7 +34,7 @@ describe('dev model vision tower (tiny)', () => {
 
   const run = async (target: WorkerSession, images: Float32Array[]) => {
     const out = await target.run({ pixel_values: batch(images) });
-    return { last: out.last_hidden_state!, pooled: out.pooler_output! };
+    return { last: out.last_hidden_state, pooled: out.pooler_output };
   };
 
   beforeAll(async () => {
@@ -71,10 +72,28 @@ describe('dev model vision tower (tiny)', () => {
     const together = (await run(session, images)).pooled.data;
     for (const [i, img] of images.entries()) {
       const alone = (await run(session, [img])).pooled.data;
-      expect(maxAbsDiff(together.subarray(i * vision.hiddenSize, (i + 1) * vision.hiddenSize), alone)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(together.subarray(i * vision.hiddenSize, (i + 1) * vision.hiddenSize), alone)).toBeLessThan(
+        1e-4,
+      );
     }
     // …and different images get different embeddings.
-    expect(maxAbsDiff(together.subarray(0, vision.hiddenSize), together.subarray(vision.hiddenSize, 2 * vision.hiddenSize))).toBeGreaterThan(1e-3);
+    expect(
+      maxAbsDiff(together.subarray(0, vision.hiddenSize), together.subarray(vision.hiddenSize, 2 * vision.hiddenSize)),
+    ).toBeGreaterThan(1e-3);
+  });
+
+  it('computes what SigLIP computes (matches a plain-loop forward pass of the same weights)', async () => {
+    const weights = readWeights(join(root, 'a', VISION_MODEL_FILE));
+    const images = [image(3), image(4)];
+    const { last, pooled } = await run(session, images);
+    for (const [i, img] of images.entries()) {
+      const expected = referenceVision(weights, vision, img);
+      const perImage = tokens * vision.hiddenSize;
+      expect(maxAbsDiff(last.data.subarray(i * perImage, (i + 1) * perImage), expected.lastHidden)).toBeLessThan(1e-4);
+      expect(
+        maxAbsDiff(pooled.data.subarray(i * vision.hiddenSize, (i + 1) * vision.hiddenSize), expected.pooled),
+      ).toBeLessThan(1e-4);
+    }
   });
 
   it('mixes tokens through attention: changing one patch changes the other tokens', async () => {
@@ -83,10 +102,12 @@ describe('dev model vision tower (tiny)', () => {
     // Overwrite the top-left patch (token 0) in all three channels.
     for (let c = 0; c < 3; c++)
       for (let y = 0; y < vision.patchSize; y++)
-        for (let x = 0; x < vision.patchSize; x++) edited[c * side * side + y * side + x] = -edited[c * side * side + y * side + x]!;
+        for (let x = 0; x < vision.patchSize; x++)
+          edited[c * side * side + y * side + x] = -edited[c * side * side + y * side + x];
     const before = (await run(session, [original])).last.data;
     const after = (await run(session, [edited])).last.data;
-    const lastToken = (data: Float32Array) => data.subarray((tokens - 1) * vision.hiddenSize, tokens * vision.hiddenSize);
+    const lastToken = (data: Float32Array) =>
+      data.subarray((tokens - 1) * vision.hiddenSize, tokens * vision.hiddenSize);
     expect(maxAbsDiff(lastToken(before), lastToken(after))).toBeGreaterThan(1e-5);
   });
 
@@ -94,7 +115,9 @@ describe('dev model vision tower (tiny)', () => {
     await makeDevModel({ dir: join(root, 'same'), size: 'tiny', seed: 7 });
     await makeDevModel({ dir: join(root, 'other'), size: 'tiny', seed: 8 });
     const marker = await readDevModelMarker(join(root, 'a'));
-    for (const file of Object.keys(marker!.files)) {
+    const files = Object.keys(marker?.files ?? {});
+    expect(files).toContain(VISION_MODEL_FILE);
+    for (const file of files) {
       expect((await readFile(join(root, 'same', file))).equals(await readFile(join(root, 'a', file)))).toBe(true);
     }
     const other = await WorkerSession.create(join(root, 'other', VISION_MODEL_FILE));

@@ -25,20 +25,37 @@ export function buildVisionGraph(dims: VisionDims): GraphBuilder {
   const pixels = g.input('pixel_values', FLOAT, ['batch_size', numChannels, imageSize, imageSize]);
 
   // Patch embedding: a stride=kernel Conv, then [B, C, h, w] → [B, C, N] → [B, N, C].
-  const convWeight = g.weight('vision_model.embeddings.patch_embedding.weight', [hiddenSize, numChannels, patchSize, patchSize], {
+  const convWeight = g.weight(
+    'vision_model.embeddings.patch_embedding.weight',
+    [hiddenSize, numChannels, patchSize, patchSize],
+    {
+      kind: 'normal',
+      std: WEIGHT_STD,
+    },
+  );
+  const convBias = g.weight('vision_model.embeddings.patch_embedding.bias', [hiddenSize], {
     kind: 'normal',
     std: WEIGHT_STD,
   });
-  const convBias = g.weight('vision_model.embeddings.patch_embedding.bias', [hiddenSize], { kind: 'normal', std: WEIGHT_STD });
   const patchGrid = g.node('Conv', [pixels, convWeight, convBias], {
     output: 'vision_model.embeddings/patch_grid',
     attributes: { kernel_shape: { ints: [patchSize, patchSize] }, strides: { ints: [patchSize, patchSize] } },
   });
-  const flat = g.node('Reshape', [patchGrid, g.constInt64('vision_model.embeddings/flatten_shape', [0, hiddenSize, patches])], {
-    output: 'vision_model.embeddings/patches_flat',
+  const flat = g.node(
+    'Reshape',
+    [patchGrid, g.constInt64('vision_model.embeddings/flatten_shape', [0, hiddenSize, patches])],
+    {
+      output: 'vision_model.embeddings/patches_flat',
+    },
+  );
+  const tokens = g.node('Transpose', [flat], {
+    output: 'vision_model.embeddings/patch_tokens',
+    attributes: { perm: { ints: [0, 2, 1] } },
   });
-  const tokens = g.node('Transpose', [flat], { output: 'vision_model.embeddings/patch_tokens', attributes: { perm: { ints: [0, 2, 1] } } });
-  const positions = g.weight('vision_model.embeddings.position_embedding.weight', [patches, hiddenSize], { kind: 'normal', std: WEIGHT_STD });
+  const positions = g.weight('vision_model.embeddings.position_embedding.weight', [patches, hiddenSize], {
+    kind: 'normal',
+    std: WEIGHT_STD,
+  });
   const embedded = g.node('Add', [tokens, positions], { output: 'vision_model.embeddings/output' });
 
   const encoded = encoder(g, embedded, dims, 'vision_model.encoder');
@@ -69,7 +86,9 @@ function attentionPoolingHead(g: GraphBuilder, hidden: string, dims: VisionDims)
     `${prefix}/attention`,
   ); // [B, 1, C]
   const normed = layerNorm(g, attended, dims.hiddenSize, dims.layerNormEps, `${prefix}.layernorm`);
-  const pooled = g.node('Add', [attended, mlp(g, normed, dims, `${prefix}.mlp`)], { output: `${prefix}/pooled_tokens` });
+  const pooled = g.node('Add', [attended, mlp(g, normed, dims, `${prefix}.mlp`)], {
+    output: `${prefix}/pooled_tokens`,
+  });
   return g.node('Gather', [pooled, g.constInt64(`${prefix}/first_token`, [0], [])], {
     output: `${prefix}/output`,
     attributes: { axis: { int: 1 } },

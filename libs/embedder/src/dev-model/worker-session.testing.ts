@@ -63,7 +63,10 @@ export class WorkerSession {
   }
 
   static async create(modelPath: string): Promise<WorkerSession> {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath: require.resolve('onnxruntime-node') } });
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { ortPath: require.resolve('onnxruntime-node') },
+    });
     const session = new WorkerSession(worker, { inputNames: [], outputNames: [], inputShapes: [] });
     try {
       session.info = (await session.call('create', modelPath)) as SessionInfo;

@@ -78,7 +78,12 @@ export class InferenceClient {
       };
       const onExit = (code: number) => {
         cleanup();
-        reject(new ThreadLoadError({ error: { message: `inference thread exited with code ${code} while loading` }, failures: [] }));
+        reject(
+          new ThreadLoadError({
+            error: { message: `inference thread exited with code ${code} while loading` },
+            failures: [],
+          }),
+        );
       };
       const cleanup = () => {
         worker.off('message', onMessage);
@@ -92,8 +97,15 @@ export class InferenceClient {
   }
 
   /** `pixels` is transferred: the caller's buffer is detached afterwards. */
-  async embedPixels(pixels: Float32Array, batch: number, height: number, width: number): Promise<{ embeddings: Float32Array; dimension: number }> {
-    const reply = await this.request({ type: 'embed-pixels', id: 0, pixels, batch, height, width }, [pixels.buffer as ArrayBuffer]);
+  async embedPixels(
+    pixels: Float32Array,
+    batch: number,
+    height: number,
+    width: number,
+  ): Promise<{ embeddings: Float32Array; dimension: number }> {
+    const reply = await this.request({ type: 'embed-pixels', id: 0, pixels, batch, height, width }, [
+      pixels.buffer as ArrayBuffer,
+    ]);
     if (reply.type !== 'result') throw new Error(`unexpected reply ${reply.type}`);
     return { embeddings: reply.embeddings, dimension: reply.dimension };
   }
@@ -117,9 +129,11 @@ export class InferenceClient {
 
   private request(message: ToThread, transfer: ArrayBuffer[] = []): Promise<FromThread> {
     if (this.exited) {
-      return Promise.reject(new EmbedderError('INFERENCE_THREAD_DIED', `The inference thread is gone: ${this.exited.message}`, {
-        hint: 'Restart the process; the log above this line says why the thread ended.',
-      }));
+      return Promise.reject(
+        new EmbedderError('INFERENCE_THREAD_DIED', `The inference thread is gone: ${this.exited.message}`, {
+          hint: 'Restart the process; the log above this line says why the thread ended.',
+        }),
+      );
     }
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -131,10 +145,12 @@ export class InferenceClient {
   private failAll(error: Error): void {
     this.exited ??= error;
     for (const waiter of this.pending.values()) {
-      waiter.reject(new EmbedderError('INFERENCE_THREAD_DIED', `The inference thread ended: ${error.message}`, {
-        hint: 'Restart the process; the log above this line says why the thread ended.',
-        cause: error,
-      }));
+      waiter.reject(
+        new EmbedderError('INFERENCE_THREAD_DIED', `The inference thread ended: ${error.message}`, {
+          hint: 'Restart the process; the log above this line says why the thread ended.',
+          cause: error,
+        }),
+      );
     }
     this.pending.clear();
   }

@@ -11,6 +11,7 @@ import { float16BitsToFloat32, float32ToFloat16Bits } from './float16';
 import { l2NormalizeRows } from './l2-normalize';
 import type { FromThread, SessionInfo, ThreadInit, ToThread } from './protocol';
 import type { ExecutionAttempt } from './providers';
+import { loadTokenizer, type TextFeeds } from '../text/tokenizer';
 
 const init = workerData as ThreadInit;
 const port = parentPort;
@@ -21,7 +22,8 @@ function send(message: FromThread, transfer: ArrayBuffer[] = []): void {
 }
 
 function sessionOptions(attempt: ExecutionAttempt): ort.InferenceSession.SessionOptions {
-  const provider = attempt.provider.name === 'cuda' ? { name: 'cuda', deviceId: attempt.provider.deviceId } : attempt.provider.name;
+  const provider =
+    attempt.provider.name === 'cuda' ? { name: 'cuda', deviceId: attempt.provider.deviceId } : attempt.provider.name;
   return {
     executionProviders: [provider as ort.InferenceSession.ExecutionProviderConfig],
     graphOptimizationLevel: 'all',
@@ -30,7 +32,11 @@ function sessionOptions(attempt: ExecutionAttempt): ort.InferenceSession.Session
 }
 
 /** Tries each planned provider in order; the failures of earlier ones come back as warnings. */
-async function createSession(path: string): Promise<{ session: ort.InferenceSession; attempt: ExecutionAttempt; failures: { provider: string; error: SerializedError }[] }> {
+async function createSession(path: string): Promise<{
+  session: ort.InferenceSession;
+  attempt: ExecutionAttempt;
+  failures: { provider: string; error: SerializedError }[];
+}> {
   const failures: { provider: string; error: SerializedError }[] = [];
   for (const attempt of init.attempts) {
     try {
@@ -52,7 +58,9 @@ function pickOutput(session: ort.InferenceSession, preferred: string[]): string 
   for (const name of preferred) if (session.outputNames.includes(name)) return name;
   const twoDimensional = session.outputMetadata.find((m) => m.isTensor && m.shape.length === 2);
   if (twoDimensional) return twoDimensional.name;
-  throw new Error(`the model has none of the outputs ${preferred.join(', ')} (outputs: ${session.outputNames.join(', ')})`);
+  throw new Error(
+    `the model has none of the outputs ${preferred.join(', ')} (outputs: ${session.outputNames.join(', ')})`,
+  );
 }
 
 function staticDim(value: number | string | undefined): number | undefined {
@@ -61,7 +69,11 @@ function staticDim(value: number | string | undefined): number | undefined {
 
 let vision: { session: ort.InferenceSession; info: SessionInfo; inputIsHalf: boolean } | undefined;
 let text:
-  | { session: ort.InferenceSession; outputName: string; tokenize: (texts: string[]) => Promise<Record<string, ort.Tensor>> }
+  | {
+      session: ort.InferenceSession;
+      outputName: string;
+      tokenize: (texts: string[]) => Promise<TextFeeds>;
+    }
   | undefined;
 
 async function startVision(): Promise<void> {
@@ -83,7 +95,9 @@ async function startVision(): Promise<void> {
   send({
     type: 'ready',
     session: info,
-    warnings: failures.map((f) => `execution provider ${f.provider} failed to load the model, fell back: ${f.error.message}`),
+    warnings: failures.map(
+      (f) => `execution provider ${f.provider} failed to load the model, fell back: ${f.error.message}`,
+    ),
   });
 }
 
@@ -112,28 +126,17 @@ async function embedPixels(message: Extract<ToThread, { type: 'embed-pixels' }>)
   send({ type: 'result', id: message.id, embeddings, dimension }, [embeddings.buffer as ArrayBuffer]);
 }
 
-interface TokenizerOutput {
-  input_ids: { data: BigInt64Array; dims: number[] };
-  attention_mask?: { data: BigInt64Array; dims: number[] };
-}
-
 async function startText(): Promise<NonNullable<typeof text>> {
-  if (!init.textModelPath) throw Object.assign(new Error('this model directory has no text tower'), { code: 'TEXT_MODEL_UNAVAILABLE' });
-  // Loaded on first use: image-only workers never pay for the tokenizer or the text weights.
-  const { AutoTokenizer } = await import('@huggingface/transformers');
-  const tokenizer = await AutoTokenizer.from_pretrained(init.modelDir, { local_files_only: true });
+  if (!init.textModelPath) {
+    throw Object.assign(new Error('this model directory has no text tower'), { code: 'TEXT_MODEL_UNAVAILABLE' });
+  }
   const { session } = await createSession(init.textModelPath);
   const outputName = pickOutput(session, ['pooler_output', 'text_embeds']);
-  const maxLength = init.textMaxLength ?? (tokenizer as unknown as { model_max_length?: number }).model_max_length;
-  const tokenize = async (texts: string[]) => {
-    // SigLIP was trained on queries padded to max_length; shorter padding changes the embedding.
-    const encoded = (await tokenizer(texts, { padding: 'max_length', truncation: true, max_length: maxLength })) as unknown as TokenizerOutput;
-    const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', encoded.input_ids.data, encoded.input_ids.dims) };
-    if (session.inputNames.includes('attention_mask') && encoded.attention_mask) {
-      feeds.attention_mask = new ort.Tensor('int64', encoded.attention_mask.data, encoded.attention_mask.dims);
-    }
-    return feeds;
-  };
+  const tokenize = await loadTokenizer({
+    modelDir: init.modelDir,
+    maxLength: init.textMaxLength,
+    inputNames: session.inputNames,
+  });
   return { session, outputName, tokenize };
 }
 
@@ -162,14 +165,13 @@ async function handle(message: ToThread): Promise<void> {
   }
 }
 
-// A promise chain keeps one message in flight at a time even though handlers await.
-let queue: Promise<void>;
-port.on('message', (message: ToThread) => {
-  queue = queue.then(() => handle(message));
-});
-
-// Loading is the first item of the queue, so nothing runs before the session exists.
-queue = startVision().catch((error: unknown) => {
+// A promise chain keeps one message in flight at a time even though handlers await. Loading is
+// its first item, so nothing runs before the session exists.
+let queue: Promise<void> = startVision().catch((error: unknown) => {
   const failures = (error as { failures?: { provider: string; error: SerializedError }[] }).failures ?? [];
   send({ type: 'init-failed', error: serializeError(error), failures });
+});
+
+port.on('message', (message: ToThread) => {
+  queue = queue.then(() => handle(message));
 });

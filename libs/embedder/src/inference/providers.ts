@@ -28,17 +28,23 @@ export function onnxRuntimeBinDir(): string {
 }
 
 export function cudaProviderLibrary(binDir = onnxRuntimeBinDir()): string {
-  return join(binDir, process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so');
+  return join(
+    binDir,
+    process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so',
+  );
 }
 
-export type DeviceRequest = { kind: 'auto' } | { kind: 'cpu' } | { kind: 'webgpu' } | { kind: 'cuda'; deviceId: number };
+export type DeviceRequest =
+  { kind: 'auto' } | { kind: 'cpu' } | { kind: 'webgpu' } | { kind: 'cuda'; deviceId: number };
 
 /** VECTORIZER_DEVICE → what was asked for: auto | cpu | cuda | cuda:N | webgpu. */
 export function parseDevice(device: string): DeviceRequest {
   if (device === 'auto' || device === 'cpu' || device === 'webgpu') return { kind: device };
   const cuda = /^cuda(?::(\d+))?$/.exec(device);
   if (cuda) return { kind: 'cuda', deviceId: cuda[1] === undefined ? 0 : Number(cuda[1]) };
-  throw new EmbedderError('DEVICE_INVALID', `Unknown device "${device}"`, { hint: 'Use VECTORIZER_DEVICE=auto, cpu, cuda, cuda:N or webgpu.' });
+  throw new EmbedderError('DEVICE_INVALID', `Unknown device "${device}"`, {
+    hint: 'Use VECTORIZER_DEVICE=auto, cpu, cuda, cuda:N or webgpu.',
+  });
 }
 
 const CPU: ExecutionAttempt = { label: 'cpu', provider: { name: 'cpu' } };
@@ -47,7 +53,11 @@ const CPU: ExecutionAttempt = { label: 'cpu', provider: { name: 'cpu' } };
  * Decides which providers to try. A CUDA request without the CUDA provider library fails here,
  * before any thread starts, naming the missing file — unless CPU fallback was allowed.
  */
-export function planExecution(opts: { device: string; allowCpuFallback: boolean; cudaLibrary?: string }): ExecutionPlan {
+export function planExecution(opts: {
+  device: string;
+  allowCpuFallback: boolean;
+  cudaLibrary?: string;
+}): ExecutionPlan {
   const request = parseDevice(opts.device);
   const cudaLibrary = opts.cudaLibrary ?? cudaProviderLibrary();
   const cudaInstalled = existsSync(cudaLibrary);
@@ -64,10 +74,14 @@ export function planExecution(opts: { device: string; allowCpuFallback: boolean;
       return { attempts: opts.allowCpuFallback ? [...attempts, CPU] : attempts, warnings: [] };
     }
     case 'cuda': {
-      const cuda: ExecutionAttempt = { label: `cuda:${request.deviceId}`, provider: { name: 'cuda', deviceId: request.deviceId } };
+      const cuda: ExecutionAttempt = {
+        label: `cuda:${request.deviceId}`,
+        provider: { name: 'cuda', deviceId: request.deviceId },
+      };
       if (cudaInstalled) return { attempts: opts.allowCpuFallback ? [cuda, CPU] : [cuda], warnings: [] };
       const missing = `CUDA was requested (VECTORIZER_DEVICE=${opts.device}) but the ONNX Runtime CUDA provider is not installed: ${cudaLibrary} does not exist`;
-      if (!opts.allowCpuFallback) throw new EmbedderError('CUDA_PROVIDER_UNAVAILABLE', missing, { hint: CUDA_INSTALL_HINT });
+      if (!opts.allowCpuFallback)
+        throw new EmbedderError('CUDA_PROVIDER_UNAVAILABLE', missing, { hint: CUDA_INSTALL_HINT });
       return { attempts: [CPU], warnings: [`${missing}; running on CPU because ALLOW_CPU_FALLBACK=true`] };
     }
   }

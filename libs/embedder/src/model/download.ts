@@ -67,7 +67,13 @@ function downloadFailed(message: string, url: string, cause?: unknown): Embedder
 }
 
 /** Builds the hub URL the way transformers.js does: remoteHost + remotePathTemplate + file. */
-export function hubFileUrl(remoteHost: string, pathTemplate: string, modelId: string, revision: string, file: string): string {
+export function hubFileUrl(
+  remoteHost: string,
+  pathTemplate: string,
+  modelId: string,
+  revision: string,
+  file: string,
+): string {
   const base = remoteHost.endsWith('/') ? remoteHost : `${remoteHost}/`;
   const path = pathTemplate.replaceAll('{model}', modelId).replaceAll('{revision}', encodeURIComponent(revision));
   return `${base}${path}${file}`;
@@ -93,11 +99,16 @@ async function saveBody(response: Response, target: string, url: string): Promis
       }),
       createWriteStream(tmp),
     );
-    if (Number.isFinite(expected) && size !== expected) throw new Error(`connection closed after ${size} of ${expected} bytes`);
+    if (Number.isFinite(expected) && size !== expected)
+      throw new Error(`connection closed after ${size} of ${expected} bytes`);
     await rename(tmp, target);
   } catch (error) {
     await rm(tmp, { force: true });
-    throw downloadFailed(`Download of ${target} failed (${error instanceof Error ? error.message : String(error)})`, url, error);
+    throw downloadFailed(
+      `Download of ${target} failed (${error instanceof Error ? error.message : String(error)})`,
+      url,
+      error,
+    );
   }
   return { size, sha256: hash.digest('hex') };
 }
@@ -128,7 +139,11 @@ export async function downloadModel(opts: DownloadModelOptions): Promise<Downloa
         response = await doFetch(url, { redirect: 'follow' });
       } catch (error) {
         const reason = (error as { cause?: { code?: string; message?: string } }).cause;
-        throw downloadFailed(`Could not reach the model hub (${reason?.code ?? reason?.message ?? String(error)})`, url, error);
+        throw downloadFailed(
+          `Could not reach the model hub (${reason?.code ?? reason?.message ?? String(error)})`,
+          url,
+          error,
+        );
       }
       if (response.status === 404 && !file.required) {
         await response.body?.cancel();
@@ -137,12 +152,21 @@ export async function downloadModel(opts: DownloadModelOptions): Promise<Downloa
       }
       if (response.status !== 200) {
         await response.body?.cancel();
-        const meaning = response.status === 404 ? 'not found (wrong model id, revision or MODEL_DTYPE?)' : response.status === 401 || response.status === 403 ? 'access denied (gated or private model)' : `HTTP ${response.status}`;
+        const meaning =
+          response.status === 404
+            ? 'not found (wrong model id, revision or MODEL_DTYPE?)'
+            : response.status === 401 || response.status === 403
+              ? 'access denied (gated or private model)'
+              : `HTTP ${response.status}`;
         throw downloadFailed(`${file.path} ${meaning}`, url);
       }
       // The hub names the commit a branch resolves to; it becomes the snapshot folder, as huggingface_hub does.
       commit ??= response.headers.get('x-repo-commit') ?? undefined;
-      opts.onFile?.({ file: file.path, status: 'downloading', bytes: Number(response.headers.get('content-length') ?? NaN) });
+      opts.onFile?.({
+        file: file.path,
+        status: 'downloading',
+        bytes: Number(response.headers.get('content-length') ?? NaN),
+      });
       const measured = await saveBody(response, join(staging, file.path), url);
       entries.push({ path: file.path, ...measured });
       opts.onFile?.({ file: file.path, status: 'done', bytes: measured.size });
@@ -156,7 +180,13 @@ export async function downloadModel(opts: DownloadModelOptions): Promise<Downloa
       await mkdir(join(repoCacheDir(opts.hfHome, opts.modelId), 'refs'), { recursive: true });
       await writeFile(join(repoCacheDir(opts.hfHome, opts.modelId), 'refs', revision), commit);
     }
-    const manifest = await storeManifest(dir, { modelId: opts.modelId, revision: snapshotName, dtype: opts.dtype, createdAt: new Date().toISOString(), files: entries });
+    const manifest = await storeManifest(dir, {
+      modelId: opts.modelId,
+      revision: snapshotName,
+      dtype: opts.dtype,
+      createdAt: new Date().toISOString(),
+      files: entries,
+    });
     return { dir, revision: snapshotName, manifest };
   } finally {
     await rm(staging, { recursive: true, force: true });

@@ -32,7 +32,12 @@ export function snapshotDir(hfHome: string, modelId: string, revision: string): 
  * hash is used as-is), then transformers.js's own file cache (`<cacheDir>/<org>/<name>/`, which
  * keeps only the main revision). Returns undefined when neither holds a config.json.
  */
-export function findCachedModel(opts: { hfHome: string; modelId: string; revision?: string; transformersCacheDir?: string }): string | undefined {
+export function findCachedModel(opts: {
+  hfHome: string;
+  modelId: string;
+  revision?: string;
+  transformersCacheDir?: string;
+}): string | undefined {
   const revision = opts.revision ?? 'main';
   const repoDir = repoCacheDir(opts.hfHome, opts.modelId);
   const refFile = join(repoDir, 'refs', revision);

@@ -17,7 +17,9 @@ const manifestSchema = z.object({
   dtype: z.enum(['fp32', 'fp16', 'q8']).optional(),
   createdAt: z.string(),
   files: z
-    .array(z.object({ path: z.string().min(1), size: z.number().int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/) }))
+    .array(
+      z.object({ path: z.string().min(1), size: z.number().int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+    )
     .min(1),
 });
 
@@ -43,9 +45,13 @@ export async function readManifest(dir: string): Promise<ModelManifest | undefin
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new EmbedderError('MODEL_MANIFEST_INVALID', `${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, {
-      hint: `Delete ${file} and re-run the download.`,
-    });
+    throw new EmbedderError(
+      'MODEL_MANIFEST_INVALID',
+      `${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      {
+        hint: `Delete ${file} and re-run the download.`,
+      },
+    );
   }
   return parsed.data;
 }

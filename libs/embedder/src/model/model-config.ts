@@ -36,15 +36,20 @@ export function summarizeModelConfig(json: unknown, file: string): ModelConfigSu
   const vision = section(config.vision_config) ?? config;
   const dimension = positiveInt(vision.projection_dim) ?? positiveInt(vision.hidden_size);
   if (dimension === undefined) {
-    throw new EmbedderError('MODEL_CONFIG_INVALID', `${file} has no vision_config.hidden_size (the embedding dimension)`, {
-      hint: 'Use a SigLIP/CLIP export whose config.json describes the vision tower.',
-    });
+    throw new EmbedderError(
+      'MODEL_CONFIG_INVALID',
+      `${file} has no vision_config.hidden_size (the embedding dimension)`,
+      {
+        hint: 'Use a SigLIP/CLIP export whose config.json describes the vision tower.',
+      },
+    );
   }
   const text = section(config.text_config);
   return {
     dimension,
     textMaxLength: positiveInt(text?.max_position_embeddings),
-    nameOrPath: typeof config._name_or_path === 'string' && config._name_or_path !== '' ? config._name_or_path : undefined,
+    nameOrPath:
+      typeof config._name_or_path === 'string' && config._name_or_path !== '' ? config._name_or_path : undefined,
   };
 }
 

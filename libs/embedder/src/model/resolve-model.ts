@@ -36,7 +36,9 @@ export interface ResolvedModel {
   source: ModelSource;
 }
 
-async function locate(opts: ResolveModelOptions): Promise<{ dir: string; id?: string; source: ModelSource; isDevModel: boolean }> {
+async function locate(
+  opts: ResolveModelOptions,
+): Promise<{ dir: string; id?: string; source: ModelSource; isDevModel: boolean }> {
   const hfHome = resolveHfHome(opts.hfHome);
   if (opts.modelDir !== undefined) {
     const dir = resolve(opts.modelDir);
@@ -46,21 +48,37 @@ async function locate(opts: ResolveModelOptions): Promise<{ dir: string; id?: st
       });
     }
     const manifest = await readManifest(dir);
-    const source: ModelSource = manifest ? { kind: 'hub', modelId: manifest.modelId, dtype: opts.dtype } : { kind: 'local', dir };
+    const source: ModelSource = manifest
+      ? { kind: 'hub', modelId: manifest.modelId, dtype: opts.dtype }
+      : { kind: 'local', dir };
     return { dir, id: opts.modelId ?? manifest?.modelId, source, isDevModel: false };
   }
   if (opts.modelId !== undefined) {
     const dir = findCachedModel({ hfHome, modelId: opts.modelId, transformersCacheDir: opts.transformersCacheDir });
     if (!dir) {
-      throw new EmbedderError('MODEL_NOT_FOUND', `Model ${opts.modelId} is not in the Hugging Face cache at ${join(hfHome, 'hub')}`, {
-        hint: `Workers never download. Fetch it once: HF_HOME=${hfHome} npx vectorizer model download ${opts.modelId} --dtype ${opts.dtype} (or set MODEL_DIR to an existing export).`,
-      });
+      throw new EmbedderError(
+        'MODEL_NOT_FOUND',
+        `Model ${opts.modelId} is not in the Hugging Face cache at ${join(hfHome, 'hub')}`,
+        {
+          hint: `Workers never download. Fetch it once: HF_HOME=${hfHome} npx vectorizer model download ${opts.modelId} --dtype ${opts.dtype} (or set MODEL_DIR to an existing export).`,
+        },
+      );
     }
-    return { dir, id: opts.modelId, source: { kind: 'hub', modelId: opts.modelId, dtype: opts.dtype }, isDevModel: false };
+    return {
+      dir,
+      id: opts.modelId,
+      source: { kind: 'hub', modelId: opts.modelId, dtype: opts.dtype },
+      isDevModel: false,
+    };
   }
   const dir = devModelDir(hfHome, opts.devModelSize);
   await ensureDevModel({ dir, size: opts.devModelSize });
-  return { dir, id: devModelId(opts.devModelSize), source: { kind: 'dev', dir, size: opts.devModelSize }, isDevModel: true };
+  return {
+    dir,
+    id: devModelId(opts.devModelSize),
+    source: { kind: 'dev', dir, size: opts.devModelSize },
+    isDevModel: true,
+  };
 }
 
 /**
@@ -77,13 +95,19 @@ export async function resolveModel(opts: ResolveModelOptions): Promise<ResolvedM
   const visionFile = onnxFileFor('vision_model', opts.dtype);
   const visionModelPath = join(dir, visionFile);
   if (!existsSync(visionModelPath)) {
-    const available = (['fp32', 'fp16', 'q8'] as const).filter((dtype) => existsSync(join(dir, onnxFileFor('vision_model', dtype))));
-    throw new EmbedderError('MODEL_FILE_MISSING', `Model file missing: ${visionModelPath} (MODEL_DTYPE=${opts.dtype})`, {
-      hint:
-        available.length > 0
-          ? `This export has MODEL_DTYPE ${available.join(', ')}; set one of those, or ${repairHint(source)}`
-          : repairHint(source),
-    });
+    const available = (['fp32', 'fp16', 'q8'] as const).filter((dtype) =>
+      existsSync(join(dir, onnxFileFor('vision_model', dtype))),
+    );
+    throw new EmbedderError(
+      'MODEL_FILE_MISSING',
+      `Model file missing: ${visionModelPath} (MODEL_DTYPE=${opts.dtype})`,
+      {
+        hint:
+          available.length > 0
+            ? `This export has MODEL_DTYPE ${available.join(', ')}; set one of those, or ${repairHint(source)}`
+            : repairHint(source),
+      },
+    );
   }
   const textModelPath = join(dir, onnxFileFor('text_model', opts.dtype));
   const hasText = existsSync(textModelPath) && TOKENIZER_FILES.every((file) => existsSync(join(dir, file)));

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EmbedderError } from '../errors';
 import { type ManifestEntry, readManifest, sha256File } from './manifest';
@@ -35,7 +35,10 @@ async function readStamps(dir: string): Promise<Stamps> {
 
 async function writeStamps(dir: string, stamps: Stamps): Promise<void> {
   try {
-    await writeFile(join(dir, STAMP_FILE), JSON.stringify(stamps));
+    // Several workers may start at once: write aside and rename, so a reader never sees half a file.
+    const tmp = join(dir, `${STAMP_FILE}.${process.pid}.tmp`);
+    await writeFile(tmp, JSON.stringify(stamps));
+    await rename(tmp, join(dir, STAMP_FILE));
   } catch {
     // Read-only model directory (a mounted cache): the next start hashes again.
   }
@@ -71,14 +74,24 @@ async function verifyEntry(
   }
   if (policy === 'never') return false;
   const stamp = stamps[entry.path];
-  if (policy === 'when-changed' && stamp && stamp.size === info.size && stamp.mtimeMs === info.mtimeMs && stamp.sha256 === entry.sha256) {
+  if (
+    policy === 'when-changed' &&
+    stamp &&
+    stamp.size === info.size &&
+    stamp.mtimeMs === info.mtimeMs &&
+    stamp.sha256 === entry.sha256
+  ) {
     return false;
   }
   const actual = await sha256File(file);
   if (actual !== entry.sha256) {
-    throw new EmbedderError('MODEL_FILE_CORRUPT', `Model file ${file} has sha256 ${actual} but the manifest says ${entry.sha256}`, {
-      hint: `The file was modified or corrupted on disk; ${repairHint(source)}`,
-    });
+    throw new EmbedderError(
+      'MODEL_FILE_CORRUPT',
+      `Model file ${file} has sha256 ${actual} but the manifest says ${entry.sha256}`,
+      {
+        hint: `The file was modified or corrupted on disk; ${repairHint(source)}`,
+      },
+    );
   }
   stamps[entry.path] = { size: info.size, mtimeMs: info.mtimeMs, sha256: actual };
   return true;
@@ -89,7 +102,12 @@ async function verifyEntry(
  * manifest is present every file in it must have its recorded size and sha256. Fails with ONE
  * error that names the file, the cause and the repair command.
  */
-export async function verifyModel(opts: { dir: string; requiredFiles: string[]; source: ModelSource; hashPolicy: HashPolicy }): Promise<VerifyResult> {
+export async function verifyModel(opts: {
+  dir: string;
+  requiredFiles: string[];
+  source: ModelSource;
+  hashPolicy: HashPolicy;
+}): Promise<VerifyResult> {
   const { dir, source, hashPolicy } = opts;
   const manifest = await readManifest(dir);
   const results: VerifyResult['files'] = [];

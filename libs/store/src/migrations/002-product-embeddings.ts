@@ -5,10 +5,13 @@ import type { Migration } from './migration';
  * the runner binds it to vector(D) afterwards and builds the HNSW index then (HNSW needs a fixed
  * dimension). The CHECK keeps `dim` honest so a stray row can never claim another dimension.
  *
- * "Missing or stale for model M" walks products by primary key and probes the primary key
- * (product_id, model) here, which is one index lookup per product. Counting per model
- * (countEmbedded / countMissing) needs model first: product_embeddings_model_idx serves those as
- * index-only scans, image_url included so staleness is decided without visiting the heap.
+ * No extra index for "missing or stale for model M": streamNeedingEmbedding walks products by
+ * primary key in keyset pages and anti-joins the primary key (product_id, model) here with
+ * `product_id > cursor AND model = M` as its index condition (a merge anti-join reading one page's
+ * range of each index). Measured on 100k products with 5% missing: the whole walk (5 pages of 1000)
+ * took ~125 ms, one page from the middle ~25 ms. Counts
+ * over all products (countMissing) are one hash anti-join of two sequential scans, which an index
+ * would not beat. A (model, product_id) index was tried and the planner never chose it.
  */
 export const createProductEmbeddings: Migration = {
   version: 2,
@@ -25,7 +28,5 @@ CREATE TABLE product_embeddings (
   PRIMARY KEY (product_id, model),
   CONSTRAINT product_embeddings_dim_matches CHECK (embedding_visual IS NULL OR vector_dims(embedding_visual) = dim)
 );
-
-CREATE INDEX product_embeddings_model_idx ON product_embeddings (model, product_id) INCLUDE (image_url);
 `,
 };

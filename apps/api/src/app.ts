@@ -1,0 +1,85 @@
+import { join } from 'node:path';
+import type { Logger } from '@vectorizer/logger';
+import type { Queue } from 'bullmq';
+import express, { type Express } from 'express';
+import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
+import type { DashboardAccess } from './dashboard/dashboard-access';
+import { mountDashboard } from './dashboard/mount-dashboard';
+import { MetricsCollector } from './metrics/metrics-collector';
+import { errorHandler } from './routes/error-handler';
+import { healthRoutes } from './routes/health-routes';
+import { metricsRoutes } from './routes/metrics-routes';
+import { searchRoutes } from './routes/search-routes';
+import type { LazySearchModel } from './search/search-model';
+import { type SearchRepository, SearchService } from './search/search-service';
+
+export interface ApiDependencies {
+  pool: Pool;
+  redis: Redis;
+  queuePrefix: string;
+  /** The embed queue and the dead-letter queue, in that order. */
+  queues: { embed: Queue; deadLetter: Queue };
+  searchModel: LazySearchModel;
+  embeddings: SearchRepository;
+  dashboard: DashboardAccess;
+  search: { efSearch: number; maxK: number };
+  imageMaxBytes: number;
+  logger: Logger;
+  /** Per-check limit for /readyz. */
+  readinessTimeoutMs?: number;
+}
+
+const PUBLIC_DIR = join(__dirname, 'public');
+
+/**
+ * Builds the express app from ready-made dependencies, so tests run it in-process against real
+ * services. It opens nothing and closes nothing: the owner of the dependencies does both.
+ */
+export function createApp(deps: ApiDependencies): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  mountDashboard(
+    app,
+    [
+      { queue: deps.queues.embed, description: 'Product images waiting to be embedded' },
+      { queue: deps.queues.deadLetter, description: 'Jobs that failed permanently or ran out of attempts' },
+    ],
+    deps.dashboard,
+  );
+
+  app.use(
+    healthRoutes(() => ({
+      redis: deps.redis,
+      pool: deps.pool,
+      queuePrefix: deps.queuePrefix,
+      timeoutMs: deps.readinessTimeoutMs,
+    })),
+  );
+  app.use(
+    metricsRoutes(
+      new MetricsCollector({
+        redis: deps.redis,
+        queuePrefix: deps.queuePrefix,
+        queues: [deps.queues.embed, deps.queues.deadLetter],
+        logger: deps.logger,
+      }),
+    ),
+  );
+  app.use(
+    '/api',
+    searchRoutes({
+      service: new SearchService(deps.searchModel, deps.embeddings, deps.search.efSearch),
+      maxK: deps.search.maxK,
+      imageMaxBytes: deps.imageMaxBytes,
+    }),
+  );
+  app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '5m' }));
+  app.use((req, res) => {
+    res.status(404).json({ error: { code: 'ROUTE_NOT_FOUND', message: `No route for ${req.method} ${req.path}` } });
+  });
+  app.use(errorHandler(deps.logger));
+  return app;
+}

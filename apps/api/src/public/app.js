@@ -1,0 +1,81 @@
+// The search page: plain browser JavaScript, no build step. Every value from the server is put in
+// the page with textContent / attributes, never as HTML.
+'use strict';
+
+const statusLine = document.getElementById('status');
+const results = document.getElementById('results');
+
+function setStatus(text, isError = false) {
+  statusLine.textContent = text;
+  statusLine.classList.toggle('error', isError);
+}
+
+async function runSearch(description, request) {
+  setStatus(`Searching ${description}…`);
+  let response;
+  try {
+    response = await request();
+  } catch (error) {
+    setStatus(`Search failed: ${error.message}`, true);
+    return;
+  }
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const error = body.error || {};
+    setStatus(`${error.code || response.status}: ${error.message || response.statusText}${error.hint ? ` — ${error.hint}` : ''}`, true);
+    return;
+  }
+  render(body.results || []);
+  setStatus(`${body.results.length} result(s) ${description}`);
+}
+
+function render(hits) {
+  results.replaceChildren(
+    ...hits.map((hit) => {
+      const item = document.createElement('li');
+      item.className = 'result';
+      item.dataset.productId = hit.productId;
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.title = `Find products similar to ${hit.title || hit.productId}`;
+      const image = document.createElement('img');
+      image.src = hit.imageUrl;
+      image.alt = hit.title || hit.productId;
+      image.loading = 'lazy';
+      const caption = document.createElement('span');
+      caption.className = 'caption';
+      const title = document.createElement('span');
+      title.className = 'title';
+      title.textContent = hit.title || hit.productId;
+      const score = document.createElement('span');
+      score.className = 'score';
+      score.textContent = `score ${hit.score.toFixed(3)}`;
+      caption.append(title, score);
+      button.append(image, caption);
+      button.addEventListener('click', () => searchSimilar(hit));
+      item.append(button);
+      return item;
+    }),
+  );
+}
+
+function searchSimilar(hit) {
+  const label = `similar to “${hit.title || hit.productId}”`;
+  return runSearch(label, () => fetch(`/api/products/${encodeURIComponent(hit.productId)}/similar?k=24`));
+}
+
+document.getElementById('text-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const q = document.getElementById('text-query').value.trim();
+  if (q === '') return;
+  runSearch(`for “${q}”`, () => fetch(`/api/search/text?k=24&q=${encodeURIComponent(q)}`));
+});
+
+document.getElementById('image-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const file = document.getElementById('image-file').files[0];
+  if (!file) return;
+  const form = new FormData();
+  form.append('image', file);
+  runSearch(`like ${file.name}`, () => fetch('/api/search/image?k=24', { method: 'POST', body: form }));
+});

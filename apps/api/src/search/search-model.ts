@@ -1,0 +1,41 @@
+/** What searches need from the model: its id (the rows to search) and the two towers. */
+export interface QueryEncoder {
+  readonly modelId: string;
+  /** Decodes with the same limits as the worker, then embeds; L2-normalized. */
+  embedImages(buffers: Buffer[]): Promise<Float32Array[]>;
+  embedTexts(texts: string[]): Promise<Float32Array[]>;
+}
+
+/**
+ * The model behind the search endpoints, started on first use: the dashboard, health and
+ * metrics work on a machine without the model, and the ONNX session's memory is only taken by
+ * an API that actually serves searches. A failed start is not cached; the next search retries.
+ */
+export class LazySearchModel {
+  private starting?: Promise<QueryEncoder & { close(): Promise<void> }>;
+
+  constructor(private readonly start: () => Promise<QueryEncoder & { close(): Promise<void> }>) {}
+
+  encoder(): Promise<QueryEncoder> {
+    if (!this.starting) {
+      this.starting = this.start();
+      this.starting.catch(() => {
+        this.starting = undefined;
+      });
+    }
+    return this.starting;
+  }
+
+  /** True once a start succeeded or is under way. */
+  get started(): boolean {
+    return this.starting !== undefined;
+  }
+
+  async close(): Promise<void> {
+    const starting = this.starting;
+    this.starting = undefined;
+    if (!starting) return;
+    const encoder = await starting.catch(() => undefined);
+    await encoder?.close();
+  }
+}

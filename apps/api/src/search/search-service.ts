@@ -1,0 +1,33 @@
+import type { SearchHit } from '@vectorizer/store';
+import type { LazySearchModel } from './search-model';
+
+export interface SearchRepository {
+  similarToProduct(productId: string, model: string, k: number, efSearch: number): Promise<SearchHit[]>;
+  searchByVector(vector: Float32Array, model: string, k: number, efSearch: number): Promise<SearchHit[]>;
+}
+
+/** The three ways to search; each ends in the same HNSW kNN query ranked by cosine similarity. */
+export class SearchService {
+  constructor(
+    private readonly model: LazySearchModel,
+    private readonly repository: SearchRepository,
+    private readonly efSearch: number,
+  ) {}
+
+  async similarToProduct(productId: string, k: number): Promise<SearchHit[]> {
+    const { modelId } = await this.model.encoder();
+    return this.repository.similarToProduct(productId, modelId, k, this.efSearch);
+  }
+
+  async byImage(image: Buffer, k: number): Promise<SearchHit[]> {
+    const encoder = await this.model.encoder();
+    const [vector] = await encoder.embedImages([image]);
+    return this.repository.searchByVector(vector, encoder.modelId, k, this.efSearch);
+  }
+
+  async byText(query: string, k: number): Promise<SearchHit[]> {
+    const encoder = await this.model.encoder();
+    const [vector] = await encoder.embedTexts([query]);
+    return this.repository.searchByVector(vector, encoder.modelId, k, this.efSearch);
+  }
+}

@@ -1,0 +1,123 @@
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '@vectorizer/config';
+import { Embedder, resolveModel } from '@vectorizer/embedder';
+import { VectorizerError } from '@vectorizer/errors';
+import type { Logger } from '@vectorizer/logger';
+import { DEAD_LETTER_QUEUE, createEmbedQueue } from '@vectorizer/queue';
+import { EmbeddingsRepository, createPool } from '@vectorizer/store';
+import { Queue } from 'bullmq';
+import IORedis from 'ioredis';
+import { createApp } from './app';
+import { resolveDashboardAccess } from './dashboard/dashboard-access';
+import { LazySearchModel } from './search/search-model';
+
+export interface RunningApi {
+  /** e.g. http://127.0.0.1:3000 */
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** A query is one image or one text: a small batch keeps the API's session light. */
+const SEARCH_BATCH_SIZE = 4;
+
+export class ApiListenError extends VectorizerError {
+  constructor(host: string, port: number, cause: unknown) {
+    const inUse = (cause as { code?: string }).code === 'EADDRINUSE';
+    super('API_LISTEN_FAILED', `Cannot listen on ${host}:${port}${inUse ? ': the port is in use' : ''}`, {
+      hint: inUse ? 'Stop the other process on that port or set PORT to a free one.' : 'Check HOST and PORT.',
+      cause,
+    });
+  }
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: unknown) => reject(new ApiListenError(host, port, error));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Starts the API from the configuration: checks the dashboard credentials before anything else
+ * (refusing to start without them), connects Redis and Postgres lazily-tolerant (the server comes
+ * up while they are down and /readyz says so), and starts the model on the first search.
+ */
+export async function startApiServer(config: Config, logger: Logger): Promise<RunningApi> {
+  const dashboard = resolveDashboardAccess(config);
+  if (dashboard.open) logger.warn('DASHBOARD_DEV_MODE=true: the queue dashboard is served without credentials (loopback only)');
+
+  const pool = createPool(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX });
+  // An idle client's error (Postgres restarted) must not crash the process; the next query reconnects.
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
+  // Requests fail fast while Redis is away (one retry), and ioredis keeps reconnecting forever.
+  const redis = new IORedis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
+  redis.on('error', (error) => logger.debug({ err: error }, 'Redis connection error'));
+  const queues = {
+    embed: createEmbedQueue({
+      connection: redis,
+      prefix: config.QUEUE_PREFIX,
+      retryPolicy: { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS },
+    }),
+    deadLetter: new Queue(DEAD_LETTER_QUEUE, { connection: redis, prefix: config.QUEUE_PREFIX }),
+  };
+  const searchModel = new LazySearchModel(async () => {
+    const model = await resolveModel({
+      modelDir: config.MODEL_DIR,
+      modelId: config.MODEL_ID,
+      hfHome: config.HF_HOME,
+      dtype: config.MODEL_DTYPE,
+      devModelSize: config.DEV_MODEL_SIZE,
+    });
+    if (model.isDevModel) logger.warn({ model: model.id }, 'searching with the generated dev model: random weights, meaningless results');
+    return Embedder.start({
+      model,
+      device: config.VECTORIZER_DEVICE,
+      allowCpuFallback: config.ALLOW_CPU_FALLBACK,
+      maxBatchSize: SEARCH_BATCH_SIZE,
+      threads: config.INFERENCE_THREADS,
+      logger,
+      decodeLimits: { maxBytes: config.IMAGE_MAX_BYTES, maxPixels: config.IMAGE_MAX_PIXELS, timeoutMs: config.IMAGE_DECODE_TIMEOUT_MS },
+    });
+  });
+
+  const app = createApp({
+    pool,
+    redis,
+    queuePrefix: config.QUEUE_PREFIX,
+    queues,
+    searchModel,
+    embeddings: new EmbeddingsRepository(pool),
+    dashboard,
+    search: { efSearch: config.SEARCH_EF_SEARCH, maxK: config.SEARCH_MAX_K },
+    imageMaxBytes: config.IMAGE_MAX_BYTES,
+    logger,
+  });
+  const server = createServer(app);
+  const close = async (): Promise<void> => {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+    await searchModel.close();
+    await Promise.allSettled([queues.embed.close(), queues.deadLetter.close()]);
+    await redis.quit().catch(() => redis.disconnect());
+    await pool.end();
+  };
+  try {
+    await listen(server, config.HOST, config.PORT);
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  logger.info({ url, dashboard: `${url}/admin/queues`, readOnly: dashboard.readOnly }, `API listening on ${url}`);
+  return { url, server, close };
+}

@@ -1,0 +1,107 @@
+import { join } from 'node:path';
+import { Embedder, ensureDevModel, resolveModel, type ResolvedModel } from '@vectorizer/embedder';
+import { createLogger } from '@vectorizer/logger';
+import { DEAD_LETTER_QUEUE, createEmbedQueue } from '@vectorizer/queue';
+import { EmbeddingsRepository, createPool, runMigrations } from '@vectorizer/store';
+import { TEST_REDIS_URL, createTestSchema, uniquePrefix, type TestSchema } from '@vectorizer/testing';
+import { Queue } from 'bullmq';
+import type { Express } from 'express';
+import IORedis, { type Redis } from 'ioredis';
+import type { Pool } from 'pg';
+import { createApp } from '../app';
+import type { DashboardAccess } from '../dashboard/dashboard-access';
+import { LazySearchModel, type QueryEncoder } from '../search/search-model';
+
+/** The generated tiny model every API test embeds with (tmp/ is gitignored). */
+export const DEV_TINY_DIR = join(__dirname, '..', '..', '..', '..', 'tmp', 'models', 'dev-tiny');
+
+export interface ApiHarness {
+  app: Express;
+  schema: TestSchema;
+  /** The pool the app uses (through a proxy when the test asked for one). */
+  appPool: Pool;
+  redis: Redis;
+  prefix: string;
+  queues: { embed: Queue; deadLetter: Queue };
+  model: ResolvedModel;
+  searchModel: LazySearchModel;
+  close(): Promise<void>;
+}
+
+export interface ApiHarnessOptions {
+  dashboard?: DashboardAccess;
+  /** Where the app's pool connects, e.g. a TCP proxy in front of the test database. */
+  appDatabaseUrl?: string;
+  readinessTimeoutMs?: number;
+}
+
+/**
+ * Jest runs tests in a vm context whose Float32Array is not Node's, while vectors that come back
+ * from the embedder's worker thread are Node's: `instanceof Float32Array` checks (the store's)
+ * would refuse them under Jest only. Copying into this realm's Float32Array keeps the real path.
+ */
+function inTestRealm(embedder: Embedder): QueryEncoder & { close(): Promise<void> } {
+  const local = (vectors: Float32Array[]) => vectors.map((vector) => Float32Array.from(vector));
+  return {
+    modelId: embedder.modelId,
+    embedImages: async (buffers) => local(await embedder.embedImages(buffers)),
+    embedTexts: async (texts) => local(await embedder.embedTexts(texts)),
+    close: () => embedder.close(),
+  };
+}
+
+/**
+ * The real app on real services, isolated per test file: its own Postgres schema (migrated for
+ * the tiny dev model's dimension), its own queue prefix in the shared Redis.
+ */
+export async function createApiHarness(options: ApiHarnessOptions = {}): Promise<ApiHarness> {
+  await ensureDevModel({ dir: DEV_TINY_DIR, size: 'tiny' });
+  const model = await resolveModel({ modelDir: DEV_TINY_DIR, dtype: 'fp32', devModelSize: 'tiny' });
+  const schema = await createTestSchema('api', { connect: (url, name) => createPool(url, { schema: name, max: 4 }) });
+  await runMigrations(schema.pool, { dimension: model.dimension });
+  const appPool = options.appDatabaseUrl ? createPool(options.appDatabaseUrl, { schema: schema.schema, max: 4 }) : schema.pool;
+  appPool.on('error', () => undefined); // the proxy test cuts connections on purpose
+  const redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+  const prefix = uniquePrefix('api');
+  const queues = {
+    embed: createEmbedQueue({ connection: redis, prefix, retryPolicy: { attempts: 1, backoffMs: 1_000 } }) as Queue,
+    deadLetter: new Queue(DEAD_LETTER_QUEUE, { connection: redis, prefix }),
+  };
+  const logger = createLogger({ level: 'silent' });
+  const searchModel = new LazySearchModel(async () =>
+    inTestRealm(await Embedder.start({ model, device: 'cpu', allowCpuFallback: false, maxBatchSize: 4, threads: 1, logger })),
+  );
+  const app = createApp({
+    pool: appPool,
+    redis,
+    queuePrefix: prefix,
+    queues,
+    searchModel,
+    embeddings: new EmbeddingsRepository(appPool),
+    dashboard: options.dashboard ?? { token: 'test-token', open: false, readOnly: false },
+    search: { efSearch: 100, maxK: 50 },
+    imageMaxBytes: 1024 * 1024,
+    logger,
+    readinessTimeoutMs: options.readinessTimeoutMs,
+  });
+  return {
+    app,
+    schema,
+    appPool,
+    redis,
+    prefix,
+    queues,
+    model,
+    searchModel,
+    async close() {
+      await searchModel.close();
+      await Promise.all([queues.embed.obliterate({ force: true }), queues.deadLetter.obliterate({ force: true })]);
+      await Promise.all([queues.embed.close(), queues.deadLetter.close()]);
+      const leftovers = await redis.keys(`${prefix}:*`);
+      if (leftovers.length > 0) await redis.del(...leftovers);
+      await redis.quit();
+      if (appPool !== schema.pool) await appPool.end();
+      await schema.drop();
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import type { Command } from 'commander';
+import { VectorizerError } from '@vectorizer/errors';
+import { openQueues } from '../command-services';
+import { runCommand } from '../context';
+
+const PAGE_SIZE = 500;
+
+export function registerDlq(program: Command): void {
+  const dlq = program.command('dlq').description('Inspect, retry and purge dead-lettered embedding jobs.');
+
+  dlq
+    .command('list')
+    .description('List dead jobs, oldest first.')
+    .option('--json', 'one JSON object per dead job per line')
+    .action((opts: { json?: boolean }) =>
+      runCommand('dlq', async ({ config }) => {
+        const queues = await openQueues(config);
+        try {
+          let shown = 0;
+          for (let offset = 0; ; offset += PAGE_SIZE) {
+            const entries = await queues.deadLetters.list({ offset, limit: PAGE_SIZE });
+            for (const entry of entries) {
+              const row = {
+                jobId: entry.jobId,
+                productId: entry.payload.productId,
+                imageUrl: entry.payload.imageUrl,
+                code: entry.code,
+                reason: entry.reason,
+                attemptsMade: entry.attemptsMade,
+                failedAt: entry.failedAt,
+              };
+              process.stdout.write(
+                opts.json ? `${JSON.stringify(row)}\n` : `${row.failedAt}  ${row.code}  product ${row.productId}  ${row.imageUrl}  (${row.attemptsMade} attempts): ${row.reason}  [${row.jobId}]\n`,
+              );
+              shown += 1;
+            }
+            if (entries.length < PAGE_SIZE) break;
+          }
+          if (!opts.json && shown === 0) process.stdout.write('the dead-letter queue is empty\n');
+        } finally {
+          await queues.close();
+        }
+      }),
+    );
+
+  dlq
+    .command('retry')
+    .description('Put dead jobs back on the embed queue with a fresh attempt budget.')
+    .argument('[jobIds...]', 'job ids from `dlq list`')
+    .option('--all', 'retry every dead job')
+    .action((jobIds: string[], opts: { all?: boolean }) =>
+      runCommand('dlq', async ({ config, logger }) => {
+        if (!opts.all && jobIds.length === 0) {
+          throw new VectorizerError('DLQ_SELECTION_MISSING', 'say which dead jobs to retry', { hint: 'pass job ids from `vectorizer dlq list`, or --all' });
+        }
+        const queues = await openQueues(config);
+        try {
+          const result = await queues.deadLetters.retry(opts.all ? 'all' : jobIds);
+          for (const id of result.notFound) logger.warn({ jobId: id }, `no dead job with id ${id}`);
+          process.stdout.write(`retried ${result.retried.length} dead job(s)${result.notFound.length > 0 ? `; ${result.notFound.length} not found` : ''}\n`);
+          return result.notFound.length > 0 ? 1 : 0;
+        } finally {
+          await queues.close();
+        }
+      }),
+    );
+
+  dlq
+    .command('purge')
+    .description('Delete every dead job (their products stay missing until enqueued again).')
+    .action(() =>
+      runCommand('dlq', async ({ config }) => {
+        const queues = await openQueues(config);
+        try {
+          process.stdout.write(`purged ${await queues.deadLetters.purge()} dead job(s)\n`);
+        } finally {
+          await queues.close();
+        }
+      }),
+    );
+}

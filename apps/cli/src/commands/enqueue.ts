@@ -1,0 +1,65 @@
+import { Option, type Command } from 'commander';
+import { VectorizerError } from '@vectorizer/errors';
+import { enqueueProducts } from '@vectorizer/queue';
+import { checkSchema, ProductsRepository } from '@vectorizer/store';
+import { currentModelId, openDatabase, openQueues } from '../command-services';
+import { runCommand } from '../context';
+
+interface EnqueueCommandOptions {
+  missing?: boolean;
+  all?: boolean;
+  ids?: string[];
+  model?: string;
+  json?: boolean;
+}
+
+export function registerEnqueue(program: Command): void {
+  program
+    .command('enqueue')
+    .description('Backfill embedding jobs from Postgres (the source of truth): products missing an embedding, all products, or some ids.')
+    .addOption(new Option('--missing', 'products whose embedding for the model is missing or stale').conflicts(['all', 'ids']))
+    .addOption(new Option('--all', 'every product (re-embed everything, e.g. after a model change)').conflicts(['ids']))
+    .addOption(new Option('--ids <ids>', 'comma-separated product ids (re-embedded even when up to date)').argParser(parseIds))
+    .option('--model <id>', 'model id (default: the configured model)')
+    .option('--json', 'print the result as JSON')
+    .action((opts: EnqueueCommandOptions) =>
+      runCommand('enqueue', async ({ config, logger }) => {
+        if (!opts.missing && !opts.all && !opts.ids) {
+          throw new VectorizerError('ENQUEUE_SELECTION_MISSING', 'say which products to enqueue', { hint: 'pass --missing, --all or --ids ID,…' });
+        }
+        const model = await currentModelId(config, logger, opts.model);
+        const pool = await openDatabase(config, { max: 1 });
+        try {
+          const queues = await openQueues(config);
+          try {
+            await checkSchema(pool);
+            const products = new ProductsRepository(pool);
+            // --ids re-embeds the named products whatever their state, like --all does for every product.
+            const pages = products.streamNeedingEmbedding(model, { all: !opts.missing, ids: opts.ids });
+            const total = { selected: 0, added: 0, skipped: 0 };
+            for await (const page of pages) {
+              const result = await enqueueProducts({ queue: queues.queue, connection: queues.connection }, page, model);
+              total.selected += page.length;
+              total.added += result.added;
+              total.skipped += result.skipped;
+            }
+            const notFound = opts.ids ? opts.ids.length - total.selected : 0;
+            process.stdout.write(
+              opts.json
+                ? `${JSON.stringify({ model, ...total, ...(opts.ids ? { notFound } : {}) })}\n`
+                : `enqueued ${total.added} of ${total.selected} selected product(s) for ${model}; ${total.skipped} already had a pending or dead-lettered job` +
+                    `${notFound > 0 ? `; ${notFound} id(s) not found` : ''}\n`,
+            );
+          } finally {
+            await queues.close();
+          }
+        } finally {
+          await pool.end();
+        }
+      }),
+    );
+}
+
+function parseIds(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((id) => id.trim()).filter((id) => id !== '')];
+}

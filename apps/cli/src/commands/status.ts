@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { getQueueStats } from '@vectorizer/queue';
+import { EmbeddingsRepository, ProductsRepository } from '@vectorizer/store';
+import { currentModelId, openDatabase, openQueues } from '../command-services';
+import { runCommand } from '../context';
+
+export interface StatusReport {
+  model: string;
+  products: number;
+  embedded: number;
+  missing: number;
+  queue: { waiting: number; active: number; delayed: number; failed: number; completed: number };
+  deadLetter: number;
+}
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('Products, embeddings of the current model, queue counts and dead letters.')
+    .option('--model <id>', 'model id (default: the configured model)')
+    .option('--json', 'print one JSON object')
+    .action((opts: { model?: string; json?: boolean }) =>
+      runCommand('status', async ({ config, logger }) => {
+        // Services first: an unreachable Redis or Postgres should fail before any model work.
+        const queues = await openQueues(config);
+        try {
+          const pool = await openDatabase(config, { max: 3 });
+          try {
+            const model = await currentModelId(config, logger, opts.model);
+            const embeddings = new EmbeddingsRepository(pool);
+            const [products, embedded, missing, queue, deadLetter] = await Promise.all([
+              new ProductsRepository(pool).count(),
+              embeddings.countEmbedded(model),
+              embeddings.countMissing(model),
+              getQueueStats(queues.queue),
+              queues.deadLetters.count(),
+            ]);
+            const report: StatusReport = { model, products, embedded, missing, queue, deadLetter };
+            process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : formatStatus(report));
+          } finally {
+            await pool.end();
+          }
+        } finally {
+          await queues.close();
+        }
+      }),
+    );
+}
+
+export function formatStatus(report: StatusReport): string {
+  const rows: [string, number | string][] = [
+    ['model', report.model],
+    ['products', report.products],
+    ['embedded', report.embedded],
+    ['missing', report.missing],
+    ['queue waiting', report.queue.waiting],
+    ['queue active', report.queue.active],
+    ['queue delayed (retrying)', report.queue.delayed],
+    ['queue failed', report.queue.failed],
+    ['queue completed (kept)', report.queue.completed],
+    ['dead letters', report.deadLetter],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n') + '\n';
+}

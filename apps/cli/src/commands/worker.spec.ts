@@ -1,0 +1,133 @@
+import { spawn } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureDevModel } from '@vectorizer/embedder';
+import { freePort, TEST_REDIS_URL, uniquePrefix } from '@vectorizer/testing';
+
+const ROOT = join(__dirname, '../../../..');
+const BIN = join(ROOT, 'bin/vectorizer.js');
+const FAKE_WORKER = join(__dirname, '../supervisor/testing/fake-worker.js');
+const DEV_MODEL_DIR = join(ROOT, 'tmp/models/dev-tiny');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real CLI; `onSpawn` may signal it. */
+function vectorizer(args: string[], env: Record<string, string>, onSpawn?: (pid: number) => void): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    if (onSpawn && child.pid) onSpawn(child.pid);
+  });
+}
+
+describe('vectorizer worker', () => {
+  let dir: string;
+  let fakeSmi: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'worker-cli-'));
+    fakeSmi = join(dir, 'nvidia-smi');
+    // Two GPUs of different sizes: a roomy one and one with little free memory.
+    await writeFile(fakeSmi, '#!/bin/sh\necho "0, GPU-11111111-aaaa, NVIDIA H100 80GB HBM3, 81559, 80000"\necho "1, GPU-22222222-bbbb, NVIDIA T4, 15360, 1100"\n');
+    await chmod(fakeSmi, 0o755);
+    await ensureDevModel({ dir: DEV_MODEL_DIR, size: 'tiny' });
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('--plan prints one plan per GPU sized from its free memory and starts nothing', async () => {
+    const run = await vectorizer(['worker', '--plan'], { NVIDIA_SMI_PATH: fakeSmi, MODEL_DIR: DEV_MODEL_DIR, GPU_MEMORY_RESERVE_MB: '1024' });
+    expect(run.code).toBe(0);
+    const plans = JSON.parse(run.stdout) as { device: string; batchSize: number; concurrency: number; env: Record<string, string> }[];
+    expect(plans.map((p) => p.device)).toEqual(['cuda:0', 'cuda:1']);
+    expect(plans[0].batchSize).toBe(256);
+    expect(plans[1].batchSize).toBeLessThan(plans[0].batchSize);
+    for (const p of plans) {
+      expect(Math.log2(p.batchSize) % 1).toBe(0);
+      expect(p.concurrency).toBe(p.batchSize * 2 + 8);
+      expect(p.env).toMatchObject({ VECTORIZER_DEVICE: 'cuda:0', BATCH_SIZE: String(p.batchSize) });
+    }
+    expect(plans.map((p) => p.env.CUDA_VISIBLE_DEVICES)).toEqual(['GPU-11111111-aaaa', 'GPU-22222222-bbbb']);
+  });
+
+  it('--plan honours CUDA_VISIBLE_DEVICES and BATCH_SIZE, and plans one CPU worker without nvidia-smi', async () => {
+    const one = await vectorizer(['worker', '--plan'], { NVIDIA_SMI_PATH: fakeSmi, CUDA_VISIBLE_DEVICES: '1', BATCH_SIZE: '8' });
+    expect(JSON.parse(one.stdout)).toEqual([expect.objectContaining({ device: 'cuda:1', batchSize: 8, concurrency: 24 })]);
+    const cpu = await vectorizer(['worker', '--plan'], { NVIDIA_SMI_PATH: join(dir, 'missing') });
+    expect(JSON.parse(cpu.stdout)).toEqual([expect.objectContaining({ device: 'cpu', env: expect.objectContaining({ VECTORIZER_DEVICE: 'cpu' }) })]);
+  });
+
+  it('refuses VECTORIZER_DEVICE=cuda without a GPU, naming the cause', async () => {
+    const run = await vectorizer(['worker', '--plan'], { NVIDIA_SMI_PATH: join(dir, 'missing'), VECTORIZER_DEVICE: 'cuda' });
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('NO_GPU');
+  });
+
+  it('--health is 0 only for a fresh ok health file', async () => {
+    const file = join(dir, 'health.json');
+    const env = { WORKER_HEALTH_FILE: file };
+    expect((await vectorizer(['worker', '--health'], env)).code).toBe(1);
+    await writeFile(file, JSON.stringify({ ok: true, model: 'm', updatedAt: new Date().toISOString() }));
+    expect((await vectorizer(['worker', '--health'], env)).code).toBe(0);
+    await writeFile(file, JSON.stringify({ ok: true, model: 'm', updatedAt: new Date(Date.now() - 120_000).toISOString() }));
+    expect((await vectorizer(['worker', '--health'], env)).code).toBe(1);
+    await writeFile(file, JSON.stringify({ ok: false, model: 'm', updatedAt: new Date().toISOString() }));
+    expect((await vectorizer(['worker', '--health'], env)).code).toBe(1);
+  });
+
+  it('forwards SIGTERM to its workers and exits 0 once they exited', async () => {
+    const events = join(dir, 'events.jsonl');
+    await writeFile(events, '');
+    const run = await vectorizer(
+      ['worker', '--entry', FAKE_WORKER],
+      { NVIDIA_SMI_PATH: fakeSmi, BATCH_SIZE: '4', FAKE_WORKER_LOG: events, FAKE_WORKER_MODE: 'crash-twice' },
+      (pid) => {
+        void (async () => {
+          // Signal once both devices run their third (stable) child.
+          while ((await readFile(events, 'utf8')).split('\n').filter((line) => line.includes('"start"')).length < 6) {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+          process.kill(pid, 'SIGTERM');
+        })();
+      },
+    );
+    expect(run.code).toBe(0);
+    const lines = (await readFile(events, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as { event: string; cuda: string });
+    expect(lines.filter((e) => e.event === 'sigterm').map((e) => e.cuda).sort()).toEqual(['GPU-11111111-aaaa', 'GPU-22222222-bbbb']);
+    expect(run.stdout).toContain('fake worker up');
+  });
+
+  it('--drain exits 0 once the queue is empty', async () => {
+    const events = join(dir, 'drain-events.jsonl');
+    await writeFile(events, '');
+    const run = await vectorizer(['worker', '--drain', '--entry', FAKE_WORKER], {
+      NVIDIA_SMI_PATH: join(dir, 'missing'),
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: uniquePrefix('drain'),
+      FAKE_WORKER_LOG: events,
+    });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('queue drained');
+    expect((await readFile(events, 'utf8')).split('\n').filter((line) => line.includes('"sigterm"'))).toHaveLength(1);
+  });
+
+  it('--drain fails with REDIS_UNAVAILABLE when Redis is down', async () => {
+    const events = join(dir, 'drain-down.jsonl');
+    await writeFile(events, '');
+    const run = await vectorizer(['worker', '--drain', '--entry', FAKE_WORKER], {
+      NVIDIA_SMI_PATH: join(dir, 'missing'),
+      REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+      FAKE_WORKER_LOG: events,
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('REDIS_UNAVAILABLE');
+  });
+});

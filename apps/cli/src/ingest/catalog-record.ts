@@ -1,0 +1,41 @@
+import type { ProductInput } from '@vectorizer/store';
+
+/** Columns with a meaning of their own; every other field goes into `attributes`. */
+const KNOWN_FIELDS = new Set(['id', 'image_url', 'title']);
+const IMAGE_URL_PROTOCOLS = new Set(['http:', 'https:', 'file:']);
+
+export type RecordResult = { ok: true; product: ProductInput } | { ok: false; reason: string };
+
+/**
+ * Turns one catalog record (a parsed JSON line, or a CSV row keyed by its header) into a product,
+ * or says exactly what is wrong with it. Numeric ids are accepted and stored as text.
+ */
+export function toProduct(fields: Record<string, unknown>): RecordResult {
+  const id = typeof fields.id === 'number' && Number.isFinite(fields.id) ? String(fields.id) : fields.id;
+  if (typeof id !== 'string' || id.trim() === '') return { ok: false, reason: 'missing "id"' };
+  const imageUrl = fields.image_url;
+  if (typeof imageUrl !== 'string' || imageUrl.trim() === '') return { ok: false, reason: `product ${id}: missing "image_url"` };
+  const urlProblem = checkImageUrl(imageUrl.trim());
+  if (urlProblem) return { ok: false, reason: `product ${id}: ${urlProblem}` };
+  const title = fields.title;
+  if (title !== undefined && title !== null && typeof title !== 'string') return { ok: false, reason: `product ${id}: "title" must be a string` };
+
+  let attributes: Record<string, unknown> | null = null;
+  for (const [key, value] of Object.entries(fields)) {
+    if (KNOWN_FIELDS.has(key)) continue;
+    attributes ??= {};
+    attributes[key] = value;
+  }
+  return { ok: true, product: { id, imageUrl: imageUrl.trim(), title: title === '' ? null : (title ?? null), attributes } };
+}
+
+function checkImageUrl(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `"image_url" is not a URL: ${JSON.stringify(value.slice(0, 200))}`;
+  }
+  if (!IMAGE_URL_PROTOCOLS.has(url.protocol)) return `"image_url" must be http(s) or file, got ${url.protocol}`;
+  return undefined;
+}

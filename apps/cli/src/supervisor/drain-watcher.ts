@@ -1,0 +1,21 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { getQueueStats, isDrained, type EmbedQueue } from '@vectorizer/queue';
+
+/**
+ * Resolves true once the queue has had nothing waiting, active or delayed for `confirmations`
+ * consecutive polls (one empty snapshot can fall between a producer's chunks); false if aborted.
+ */
+export async function waitUntilDrained(queue: EmbedQueue, options: { pollMs: number; confirmations?: number; signal?: AbortSignal }): Promise<boolean> {
+  const needed = options.confirmations ?? 2;
+  let seen = 0;
+  while (!options.signal?.aborted) {
+    seen = isDrained(await getQueueStats(queue)) ? seen + 1 : 0;
+    if (seen >= needed) return true;
+    try {
+      await sleep(options.pollMs, undefined, { signal: options.signal });
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}

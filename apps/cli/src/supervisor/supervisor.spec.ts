@@ -1,0 +1,121 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { WorkerPlan } from '@vectorizer/devices';
+import { createLogger } from '@vectorizer/logger';
+import { WorkerSupervisor } from './supervisor';
+
+const FAKE_WORKER = join(__dirname, 'testing', 'fake-worker.js');
+const plan = (device: string, batchSize = 4): WorkerPlan => ({
+  device,
+  batchSize,
+  concurrency: batchSize * 2,
+  env: { VECTORIZER_DEVICE: device === 'cpu' ? 'cpu' : 'cuda:0', BATCH_SIZE: String(batchSize), WORKER_CONCURRENCY: String(batchSize * 2) },
+});
+
+interface Event {
+  event: string;
+  pid: number;
+  workerId: string;
+  device: string;
+  batchSize: string;
+}
+
+describe('WorkerSupervisor (fake worker processes)', () => {
+  let dir: string;
+  let eventsFile: string;
+  let logLines: string[];
+  let output: string[];
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'supervisor-'));
+    eventsFile = join(dir, 'events.jsonl');
+    await writeFile(eventsFile, '');
+    logLines = [];
+    output = [];
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  function supervisor(mode: string, plans: WorkerPlan[], overrides: { shutdownTimeoutMs?: number } = {}): WorkerSupervisor {
+    const logStream = new PassThrough();
+    logStream.on('data', (chunk: Buffer) => logLines.push(...chunk.toString().split('\n').filter(Boolean)));
+    const outputStream = new PassThrough();
+    outputStream.on('data', (chunk: Buffer) => output.push(...chunk.toString().split('\n').filter(Boolean)));
+    return new WorkerSupervisor({
+      plans,
+      entry: FAKE_WORKER,
+      cwd: dir,
+      baseEnv: { ...process.env, FAKE_WORKER_MODE: mode, FAKE_WORKER_LOG: eventsFile },
+      logger: createLogger({ destination: logStream, format: 'json' }),
+      shutdownTimeoutMs: overrides.shutdownTimeoutMs ?? 30_000,
+      restartPolicy: { initialDelayMs: 20, maxDelayMs: 1_000, stableAfterMs: 60_000, maxCannotWorkExits: 3 },
+      output: outputStream,
+    });
+  }
+
+  async function events(): Promise<Event[]> {
+    return (await readFile(eventsFile, 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Event);
+  }
+
+  async function until(condition: () => Promise<boolean>): Promise<void> {
+    while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
+  it('starts one child per plan with its env, restarts crashes with growing backoff, and stops gracefully on request', async () => {
+    const sup = supervisor('crash-twice', [plan('cuda:0', 8), plan('cuda:1', 2)]);
+    const running = sup.run();
+    await until(async () => (await events()).filter((e) => e.event === 'start').length === 6);
+    const starts = (await events()).filter((e) => e.event === 'start');
+    expect(new Set(starts.map((e) => `${e.workerId}|${e.device}|${e.batchSize}`))).toEqual(
+      new Set([`${workerId('cuda:0')}|cuda:0|8`, `${workerId('cuda:1')}|cuda:0|2`]),
+    );
+    const restarts = logLines.map((line) => JSON.parse(line)).filter((entry) => entry.restartInMs !== undefined);
+    expect(restarts.filter((entry) => entry.device === 'cuda:1').map((entry) => entry.restartInMs)).toEqual([20, 40]);
+
+    // Child stdout: JSON lines pass through unchanged; other lines are prefixed with the device.
+    await until(async () => output.some((line) => line.startsWith('[cuda:1] a native library line')));
+    expect(output.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line).msg)).toContain('fake worker up');
+
+    sup.stop('SIGTERM');
+    await expect(running).resolves.toBe(0);
+    expect((await events()).filter((e) => e.event === 'sigterm')).toHaveLength(2);
+  });
+
+  it('gives up on a device whose worker keeps exiting 78 and fails when no device is left', async () => {
+    const sup = supervisor('cannot-work', [plan('cuda:0'), plan('cuda:1')]);
+    await expect(sup.run()).resolves.toBe(1);
+    expect((await events()).filter((e) => e.event === 'start')).toHaveLength(6);
+    const messages = logLines.map((line) => JSON.parse(line).msg as string);
+    expect(messages.filter((msg) => msg.startsWith('giving up on cuda:'))).toHaveLength(2);
+    expect(messages.some((msg) => msg.includes('cannot work (exit 78'))).toBe(true);
+    expect(messages).toContain('every device was given up on; no worker is running');
+  });
+
+  it('kills a child that ignores SIGTERM after the shutdown timeout, and at once on a second stop', async () => {
+    const sup = supervisor('ignore-sigterm', [plan('cpu')], { shutdownTimeoutMs: 200 });
+    const running = sup.run();
+    await until(async () => (await events()).some((e) => e.event === 'start'));
+    sup.stop('SIGTERM');
+    await expect(running).resolves.toBe(0);
+    expect((await events()).map((e) => e.event)).toEqual(['start', 'sigterm-ignored']);
+    expect(logLines.some((line) => line.includes('did not stop in time'))).toBe(true);
+
+    const second = supervisor('ignore-sigterm', [plan('cpu')]);
+    const running2 = second.run();
+    await until(async () => (await events()).filter((e) => e.event === 'start').length === 2);
+    second.stop('SIGTERM');
+    second.stop('SIGINT');
+    await expect(running2).resolves.toBe(0);
+    // Killed by the second request, not by the 30 s timeout.
+    expect(logLines.filter((line) => line.includes('second stop request'))).toHaveLength(1);
+    expect(logLines.filter((line) => line.includes('did not stop in time'))).toHaveLength(1);
+  });
+});
+
+function workerId(device: string): string {
+  return `${require('node:os').hostname()}-${device.replace(/[^A-Za-z0-9]/g, '')}`;
+}

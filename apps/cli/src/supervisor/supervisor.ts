@@ -1,0 +1,87 @@
+import { hostname } from 'node:os';
+import type { WorkerPlan } from '@vectorizer/devices';
+import type { Logger } from '@vectorizer/logger';
+import type { RestartPolicyOptions } from './restart-policy';
+import { SupervisedWorker } from './supervised-worker';
+
+export interface SupervisorOptions {
+  plans: readonly WorkerPlan[];
+  entry: string;
+  cwd: string;
+  /** The environment children inherit before their plan's variables are applied. */
+  baseEnv: NodeJS.ProcessEnv;
+  logger: Logger;
+  /** After SIGTERM, how long children get to finish their batch before SIGKILL. */
+  shutdownTimeoutMs: number;
+  restartPolicy?: RestartPolicyOptions;
+  output?: NodeJS.WritableStream;
+}
+
+/** "host-cuda1" / "host-cpu": unique per machine and device, stable across restarts. */
+export function workerIdFor(plan: WorkerPlan, host = hostname()): string {
+  return `${host}-${plan.device.replace(/[^A-Za-z0-9]/g, '')}`;
+}
+
+/**
+ * Runs one worker process per planned device until stopped. `run()` resolves with the exit code
+ * for the supervisor: 0 after a requested stop, 1 when every device was given up on.
+ */
+export class WorkerSupervisor {
+  private readonly workers: SupervisedWorker[];
+  private stopRequested = false;
+  private killTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: SupervisorOptions) {
+    this.workers = options.plans.map((plan) => {
+      const workerId = workerIdFor(plan);
+      return new SupervisedWorker({
+        workerId,
+        device: plan.device,
+        entry: options.entry,
+        cwd: options.cwd,
+        env: { ...options.baseEnv, ...plan.env, WORKER_ID: workerId },
+        logger: options.logger,
+        restartPolicy: options.restartPolicy,
+        output: options.output,
+      });
+    });
+  }
+
+  get pids(): (number | undefined)[] {
+    return this.workers.map((worker) => worker.pid);
+  }
+
+  async run(): Promise<number> {
+    for (const worker of this.workers) worker.start();
+    const outcomes = await Promise.all(this.workers.map((worker) => worker.done));
+    if (this.killTimer) clearTimeout(this.killTimer);
+    if (!this.stopRequested && outcomes.every((outcome) => outcome === 'gave-up')) {
+      this.options.logger.fatal('every device was given up on; no worker is running');
+      return 1;
+    }
+    return 0;
+  }
+
+  /**
+   * Graceful stop: SIGTERM every child (each finishes its in-flight batch), SIGKILL whatever is
+   * left after the shutdown timeout. A second call (a second Ctrl-C) kills at once.
+   */
+  stop(reason: string): void {
+    if (this.stopRequested) {
+      this.options.logger.warn({ reason }, 'second stop request: killing workers now');
+      this.killAll();
+      return;
+    }
+    this.stopRequested = true;
+    this.options.logger.info({ reason, timeoutMs: this.options.shutdownTimeoutMs }, 'stopping workers');
+    for (const worker of this.workers) worker.stop();
+    this.killTimer = setTimeout(() => {
+      this.options.logger.error({ timeoutMs: this.options.shutdownTimeoutMs }, 'workers did not stop in time: killing them');
+      this.killAll();
+    }, this.options.shutdownTimeoutMs);
+  }
+
+  private killAll(): void {
+    for (const worker of this.workers) worker.kill();
+  }
+}

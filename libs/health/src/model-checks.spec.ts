@@ -1,0 +1,35 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureDevModel } from '@vectorizer/embedder';
+import { checkModel } from './model-checks';
+
+const devModelDir = join(__dirname, '..', '..', '..', 'tmp', 'models', 'dev-tiny');
+
+describe('checkModel', () => {
+  let emptyDir: string;
+
+  beforeAll(async () => {
+    emptyDir = await mkdtemp(join(tmpdir(), 'vectorizer-empty-model-'));
+  });
+
+  afterAll(() => rm(emptyDir, { recursive: true, force: true }));
+
+  it('fails with the missing file and a repair hint when MODEL_DIR is empty', async () => {
+    const { result, model } = await checkModel({ modelDir: emptyDir, dtype: 'fp32', devModelSize: 'tiny' });
+    expect(model).toBeUndefined();
+    expect(result.status).toBe('fail');
+    expect(result.detail).toContain(emptyDir);
+    expect(result.detail).toMatch(/^MODEL_/);
+    expect(result.fix).toBeTruthy();
+  });
+
+  it('verifies a model directory and reports dimension and dtype', async () => {
+    await ensureDevModel({ dir: devModelDir, size: 'tiny' });
+    const { result, model } = await checkModel({ modelDir: devModelDir, dtype: 'fp32', devModelSize: 'tiny' });
+    expect(model?.dimension).toBeGreaterThan(0);
+    expect(result.status).not.toBe('fail');
+    expect(result.detail).toContain(`dimension ${model?.dimension}`);
+    expect(result.detail).toContain('dtype fp32');
+  });
+});

@@ -1,0 +1,14 @@
+export { ImageError, IMAGE_ERROR_CODES, isImageError, type ImageErrorCode, type ImageErrorOptions } from './errors';
+export { sniffImageFormat, requireSupportedFormat, type ImageFormat } from './format';
+export {
+  parsePreprocessorConfig,
+  PreprocessorConfigError,
+  PIL_RESAMPLE,
+  type PilResample,
+  type PreprocessorConfig,
+} from './preprocessor-config';
+export { type DecodeLimits } from './decode';
+export { preprocessImage } from './preprocess';
+export { ImageFetcher, type ImageFetcherOptions, type FetchedImage } from './fetch/image-fetcher';
+export { isPrivateAddress } from './fetch/ssrf-guard';
+export { parseRetryAfter } from './fetch/retry-after';

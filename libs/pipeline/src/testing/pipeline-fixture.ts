@@ -1,0 +1,174 @@
+import { join } from 'node:path';
+import { Embedder, ensureDevModel, resolveModel, type ResolvedModel } from '@vectorizer/embedder';
+import { ImageFetcher, preprocessImage } from '@vectorizer/images';
+import { createLogger, type Logger } from '@vectorizer/logger';
+import {
+  DeadLetterQueue,
+  createEmbedQueue,
+  createWorkerConnection,
+  enqueueProducts,
+  type EmbedQueue,
+  type ProductToEmbed,
+} from '@vectorizer/queue';
+import { EmbeddingsRepository, ProductsRepository, createPool, runMigrations } from '@vectorizer/store';
+import { TEST_REDIS_URL, createTestSchema, uniquePrefix, type TestSchema } from '@vectorizer/testing';
+import { createPipelineMetrics, createRegistry, type PipelineMetrics } from '@vectorizer/telemetry';
+import type { Redis } from 'ioredis';
+import { EmbedWorker, type EmbedWorkerOptions } from '../embed-worker';
+import type { PixelEmbedder } from '../embed-batch';
+import { startImageServer, type ImageServer } from './image-server';
+
+export const DEV_TINY_DIR = join(__dirname, '..', '..', '..', '..', 'tmp', 'models', 'dev-tiny');
+
+/** The tiny dev model, resolved (generated on first use under <repo>/tmp). */
+export async function devTinyModel(): Promise<ResolvedModel> {
+  await ensureDevModel({ dir: DEV_TINY_DIR, size: 'tiny' });
+  return resolveModel({ modelDir: DEV_TINY_DIR, dtype: 'fp32', devModelSize: 'tiny' });
+}
+
+/** The real embedder, with every embedPixels call's batch size recorded. */
+export interface CountingEmbedder extends PixelEmbedder {
+  calls: number[];
+}
+
+export function countCalls(embedder: Embedder): CountingEmbedder {
+  const calls: number[] = [];
+  return {
+    calls,
+    modelId: embedder.modelId,
+    dimension: embedder.dimension,
+    embedPixels: (images) => {
+      calls.push(images.length);
+      return embedder.embedPixels(images);
+    },
+  };
+}
+
+export interface PipelineFixture {
+  model: ResolvedModel;
+  embedder: CountingEmbedder;
+  schema: TestSchema;
+  products: ProductsRepository;
+  embeddings: EmbeddingsRepository;
+  prefix: string;
+  connection: Redis;
+  queue: EmbedQueue;
+  deadLetters: DeadLetterQueue;
+  images: ImageServer;
+  metrics: PipelineMetrics;
+  logger: Logger;
+  /** Inserts the products and enqueues one job each for the fixture's model. */
+  ingest(products: ProductToEmbed[]): Promise<void>;
+  /** An EmbedWorker wired to the fixture (not started); overrides win. */
+  worker(overrides?: Partial<EmbedWorkerOptions>): EmbedWorker;
+  rowCount(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything a pipeline test needs, isolated per test file: its own Postgres schema, its own queue
+ * prefix on the shared Redis, a local image server and the tiny dev model on one CPU thread.
+ */
+export async function startPipelineFixture(name: string, retry = { attempts: 3, backoffMs: 20 }): Promise<PipelineFixture> {
+  const logger = createLogger({ level: 'debug', format: 'json' });
+  const model = await devTinyModel();
+  const realEmbedder = await Embedder.start({ model, device: 'cpu', allowCpuFallback: false, maxBatchSize: 8, threads: 1, logger });
+  const embedder = countCalls(realEmbedder);
+  const schema = await createTestSchema(name, { connect: (url, schemaName) => createPool(url, { schema: schemaName, max: 4 }) });
+  await runMigrations(schema.pool, { dimension: model.dimension });
+  const prefix = uniquePrefix(name);
+  const connection = createWorkerConnection(TEST_REDIS_URL);
+  const queue = createEmbedQueue({ connection, prefix, retryPolicy: retry });
+  const deadLetters = new DeadLetterQueue({ connection, prefix }, queue);
+  const images = await startImageServer();
+  const fetcher = new ImageFetcher({
+    connectTimeoutMs: 2_000,
+    headersTimeoutMs: 5_000,
+    bodyTimeoutMs: 5_000,
+    maxBytes: 1_000_000,
+    maxRedirects: 2,
+    perHostConcurrency: 16,
+    allowPrivateNetworks: true,
+    userAgent: 'vectorizer-test',
+  });
+  const metrics = createPipelineMetrics(createRegistry());
+  const products = new ProductsRepository(schema.pool);
+  const embeddings = new EmbeddingsRepository(schema.pool);
+  const workers: EmbedWorker[] = [];
+  const workerConnections: Redis[] = [];
+
+  return {
+    model,
+    embedder,
+    schema,
+    products,
+    embeddings,
+    prefix,
+    connection,
+    queue,
+    deadLetters,
+    images,
+    metrics,
+    logger,
+    async ingest(items) {
+      await products.upsertMany(items.map((item) => ({ id: item.id, imageUrl: item.imageUrl })));
+      await enqueueProducts({ queue, connection }, items, model.id);
+    },
+    worker(overrides = {}) {
+      const workerConnection = createWorkerConnection(TEST_REDIS_URL);
+      workerConnections.push(workerConnection);
+      const worker = new EmbedWorker({
+        connection: workerConnection,
+        prefix,
+        concurrency: 8,
+        batch: { maxBatchSize: 8, maxWaitMs: 20 },
+        lockDurationMs: 30_000,
+        stalledIntervalMs: 30_000,
+        embedder,
+        preprocessor: model.preprocessor,
+        decodeLimits: { maxBytes: 1_000_000, maxPixels: 10_000_000, timeoutMs: 5_000 },
+        preprocess: preprocessImage,
+        fetcher,
+        embeddings,
+        deadLetters,
+        probes: {
+          postgres: async () => {
+            await schema.pool.query('SELECT 1');
+          },
+          redis: async () => {
+            await workerConnection.ping();
+          },
+        },
+        metrics,
+        logger,
+        postponeMs: 100,
+        outageProbe: { initialIntervalMs: 50, maxIntervalMs: 200 },
+        ...overrides,
+      });
+      workers.push(worker);
+      return worker;
+    },
+    async rowCount() {
+      const { rows } = await schema.pool.query<{ count: string }>('SELECT count(*) AS count FROM product_embeddings');
+      return Number(rows[0]?.count ?? 0);
+    },
+    async close() {
+      await Promise.all(workers.map((worker) => worker.close(10_000)));
+      await queue.obliterate({ force: true }).catch(() => undefined);
+      await deadLetters.purge().catch(() => undefined);
+      await Promise.allSettled([deadLetters.close(), queue.close(), fetcher.close(), images.close(), realEmbedder.close()]);
+      await Promise.all([connection, ...workerConnections].map((c) => c.quit().catch(() => c.disconnect())));
+      await schema.drop();
+    },
+  };
+}
+
+/** Polls until `check` returns true (the tests wait on outcomes, never on durations). */
+export async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
