@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -69,5 +72,39 @@ describe('vectorizer model', () => {
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ id: 'vectorizer/dev-siglip-tiny', isDevModel: true, dimension: 64 });
     expect(stderr).toContain('USING THE GENERATED DEV MODEL');
+  });
+
+  it('download fetches from HF_ENDPOINT into HF_HOME, and MODEL_ID then resolves to it', async () => {
+    const source = join(work, 'source');
+    expect((await runCli(['model', 'make-dev', source, '--size', 'tiny'])).code).toBe(0);
+    // Serves the hub's /{org}/{name}/resolve/{revision}/{file} URLs from the generated model.
+    const hub = createServer((req, res) => {
+      const file = /^\/org\/tiny\/resolve\/main\/(.+)$/.exec(req.url ?? '')?.[1];
+      const path = file ? join(source, decodeURIComponent(file)) : '';
+      if (!file || !existsSync(path)) return void res.writeHead(404).end();
+      res.writeHead(200, { 'x-repo-commit': 'c0ffee' }).end(readFileSync(path));
+    });
+    await new Promise<void>((done) => hub.listen(0, '127.0.0.1', done));
+    try {
+      const env = {
+        HF_HOME: join(work, 'hf-download'),
+        HF_ENDPOINT: `http://127.0.0.1:${(hub.address() as AddressInfo).port}/`,
+      };
+      const downloaded = await runCli(['model', 'download', 'org/tiny', '--dtype', 'fp32', '--no-text'], env);
+      expect(downloaded.code).toBe(0);
+      const snapshot = join(env.HF_HOME, 'hub', 'models--org--tiny', 'snapshots', 'c0ffee');
+      expect(JSON.parse(downloaded.stdout)).toMatchObject({ modelId: 'org/tiny', dir: snapshot, revision: 'c0ffee' });
+      expect(existsSync(join(snapshot, 'onnx/text_model.onnx'))).toBe(false);
+
+      const info = await runCli(['model', 'info'], { ...env, MODEL_ID: 'org/tiny' });
+      expect(JSON.parse(info.stdout)).toMatchObject({
+        id: 'org/tiny',
+        dir: snapshot,
+        isDevModel: false,
+        textModel: null,
+      });
+    } finally {
+      await new Promise<void>((done) => hub.close(() => done()));
+    }
   });
 });

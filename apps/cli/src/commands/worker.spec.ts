@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { batchSizeFor } from '@vectorizer/devices';
 import { ensureDevModel } from '@vectorizer/embedder';
 import { freePort, TEST_REDIS_URL, uniquePrefix } from '@vectorizer/testing';
 
@@ -44,10 +45,19 @@ describe('vectorizer worker', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('--plan prints one plan per GPU sized from its free memory and starts nothing', async () => {
-    const run = await vectorizer(['worker', '--plan'], { NVIDIA_SMI_PATH: fakeSmi, MODEL_DIR: DEV_MODEL_DIR, GPU_MEMORY_RESERVE_MB: '1024' });
+    // The T4 has 1100 MiB free: 5 MiB above the reserve, which fits only a small batch of the tiny model.
+    const run = await vectorizer(['worker', '--plan'], { NVIDIA_SMI_PATH: fakeSmi, MODEL_DIR: DEV_MODEL_DIR, GPU_MEMORY_RESERVE_MB: '1095' });
     expect(run.code).toBe(0);
     const plans = JSON.parse(run.stdout) as { device: string; batchSize: number; concurrency: number; env: Record<string, string> }[];
     expect(plans.map((p) => p.device)).toEqual(['cuda:0', 'cuda:1']);
+    const sizing = run.stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { msg: string; modelBytes: number; activationBytesPerImage: number })
+      .find((entry) => entry.msg === 'sizing batches from free VRAM');
+    expect(sizing?.modelBytes).toBeGreaterThan(0);
+    const footprint = { modelBytes: sizing?.modelBytes ?? 0, activationBytesPerImage: sizing?.activationBytesPerImage ?? 0, reserveMb: 1095 };
+    expect(plans.map((p) => p.batchSize)).toEqual([batchSizeFor(80_000, footprint), batchSizeFor(1_100, footprint)]);
     expect(plans[0].batchSize).toBe(256);
     expect(plans[1].batchSize).toBeLessThan(plans[0].batchSize);
     for (const p of plans) {
