@@ -11,7 +11,11 @@ async function main(): Promise<void> {
   let logger = createLogger({ base: { component: 'worker' } });
   try {
     const config = loadConfig();
-    logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, base: { component: 'worker', device: config.VECTORIZER_DEVICE } });
+    logger = createLogger({
+      level: config.LOG_LEVEL,
+      format: config.LOG_FORMAT,
+      base: { component: 'worker', device: config.VECTORIZER_DEVICE },
+    });
     const exitCode = await runWorkerProcess(config, logger);
     process.exit(exitCode);
   } catch (error) {

@@ -31,7 +31,11 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
     dtype: config.MODEL_DTYPE,
     devModelSize: config.DEV_MODEL_SIZE,
   });
-  if (model.isDevModel) logger.warn({ model: model.id }, 'running the generated dev model: its embeddings have random weights and mean nothing');
+  if (model.isDevModel)
+    logger.warn(
+      { model: model.id },
+      'running the generated dev model: its embeddings have random weights and mean nothing',
+    );
   const embedder = await Embedder.start({
     model,
     device,
@@ -113,7 +117,15 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
   const heartbeat = new WorkerHeartbeat({
     redis: connection,
     prefix: config.QUEUE_PREFIX,
-    identity: { workerId, device, provider: embedder.provider, model: embedder.modelId, dimension: embedder.dimension, batchSize, concurrency },
+    identity: {
+      workerId,
+      device,
+      provider: embedder.provider,
+      model: embedder.modelId,
+      dimension: embedder.dimension,
+      batchSize,
+      concurrency,
+    },
     state: () => worker.state,
     registry,
     healthFile: config.WORKER_HEALTH_FILE,
@@ -123,10 +135,16 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
   async function shutdown(code: number, reason: string): Promise<void> {
     if (shuttingDown) return;
     shuttingDown = true;
-    log.info({ reason, timeoutMs: config.WORKER_SHUTDOWN_TIMEOUT_MS }, 'stopping: finishing the jobs in hand, taking no new ones');
+    log.info(
+      { reason, timeoutMs: config.WORKER_SHUTDOWN_TIMEOUT_MS },
+      'stopping: finishing the jobs in hand, taking no new ones',
+    );
     const result = await worker.close(config.WORKER_SHUTDOWN_TIMEOUT_MS);
     if (result === 'timed-out') {
-      log.error({ timeoutMs: config.WORKER_SHUTDOWN_TIMEOUT_MS }, 'jobs did not finish in time; exiting, they return to the queue as stalled');
+      log.error(
+        { timeoutMs: config.WORKER_SHUTDOWN_TIMEOUT_MS },
+        'jobs did not finish in time; exiting, they return to the queue as stalled',
+      );
       finish(EXIT_CRASH);
       return;
     }
@@ -143,7 +161,14 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
   worker.start();
   await heartbeat.start();
   log.info(
-    { model: embedder.modelId, dimension: embedder.dimension, provider: embedder.provider, batchSize, concurrency, prefix: config.QUEUE_PREFIX },
+    {
+      model: embedder.modelId,
+      dimension: embedder.dimension,
+      provider: embedder.provider,
+      batchSize,
+      concurrency,
+      prefix: config.QUEUE_PREFIX,
+    },
     `worker ${workerId} taking jobs: batch ${batchSize}, concurrency ${concurrency}`,
   );
   return exited;

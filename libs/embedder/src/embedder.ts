@@ -89,7 +89,7 @@ export class Embedder {
     const { model, logger } = opts;
     if (!Number.isInteger(opts.maxBatchSize) || opts.maxBatchSize < 1) {
       throw new EmbedderError(
-        'INFERENCE_FAILED',
+        'EMBEDDER_OPTIONS_INVALID',
         `maxBatchSize must be a whole number >= 1 (got ${opts.maxBatchSize})`,
         {
           hint: 'Set BATCH_SIZE to 1 or more, or leave it unset to use the planned size.',

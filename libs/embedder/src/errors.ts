@@ -22,6 +22,7 @@ export type EmbedderErrorCode =
   | 'INFERENCE_THREAD_DIED'
   | 'INPUT_SHAPE_MISMATCH'
   | 'TEXT_MODEL_UNAVAILABLE'
+  | 'EMBEDDER_OPTIONS_INVALID'
   | 'EMBEDDER_CLOSED';
 
 export class EmbedderError extends VectorizerError {

@@ -38,6 +38,9 @@ export interface RgbPixels {
  *   colour of transparent pixels. It is removed before resizing, because sharp would otherwise
  *   resize premultiplied and darken every partly transparent edge;
  * - CMYK uses Pillow's naive formula instead of an ICC transform (see cmyk.ts).
+ * - one deliberate divergence: 16-bit greyscale keeps its high byte (as Pillow does for 16-bit
+ *   RGB). Pillow's own I -> RGB conversion clips every value above 255, turning such photos white;
+ *   test/reference.py mirrors this choice.
  */
 export async function decodeRgbResized(bytes: Buffer, target: ResizeTarget, limits: DecodeLimits): Promise<RgbPixels> {
   if (bytes.length > limits.maxBytes) {
@@ -68,8 +71,9 @@ export async function decodeRgbResized(bytes: Buffer, target: ResizeTarget, limi
 
 function inputOptions(limits: DecodeLimits): SharpOptions {
   // limitInputPixels backs up the header check for decoders that learn the size late;
-  // failOn 'warning' refuses truncated files, as Pillow does, instead of padding them with grey.
-  return { limitInputPixels: limits.maxPixels, ignoreIcc: true, failOn: 'warning' };
+  // failOn 'truncated' refuses cut-off files as Pillow does (instead of padding them with grey) yet,
+  // like Pillow, tolerates libjpeg's benign warnings such as extraneous bytes before a marker.
+  return { limitInputPixels: limits.maxPixels, ignoreIcc: true, failOn: 'truncated' };
 }
 
 function requirePixelBudget(metadata: Metadata, maxPixels: number): void {

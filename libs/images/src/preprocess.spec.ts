@@ -196,6 +196,26 @@ describe('preprocessImage', () => {
       );
     });
 
+    it('reports a truncated PNG as corrupt', async () => {
+      const whole = bytesOf('portrait.png');
+      await expectImageError(
+        preprocessImage(whole.subarray(0, Math.floor(whole.length / 2)), config, limits),
+        'IMAGE_CORRUPT',
+      );
+    });
+
+    it('tolerates a benign libjpeg warning (extraneous bytes before a marker), as Pillow does', async () => {
+      const whole = bytesOf('photo.jpg');
+      const startOfScan = whole.indexOf(Buffer.from([0xff, 0xda]));
+      const withJunk = Buffer.concat([
+        whole.subarray(0, startOfScan),
+        Buffer.from([0, 0, 0]),
+        whole.subarray(startOfScan),
+      ]);
+      const pixels = await preprocessImage(withJunk, config, limits);
+      expect(differences(pixels, referenceFor('photo.jpg')).meanAbs).toBeLessThan(MAX_MEAN_ABS);
+    });
+
     it('reports garbage behind a valid signature as corrupt', async () => {
       const garbage = Buffer.concat([
         Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),

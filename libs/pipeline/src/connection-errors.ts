@@ -1,5 +1,14 @@
 /** Socket-level failures: the peer is down, restarting or unreachable. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
 
 /**
  * PostgreSQL SQLSTATEs that mean "the server cannot serve you right now": class 08 (connection
@@ -22,10 +31,16 @@ const CONNECTION_MESSAGES = [
  * rejected. Walks `cause` chains and AggregateErrors (pg reports both IPv4 and IPv6 attempts).
  */
 export function isConnectionError(error: unknown, depth = 0): boolean {
-  if (!(error instanceof Error) || depth > 5) return false;
-  const code = (error as Error & { code?: unknown }).code;
+  // Duck-typed, not instanceof: socket errors are created by Node core, which may be another realm.
+  if (typeof error !== 'object' || error === null || depth > 5) return false;
+  const { code, message, errors, cause } = error as {
+    code?: unknown;
+    message?: unknown;
+    errors?: unknown;
+    cause?: unknown;
+  };
   if (typeof code === 'string' && (NETWORK_CODES.has(code) || POSTGRES_UNAVAILABLE_STATES.test(code))) return true;
-  if (CONNECTION_MESSAGES.some((message) => error.message.includes(message))) return true;
-  if (error instanceof AggregateError && error.errors.some((inner) => isConnectionError(inner, depth + 1))) return true;
-  return isConnectionError(error.cause, depth + 1);
+  if (typeof message === 'string' && CONNECTION_MESSAGES.some((known) => message.includes(known))) return true;
+  if (Array.isArray(errors) && errors.some((inner) => isConnectionError(inner, depth + 1))) return true;
+  return isConnectionError(cause, depth + 1);
 }

@@ -19,7 +19,9 @@ export interface EmbedJobHandlerDeps {
  * The processor of one `embed` job: validate, fetch + decode (concurrently with other jobs), join
  * the next batch and wait for its commit. Any failure goes through the FailureRouter, which throws.
  */
-export function createEmbedJobHandler(deps: EmbedJobHandlerDeps): (job: Job, token?: string, signal?: AbortSignal) => Promise<void> {
+export function createEmbedJobHandler(
+  deps: EmbedJobHandlerDeps,
+): (job: Job, token?: string, signal?: AbortSignal) => Promise<void> {
   return async (job, token, signal) => {
     try {
       const payload = parseJobPayload(job.data);

@@ -14,8 +14,10 @@ describe('EmbedWorker (real Redis, Postgres, images and the tiny model)', () => 
 
   const products = (from: number, count: number, prefix = 'p') =>
     Array.from({ length: count }, (_, i) => ({ id: `${prefix}${from + i}`, imageUrl: fx.images.imageUrl(from + i) }));
-  const queueEmpty = async () => (await fx.queue.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized')) === 0;
-  const jobOf = async (id: string, imageUrl: string): Promise<Job | undefined> => fx.queue.getJob(jobIdFor(id, imageUrl, fx.model.id));
+  const queueEmpty = async () =>
+    (await fx.queue.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized')) === 0;
+  const jobOf = async (id: string, imageUrl: string): Promise<Job | undefined> =>
+    fx.queue.getJob(jobIdFor(id, imageUrl, fx.model.id));
 
   it('embeds jobs batched across jobs: 8 jobs, one embedPixels call, one row each', async () => {
     const batch = products(0, 8);
@@ -28,7 +30,10 @@ describe('EmbedWorker (real Redis, Postgres, images and the tiny model)', () => 
     await eventually(queueEmpty, 'queue drained');
     expect(fx.embedder.calls).toEqual([8]);
     expect(await worker.close(10_000)).toBe('drained');
-    const row = await fx.schema.pool.query('SELECT dim, image_url, image_sha256 FROM product_embeddings WHERE product_id = $1', ['p3']);
+    const row = await fx.schema.pool.query(
+      'SELECT dim, image_url, image_sha256 FROM product_embeddings WHERE product_id = $1',
+      ['p3'],
+    );
     expect(row.rows[0]).toMatchObject({ dim: fx.model.dimension, image_url: fx.images.imageUrl(3) });
     expect(row.rows[0].image_sha256).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -63,7 +68,11 @@ describe('EmbedWorker (real Redis, Postgres, images and the tiny model)', () => 
 
     const entries = new Map((await fx.deadLetters.list()).map((entry) => [entry.payload.productId, entry]));
     // Permanent: dead-lettered on the first attempt, with the original payload.
-    expect(entries.get('missing')).toMatchObject({ code: 'FETCH_NOT_FOUND', attemptsMade: 1, payload: { imageUrl: fx.images.missingUrl } });
+    expect(entries.get('missing')).toMatchObject({
+      code: 'FETCH_NOT_FOUND',
+      attemptsMade: 1,
+      payload: { imageUrl: fx.images.missingUrl },
+    });
     expect(entries.get('corrupt')).toMatchObject({ code: 'IMAGE_CORRUPT', attemptsMade: 1 });
     expect(entries.get('bmp')).toMatchObject({ code: 'IMAGE_UNSUPPORTED_FORMAT', attemptsMade: 1 });
     expect(entries.get('refused')).toMatchObject({ code: 'FETCH_URL_REFUSED', attemptsMade: 1 });
@@ -78,13 +87,23 @@ describe('EmbedWorker (real Redis, Postgres, images and the tiny model)', () => 
     expect(await missingJob?.getState()).toBe('failed');
     expect(missingJob?.attemptsMade).toBe(1);
     expect(missingJob?.failedReason).toContain('FETCH_NOT_FOUND');
-    for (const entry of entries.values()) expect(entry.jobId).toBe(jobIdFor(entry.payload.productId, entry.payload.imageUrl, fx.model.id));
+    for (const entry of entries.values())
+      expect(entry.jobId).toBe(jobIdFor(entry.payload.productId, entry.payload.imageUrl, fx.model.id));
   });
 
   it('dead-letters a job for another model without touching the image', async () => {
     await fx.deadLetters.purge();
     await fx.products.upsertMany([{ id: 'other', imageUrl: fx.images.imageUrl(50) }]);
-    await fx.queue.add('embed', { productId: 'other', imageUrl: fx.images.imageUrl(50), model: 'someone/else', enqueuedAt: new Date().toISOString() }, { jobId: 'other-model' });
+    await fx.queue.add(
+      'embed',
+      {
+        productId: 'other',
+        imageUrl: fx.images.imageUrl(50),
+        model: 'someone/else',
+        enqueuedAt: new Date().toISOString(),
+      },
+      { jobId: 'other-model' },
+    );
     const worker = fx.worker();
     worker.start();
     await eventually(async () => (await fx.deadLetters.count()) === 1, 'model mismatch dead-lettered');

@@ -85,7 +85,8 @@ export class EmbedWorker {
       maxProbeIntervalMs: options.outageProbe?.maxIntervalMs,
       onPausedChange: (paused) => {
         metrics.workerPaused.set(paused ? 1 : 0);
-        if (this.currentState === 'running' || this.currentState === 'paused') this.currentState = paused ? 'paused' : 'running';
+        if (this.currentState === 'running' || this.currentState === 'paused')
+          this.currentState = paused ? 'paused' : 'running';
       },
     });
   }
@@ -133,7 +134,10 @@ export class EmbedWorker {
       const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
       if (!job || typeof retryAfterMs !== 'number' || !(retryAfterMs > (job.delay ?? 0))) return;
       job.changeDelay(retryAfterMs).catch((changeError: unknown) => {
-        options.logger.debug({ jobId: job.id, err: changeError }, 'could not apply Retry-After (job no longer delayed)');
+        options.logger.debug(
+          { jobId: job.id, err: changeError },
+          'could not apply Retry-After (job no longer delayed)',
+        );
       });
     });
     this.worker.on('error', (error) => options.logger.error({ err: error }, 'queue worker error'));

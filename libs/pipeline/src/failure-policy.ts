@@ -40,21 +40,32 @@ const WORKER_BROKEN_CODES = new Set([
 ]);
 
 /** Failures that are the job's own and can never succeed on retry. */
-const PERMANENT_CODES = new Set(['INVALID_JOB_PAYLOAD', 'JOB_MODEL_MISMATCH', 'INVALID_STORE_INPUT', 'VECTOR_DIMENSION_MISMATCH']);
+const PERMANENT_CODES = new Set([
+  'INVALID_JOB_PAYLOAD',
+  'JOB_MODEL_MISMATCH',
+  'INVALID_STORE_INPUT',
+  'VECTOR_DIMENSION_MISMATCH',
+]);
 
 export function classifyFailure(error: unknown): Failure {
-  const err = error instanceof Error ? error : new Error(String(error));
-  const fields = err as Error & { code?: unknown; retryable?: unknown; retryAfterMs?: unknown };
+  // Duck-typed: errors from Node core or a worker thread may come from another realm.
+  const fields = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as {
+    code?: unknown;
+    message?: unknown;
+    retryable?: unknown;
+    retryAfterMs?: unknown;
+  };
   const code = typeof fields.code === 'string' && fields.code !== '' ? fields.code : 'UNEXPECTED_ERROR';
-  const message = err.message;
+  const message = typeof fields.message === 'string' ? fields.message : String(error);
 
-  if (err instanceof DependencyUnavailableError) return { action: 'postpone', code, message };
+  if (error instanceof DependencyUnavailableError) return { action: 'postpone', code, message };
   if (WORKER_BROKEN_CODES.has(code)) return { action: 'stop-worker', code, message };
   if (PERMANENT_CODES.has(code)) return { action: 'dead-letter', code, message };
   // Image fetch and decode errors say themselves whether a retry can help.
   if (typeof fields.retryable === 'boolean') {
     if (!fields.retryable) return { action: 'dead-letter', code, message };
-    const retryAfterMs = typeof fields.retryAfterMs === 'number' && fields.retryAfterMs > 0 ? fields.retryAfterMs : undefined;
+    const retryAfterMs =
+      typeof fields.retryAfterMs === 'number' && fields.retryAfterMs > 0 ? fields.retryAfterMs : undefined;
     return { action: 'retry', code, message, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
   }
   // Unknown failures (a bug, an unexpected library error) get the retry budget, then the DLQ.

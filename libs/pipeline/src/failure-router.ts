@@ -34,7 +34,11 @@ export class FailureRouter {
 
   async settle(job: Job, token: string | undefined, error: unknown): Promise<never> {
     const failure = classifyFailure(error);
-    const log = this.deps.logger.child({ jobId: job.id, productId: (job.data as { productId?: unknown })?.productId, code: failure.code });
+    const log = this.deps.logger.child({
+      jobId: job.id,
+      productId: (job.data as { productId?: unknown })?.productId,
+      code: failure.code,
+    });
     switch (failure.action) {
       case 'postpone': {
         const dependency = error instanceof DependencyUnavailableError ? error.dependency : 'postgres';
@@ -68,7 +72,10 @@ export class FailureRouter {
   private async deadLetter(job: Job, token: string | undefined, failure: Failure, log: Logger): Promise<void> {
     const entry = deadLetterEntryFor(job, failure);
     if (!entry) {
-      log.error({ data: job.data }, 'job data is not a valid payload: it stays in the failed set, not in the dead-letter queue');
+      log.error(
+        { data: job.data },
+        'job data is not a valid payload: it stays in the failed set, not in the dead-letter queue',
+      );
       return;
     }
     try {
@@ -94,7 +101,10 @@ export class FailureRouter {
     try {
       await job.moveToDelayed(Date.now() + this.deps.postponeMs, token);
     } catch (error) {
-      this.deps.logger.warn({ jobId: job.id, err: error }, 'could not put the job back; the stalled-job check will return it');
+      this.deps.logger.warn(
+        { jobId: job.id, err: error },
+        'could not put the job back; the stalled-job check will return it',
+      );
     }
     throw new DelayedError();
   }

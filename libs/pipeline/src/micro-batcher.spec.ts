@@ -56,7 +56,10 @@ describe('MicroBatcher', () => {
     expect(batcher.batchesRunning).toBe(1);
     calls[0]?.finish();
     await jest.advanceTimersByTimeAsync(0);
-    expect(calls.map((c) => c.items)).toEqual([[1, 2], [3, 4]]);
+    expect(calls.map((c) => c.items)).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     calls[1]?.finish();
     await jest.advanceTimersByTimeAsync(0);
     calls[2]?.finish();
@@ -67,7 +70,10 @@ describe('MicroBatcher', () => {
     const { calls, run } = controlledRun();
     const batcher = new MicroBatcher({ maxBatchSize: 2, maxWaitMs: 60_000, maxInFlight: 2, run });
     [1, 2, 3, 4, 5, 6].forEach((i) => void batcher.submit(i).catch(() => undefined));
-    expect(calls.map((c) => c.items)).toEqual([[1, 2], [3, 4]]);
+    expect(calls.map((c) => c.items)).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(batcher.queued).toBe(2);
     calls.forEach((c) => c.fail(new Error('test teardown')));
   });
@@ -85,7 +91,12 @@ describe('MicroBatcher', () => {
   });
 
   it('rejects the batch when run returns the wrong number of results', async () => {
-    const batcher = new MicroBatcher<number, number>({ maxBatchSize: 2, maxWaitMs: 0, maxInFlight: 1, run: async () => [1] });
+    const batcher = new MicroBatcher<number, number>({
+      maxBatchSize: 2,
+      maxWaitMs: 0,
+      maxInFlight: 1,
+      run: async () => [1],
+    });
     await expect(Promise.all([batcher.submit(1), batcher.submit(2)])).rejects.toThrow('returned 1 results for 2 items');
   });
 
@@ -102,7 +113,10 @@ describe('MicroBatcher', () => {
     });
     const results = [1, 2, 3, 4, 5, 6].map((i) => batcher.submit(i));
     await batcher.drain();
-    expect(seen).toEqual([[1, 2, 3, 4], [5, 6]]);
+    expect(seen).toEqual([
+      [1, 2, 3, 4],
+      [5, 6],
+    ]);
     await expect(Promise.all(results)).resolves.toEqual([1, 2, 3, 4, 5, 6]);
     expect(batcher.queued + batcher.batchesRunning).toBe(0);
   });

@@ -34,7 +34,8 @@ export class MicroBatcher<TIn, TOut> {
 
   constructor(options: MicroBatcherOptions<TIn, TOut>) {
     for (const key of ['maxBatchSize', 'maxInFlight'] as const) {
-      if (!Number.isInteger(options[key]) || options[key] < 1) throw new RangeError(`MicroBatcher ${key} must be an integer >= 1`);
+      if (!Number.isInteger(options[key]) || options[key] < 1)
+        throw new RangeError(`MicroBatcher ${key} must be an integer >= 1`);
     }
     if (!(options.maxWaitMs >= 0)) throw new RangeError('MicroBatcher maxWaitMs must be >= 0');
     this.options = options;

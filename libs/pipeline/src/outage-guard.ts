@@ -40,7 +40,10 @@ export class OutageGuard {
     if (this.closed || this.down.has(dependency)) return;
     const wasPaused = this.paused;
     this.down.add(dependency);
-    this.options.logger.warn({ dependency, err: cause }, `${dependency} is unavailable: pausing job intake until it answers again`);
+    this.options.logger.warn(
+      { dependency, err: cause },
+      `${dependency} is unavailable: pausing job intake until it answers again`,
+    );
     if (wasPaused) return;
     // doNotWaitActive: the active jobs are the ones failing right now; waiting for them would hang.
     void this.options.consumer.pause(true);

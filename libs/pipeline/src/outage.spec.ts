@@ -53,9 +53,15 @@ describe('EmbedWorker when a dependency goes away', () => {
     expect(await fx.deadLetters.count()).toBe(0);
 
     await proxy.up();
-    await eventually(async () => (await fx.embeddings.countEmbedded(fx.model.id)) === 12, 'all 12 embedded after the outage');
+    await eventually(
+      async () => (await fx.embeddings.countEmbedded(fx.model.id)) === 12,
+      'all 12 embedded after the outage',
+    );
     await eventually(async () => worker.state === 'running', 'worker resumed');
-    await eventually(async () => (await fx.queue.getJobCountByTypes('waiting', 'active', 'delayed')) === 0, 'queue drained');
+    await eventually(
+      async () => (await fx.queue.getJobCountByTypes('waiting', 'active', 'delayed')) === 0,
+      'queue drained',
+    );
     expect(await fx.queue.getJobCountByTypes('failed')).toBe(0);
     expect(await fx.deadLetters.count()).toBe(0);
     expect(await fx.rowCount()).toBe(12);

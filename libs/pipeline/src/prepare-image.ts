@@ -23,14 +23,30 @@ export interface PrepareImageDeps {
 }
 
 /** Fetch + decode of one image, timed; failures keep their ImageError (code, retryable). */
-export async function prepareImage(payload: JobPayload, deps: PrepareImageDeps, signal?: AbortSignal): Promise<PreparedImage> {
+export async function prepareImage(
+  payload: JobPayload,
+  deps: PrepareImageDeps,
+  signal?: AbortSignal,
+): Promise<PreparedImage> {
   const { metrics } = deps;
-  const fetched = await timed(metrics.imageFetchDuration, () => deps.fetcher.fetch(payload.imageUrl, { signal }), metrics);
-  const pixels = await timed(metrics.imageDecodeDuration, () => deps.preprocess(fetched.bytes, deps.preprocessor, deps.decodeLimits), metrics);
+  const fetched = await timed(
+    metrics.imageFetchDuration,
+    () => deps.fetcher.fetch(payload.imageUrl, { signal }),
+    metrics,
+  );
+  const pixels = await timed(
+    metrics.imageDecodeDuration,
+    () => deps.preprocess(fetched.bytes, deps.preprocessor, deps.decodeLimits),
+    metrics,
+  );
   return { payload, imageSha256: fetched.sha256, pixels };
 }
 
-async function timed<T>(histogram: PipelineMetrics['imageFetchDuration'], work: () => Promise<T>, metrics: PipelineMetrics): Promise<T> {
+async function timed<T>(
+  histogram: PipelineMetrics['imageFetchDuration'],
+  work: () => Promise<T>,
+  metrics: PipelineMetrics,
+): Promise<T> {
   const stop = histogram.startTimer();
   try {
     const result = await work();

@@ -86,7 +86,12 @@ export class WorkerHeartbeat {
       const snapshot = JSON.stringify(await registry.getMetricsAsJSON());
       await redis
         .multi()
-        .set(heartbeatKey(prefix, identity.workerId), JSON.stringify(record), 'PX', this.options.heartbeatTtlMs ?? 20_000)
+        .set(
+          heartbeatKey(prefix, identity.workerId),
+          JSON.stringify(record),
+          'PX',
+          this.options.heartbeatTtlMs ?? 20_000,
+        )
         .set(metricsKey(prefix, identity.workerId), snapshot, 'PX', this.options.metricsTtlMs ?? 30_000)
         .exec();
     } catch (error) {

@@ -23,7 +23,11 @@ export interface PipelineMetrics {
 export function createPipelineMetrics(registry: Registry): PipelineMetrics {
   const registers = [registry];
   return {
-    jobsCompleted: new Counter({ name: METRIC_NAMES.jobsCompleted, help: 'Embedding jobs completed (row committed)', registers }),
+    jobsCompleted: new Counter({
+      name: METRIC_NAMES.jobsCompleted,
+      help: 'Embedding jobs completed (row committed)',
+      registers,
+    }),
     jobsFailed: new Counter({
       name: METRIC_NAMES.jobsFailed,
       help: 'Failed job attempts by error code; kind is transient (will retry) or permanent',
@@ -42,7 +46,12 @@ export function createPipelineMetrics(registry: Registry): PipelineMetrics {
       labelNames: ['reason'] as const,
       registers,
     }),
-    batchSize: new Histogram({ name: METRIC_NAMES.batchSize, help: 'Images per inference batch', buckets: batchSizeBuckets, registers }),
+    batchSize: new Histogram({
+      name: METRIC_NAMES.batchSize,
+      help: 'Images per inference batch',
+      buckets: batchSizeBuckets,
+      registers,
+    }),
     inferenceDuration: new Histogram({
       name: METRIC_NAMES.inferenceDuration,
       help: 'Wall time of one batch through the vision model',
@@ -67,7 +76,11 @@ export function createPipelineMetrics(registry: Registry): PipelineMetrics {
       buckets: latencyBuckets,
       registers,
     }),
-    embeddingsWritten: new Counter({ name: METRIC_NAMES.embeddingsWritten, help: 'Embedding rows upserted', registers }),
+    embeddingsWritten: new Counter({
+      name: METRIC_NAMES.embeddingsWritten,
+      help: 'Embedding rows upserted',
+      registers,
+    }),
     workerPaused: new Gauge({
       name: METRIC_NAMES.workerPaused,
       help: '1 while this worker has stopped taking jobs because a dependency is unavailable',

@@ -28,7 +28,12 @@ export async function startImageServer(): Promise<ImageServer> {
     let image = pngs.get(n);
     if (!image) {
       image = await sharp({
-        create: { width: 48, height: 40, channels: 3, background: { r: (n * 53) % 256, g: (n * 97) % 256, b: (n * 193) % 256 } },
+        create: {
+          width: 48,
+          height: 40,
+          channels: 3,
+          background: { r: (n * 53) % 256, g: (n * 97) % 256, b: (n * 193) % 256 },
+        },
       })
         .png()
         .toBuffer();
@@ -56,7 +61,9 @@ export async function startImageServer(): Promise<ImageServer> {
         void png(7).then((body) => send(200, body, { 'content-type': 'image/png' }));
       }
     } else if (url.pathname === '/corrupt.png') {
-      send(200, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 7)]), { 'content-type': 'image/png' });
+      send(200, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 7)]), {
+        'content-type': 'image/png',
+      });
     } else if (url.pathname === '/unsupported.bmp') {
       send(200, Buffer.concat([Buffer.from('BM'), Buffer.alloc(200, 1)]), { 'content-type': 'image/bmp' });
     } else {

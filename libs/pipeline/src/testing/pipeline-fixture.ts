@@ -69,12 +69,24 @@ export interface PipelineFixture {
  * Everything a pipeline test needs, isolated per test file: its own Postgres schema, its own queue
  * prefix on the shared Redis, a local image server and the tiny dev model on one CPU thread.
  */
-export async function startPipelineFixture(name: string, retry = { attempts: 3, backoffMs: 20 }): Promise<PipelineFixture> {
-  const logger = createLogger({ level: 'debug', format: 'json' });
+export async function startPipelineFixture(
+  name: string,
+  retry = { attempts: 3, backoffMs: 20 },
+): Promise<PipelineFixture> {
+  const logger = createLogger({ level: 'silent' });
   const model = await devTinyModel();
-  const realEmbedder = await Embedder.start({ model, device: 'cpu', allowCpuFallback: false, maxBatchSize: 8, threads: 1, logger });
+  const realEmbedder = await Embedder.start({
+    model,
+    device: 'cpu',
+    allowCpuFallback: false,
+    maxBatchSize: 8,
+    threads: 1,
+    logger,
+  });
   const embedder = countCalls(realEmbedder);
-  const schema = await createTestSchema(name, { connect: (url, schemaName) => createPool(url, { schema: schemaName, max: 4 }) });
+  const schema = await createTestSchema(name, {
+    connect: (url, schemaName) => createPool(url, { schema: schemaName, max: 4 }),
+  });
   await runMigrations(schema.pool, { dimension: model.dimension });
   const prefix = uniquePrefix(name);
   const connection = createWorkerConnection(TEST_REDIS_URL);
@@ -156,7 +168,13 @@ export async function startPipelineFixture(name: string, retry = { attempts: 3, 
       await Promise.all(workers.map((worker) => worker.close(10_000)));
       await queue.obliterate({ force: true }).catch(() => undefined);
       await deadLetters.purge().catch(() => undefined);
-      await Promise.allSettled([deadLetters.close(), queue.close(), fetcher.close(), images.close(), realEmbedder.close()]);
+      await Promise.allSettled([
+        deadLetters.close(),
+        queue.close(),
+        fetcher.close(),
+        images.close(),
+        realEmbedder.close(),
+      ]);
       await Promise.all([connection, ...workerConnections].map((c) => c.quit().catch(() => c.disconnect())));
       await schema.drop();
     },
@@ -171,4 +189,3 @@ export async function eventually(check: () => Promise<boolean>, what: string, ti
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
-
