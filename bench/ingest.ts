@@ -38,18 +38,40 @@ async function generateCatalog(file: string, lines: number): Promise<void> {
 async function readCeilingSeconds(file: string): Promise<number> {
   const started = process.hrtime.bigint();
   let count = 0;
-  for await (const line of createInterface({ input: createReadStream(file, { highWaterMark: 1 << 20 }), crlfDelay: Infinity })) {
+  for await (const line of createInterface({
+    input: createReadStream(file, { highWaterMark: 1 << 20 }),
+    crlfDelay: Infinity,
+  })) {
     if (JSON.parse(line)) count += 1;
   }
   if (count === 0) throw new Error('empty catalog');
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-function runIngest(file: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runIngest(
+  file: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--require', join(__dirname, 'report-max-rss.cjs'), join(ROOT, 'bin/vectorizer.js'), 'ingest', file, '--model', 'bench/model', '--json'], {
-      env,
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        // The CLI loads tsx itself; loading it first only lets the RSS reporter be TypeScript too.
+        '--require',
+        require.resolve('tsx/cjs'),
+        '--require',
+        join(__dirname, 'report-max-rss.ts'),
+        join(ROOT, 'bin/vectorizer.js'),
+        'ingest',
+        file,
+        '--model',
+        'bench/model',
+        '--json',
+      ],
+      {
+        env,
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -113,6 +135,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench:ingest failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `bench:ingest failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, configKeys, loadConfig } from '@vectorizer/config';
+import { ConfigError, configKeys, loadConfig } from './index';
 
 describe('loadConfig', () => {
   it('applies local defaults', () => {
@@ -44,7 +44,9 @@ describe('loadConfig', () => {
       ['ALLOW_CPU_FALLBACK', 'BATCH_SIZE', 'DATABASE_URL', 'MODEL_DTYPE', 'REDIS_URL', 'VECTORIZER_DEVICE'].sort(),
     );
     expect(configError.message).toContain('6 problem(s)');
-    expect(configError.message).toMatch(/REDIS_URL: expected a URL starting with redis:\/\/ or rediss:\/\/ \(got "http:\/\/localhost:6379"\)/);
+    expect(configError.message).toMatch(
+      /REDIS_URL: expected a URL starting with redis:\/\/ or rediss:\/\/ \(got "http:\/\/localhost:6379"\)/,
+    );
     expect(configError.message).toMatch(/MODEL_DTYPE: expected one of fp32, fp16, q8/);
     expect(configError.message).toMatch(/BATCH_SIZE: expected a whole number/);
     expect(configError.message).toMatch(/ALLOW_CPU_FALLBACK: expected true or false/);

@@ -7,9 +7,7 @@ import { z } from 'zod';
  */
 
 const bool = (fallback: boolean) =>
-  z
-    .stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off', ''] })
-    .default(fallback);
+  z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off', ''] }).default(fallback);
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 const optionalInt = (min = 1) => z.coerce.number().int().min(min).optional();
 const url = (protocols: string[], fallback: string) =>

@@ -1,6 +1,13 @@
-import { filterVisibleGpus, hidesAllGpus, type GpuInfo } from '@vectorizer/devices';
+import { filterVisibleGpus, hidesAllGpus } from './cuda-visible-devices';
+import { GpuInfo } from './gpu';
 
-const gpu = (index: number, uuid: string): GpuInfo => ({ index, uuid, name: 'NVIDIA H100', memoryTotalMb: 81_559, memoryFreeMb: 80_000 });
+const gpu = (index: number, uuid: string): GpuInfo => ({
+  index,
+  uuid,
+  name: 'NVIDIA H100',
+  memoryTotalMb: 81_559,
+  memoryFreeMb: 80_000,
+});
 const gpus = [gpu(0, 'GPU-aaaa1111'), gpu(1, 'GPU-bbbb2222'), gpu(2, 'GPU-bbbc3333')];
 
 describe('filterVisibleGpus', () => {

@@ -1,7 +1,7 @@
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { discoverGpus, GpuDiscoveryError, parseNvidiaSmiCsv } from '@vectorizer/devices';
+import { discoverGpus, GpuDiscoveryError, parseNvidiaSmiCsv } from './discover-gpus';
 
 describe('discoverGpus', () => {
   let dir: string;
@@ -28,7 +28,9 @@ echo "1, GPU-bbbb, NVIDIA L4, 23034, 22000"`,
       { index: 0, uuid: 'GPU-aaaa', name: 'NVIDIA H100 80GB HBM3', memoryTotalMb: 81559, memoryFreeMb: 80000 },
       { index: 1, uuid: 'GPU-bbbb', name: 'NVIDIA L4', memoryTotalMb: 23034, memoryFreeMb: 22000 },
     ]);
-    expect((await discoverGpus({ nvidiaSmiPath: smi, cudaVisibleDevices: 'GPU-bbbb' })).map((g) => g.index)).toEqual([1]);
+    expect((await discoverGpus({ nvidiaSmiPath: smi, cudaVisibleDevices: 'GPU-bbbb' })).map((g) => g.index)).toEqual([
+      1,
+    ]);
     expect(await discoverGpus({ nvidiaSmiPath: smi, cudaVisibleDevices: '-1' })).toEqual([]);
   });
 
@@ -37,7 +39,10 @@ echo "1, GPU-bbbb, NVIDIA L4, 23034, 22000"`,
   });
 
   it('raises GPU_DISCOVERY_FAILED with the driver message when nvidia-smi fails', async () => {
-    const smi = await fakeSmi('broken', 'echo "NVIDIA-SMI has failed because it couldn\'t communicate with the NVIDIA driver." ; exit 9');
+    const smi = await fakeSmi(
+      'broken',
+      'echo "NVIDIA-SMI has failed because it couldn\'t communicate with the NVIDIA driver." ; exit 9',
+    );
     const error = await discoverGpus({ nvidiaSmiPath: smi }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GpuDiscoveryError);
     expect(error).toMatchObject({ code: 'GPU_DISCOVERY_FAILED' });

@@ -56,7 +56,12 @@ export function parseNvidiaSmiCsv(output: string): GpuInfo[] {
       const memoryTotalMb = Number(fields[fields.length - 2]);
       const memoryFreeMb = Number(fields[fields.length - 1]);
       const name = fields.slice(2, -2).join(',');
-      if (fields.length < 5 || !/^\d+$/.test(index) || !Number.isFinite(memoryTotalMb) || !Number.isFinite(memoryFreeMb)) {
+      if (
+        fields.length < 5 ||
+        !/^\d+$/.test(index) ||
+        !Number.isFinite(memoryTotalMb) ||
+        !Number.isFinite(memoryFreeMb)
+      ) {
         throw new GpuDiscoveryError(`unexpected nvidia-smi output line: "${line}"`);
       }
       return { index: Number(index), uuid, name, memoryTotalMb, memoryFreeMb };

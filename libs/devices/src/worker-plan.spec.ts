@@ -1,7 +1,15 @@
-import { batchSizeFor, estimateActivationBytesPerImage, planWorkers, type GpuInfo } from '@vectorizer/devices';
+import { batchSizeFor, planWorkers } from './worker-plan';
+import { estimateActivationBytesPerImage } from './activation-estimate';
+import { GpuInfo } from './gpu';
 
 const MiB = 1024 * 1024;
-const gpu = (index: number, freeMb: number): GpuInfo => ({ index, uuid: `GPU-${index}`, name: 'test', memoryTotalMb: freeMb + 500, memoryFreeMb: freeMb });
+const gpu = (index: number, freeMb: number): GpuInfo => ({
+  index,
+  uuid: `GPU-${index}`,
+  name: 'test',
+  memoryTotalMb: freeMb + 500,
+  memoryFreeMb: freeMb,
+});
 
 describe('batchSizeFor', () => {
   // usable = (free − reserve) MiB − 2 × weights; batch = pow2 floor(usable / perImage), clamped to 1..256
@@ -28,9 +36,20 @@ describe('planWorkers', () => {
         gpu: expect.objectContaining({ index: 0, uuid: 'GPU-0' }),
         batchSize: 128,
         concurrency: 264,
-        env: { VECTORIZER_DEVICE: 'cuda:0', BATCH_SIZE: '128', WORKER_CONCURRENCY: '264', CUDA_VISIBLE_DEVICES: 'GPU-0', CUDA_DEVICE_ORDER: 'PCI_BUS_ID' },
+        env: {
+          VECTORIZER_DEVICE: 'cuda:0',
+          BATCH_SIZE: '128',
+          WORKER_CONCURRENCY: '264',
+          CUDA_VISIBLE_DEVICES: 'GPU-0',
+          CUDA_DEVICE_ORDER: 'PCI_BUS_ID',
+        },
       },
-      expect.objectContaining({ device: 'cuda:3', batchSize: 32, concurrency: 72, env: expect.objectContaining({ VECTORIZER_DEVICE: 'cuda:0', CUDA_VISIBLE_DEVICES: 'GPU-3' }) }),
+      expect.objectContaining({
+        device: 'cuda:3',
+        batchSize: 32,
+        concurrency: 72,
+        env: expect.objectContaining({ VECTORIZER_DEVICE: 'cuda:0', CUDA_VISIBLE_DEVICES: 'GPU-3' }),
+      }),
     ]);
   });
 
@@ -41,7 +60,12 @@ describe('planWorkers', () => {
 
   it('plans one CPU worker without GPUs', () => {
     expect(planWorkers([], options)).toEqual([
-      { device: 'cpu', batchSize: 16, concurrency: 40, env: { VECTORIZER_DEVICE: 'cpu', BATCH_SIZE: '16', WORKER_CONCURRENCY: '40' } },
+      {
+        device: 'cpu',
+        batchSize: 16,
+        concurrency: 40,
+        env: { VECTORIZER_DEVICE: 'cpu', BATCH_SIZE: '16', WORKER_CONCURRENCY: '40' },
+      },
     ]);
     expect(planWorkers([], { ...options, batchSizeOverride: 4 })[0]).toMatchObject({ batchSize: 4, concurrency: 16 });
   });
@@ -49,10 +73,21 @@ describe('planWorkers', () => {
 
 describe('estimateActivationBytesPerImage', () => {
   it('grows with tokens quadratically through attention and matches a hand computation', () => {
-    const base = { hiddenSize: 768, intermediateSize: 3072, numAttentionHeads: 12, imageSize: 224, patchSize: 16, bytesPerElement: 4 };
+    const base = {
+      hiddenSize: 768,
+      intermediateSize: 3072,
+      numAttentionHeads: 12,
+      imageSize: 224,
+      patchSize: 16,
+      bytesPerElement: 4,
+    };
     // tokens 196: attention 2·12·196² = 921984; hidden 196·(768·6 + 3072·2) = 2107392; pixels 150528
     expect(estimateActivationBytesPerImage(base)).toBe(Math.ceil((921_984 + 2_107_392 + 150_528) * 4 * 1.5));
-    expect(estimateActivationBytesPerImage({ ...base, bytesPerElement: 2 })).toBe(estimateActivationBytesPerImage(base) / 2);
-    expect(estimateActivationBytesPerImage({ ...base, imageSize: 448 })).toBeGreaterThan(4 * estimateActivationBytesPerImage(base));
+    expect(estimateActivationBytesPerImage({ ...base, bytesPerElement: 2 })).toBe(
+      estimateActivationBytesPerImage(base) / 2,
+    );
+    expect(estimateActivationBytesPerImage({ ...base, imageSize: 448 })).toBeGreaterThan(
+      4 * estimateActivationBytesPerImage(base),
+    );
   });
 });

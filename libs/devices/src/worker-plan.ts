@@ -58,15 +58,28 @@ export function planWorkers(gpus: readonly GpuInfo[], options: PlanOptions): Wor
     const concurrency = options.concurrencyOverride ?? concurrencyFor(batchSize);
     return {
       device: `cuda:${gpu.index}`,
-      gpu: { index: gpu.index, uuid: gpu.uuid, name: gpu.name, memoryFreeMb: gpu.memoryFreeMb, memoryTotalMb: gpu.memoryTotalMb },
+      gpu: {
+        index: gpu.index,
+        uuid: gpu.uuid,
+        name: gpu.name,
+        memoryFreeMb: gpu.memoryFreeMb,
+        memoryTotalMb: gpu.memoryTotalMb,
+      },
       batchSize,
       concurrency,
-      env: { ...workerEnv('cuda:0', batchSize, concurrency), CUDA_VISIBLE_DEVICES: gpu.uuid, CUDA_DEVICE_ORDER: 'PCI_BUS_ID' },
+      env: {
+        ...workerEnv('cuda:0', batchSize, concurrency),
+        CUDA_VISIBLE_DEVICES: gpu.uuid,
+        CUDA_DEVICE_ORDER: 'PCI_BUS_ID',
+      },
     };
   });
 }
 
-export function batchSizeFor(freeMb: number, options: Pick<PlanOptions, 'modelBytes' | 'activationBytesPerImage' | 'reserveMb'>): number {
+export function batchSizeFor(
+  freeMb: number,
+  options: Pick<PlanOptions, 'modelBytes' | 'activationBytesPerImage' | 'reserveMb'>,
+): number {
   const usable = (freeMb - options.reserveMb) * MiB - options.modelBytes * WEIGHTS_OVERHEAD_FACTOR;
   const fits = Math.floor(usable / Math.max(1, options.activationBytesPerImage));
   if (fits < 1) return 1;

@@ -1,8 +1,10 @@
-import { VectorizerError, describeError } from '@vectorizer/errors';
+import { VectorizerError, describeError } from './index';
 
 describe('describeError', () => {
   it('carries code, hint and the cause chain', () => {
-    const root = Object.assign(new Error('libcudnn.so.9: cannot open shared object file'), { code: 'ERR_DLOPEN_FAILED' });
+    const root = Object.assign(new Error('libcudnn.so.9: cannot open shared object file'), {
+      code: 'ERR_DLOPEN_FAILED',
+    });
     const error = new VectorizerError('CUDA_PROVIDER_MISSING', 'CUDA execution provider failed to load', {
       hint: 'install cuDNN 9',
       cause: root,

@@ -15,7 +15,13 @@ export class VectorizerError extends Error {
 }
 
 /** Reads code/hint from any error-like value, ours or a library's. */
-export function describeError(error: unknown): { type: string; code?: string; message: string; hint?: string; cause?: string } {
+export function describeError(error: unknown): {
+  type: string;
+  code?: string;
+  message: string;
+  hint?: string;
+  cause?: string;
+} {
   if (error instanceof Error) {
     const withCode = error as Error & { code?: unknown; hint?: unknown };
     const cause = error.cause === undefined ? undefined : describeError(error.cause);

@@ -1,13 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
-import { createLogger } from '@vectorizer/logger';
+import { createLogger } from './index';
 
 function capture(format: 'json' | 'pretty') {
   const stream = new PassThrough();
   const chunks: string[] = [];
   stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
-  return { logger: createLogger({ destination: stream, format, base: { component: 'test' } }), lines: () => chunks.join('') };
+  return {
+    logger: createLogger({ destination: stream, format, base: { component: 'test' } }),
+    lines: () => chunks.join(''),
+  };
 }
 
 describe('createLogger', () => {
@@ -15,7 +18,14 @@ describe('createLogger', () => {
     const { logger, lines } = capture('json');
     logger.child({ device: 'cuda:0', jobId: 'j1', productId: 'p1' }).info('embedded');
     const entry = JSON.parse(lines().trim());
-    expect(entry).toMatchObject({ level: 'info', msg: 'embedded', component: 'test', device: 'cuda:0', jobId: 'j1', productId: 'p1' });
+    expect(entry).toMatchObject({
+      level: 'info',
+      msg: 'embedded',
+      component: 'test',
+      device: 'cuda:0',
+      jobId: 'j1',
+      productId: 'p1',
+    });
   });
 
   it('pretty-prints when asked', () => {

@@ -22,8 +22,13 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const destination = options.destination ?? process.stdout;
   const usePretty = format === 'pretty' || (format === 'auto' && (destination as NodeJS.WriteStream).isTTY === true);
   const stream = usePretty
-    ? pretty({ destination, sync: true, colorize: (destination as NodeJS.WriteStream).isTTY === true, ignore: 'pid,hostname' })
-    : options.destination ?? pino.destination({ dest: 1, sync: true });
+    ? pretty({
+        destination,
+        sync: true,
+        colorize: (destination as NodeJS.WriteStream).isTTY === true,
+        ignore: 'pid,hostname',
+      })
+    : (options.destination ?? pino.destination({ dest: 1, sync: true }));
   return pino(
     {
       level,

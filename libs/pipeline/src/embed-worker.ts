@@ -112,9 +112,16 @@ export class EmbedWorker {
         options.onWorkerBroken?.(error);
       },
     });
+    const imageDeps = {
+      fetcher: options.fetcher,
+      preprocess: options.preprocess,
+      preprocessor: options.preprocessor,
+      decodeLimits: options.decodeLimits,
+      metrics: options.metrics,
+    };
     const handler = createEmbedJobHandler({
       modelId: options.embedder.modelId,
-      prepare: (payload, signal) => prepareImage(payload, { ...options, metrics: options.metrics }, signal),
+      prepare: (payload, signal) => prepareImage(payload, imageDeps, signal),
       submit: (image) => this.batcher.submit(image),
       router,
       metrics: options.metrics,

@@ -46,7 +46,7 @@ export class OutageGuard {
     );
     if (wasPaused) return;
     // doNotWaitActive: the active jobs are the ones failing right now; waiting for them would hang.
-    void this.options.consumer.pause(true);
+    this.options.consumer.pause(true).catch((error: unknown) => this.options.logger.error({ err: error }, 'could not pause job intake'));
     this.options.onPausedChange?.(true);
     this.probing = this.probeUntilHealthy();
   }

@@ -20,7 +20,9 @@ export type DeadLetterEntry = z.infer<typeof deadLetterEntrySchema>;
 export function parseDeadLetterEntry(data: unknown): DeadLetterEntry {
   const result = deadLetterEntrySchema.safeParse(data);
   if (!result.success) {
-    const details = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+    const details = result.error.issues
+      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+      .join('; ');
     throw new InvalidJobPayloadError(`dead-letter entry: ${details}`, result.error);
   }
   return result.data;

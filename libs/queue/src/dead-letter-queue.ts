@@ -5,10 +5,11 @@ import { DEAD_LETTER_QUEUE } from './queue-names';
 
 /** Entry states a dead-letter job can be in: no worker ever takes them, so they stay waiting. */
 const PARKED_STATES: JobType[] = ['waiting', 'prioritized', 'delayed'];
+const RETRY_PAGE_SIZE = 500;
 
 export interface RetryResult {
-  /** Entries put back on the main queue (and removed from the dead-letter queue). */
-  retried: string[];
+  /** How many entries were put back on the main queue (and removed from the dead-letter queue). */
+  retried: number;
   /** Requested ids with no dead-letter entry. */
   notFound: string[];
 }
@@ -54,20 +55,29 @@ export class DeadLetterQueue {
    * same id in the main queue is removed first: BullMQ would otherwise ignore the add.
    */
   async retry(ids: readonly string[] | 'all'): Promise<RetryResult> {
-    const result: RetryResult = { retried: [], notFound: [] };
-    const targets = ids === 'all' ? await this.allIds() : [...new Set(ids)];
-    for (const id of targets) {
-      const job = await Job.fromId<DeadLetterEntry>(this.queue, id);
-      if (!job) {
-        result.notFound.push(id);
-        continue;
+    const result: RetryResult = { retried: 0, notFound: [] };
+    if (ids !== 'all') {
+      for (const id of new Set(ids)) {
+        const job = await Job.fromId<DeadLetterEntry>(this.queue, id);
+        if (!job) {
+          result.notFound.push(id);
+          continue;
+        }
+        await this.retryEntry(job);
+        result.retried += 1;
       }
-      const entry = parseDeadLetterEntry(job.data);
-      await this.requeue(entry);
-      await job.remove();
-      result.retried.push(id);
+      return result;
     }
-    return result;
+    // Page from the head: every retried entry leaves the queue, so the next page starts at 0 again
+    // and memory stays at one page however many entries there are.
+    for (;;) {
+      const jobs = (await this.queue.getJobs(PARKED_STATES, 0, RETRY_PAGE_SIZE - 1, true)).filter(
+        (job) => job !== undefined,
+      );
+      if (jobs.length === 0) return result;
+      for (const job of jobs) await this.retryEntry(job);
+      result.retried += jobs.length;
+    }
   }
 
   /** Deletes every entry; returns how many there were. */
@@ -81,6 +91,11 @@ export class DeadLetterQueue {
     await this.queue.close();
   }
 
+  private async retryEntry(job: Job<DeadLetterEntry>): Promise<void> {
+    await this.requeue(parseDeadLetterEntry(job.data));
+    await job.remove();
+  }
+
   private async requeue(entry: DeadLetterEntry): Promise<void> {
     const previous = await Job.fromId(this.embedQueue, entry.jobId);
     if (previous) {
@@ -89,18 +104,10 @@ export class DeadLetterQueue {
       if (state !== 'failed' && state !== 'completed') return;
       await previous.remove();
     }
-    await this.embedQueue.add('embed', { ...entry.payload, enqueuedAt: new Date().toISOString() }, { jobId: entry.jobId });
-  }
-
-  private async allIds(): Promise<string[]> {
-    const ids: string[] = [];
-    const pageSize = 1_000;
-    // Pages by position from the head: retried entries are removed as we go, but we collect every
-    // id first, so removals cannot make this skip any.
-    for (let offset = 0; ; offset += pageSize) {
-      const jobs = await this.queue.getJobs(PARKED_STATES, offset, offset + pageSize - 1, true);
-      for (const job of jobs) if (job?.id) ids.push(job.id);
-      if (jobs.length < pageSize) return ids;
-    }
+    await this.embedQueue.add(
+      'embed',
+      { ...entry.payload, enqueuedAt: new Date().toISOString() },
+      { jobId: entry.jobId },
+    );
   }
 }

@@ -1,10 +1,18 @@
-import { InvalidJobPayloadError, jobIdFor, parseJobPayload } from '@vectorizer/queue';
+import { InvalidJobPayloadError } from './errors';
+import { jobIdFor, parseJobPayload } from './job-payload';
 
 describe('jobIdFor', () => {
   it('is deterministic and changes with each of product, image and model', () => {
     const base = jobIdFor('p1', 'https://cdn.example/a.jpg', 'm1');
     expect(jobIdFor('p1', 'https://cdn.example/a.jpg', 'm1')).toBe(base);
-    expect(new Set([base, jobIdFor('p2', 'https://cdn.example/a.jpg', 'm1'), jobIdFor('p1', 'https://cdn.example/b.jpg', 'm1'), jobIdFor('p1', 'https://cdn.example/a.jpg', 'm2')]).size).toBe(4);
+    expect(
+      new Set([
+        base,
+        jobIdFor('p2', 'https://cdn.example/a.jpg', 'm1'),
+        jobIdFor('p1', 'https://cdn.example/b.jpg', 'm1'),
+        jobIdFor('p1', 'https://cdn.example/a.jpg', 'm2'),
+      ]).size,
+    ).toBe(4);
   });
 
   it('cannot be confused by separators inside fields', () => {
@@ -19,7 +27,12 @@ describe('jobIdFor', () => {
 
 describe('parseJobPayload', () => {
   it('accepts a valid payload', () => {
-    const payload = { productId: 'p1', imageUrl: 'https://x/a.jpg', model: 'm', enqueuedAt: '2026-01-01T00:00:00.000Z' };
+    const payload = {
+      productId: 'p1',
+      imageUrl: 'https://x/a.jpg',
+      model: 'm',
+      enqueuedAt: '2026-01-01T00:00:00.000Z',
+    };
     expect(parseJobPayload(payload)).toEqual(payload);
   });
 

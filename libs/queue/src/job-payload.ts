@@ -16,7 +16,9 @@ export type JobPayload = z.infer<typeof jobPayloadSchema>;
 export function parseJobPayload(data: unknown): JobPayload {
   const result = jobPayloadSchema.safeParse(data);
   if (!result.success) {
-    const details = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+    const details = result.error.issues
+      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+      .join('; ');
     throw new InvalidJobPayloadError(details, result.error);
   }
   return result.data;

@@ -11,20 +11,38 @@ export interface EnqueueResult {
   /** Jobs newly added to the queue. */
   added: number;
   /**
-   * Products that already had a job with the same id in Redis — pending (waiting, active, delayed)
-   * or failed and kept for `vectorizer dlq retry` — so nothing was added for them.
+   * Products whose job with the same id is still pending (waiting, delayed, active), so nothing was
+   * added for them. A failed job kept under that id is replaced by a fresh one and counts as added.
    */
   skipped: number;
 }
+
+/**
+ * For each job id: 0 = no such job, 1 = pending (waiting, delayed, active, prioritized),
+ * 2 = finished (failed or completed) and kept. One command instead of a pipeline of 1000 (which
+ * costs more client CPU than the adds). KEYS[1..2] are the failed and completed sets, the rest job
+ * hashes; all share the queue's hash tag, so this is Redis-Cluster safe.
+ */
+const JOB_STATES = `local states = {}
+for i = 3, #KEYS do
+  local id = ARGV[i - 2]
+  if redis.call('EXISTS', KEYS[i]) == 0 then states[i - 2] = 0
+  elseif redis.call('ZSCORE', KEYS[1], id) or redis.call('ZSCORE', KEYS[2], id) then states[i - 2] = 2
+  else states[i - 2] = 1 end
+end
+return states`;
+
+const ABSENT = 0;
+const FINISHED = 2;
 
 /** addBulk is one MULTI per call; 1000 jobs keep each round trip short and memory flat. */
 export const DEFAULT_ENQUEUE_CHUNK_SIZE = 1_000;
 
 /**
  * Adds one `embed` job per product. Ids are deterministic (jobIdFor), so enqueueing a product whose
- * job is still pending is a no-op. The existence check before addBulk only serves the counts: a
- * race with a concurrent producer can shift one job between `added` and `skipped`, never duplicate it,
- * because BullMQ itself ignores an add whose id exists.
+ * job is still pending is a no-op. The state check before addBulk serves the counts and replaces
+ * finished jobs; a race with a concurrent producer can shift one job between `added` and
+ * `skipped`, never duplicate it, because BullMQ itself ignores an add whose id exists.
  */
 export interface EnqueueTarget {
   queue: EmbedQueue;
@@ -43,20 +61,24 @@ export async function enqueueProducts(
   const result: EnqueueResult = { added: 0, skipped: 0 };
   for (let start = 0; start < products.length; start += chunkSize) {
     const chunk = uniqueByJobId(products.slice(start, start + chunkSize), model);
-    const pipeline = connection.pipeline();
-    for (const { jobId } of chunk) pipeline.exists(queue.toKey(jobId));
-    const exists = (await pipeline.exec()) ?? [];
+    const ids = chunk.map(({ jobId }) => jobId);
+    const keys = [queue.toKey('failed'), queue.toKey('completed'), ...ids.map((id) => queue.toKey(id))];
+    const states = (await connection.eval(JOB_STATES, keys.length, ...keys, ...ids)) as number[];
+    // A failed job kept for inspection must not block a new attempt (BullMQ ignores an add whose id
+    // exists): the product is still missing its embedding, e.g. after its dead letter was purged.
+    for (const [index, { jobId }] of chunk.entries()) if (states[index] === FINISHED) await queue.remove(jobId);
     const enqueuedAt = now().toISOString();
-    const fresh = chunk.filter((_, index) => {
-      const [error, found] = exists[index] ?? [null, 0];
-      if (error) throw error;
-      return found === 0;
-    });
+    const fresh = chunk.filter((_, index) => states[index] === ABSENT || states[index] === FINISHED);
     result.skipped += products.slice(start, start + chunkSize).length - fresh.length;
     if (fresh.length === 0) continue;
     await queue.addBulk(
       fresh.map(({ jobId, product }) => {
-        const data: JobPayload = parseJobPayload({ productId: product.id, imageUrl: product.imageUrl, model, enqueuedAt });
+        const data: JobPayload = parseJobPayload({
+          productId: product.id,
+          imageUrl: product.imageUrl,
+          model,
+          enqueuedAt,
+        });
         return { name: 'embed' as const, data, opts: { jobId } };
       }),
     );
@@ -66,7 +88,10 @@ export async function enqueueProducts(
 }
 
 /** A chunk may list one product twice (a catalog with a repeated line); one job is enough. */
-function uniqueByJobId(products: readonly ProductToEmbed[], model: string): { jobId: string; product: ProductToEmbed }[] {
+function uniqueByJobId(
+  products: readonly ProductToEmbed[],
+  model: string,
+): { jobId: string; product: ProductToEmbed }[] {
   const byId = new Map<string, ProductToEmbed>();
   for (const product of products) byId.set(jobIdFor(product.id, product.imageUrl, model), product);
   return [...byId].map(([jobId, product]) => ({ jobId, product }));

@@ -1,20 +1,17 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import {
-  connectForCommand,
-  createEmbedQueue,
-  createWorkerConnection,
-  DeadLetterQueue,
-  enqueueProducts,
-  getQueueStats,
-  jobIdFor,
-  RedisUnavailableError,
-  type EmbedQueue,
-} from '@vectorizer/queue';
+import { connectForCommand, createWorkerConnection } from './connection';
+import { createEmbedQueue, EmbedQueue } from './embed-queue';
+import { DeadLetterQueue } from './dead-letter-queue';
+import { enqueueProducts } from './producer';
+import { getQueueStats } from './queue-stats';
+import { jobIdFor } from './job-payload';
+import { RedisUnavailableError } from './errors';
 import { freePort, TEST_REDIS_URL, uniquePrefix } from '@vectorizer/testing';
 
 const MODEL = 'test/model';
-const products = (n: number, image = 'a') => Array.from({ length: n }, (_, i) => ({ id: `p${i}`, imageUrl: `https://cdn.example/${image}/${i}.jpg` }));
+const products = (n: number, image = 'a') =>
+  Array.from({ length: n }, (_, i) => ({ id: `p${i}`, imageUrl: `https://cdn.example/${image}/${i}.jpg` }));
 
 describe('embed queue (real Redis)', () => {
   let connection: Redis;
@@ -47,12 +44,22 @@ describe('embed queue (real Redis)', () => {
   });
 
   it('adds in chunks and skips products whose job is pending', async () => {
-    expect(await enqueueProducts({ queue, connection }, products(25), MODEL, { chunkSize: 10 })).toEqual({ added: 25, skipped: 0 });
-    expect(await enqueueProducts({ queue, connection }, products(30), MODEL, { chunkSize: 10 })).toEqual({ added: 5, skipped: 25 });
+    expect(await enqueueProducts({ queue, connection }, products(25), MODEL, { chunkSize: 10 })).toEqual({
+      added: 25,
+      skipped: 0,
+    });
+    expect(await enqueueProducts({ queue, connection }, products(30), MODEL, { chunkSize: 10 })).toEqual({
+      added: 5,
+      skipped: 25,
+    });
     expect((await getQueueStats(queue)).waiting).toBe(30);
     const job = await queue.getJob(jobIdFor('p3', 'https://cdn.example/a/3.jpg', MODEL));
     expect(job?.data).toMatchObject({ productId: 'p3', imageUrl: 'https://cdn.example/a/3.jpg', model: MODEL });
-    expect(job?.opts).toMatchObject({ attempts: 2, backoff: { type: 'exponential', delay: 10, jitter: 0.5 }, removeOnComplete: true });
+    expect(job?.opts).toMatchObject({
+      attempts: 2,
+      backoff: { type: 'exponential', delay: 10, jitter: 0.5 },
+      removeOnComplete: true,
+    });
   });
 
   it('makes a new job for a changed image or a new model', async () => {
@@ -62,7 +69,10 @@ describe('embed queue (real Redis)', () => {
   });
 
   it('counts a product listed twice in one call once', async () => {
-    expect(await enqueueProducts({ queue, connection }, [...products(2), ...products(2)], MODEL)).toEqual({ added: 2, skipped: 2 });
+    expect(await enqueueProducts({ queue, connection }, [...products(2), ...products(2)], MODEL)).toEqual({
+      added: 2,
+      skipped: 2,
+    });
   });
 
   it('lets the same product be embedded again once its job completed', async () => {
@@ -70,6 +80,18 @@ describe('embed queue (real Redis)', () => {
     await processAll(queue, prefix, async () => undefined);
     expect(await getQueueStats(queue)).toMatchObject({ waiting: 0, completed: 0 });
     expect(await enqueueProducts({ queue, connection }, products(2), MODEL)).toEqual({ added: 2, skipped: 0 });
+  });
+
+  it('replaces a failed job kept under the same id instead of skipping the product', async () => {
+    await enqueueProducts({ queue, connection }, products(2), MODEL);
+    await processAll(queue, prefix, async () => {
+      throw new Error('boom');
+    });
+    expect((await getQueueStats(queue)).failed).toBe(2);
+    expect(await enqueueProducts({ queue, connection }, products(3), MODEL)).toEqual({ added: 3, skipped: 0 });
+    expect(await getQueueStats(queue)).toMatchObject({ waiting: 3, failed: 0 });
+    const job = await queue.getJob(jobIdFor('p0', 'https://cdn.example/a/0.jpg', MODEL));
+    expect(job?.attemptsMade).toBe(0);
   });
 
   it('dead-letters idempotently, lists, retries with a fresh attempt budget and purges', async () => {
@@ -99,17 +121,25 @@ describe('embed queue (real Redis)', () => {
 
     // A failed job kept under the same id would make BullMQ ignore the re-add; retry removes it.
     const one = failed[0].id as string;
-    expect(await dlq.retry([one, 'nope'])).toEqual({ retried: [one], notFound: ['nope'] });
+    expect(await dlq.retry([one, 'nope'])).toEqual({ retried: 1, notFound: ['nope'] });
     const again = await queue.getJob(one);
     expect(await again?.getState()).toBe('waiting');
     expect(again?.attemptsMade).toBe(0);
     expect(await dlq.count()).toBe(2);
 
-    expect((await dlq.retry('all')).retried).toHaveLength(2);
+    expect(await dlq.retry('all')).toEqual({ retried: 2, notFound: [] });
     expect(await getQueueStats(queue)).toMatchObject({ waiting: 3, failed: 0 });
     expect(await dlq.count()).toBe(0);
 
-    await dlq.add({ jobId: 'x1', payload: failed[0].data, code: 'C', reason: 'r', attemptsMade: 1, failedAt: new Date().toISOString(), firstEnqueuedAt: new Date().toISOString() });
+    await dlq.add({
+      jobId: 'x1',
+      payload: failed[0].data,
+      code: 'C',
+      reason: 'r',
+      attemptsMade: 1,
+      failedAt: new Date().toISOString(),
+      firstEnqueuedAt: new Date().toISOString(),
+    });
     expect(await dlq.purge()).toBe(1);
     expect(await dlq.count()).toBe(0);
   });

@@ -47,7 +47,20 @@ export interface RedisServerOptions {
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerHandle> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'vectorizer-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no', '--logfile', join(dir, 'redis.log')];
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--daemonize',
+    'no',
+    '--logfile',
+    join(dir, 'redis.log'),
+  ];
   if (options.appendonly) args.push('--appendonly', 'yes', '--appendfsync', 'always');
 
   let child = await launch(args, port);
@@ -71,7 +84,9 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 async function launch(args: string[], port: number): Promise<ReturnType<typeof spawn>> {
   const child = spawn('redis-server', args, { stdio: 'ignore' });
   const spawnError = new Promise<never>((_, reject) =>
-    child.once('error', (error) => reject(new Error(`could not start redis-server (apt-get install redis-server): ${error.message}`))),
+    child.once('error', (error) =>
+      reject(new Error(`could not start redis-server (apt-get install redis-server): ${error.message}`)),
+    ),
   );
   await Promise.race([waitForPort(port, 10_000), spawnError]);
   return child;

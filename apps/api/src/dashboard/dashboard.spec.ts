@@ -11,13 +11,15 @@ const basicHeader = (user: string, password: string) => `Basic ${Buffer.from(`${
 async function failedJob(harness: ApiHarness, productId: string): Promise<string> {
   const queue: Queue = harness.queues.embed;
   const job = await queue.add('embed', { productId, imageUrl: `https://img.test/${productId}.jpg`, model: 'm', enqueuedAt: new Date().toISOString() });
-  const worker = new Worker(queue.name, null, { connection: harness.redis.duplicate({ maxRetriesPerRequest: null }), prefix: harness.prefix, autorun: false });
+  const connection = harness.redis.duplicate({ maxRetriesPerRequest: null });
+  const worker = new Worker(queue.name, null, { connection, prefix: harness.prefix, autorun: false });
   try {
     const active = await worker.getNextJob('token');
     expect(active?.id).toBe(job.id);
     await active?.moveToFailed(new Error('FETCH_HTTP_404'), 'token');
   } finally {
     await worker.close(true);
+    await connection.quit();
   }
   expect(await queue.getJobState(job.id as string)).toBe('failed');
   return job.id as string;
@@ -56,18 +58,19 @@ describe('dashboard with basic auth and a bearer token', () => {
   it('retries a failed job from the board', async () => {
     const jobId = await failedJob(harness, 'p-retry');
     await request(harness.app)
-      .put(`/admin/queues/api/queues/embed/${jobId}/retry/failed`)
+      .put(`/admin/queues/api/queues/embed/${jobId}/retry`)
       .set('Authorization', `Bearer ${TOKEN}`)
       .set('Origin', 'http://127.0.0.1')
       .set('Host', '127.0.0.1')
       .expect((res) => expect(res.status).toBeLessThan(300));
     expect(await harness.queues.embed.getJobState(jobId)).toBe('waiting');
+    await harness.queues.embed.remove(jobId); // out of the way of the next test's worker
   });
 
   it('refuses a cross-site write even with valid credentials', async () => {
     const jobId = await failedJob(harness, 'p-csrf');
     const byOrigin = await request(harness.app)
-      .put(`/admin/queues/api/queues/embed/${jobId}/retry/failed`)
+      .put(`/admin/queues/api/queues/embed/${jobId}/retry`)
       .set('Authorization', basicHeader('ops', 's3cret'))
       .set('Origin', 'https://evil.example')
       .expect(403);
@@ -98,7 +101,7 @@ describe('read-only dashboard', () => {
   it('refuses every write on the server with 403', async () => {
     const jobId = await failedJob(harness, 'p-ro');
     for (const [method, path] of [
-      ['put', `/admin/queues/api/queues/embed/${jobId}/retry/failed`],
+      ['put', `/admin/queues/api/queues/embed/${jobId}/retry`],
       ['put', '/admin/queues/api/queues/embed/retry/failed'],
       ['put', '/admin/queues/api/queues/embed/obliterate'],
       ['post', '/admin/queues/api/queues/pause'],

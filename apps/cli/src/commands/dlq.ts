@@ -30,7 +30,9 @@ export function registerDlq(program: Command): void {
                 failedAt: entry.failedAt,
               };
               process.stdout.write(
-                opts.json ? `${JSON.stringify(row)}\n` : `${row.failedAt}  ${row.code}  product ${row.productId}  ${row.imageUrl}  (${row.attemptsMade} attempts): ${row.reason}  [${row.jobId}]\n`,
+                opts.json
+                  ? `${JSON.stringify(row)}\n`
+                  : `${row.failedAt}  ${row.code}  product ${row.productId}  ${row.imageUrl}  (${row.attemptsMade} attempts): ${row.reason}  [${row.jobId}]\n`,
               );
               shown += 1;
             }
@@ -51,13 +53,17 @@ export function registerDlq(program: Command): void {
     .action((jobIds: string[], opts: { all?: boolean }) =>
       runCommand('dlq', async ({ config, logger }) => {
         if (!opts.all && jobIds.length === 0) {
-          throw new VectorizerError('DLQ_SELECTION_MISSING', 'say which dead jobs to retry', { hint: 'pass job ids from `vectorizer dlq list`, or --all' });
+          throw new VectorizerError('DLQ_SELECTION_MISSING', 'say which dead jobs to retry', {
+            hint: 'pass job ids from `vectorizer dlq list`, or --all',
+          });
         }
         const queues = await openQueues(config);
         try {
           const result = await queues.deadLetters.retry(opts.all ? 'all' : jobIds);
           for (const id of result.notFound) logger.warn({ jobId: id }, `no dead job with id ${id}`);
-          process.stdout.write(`retried ${result.retried.length} dead job(s)${result.notFound.length > 0 ? `; ${result.notFound.length} not found` : ''}\n`);
+          process.stdout.write(
+            `retried ${result.retried} dead job(s)${result.notFound.length > 0 ? `; ${result.notFound.length} not found` : ''}\n`,
+          );
           return result.notFound.length > 0 ? 1 : 0;
         } finally {
           await queues.close();

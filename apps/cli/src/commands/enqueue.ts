@@ -16,16 +16,24 @@ interface EnqueueCommandOptions {
 export function registerEnqueue(program: Command): void {
   program
     .command('enqueue')
-    .description('Backfill embedding jobs from Postgres (the source of truth): products missing an embedding, all products, or some ids.')
-    .addOption(new Option('--missing', 'products whose embedding for the model is missing or stale').conflicts(['all', 'ids']))
+    .description(
+      'Backfill embedding jobs from Postgres (the source of truth): products missing an embedding, all products, or some ids.',
+    )
+    .addOption(
+      new Option('--missing', 'products whose embedding for the model is missing or stale').conflicts(['all', 'ids']),
+    )
     .addOption(new Option('--all', 'every product (re-embed everything, e.g. after a model change)').conflicts(['ids']))
-    .addOption(new Option('--ids <ids>', 'comma-separated product ids (re-embedded even when up to date)').argParser(parseIds))
+    .addOption(
+      new Option('--ids <ids>', 'comma-separated product ids (re-embedded even when up to date)').argParser(parseIds),
+    )
     .option('--model <id>', 'model id (default: the configured model)')
     .option('--json', 'print the result as JSON')
     .action((opts: EnqueueCommandOptions) =>
       runCommand('enqueue', async ({ config, logger }) => {
         if (!opts.missing && !opts.all && !opts.ids) {
-          throw new VectorizerError('ENQUEUE_SELECTION_MISSING', 'say which products to enqueue', { hint: 'pass --missing, --all or --ids ID,…' });
+          throw new VectorizerError('ENQUEUE_SELECTION_MISSING', 'say which products to enqueue', {
+            hint: 'pass --missing, --all or --ids ID,…',
+          });
         }
         const model = await currentModelId(config, logger, opts.model);
         const pool = await openDatabase(config, { max: 1 });
@@ -47,7 +55,7 @@ export function registerEnqueue(program: Command): void {
             process.stdout.write(
               opts.json
                 ? `${JSON.stringify({ model, ...total, ...(opts.ids ? { notFound } : {}) })}\n`
-                : `enqueued ${total.added} of ${total.selected} selected product(s) for ${model}; ${total.skipped} already had a pending or dead-lettered job` +
+                : `enqueued ${total.added} of ${total.selected} selected product(s) for ${model}; ${total.skipped} already had a pending job` +
                     `${notFound > 0 ? `; ${notFound} id(s) not found` : ''}\n`,
             );
           } finally {
@@ -61,5 +69,11 @@ export function registerEnqueue(program: Command): void {
 }
 
 function parseIds(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((id) => id.trim()).filter((id) => id !== '')];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((id) => id.trim())
+      .filter((id) => id !== ''),
+  ];
 }

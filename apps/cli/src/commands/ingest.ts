@@ -1,13 +1,20 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { VectorizerError } from '@vectorizer/errors';
+import type { Logger } from '@vectorizer/logger';
 import { checkSchema, ProductsRepository } from '@vectorizer/store';
 import { currentModelId, openDatabase, openQueues } from '../command-services';
 import { runCommand } from '../context';
 import { detectFormat, readCatalog, type CatalogFormat } from '../ingest/catalog-reader';
-import { DEFAULT_INGEST_CHUNK_SIZE, ingestCatalog, type MalformedLine } from '../ingest/ingest-catalog';
-import { createIngestProgress } from '../ingest/ingest-progress';
+import {
+  DEFAULT_INGEST_CHUNK_SIZE,
+  INGEST_CHUNKS_IN_FLIGHT,
+  ingestCatalog,
+  type IngestSummary,
+  type MalformedLine,
+} from '../ingest/ingest-catalog';
+import { createIngestProgress, type IngestProgress } from '../ingest/ingest-progress';
 
 /** Exit code when --strict and some lines were rejected (the valid ones are ingested regardless). */
 export const EXIT_MALFORMED_LINES = 2;
@@ -27,16 +34,23 @@ export function registerIngest(program: Command): void {
   program
     .command('ingest')
     .argument('<file>', 'catalog: JSON Lines ({"id","image_url","title",…} per line) or CSV with a header row')
-    .description('Load a catalog into Postgres and enqueue an embedding job for every product whose embedding is missing or stale.')
+    .description(
+      'Load a catalog into Postgres and enqueue an embedding job for every product whose embedding is missing or stale.',
+    )
     .option('--model <id>', 'model id to check embeddings against (default: the configured model)')
-    .addOption(new Option('--format <format>', 'file format (default: from the extension, else sniffed)').choices(['jsonl', 'csv']))
+    .addOption(
+      new Option('--format <format>', 'file format (default: from the extension, else sniffed)').choices([
+        'jsonl',
+        'csv',
+      ]),
+    )
     .option('--chunk-size <n>', 'products per database/queue round trip', positiveInt, DEFAULT_INGEST_CHUNK_SIZE)
     .option('--rejects <file>', 'write every rejected line (line number and reason) to this JSONL file')
     .option('--strict', `exit ${EXIT_MALFORMED_LINES} when any line was rejected (valid lines are still ingested)`)
     .option('--json', 'print the summary as JSON')
     .addHelpText(
       'after',
-      '\nFields other than id, image_url and title are stored in the product\'s attributes.\n' +
+      "\nFields other than id, image_url and title are stored in the product's attributes.\n" +
         'Malformed lines (bad JSON, missing id or image_url, a bad URL) are skipped, reported with their line\n' +
         `number and counted in the summary; the exit code stays 0 unless --strict is given (then ${EXIT_MALFORMED_LINES}).`,
     )
@@ -45,17 +59,22 @@ export function registerIngest(program: Command): void {
         const size = await fileSize(file);
         const format = opts.format ?? detectFormat(file, await firstByte(file));
         const model = await currentModelId(config, logger, opts.model);
-        const pool = await openDatabase(config, { max: 2 });
+        const pool = await openDatabase(config, { max: INGEST_CHUNKS_IN_FLIGHT + 1 });
         const queues = await openQueues(config).catch(async (error: unknown) => {
           await pool.end();
           throw error;
         });
         const rejects = opts.rejects ? createWriteStream(opts.rejects) : undefined;
+        let progress: IngestProgress | undefined;
         try {
           await checkSchema(pool);
           const source = readCatalog(file, format);
-          let malformedLogged = 0;
-          const progress = createIngestProgress({ totalBytes: size, bytesRead: source.bytesRead, isTTY: process.stderr.isTTY === true, logger });
+          progress = createIngestProgress({
+            totalBytes: size,
+            bytesRead: source.bytesRead,
+            isTTY: process.stderr.isTTY === true,
+            logger,
+          });
           const summary = await ingestCatalog({
             entries: source.entries,
             products: new ProductsRepository(pool),
@@ -63,29 +82,51 @@ export function registerIngest(program: Command): void {
             model,
             logger,
             chunkSize: opts.chunkSize,
-            onProgress: (s) => progress.update(s),
-            onMalformed: (malformed: MalformedLine) => {
-              rejects?.write(`${JSON.stringify(malformed)}\n`);
-              if (malformedLogged++ < MALFORMED_LOG_LIMIT) logger.warn({ line: malformed.line }, `line ${malformed.line} skipped: ${malformed.error}`);
-              else if (malformedLogged === MALFORMED_LOG_LIMIT + 1) logger.warn(`more than ${MALFORMED_LOG_LIMIT} malformed lines; counting the rest${opts.rejects ? ` (all in ${opts.rejects})` : ''}`);
-            },
+            onProgress: (s) => progress?.update(s),
+            onMalformed: malformedReporter(logger, rejects, opts.rejects),
           });
           progress.stop();
+          progress = undefined;
           process.stdout.write(
-            opts.json
-              ? `${JSON.stringify({ file, model, ...summary })}\n`
-              : `ingested ${summary.products} products from ${summary.lines} lines (${summary.changed} new or changed), ` +
-                  `enqueued ${summary.enqueued} (${summary.alreadyQueued} already queued), ${summary.malformed} malformed line(s) skipped` +
-                  `${summary.malformed > 0 && !opts.rejects ? ' — rerun with --rejects FILE to list them all' : ''}\n`,
+            opts.json ? `${JSON.stringify({ file, model, ...summary })}\n` : describeSummary(summary, opts.rejects),
           );
           return opts.strict && summary.malformed > 0 ? EXIT_MALFORMED_LINES : 0;
         } finally {
+          progress?.stop();
           await new Promise<void>((resolve) => (rejects ? rejects.end(resolve) : resolve()));
           await queues.close();
           await pool.end();
         }
       }),
     );
+}
+
+/** Logs the first rejected lines one by one (then only counts them) and writes all to --rejects. */
+function malformedReporter(
+  logger: Logger,
+  rejects: WriteStream | undefined,
+  rejectsPath: string | undefined,
+): (malformed: MalformedLine) => void {
+  let logged = 0;
+  return (malformed) => {
+    rejects?.write(`${JSON.stringify(malformed)}\n`);
+    logged += 1;
+    if (logged <= MALFORMED_LOG_LIMIT)
+      logger.warn({ line: malformed.line }, `line ${malformed.line} skipped: ${malformed.error}`);
+    else if (logged === MALFORMED_LOG_LIMIT + 1) {
+      logger.warn(
+        `more than ${MALFORMED_LOG_LIMIT} malformed lines; counting the rest${rejectsPath ? ` (all in ${rejectsPath})` : ''}`,
+      );
+    }
+  };
+}
+
+function describeSummary(summary: IngestSummary, rejectsPath: string | undefined): string {
+  return (
+    `ingested ${summary.products} products from ${summary.lines} lines (${summary.changed} new or changed), ` +
+    `enqueued ${summary.enqueued} (${summary.alreadyQueued} already queued), ${summary.malformed} malformed line(s) skipped` +
+    `${summary.malformed > 0 && !rejectsPath ? ' — rerun with --rejects FILE to list them all' : ''}\n`
+  );
 }
 
 function positiveInt(value: string): number {
@@ -100,7 +141,10 @@ async function fileSize(file: string): Promise<number> {
     if (!info.isFile()) throw new Error('not a regular file');
     return info.size;
   } catch (error) {
-    throw new VectorizerError('CATALOG_UNREADABLE', `cannot read the catalog file ${file}`, { hint: 'check the path and its permissions', cause: error });
+    throw new VectorizerError('CATALOG_UNREADABLE', `cannot read the catalog file ${file}`, {
+      hint: 'check the path and its permissions',
+      cause: error,
+    });
   }
 }
 

@@ -29,7 +29,18 @@ describe('vectorizer ingest / enqueue / status / dlq (real services)', () => {
       execFile(
         process.execPath,
         [BIN, ...args],
-        { env: { ...process.env, DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, LOG_FORMAT: 'json', LOG_LEVEL: 'warn', ...env }, timeout: 60_000 },
+        {
+          env: {
+            ...process.env,
+            DATABASE_URL: db.url,
+            REDIS_URL: TEST_REDIS_URL,
+            QUEUE_PREFIX: prefix,
+            LOG_FORMAT: 'json',
+            LOG_LEVEL: 'warn',
+            ...env,
+          },
+          timeout: 60_000,
+        },
         (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
       );
     });
@@ -57,7 +68,14 @@ describe('vectorizer ingest / enqueue / status / dlq (real services)', () => {
 
   it('ingests a catalog, reports status, and backfills with enqueue', async () => {
     const file = join(dir, 'catalog.jsonl');
-    await writeFile(file, ['{"id":"p1","image_url":"https://x.example/1.jpg"}', 'oops', '{"id":"p2","image_url":"https://x.example/2.jpg","color":"red"}'].join('\n'));
+    await writeFile(
+      file,
+      [
+        '{"id":"p1","image_url":"https://x.example/1.jpg"}',
+        'oops',
+        '{"id":"p2","image_url":"https://x.example/2.jpg","color":"red"}',
+      ].join('\n'),
+    );
     const ingest = await vectorizer(['ingest', file, '--model', MODEL, '--json']);
     expect(ingest.code).toBe(0);
     expect(JSON.parse(ingest.stdout)).toMatchObject({ model: MODEL, products: 2, enqueued: 2, malformed: 1 });
@@ -90,15 +108,41 @@ describe('vectorizer ingest / enqueue / status / dlq (real services)', () => {
   });
 
   it('lists, retries and purges dead letters', async () => {
-    const payload = { productId: 'p1', imageUrl: 'https://x.example/1.jpg', model: MODEL, enqueuedAt: new Date().toISOString() };
+    const payload = {
+      productId: 'p1',
+      imageUrl: 'https://x.example/1.jpg',
+      model: MODEL,
+      enqueuedAt: new Date().toISOString(),
+    };
     const jobId = jobIdFor(payload.productId, payload.imageUrl, payload.model);
     await queue.obliterate({ force: true });
-    await deadLetters.add({ jobId, payload, code: 'FETCH_HTTP_404', reason: 'HTTP 404 Not Found', attemptsMade: 11, failedAt: new Date().toISOString(), firstEnqueuedAt: payload.enqueuedAt });
+    await deadLetters.add({
+      jobId,
+      payload,
+      code: 'FETCH_HTTP_404',
+      reason: 'HTTP 404 Not Found',
+      attemptsMade: 11,
+      failedAt: new Date().toISOString(),
+      firstEnqueuedAt: payload.enqueuedAt,
+    });
 
     const list = await vectorizer(['dlq', 'list', '--json']);
     expect(list.code).toBe(0);
-    expect(list.stdout.trim().split('\n').map((line) => JSON.parse(line))).toEqual([
-      { jobId, productId: 'p1', imageUrl: payload.imageUrl, code: 'FETCH_HTTP_404', reason: 'HTTP 404 Not Found', attemptsMade: 11, failedAt: expect.any(String) },
+    expect(
+      list.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual([
+      {
+        jobId,
+        productId: 'p1',
+        imageUrl: payload.imageUrl,
+        code: 'FETCH_HTTP_404',
+        reason: 'HTTP 404 Not Found',
+        attemptsMade: 11,
+        failedAt: expect.any(String),
+      },
     ]);
 
     const unknown = await vectorizer(['dlq', 'retry', 'no-such-job']);
@@ -108,14 +152,29 @@ describe('vectorizer ingest / enqueue / status / dlq (real services)', () => {
     expect(await queue.getJob(jobId)).toBeDefined();
     expect(await deadLetters.count()).toBe(0);
 
-    await deadLetters.add({ jobId: 'x', payload, code: 'C', reason: 'r', attemptsMade: 1, failedAt: new Date().toISOString(), firstEnqueuedAt: payload.enqueuedAt });
+    await deadLetters.add({
+      jobId: 'x',
+      payload,
+      code: 'C',
+      reason: 'r',
+      attemptsMade: 1,
+      failedAt: new Date().toISOString(),
+      firstEnqueuedAt: payload.enqueuedAt,
+    });
     expect((await vectorizer(['dlq', 'purge'])).stdout).toContain('purged 1 dead job(s)');
     expect((await vectorizer(['dlq', 'list'])).stdout).toContain('empty');
   });
 
   it('fails fast, naming the service, URL and fix, when Redis or Postgres is unreachable', async () => {
     const redisDown = `redis://127.0.0.1:${await freePort()}`;
-    for (const args of [['status', '--json', '--model', MODEL], ['dlq', 'list'], ['enqueue', '--missing', '--model', MODEL]]) {
+    const file = join(dir, 'one.jsonl');
+    await writeFile(file, '{"id":"p1","image_url":"https://x.example/1.jpg"}\n');
+    for (const args of [
+      ['ingest', file, '--model', MODEL],
+      ['status', '--json', '--model', MODEL],
+      ['dlq', 'list'],
+      ['enqueue', '--missing', '--model', MODEL],
+    ]) {
       const run = await vectorizer(args, { REDIS_URL: redisDown });
       expect(run.code).not.toBe(0);
       const fatal = JSON.parse(run.stderr.trim().split('\n').pop() as string);

@@ -8,7 +8,7 @@ import { freePort, TEST_REDIS_URL, uniquePrefix } from '@vectorizer/testing';
 
 const ROOT = join(__dirname, '../../../..');
 const BIN = join(ROOT, 'bin/vectorizer.js');
-const FAKE_WORKER = join(__dirname, '../supervisor/testing/fake-worker.js');
+const FAKE_WORKER = join(__dirname, '../supervisor/testing/fake-worker.ts');
 const DEV_MODEL_DIR = join(ROOT, 'tmp/models/dev-tiny');
 
 interface Run {
@@ -20,7 +20,9 @@ interface Run {
 /** Runs the real CLI; `onSpawn` may signal it. */
 function vectorizer(args: string[], env: Record<string, string>, onSpawn?: (pid: number) => void): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env } });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -38,7 +40,10 @@ describe('vectorizer worker', () => {
     dir = await mkdtemp(join(tmpdir(), 'worker-cli-'));
     fakeSmi = join(dir, 'nvidia-smi');
     // Two GPUs of different sizes: a roomy one and one with little free memory.
-    await writeFile(fakeSmi, '#!/bin/sh\necho "0, GPU-11111111-aaaa, NVIDIA H100 80GB HBM3, 81559, 80000"\necho "1, GPU-22222222-bbbb, NVIDIA T4, 15360, 1100"\n');
+    await writeFile(
+      fakeSmi,
+      '#!/bin/sh\necho "0, GPU-11111111-aaaa, NVIDIA H100 80GB HBM3, 81559, 80000"\necho "1, GPU-22222222-bbbb, NVIDIA T4, 15360, 1100"\n',
+    );
     await chmod(fakeSmi, 0o755);
     await ensureDevModel({ dir: DEV_MODEL_DIR, size: 'tiny' });
   });
@@ -46,9 +51,18 @@ describe('vectorizer worker', () => {
 
   it('--plan prints one plan per GPU sized from its free memory and starts nothing', async () => {
     // The T4 has 1100 MiB free: 5 MiB above the reserve, which fits only a small batch of the tiny model.
-    const run = await vectorizer(['worker', '--plan'], { NVIDIA_SMI_PATH: fakeSmi, MODEL_DIR: DEV_MODEL_DIR, GPU_MEMORY_RESERVE_MB: '1095' });
+    const run = await vectorizer(['worker', '--plan'], {
+      NVIDIA_SMI_PATH: fakeSmi,
+      MODEL_DIR: DEV_MODEL_DIR,
+      GPU_MEMORY_RESERVE_MB: '1095',
+    });
     expect(run.code).toBe(0);
-    const plans = JSON.parse(run.stdout) as { device: string; batchSize: number; concurrency: number; env: Record<string, string> }[];
+    const plans = JSON.parse(run.stdout) as {
+      device: string;
+      batchSize: number;
+      concurrency: number;
+      env: Record<string, string>;
+    }[];
     expect(plans.map((p) => p.device)).toEqual(['cuda:0', 'cuda:1']);
     const sizing = run.stderr
       .split('\n')
@@ -56,7 +70,11 @@ describe('vectorizer worker', () => {
       .map((line) => JSON.parse(line) as { msg: string; modelBytes: number; activationBytesPerImage: number })
       .find((entry) => entry.msg === 'sizing batches from free VRAM');
     expect(sizing?.modelBytes).toBeGreaterThan(0);
-    const footprint = { modelBytes: sizing?.modelBytes ?? 0, activationBytesPerImage: sizing?.activationBytesPerImage ?? 0, reserveMb: 1095 };
+    const footprint = {
+      modelBytes: sizing?.modelBytes ?? 0,
+      activationBytesPerImage: sizing?.activationBytesPerImage ?? 0,
+      reserveMb: 1095,
+    };
     expect(plans.map((p) => p.batchSize)).toEqual([batchSizeFor(80_000, footprint), batchSizeFor(1_100, footprint)]);
     expect(plans[0].batchSize).toBe(256);
     expect(plans[1].batchSize).toBeLessThan(plans[0].batchSize);
@@ -69,14 +87,25 @@ describe('vectorizer worker', () => {
   });
 
   it('--plan honours CUDA_VISIBLE_DEVICES and BATCH_SIZE, and plans one CPU worker without nvidia-smi', async () => {
-    const one = await vectorizer(['worker', '--plan'], { NVIDIA_SMI_PATH: fakeSmi, CUDA_VISIBLE_DEVICES: '1', BATCH_SIZE: '8' });
-    expect(JSON.parse(one.stdout)).toEqual([expect.objectContaining({ device: 'cuda:1', batchSize: 8, concurrency: 24 })]);
+    const one = await vectorizer(['worker', '--plan'], {
+      NVIDIA_SMI_PATH: fakeSmi,
+      CUDA_VISIBLE_DEVICES: '1',
+      BATCH_SIZE: '8',
+    });
+    expect(JSON.parse(one.stdout)).toEqual([
+      expect.objectContaining({ device: 'cuda:1', batchSize: 8, concurrency: 24 }),
+    ]);
     const cpu = await vectorizer(['worker', '--plan'], { NVIDIA_SMI_PATH: join(dir, 'missing') });
-    expect(JSON.parse(cpu.stdout)).toEqual([expect.objectContaining({ device: 'cpu', env: expect.objectContaining({ VECTORIZER_DEVICE: 'cpu' }) })]);
+    expect(JSON.parse(cpu.stdout)).toEqual([
+      expect.objectContaining({ device: 'cpu', env: expect.objectContaining({ VECTORIZER_DEVICE: 'cpu' }) }),
+    ]);
   });
 
   it('refuses VECTORIZER_DEVICE=cuda without a GPU, naming the cause', async () => {
-    const run = await vectorizer(['worker', '--plan'], { NVIDIA_SMI_PATH: join(dir, 'missing'), VECTORIZER_DEVICE: 'cuda' });
+    const run = await vectorizer(['worker', '--plan'], {
+      NVIDIA_SMI_PATH: join(dir, 'missing'),
+      VECTORIZER_DEVICE: 'cuda',
+    });
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain('NO_GPU');
   });
@@ -87,7 +116,10 @@ describe('vectorizer worker', () => {
     expect((await vectorizer(['worker', '--health'], env)).code).toBe(1);
     await writeFile(file, JSON.stringify({ ok: true, model: 'm', updatedAt: new Date().toISOString() }));
     expect((await vectorizer(['worker', '--health'], env)).code).toBe(0);
-    await writeFile(file, JSON.stringify({ ok: true, model: 'm', updatedAt: new Date(Date.now() - 120_000).toISOString() }));
+    await writeFile(
+      file,
+      JSON.stringify({ ok: true, model: 'm', updatedAt: new Date(Date.now() - 120_000).toISOString() }),
+    );
     expect((await vectorizer(['worker', '--health'], env)).code).toBe(1);
     await writeFile(file, JSON.stringify({ ok: false, model: 'm', updatedAt: new Date().toISOString() }));
     expect((await vectorizer(['worker', '--health'], env)).code).toBe(1);
@@ -110,8 +142,16 @@ describe('vectorizer worker', () => {
       },
     );
     expect(run.code).toBe(0);
-    const lines = (await readFile(events, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as { event: string; cuda: string });
-    expect(lines.filter((e) => e.event === 'sigterm').map((e) => e.cuda).sort()).toEqual(['GPU-11111111-aaaa', 'GPU-22222222-bbbb']);
+    const lines = (await readFile(events, 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { event: string; cuda: string });
+    expect(
+      lines
+        .filter((e) => e.event === 'sigterm')
+        .map((e) => e.cuda)
+        .sort(),
+    ).toEqual(['GPU-11111111-aaaa', 'GPU-22222222-bbbb']);
     expect(run.stdout).toContain('fake worker up');
   });
 

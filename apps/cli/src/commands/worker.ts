@@ -26,10 +26,15 @@ const DRAIN_POLL_MS = 2_000;
 export function registerWorker(program: Command): void {
   program
     .command('worker')
-    .description('Start one embedding worker process per GPU (or one on CPU), sized from free VRAM, and keep them running.')
+    .description(
+      'Start one embedding worker process per GPU (or one on CPU), sized from free VRAM, and keep them running.',
+    )
     .option('--plan', 'print the device plan as JSON and exit without starting anything')
     .option('--drain', 'exit once the queue has nothing waiting, active or delayed (then stop the workers)')
-    .option('--health', 'exit 0 iff a worker on this host reported healthy within the last 60 s (container health check)')
+    .option(
+      '--health',
+      'exit 0 iff a worker on this host reported healthy within the last 60 s (container health check)',
+    )
     // For tests and debugging: run another script in place of apps/worker/src/main.ts.
     .addOption(new Option('--entry <file>', 'worker entry script').hideHelp())
     .addHelpText(
@@ -54,25 +59,42 @@ export function registerWorker(program: Command): void {
 
 async function health(config: Config): Promise<number> {
   const result = await checkWorkerHealth(config.WORKER_HEALTH_FILE);
-  process.stdout.write(result.healthy ? `healthy (model ${result.model}, ${Math.round(result.ageMs / 1000)} s ago)\n` : `unhealthy: ${result.reason}\n`);
+  process.stdout.write(
+    result.healthy
+      ? `healthy (model ${result.model}, ${Math.round(result.ageMs / 1000)} s ago)\n`
+      : `unhealthy: ${result.reason}\n`,
+  );
   return result.healthy ? 0 : 1;
 }
 
 /** VECTORIZER_DEVICE picks the devices: auto (every visible GPU, else CPU), cuda (every GPU), cuda:N, cpu, webgpu. */
 export async function planFromConfig(config: Config, logger: Logger): Promise<WorkerPlan[]> {
   const requested = config.VECTORIZER_DEVICE;
-  const sizing = { reserveMb: config.GPU_MEMORY_RESERVE_MB, batchSizeOverride: config.BATCH_SIZE, concurrencyOverride: config.WORKER_CONCURRENCY };
+  const sizing = {
+    reserveMb: config.GPU_MEMORY_RESERVE_MB,
+    batchSizeOverride: config.BATCH_SIZE,
+    concurrencyOverride: config.WORKER_CONCURRENCY,
+  };
   if (requested === 'cpu' || requested === 'webgpu') {
-    return planWorkers([], { ...sizing, modelBytes: 0, activationBytesPerImage: 1 }).map((plan) => withDevice(plan, requested));
+    return planWorkers([], { ...sizing, modelBytes: 0, activationBytesPerImage: 1 }).map((plan) =>
+      withDevice(plan, requested),
+    );
   }
-  let gpus: GpuInfo[] = await discoverGpus({ nvidiaSmiPath: config.NVIDIA_SMI_PATH, cudaVisibleDevices: config.CUDA_VISIBLE_DEVICES });
+  let gpus: GpuInfo[] = await discoverGpus({
+    nvidiaSmiPath: config.NVIDIA_SMI_PATH,
+    cudaVisibleDevices: config.CUDA_VISIBLE_DEVICES,
+  });
   const index = /^cuda:(\d+)$/.exec(requested)?.[1];
   if (index !== undefined) gpus = gpus.filter((gpu) => gpu.index === Number(index));
   if (gpus.length === 0 && requested !== 'auto') {
     if (!config.ALLOW_CPU_FALLBACK) {
-      throw new VectorizerError('NO_GPU', `VECTORIZER_DEVICE=${requested} but ${index === undefined ? 'no GPU is visible' : `GPU ${index} is not visible`} (nvidia-smi: ${config.NVIDIA_SMI_PATH}, CUDA_VISIBLE_DEVICES=${config.CUDA_VISIBLE_DEVICES ?? 'unset'})`, {
-        hint: 'check `nvidia-smi` and CUDA_VISIBLE_DEVICES, set VECTORIZER_DEVICE=auto or cpu, or ALLOW_CPU_FALLBACK=true',
-      });
+      throw new VectorizerError(
+        'NO_GPU',
+        `VECTORIZER_DEVICE=${requested} but ${index === undefined ? 'no GPU is visible' : `GPU ${index} is not visible`} (nvidia-smi: ${config.NVIDIA_SMI_PATH}, CUDA_VISIBLE_DEVICES=${config.CUDA_VISIBLE_DEVICES ?? 'unset'})`,
+        {
+          hint: 'check `nvidia-smi` and CUDA_VISIBLE_DEVICES, set VECTORIZER_DEVICE=auto or cpu, or ALLOW_CPU_FALLBACK=true',
+        },
+      );
     }
     logger.warn({ requested }, 'no GPU visible: falling back to one CPU worker (ALLOW_CPU_FALLBACK=true)');
   }
@@ -88,8 +110,16 @@ function withDevice(plan: WorkerPlan, device: string): WorkerPlan {
   return { ...plan, device, env: { ...plan.env, VECTORIZER_DEVICE: device } };
 }
 
-async function supervise(config: Config, logger: Logger, plans: WorkerPlan[], opts: WorkerCommandOptions): Promise<number> {
-  logger.info({ plans: plans.map(({ device, batchSize, concurrency }) => ({ device, batchSize, concurrency })) }, `starting ${plans.length} worker(s)`);
+async function supervise(
+  config: Config,
+  logger: Logger,
+  plans: WorkerPlan[],
+  opts: WorkerCommandOptions,
+): Promise<number> {
+  logger.info(
+    { plans: plans.map(({ device, batchSize, concurrency }) => ({ device, batchSize, concurrency })) },
+    `starting ${plans.length} worker(s)`,
+  );
   const supervisor = new WorkerSupervisor({
     plans,
     entry: opts.entry ?? defaultWorkerEntry(),
@@ -118,7 +148,12 @@ async function supervise(config: Config, logger: Logger, plans: WorkerPlan[], op
 }
 
 /** Resolves false when the queue could not be watched (the workers are stopped then too). */
-async function drainThenStop(config: Config, logger: Logger, supervisor: WorkerSupervisor, signal: AbortSignal): Promise<boolean> {
+async function drainThenStop(
+  config: Config,
+  logger: Logger,
+  supervisor: WorkerSupervisor,
+  signal: AbortSignal,
+): Promise<boolean> {
   let queues: Awaited<ReturnType<typeof openQueues>> | undefined;
   try {
     queues = await openQueues(config);

@@ -56,18 +56,31 @@ async function* readCsv(stream: ReadStream): AsyncIterable<CatalogEntry> {
   // Rows csv-parse cannot read (an unclosed quote, …) are skipped by the parser and reported here.
   const skipped: CatalogEntry[] = [];
   const parser = stream.pipe(
-    parse({ bom: true, info: true, relax_column_count: true, skip_empty_lines: true, skip_records_with_error: true, trim: true }),
+    parse({
+      bom: true,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      skip_records_with_error: true,
+      trim: true,
+    }),
   );
-  parser.on('skip', (error: Error & { lines?: number }) => skipped.push({ line: error.lines ?? 0, error: `invalid CSV: ${error.message}` }));
+  parser.on('skip', (error: Error & { lines?: number }) =>
+    skipped.push({ line: error.lines ?? 0, error: `invalid CSV: ${error.message}` }),
+  );
   let header: string[] | undefined;
   for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
     yield* skipped.splice(0);
     if (!header) {
       header = record.map((column) => column.toLowerCase());
       if (!header.includes('id') || !header.includes('image_url')) {
-        throw new VectorizerError('CATALOG_HEADER_INVALID', `the CSV header (line ${info.lines}) must name the columns "id" and "image_url", got: ${record.join(',')}`, {
-          hint: 'put a header row like id,image_url,title,… first; other columns become product attributes',
-        });
+        throw new VectorizerError(
+          'CATALOG_HEADER_INVALID',
+          `the CSV header (line ${info.lines}) must name the columns "id" and "image_url", got: ${record.join(',')}`,
+          {
+            hint: 'put a header row like id,image_url,title,… first; other columns become product attributes',
+          },
+        );
       }
       continue;
     }

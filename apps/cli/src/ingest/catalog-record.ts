@@ -14,11 +14,13 @@ export function toProduct(fields: Record<string, unknown>): RecordResult {
   const id = typeof fields.id === 'number' && Number.isFinite(fields.id) ? String(fields.id) : fields.id;
   if (typeof id !== 'string' || id.trim() === '') return { ok: false, reason: 'missing "id"' };
   const imageUrl = fields.image_url;
-  if (typeof imageUrl !== 'string' || imageUrl.trim() === '') return { ok: false, reason: `product ${id}: missing "image_url"` };
+  if (typeof imageUrl !== 'string' || imageUrl.trim() === '')
+    return { ok: false, reason: `product ${id}: missing "image_url"` };
   const urlProblem = checkImageUrl(imageUrl.trim());
   if (urlProblem) return { ok: false, reason: `product ${id}: ${urlProblem}` };
   const title = fields.title;
-  if (title !== undefined && title !== null && typeof title !== 'string') return { ok: false, reason: `product ${id}: "title" must be a string` };
+  if (title !== undefined && title !== null && typeof title !== 'string')
+    return { ok: false, reason: `product ${id}: "title" must be a string` };
 
   let attributes: Record<string, unknown> | null = null;
   for (const [key, value] of Object.entries(fields)) {
@@ -26,7 +28,10 @@ export function toProduct(fields: Record<string, unknown>): RecordResult {
     attributes ??= {};
     attributes[key] = value;
   }
-  return { ok: true, product: { id, imageUrl: imageUrl.trim(), title: title === '' ? null : (title ?? null), attributes } };
+  return {
+    ok: true,
+    product: { id, imageUrl: imageUrl.trim(), title: title === '' ? null : (title ?? null), attributes },
+  };
 }
 
 function checkImageUrl(value: string): string | undefined {

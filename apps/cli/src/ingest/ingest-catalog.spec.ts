@@ -23,7 +23,11 @@ describe('ingestCatalog (real Postgres and Redis)', () => {
     db = await createTestSchema('cli_ingest', { connect: (url, schema) => createPool(url, { schema, max: 2 }) });
     await runMigrations(db.pool, { dimension: 4 });
     connection = await connectForCommand(TEST_REDIS_URL);
-    queue = createEmbedQueue({ connection, prefix: uniquePrefix('ingest'), retryPolicy: { attempts: 3, backoffMs: 100 } });
+    queue = createEmbedQueue({
+      connection,
+      prefix: uniquePrefix('ingest'),
+      retryPolicy: { attempts: 3, backoffMs: 100 },
+    });
     dir = await mkdtemp(join(tmpdir(), 'ingest-'));
     products = new ProductsRepository(db.pool);
   });
@@ -57,7 +61,8 @@ describe('ingestCatalog (real Postgres and Redis)', () => {
     return { summary, malformed };
   }
 
-  const jsonl = (...rows: unknown[]) => rows.map((row) => (typeof row === 'string' ? row : JSON.stringify(row))).join('\n') + '\n';
+  const jsonl = (...rows: unknown[]) =>
+    rows.map((row) => (typeof row === 'string' ? row : JSON.stringify(row))).join('\n') + '\n';
 
   it('upserts valid lines with extra fields as attributes, enqueues them, and reports every bad line by number', async () => {
     const { summary, malformed } = await ingest(
@@ -79,16 +84,31 @@ describe('ingestCatalog (real Postgres and Redis)', () => {
     expect(malformed[2].error).toContain('not a URL');
     expect(malformed[3].error).toContain('missing "image_url"');
     expect(summary).toMatchObject({ lines: 7, products: 3, changed: 3, enqueued: 3, alreadyQueued: 0, malformed: 4 });
-    expect(await products.get('p1')).toMatchObject({ title: 'Red shoe', attributes: { color: 'red', sizes: [40, 41] } });
+    expect(await products.get('p1')).toMatchObject({
+      title: 'Red shoe',
+      attributes: { color: 'red', sizes: [40, 41] },
+    });
     expect(await products.get('42')).toMatchObject({ imageUrl: 'https://cdn.example/42.jpg', attributes: null });
     expect(await queue.getJob(jobIdFor('p1', 'https://cdn.example/1.jpg', MODEL))).toBeDefined();
   });
 
   it('enqueues only what is missing or stale on a re-ingest', async () => {
-    const first = jsonl({ id: 'a', image_url: 'https://x.example/a.jpg' }, { id: 'b', image_url: 'https://x.example/b.jpg' }, { id: 'c', image_url: 'https://x.example/c.jpg' });
+    const first = jsonl(
+      { id: 'a', image_url: 'https://x.example/a.jpg' },
+      { id: 'b', image_url: 'https://x.example/b.jpg' },
+      { id: 'c', image_url: 'https://x.example/c.jpg' },
+    );
     await ingest('first.jsonl', first);
     // The worker embedded a, and its job completed (completed jobs are removed).
-    await new EmbeddingsRepository(db.pool).upsertMany([{ productId: 'a', model: MODEL, embedding: new Float32Array([1, 0, 0, 0]), imageUrl: 'https://x.example/a.jpg', imageSha256: 'f'.repeat(64) }]);
+    await new EmbeddingsRepository(db.pool).upsertMany([
+      {
+        productId: 'a',
+        model: MODEL,
+        embedding: new Float32Array([1, 0, 0, 0]),
+        imageUrl: 'https://x.example/a.jpg',
+        imageSha256: 'f'.repeat(64),
+      },
+    ]);
     await queue.remove(jobIdFor('a', 'https://x.example/a.jpg', MODEL));
 
     const again = await ingest('again.jsonl', first);
@@ -104,7 +124,11 @@ describe('ingestCatalog (real Postgres and Redis)', () => {
   it('reads CSV with a header, extra columns as attributes, and reports bad rows by line', async () => {
     const { summary, malformed } = await ingest(
       'catalog.csv',
-      'id,image_url,title,brand\n' + 'c1,https://x.example/c1.jpg,"Shoe, red",Acme\n' + 'c2,https://x.example/c2.jpg\n' + 'c3,ftp://x.example/c3.jpg,T,B\n' + 'c4,https://x.example/c4.jpg,,\n',
+      'id,image_url,title,brand\n' +
+        'c1,https://x.example/c1.jpg,"Shoe, red",Acme\n' +
+        'c2,https://x.example/c2.jpg\n' +
+        'c3,ftp://x.example/c3.jpg,T,B\n' +
+        'c4,https://x.example/c4.jpg,,\n',
     );
     expect(malformed).toEqual([
       { line: 3, error: 'expected 4 columns as in the header, got 2' },
@@ -116,6 +140,8 @@ describe('ingestCatalog (real Postgres and Redis)', () => {
   });
 
   it('rejects a CSV whose header lacks id or image_url', async () => {
-    await expect(ingest('bad.csv', 'sku,url\n1,https://x.example/1.jpg\n')).rejects.toMatchObject({ code: 'CATALOG_HEADER_INVALID' });
+    await expect(ingest('bad.csv', 'sku,url\n1,https://x.example/1.jpg\n')).rejects.toMatchObject({
+      code: 'CATALOG_HEADER_INVALID',
+    });
   });
 });

@@ -12,7 +12,7 @@ export interface IngestSummary {
   changed: number;
   /** Jobs added for products whose embedding is missing or stale. */
   enqueued: number;
-  /** Products needing an embedding that already had a pending (or dead-lettered) job. */
+  /** Products needing an embedding whose job is still pending (waiting, delayed or active). */
   alreadyQueued: number;
   malformed: number;
 }
@@ -37,51 +37,71 @@ export interface IngestOptions {
 }
 
 export const DEFAULT_INGEST_CHUNK_SIZE = 1_000;
+/** Chunks between "upserted" and "enqueued" at once; the command's pool needs this many + 1 connections. */
+export const INGEST_CHUNKS_IN_FLIGHT = 3;
 
 /**
  * Loads a catalog: per chunk of valid lines, upsert the products, ask Postgres which of them still
  * need an embedding for `model` (missing, or made from another image_url), and enqueue exactly
  * those. Postgres stays the source of truth: re-running an ingest enqueues only what is missing.
- * The next chunk is read and upserted while the previous chunk's jobs are being added to Redis.
+ *
+ * Upserts run one after another in file order (a product listed twice ends with its last line);
+ * each chunk's "which need embedding" query and its enqueue overlap the next chunks' upserts, with
+ * at most INGEST_CHUNKS_IN_FLIGHT chunks in flight, so memory stays bounded.
  */
 export async function ingestCatalog(options: IngestOptions): Promise<IngestSummary> {
   const chunkSize = options.chunkSize ?? DEFAULT_INGEST_CHUNK_SIZE;
   const summary: IngestSummary = { lines: 0, products: 0, changed: 0, enqueued: 0, alreadyQueued: 0, malformed: 0 };
-  let pendingEnqueue: Promise<void> = Promise.resolve();
-  let chunk: ProductInput[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let upserts: Promise<unknown> = Promise.resolve();
+  let failure: { error: unknown } | undefined;
 
-  const flush = async (products: ProductInput[]): Promise<void> => {
-    summary.changed += await options.products.upsertMany(products);
+  const enqueueNeeding = async (products: ProductInput[]): Promise<void> => {
     const ids = [...new Set(products.map((product) => product.id))];
     const needing: { id: string; imageUrl: string }[] = [];
-    for await (const page of options.products.streamNeedingEmbedding(options.model, { ids, batchSize: ids.length })) needing.push(...page);
+    for await (const page of options.products.streamNeedingEmbedding(options.model, { ids, batchSize: ids.length }))
+      needing.push(...page);
+    const result = await enqueueProducts(options.queue, needing, options.model);
     summary.products += products.length;
-    // Only one enqueue in flight: bounded memory, and Redis sees chunks in file order.
-    await pendingEnqueue;
-    pendingEnqueue = enqueueProducts(options.queue, needing, options.model).then((result) => {
-      summary.enqueued += result.added;
-      summary.alreadyQueued += result.skipped;
-      options.onProgress?.(summary);
-    });
-    // A failure surfaces at the next chunk's await; this only keeps Node from calling it unhandled meanwhile.
-    pendingEnqueue.catch(() => undefined);
+    summary.enqueued += result.added;
+    summary.alreadyQueued += result.skipped;
+    options.onProgress?.(summary);
   };
 
-  for await (const entry of options.entries) {
-    summary.lines += 1;
-    if ('error' in entry) {
-      summary.malformed += 1;
-      options.onMalformed?.(entry);
-      continue;
+  const submit = async (products: ProductInput[]): Promise<void> => {
+    const upserted = upserts.then(() => options.products.upsertMany(products));
+    upserts = upserted.catch(() => undefined);
+    const task = upserted.then(async (changed) => {
+      summary.changed += changed;
+      await enqueueNeeding(products);
+    });
+    inFlight.add(task);
+    task.catch((error: unknown) => (failure ??= { error })).finally(() => inFlight.delete(task));
+    while (inFlight.size >= INGEST_CHUNKS_IN_FLIGHT && !failure) await Promise.race(inFlight).catch(() => undefined);
+    if (failure) throw failure.error;
+  };
+
+  try {
+    let chunk: ProductInput[] = [];
+    for await (const entry of options.entries) {
+      summary.lines += 1;
+      if ('error' in entry) {
+        summary.malformed += 1;
+        options.onMalformed?.(entry);
+        continue;
+      }
+      chunk.push(entry.product);
+      if (chunk.length >= chunkSize) {
+        await submit(chunk);
+        chunk = [];
+      }
     }
-    chunk.push(entry.product);
-    if (chunk.length >= chunkSize) {
-      await flush(chunk);
-      chunk = [];
-    }
+    if (chunk.length > 0) await submit(chunk);
+  } finally {
+    // Never leave work running behind the caller's back, even when failing.
+    await Promise.allSettled([...inFlight]);
   }
-  if (chunk.length > 0) await flush(chunk);
-  await pendingEnqueue;
+  if (failure) throw failure.error;
   options.onProgress?.(summary);
   return summary;
 }

@@ -11,17 +11,33 @@ export interface IngestProgress {
  * A progress bar over the file's bytes on a terminal; a log line every `intervalMs` otherwise
  * (CI logs and log shippers want lines, not carriage returns).
  */
-export function createIngestProgress(options: { totalBytes: number; bytesRead: () => number; isTTY: boolean; logger: Logger; intervalMs?: number }): IngestProgress {
+export function createIngestProgress(options: {
+  totalBytes: number;
+  bytesRead: () => number;
+  isTTY: boolean;
+  logger: Logger;
+  intervalMs?: number;
+}): IngestProgress {
   const started = Date.now();
   if (options.isTTY) {
     const bar = new SingleBar(
-      { format: 'ingest [{bar}] {percentage}% | {lines} lines | {enqueued} enqueued | {malformed} malformed | {rate} lines/s', hideCursor: true, stream: process.stderr },
+      {
+        format:
+          'ingest [{bar}] {percentage}% | {lines} lines | {enqueued} enqueued | {malformed} malformed | {rate} lines/s',
+        hideCursor: true,
+        stream: process.stderr,
+      },
       Presets.shades_classic,
     );
     bar.start(Math.max(1, options.totalBytes), 0, { lines: 0, enqueued: 0, malformed: 0, rate: 0 });
     return {
       update: (summary) =>
-        bar.update(options.bytesRead(), { lines: summary.lines, enqueued: summary.enqueued, malformed: summary.malformed, rate: rate(summary.lines, started) }),
+        bar.update(options.bytesRead(), {
+          lines: summary.lines,
+          enqueued: summary.enqueued,
+          malformed: summary.malformed,
+          rate: rate(summary.lines, started),
+        }),
       stop: () => bar.stop(),
     };
   }

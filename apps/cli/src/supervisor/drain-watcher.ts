@@ -5,7 +5,10 @@ import { getQueueStats, isDrained, type EmbedQueue } from '@vectorizer/queue';
  * Resolves true once the queue has had nothing waiting, active or delayed for `confirmations`
  * consecutive polls (one empty snapshot can fall between a producer's chunks); false if aborted.
  */
-export async function waitUntilDrained(queue: EmbedQueue, options: { pollMs: number; confirmations?: number; signal?: AbortSignal }): Promise<boolean> {
+export async function waitUntilDrained(
+  queue: EmbedQueue,
+  options: { pollMs: number; confirmations?: number; signal?: AbortSignal },
+): Promise<boolean> {
   const needed = options.confirmations ?? 2;
   let seen = 0;
   while (!options.signal?.aborted) {

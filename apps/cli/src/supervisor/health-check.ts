@@ -13,7 +13,13 @@ export async function checkWorkerHealth(file = DEFAULT_HEALTH_FILE, now = Date.n
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { healthy: false, reason: code === 'ENOENT' ? `${file} does not exist: no worker has passed its start-up self-test` : `cannot read ${file}: ${String(error)}` };
+    return {
+      healthy: false,
+      reason:
+        code === 'ENOENT'
+          ? `${file} does not exist: no worker has passed its start-up self-test`
+          : `cannot read ${file}: ${String(error)}`,
+    };
   }
   let health: { ok?: unknown; model?: unknown; updatedAt?: unknown };
   try {
@@ -24,7 +30,12 @@ export async function checkWorkerHealth(file = DEFAULT_HEALTH_FILE, now = Date.n
   const updatedAt = typeof health.updatedAt === 'string' ? Date.parse(health.updatedAt) : NaN;
   if (Number.isNaN(updatedAt)) return { healthy: false, reason: `${file} has no valid updatedAt` };
   const ageMs = now - updatedAt;
-  if (health.ok !== true) return { healthy: false, reason: `worker reports not ok (updated ${Math.round(ageMs / 1000)} s ago)` };
-  if (ageMs >= HEALTH_MAX_AGE_MS) return { healthy: false, reason: `last heartbeat ${Math.round(ageMs / 1000)} s ago (limit ${HEALTH_MAX_AGE_MS / 1000} s)` };
+  if (health.ok !== true)
+    return { healthy: false, reason: `worker reports not ok (updated ${Math.round(ageMs / 1000)} s ago)` };
+  if (ageMs >= HEALTH_MAX_AGE_MS)
+    return {
+      healthy: false,
+      reason: `last heartbeat ${Math.round(ageMs / 1000)} s ago (limit ${HEALTH_MAX_AGE_MS / 1000} s)`,
+    };
   return { healthy: true, model: String(health.model ?? ''), ageMs };
 }

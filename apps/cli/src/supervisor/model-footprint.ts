@@ -21,9 +21,13 @@ export async function modelFootprint(model: ResolvedModel): Promise<ModelFootpri
   const number = (key: string, fallback?: number): number => {
     const value = vision[key] ?? fallback;
     if (typeof value !== 'number' || !(value > 0)) {
-      throw new VectorizerError('MODEL_CONFIG_INVALID', `${configFile} has no vision_config.${key}, needed to size batches`, {
-        hint: 'use a SigLIP/CLIP export whose config.json describes the vision tower, or set BATCH_SIZE to skip the estimate',
-      });
+      throw new VectorizerError(
+        'MODEL_CONFIG_INVALID',
+        `${configFile} has no vision_config.${key}, needed to size batches`,
+        {
+          hint: 'use a SigLIP/CLIP export whose config.json describes the vision tower, or set BATCH_SIZE to skip the estimate',
+        },
+      );
     }
     return value;
   };
@@ -36,14 +40,19 @@ export async function modelFootprint(model: ResolvedModel): Promise<ModelFootpri
     patchSize: number('patch_size'),
     bytesPerElement: model.dtype === 'fp16' ? 2 : 4,
   };
-  return { modelBytes: await onnxBytes(model.visionModelPath), activationBytesPerImage: estimateActivationBytesPerImage(shape) };
+  return {
+    modelBytes: await onnxBytes(model.visionModelPath),
+    activationBytesPerImage: estimateActivationBytesPerImage(shape),
+  };
 }
 
 async function onnxBytes(modelPath: string): Promise<number> {
   const name = basename(modelPath);
   const dir = dirname(modelPath);
   // "vision_model.onnx" and its external data ("vision_model.onnx_data", "vision_model.onnx.data").
-  const files = (await readdir(dir)).filter((file) => file === name || file.startsWith(`${name}_`) || file.startsWith(`${name}.`));
+  const files = (await readdir(dir)).filter(
+    (file) => file === name || file.startsWith(`${name}_`) || file.startsWith(`${name}.`),
+  );
   const sizes = await Promise.all(files.map(async (file) => (await stat(join(dir, file))).size));
   return sizes.reduce((sum, size) => sum + size, 0);
 }

@@ -1,11 +1,14 @@
 import { RestartPolicy } from './restart-policy';
 
-const policy = () => new RestartPolicy({ initialDelayMs: 100, maxDelayMs: 1_000, stableAfterMs: 10_000, maxCannotWorkExits: 3 });
+const policy = () =>
+  new RestartPolicy({ initialDelayMs: 100, maxDelayMs: 1_000, stableAfterMs: 10_000, maxCannotWorkExits: 3 });
 
 describe('RestartPolicy', () => {
   it('doubles the delay per consecutive crash up to the maximum', () => {
     const p = policy();
-    const delays = Array.from({ length: 6 }, () => p.afterExit(1, 50)).map((d) => (d.action === 'restart' ? d.delayMs : -1));
+    const delays = Array.from({ length: 6 }, () => p.afterExit(1, 50)).map((d) =>
+      d.action === 'restart' ? d.delayMs : -1,
+    );
     expect(delays).toEqual([100, 200, 400, 800, 1_000, 1_000]);
   });
 

@@ -18,7 +18,8 @@ export const DEFAULT_RESTART_POLICY: RestartPolicyOptions = {
   maxCannotWorkExits: 3,
 };
 
-export type RestartDecision = { action: 'restart'; delayMs: number; attempt: number } | { action: 'give-up'; reason: string };
+export type RestartDecision =
+  { action: 'restart'; delayMs: number; attempt: number } | { action: 'give-up'; reason: string };
 
 /**
  * Decides what happens after a child exited unexpectedly: restart after an exponential delay, or
@@ -38,7 +39,10 @@ export class RestartPolicy {
     if (exitCode === EXIT_CANNOT_WORK) {
       this.cannotWorkExits += 1;
       if (this.cannotWorkExits >= this.options.maxCannotWorkExits) {
-        return { action: 'give-up', reason: `exited ${this.cannotWorkExits} times with code ${EXIT_CANNOT_WORK} (cannot work: model or configuration broken)` };
+        return {
+          action: 'give-up',
+          reason: `exited ${this.cannotWorkExits} times with code ${EXIT_CANNOT_WORK} (cannot work: model or configuration broken)`,
+        };
       }
     }
     this.consecutiveCrashes += 1;

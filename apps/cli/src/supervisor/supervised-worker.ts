@@ -54,7 +54,9 @@ export class SupervisedWorker {
     options.logger.info({ workerId: options.workerId, device: options.device, pid: child.pid }, 'worker started');
     this.forward(child.stdout);
     this.forward(child.stderr);
-    child.once('error', (error) => options.logger.error({ workerId: options.workerId, err: error }, 'worker could not be spawned'));
+    child.once('error', (error) =>
+      options.logger.error({ workerId: options.workerId, err: error }, 'worker could not be spawned'),
+    );
     child.once('close', (code, signal) => this.onExit(code, signal, Date.now() - startedAt));
   }
 
@@ -87,13 +89,19 @@ export class SupervisedWorker {
       return;
     }
     const decision = this.policy.afterExit(code, ranForMs);
-    const cause = code === EXIT_CANNOT_WORK ? 'cannot work (exit 78: model or configuration broken; see its fatal log line above)' : 'crashed';
+    const cause =
+      code === EXIT_CANNOT_WORK
+        ? 'cannot work (exit 78: model or configuration broken; see its fatal log line above)'
+        : 'crashed';
     if (decision.action === 'give-up') {
       logger.error({ workerId, device, code, signal }, `giving up on ${device}: worker ${decision.reason}`);
       this.resolveDone('gave-up');
       return;
     }
-    logger.warn({ workerId, device, code, signal, ranForMs, restartInMs: decision.delayMs, attempt: decision.attempt }, `worker ${cause}; restarting`);
+    logger.warn(
+      { workerId, device, code, signal, ranForMs, restartInMs: decision.delayMs, attempt: decision.attempt },
+      `worker ${cause}; restarting`,
+    );
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       this.start();

@@ -6,12 +6,16 @@ import type { WorkerPlan } from '@vectorizer/devices';
 import { createLogger } from '@vectorizer/logger';
 import { WorkerSupervisor } from './supervisor';
 
-const FAKE_WORKER = join(__dirname, 'testing', 'fake-worker.js');
+const FAKE_WORKER = join(__dirname, 'testing', 'fake-worker.ts');
 const plan = (device: string, batchSize = 4): WorkerPlan => ({
   device,
   batchSize,
   concurrency: batchSize * 2,
-  env: { VECTORIZER_DEVICE: device === 'cpu' ? 'cpu' : 'cuda:0', BATCH_SIZE: String(batchSize), WORKER_CONCURRENCY: String(batchSize * 2) },
+  env: {
+    VECTORIZER_DEVICE: device === 'cpu' ? 'cpu' : 'cuda:0',
+    BATCH_SIZE: String(batchSize),
+    WORKER_CONCURRENCY: String(batchSize * 2),
+  },
 });
 
 interface Event {
@@ -37,7 +41,11 @@ describe('WorkerSupervisor (fake worker processes)', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  function supervisor(mode: string, plans: WorkerPlan[], overrides: { shutdownTimeoutMs?: number } = {}): WorkerSupervisor {
+  function supervisor(
+    mode: string,
+    plans: WorkerPlan[],
+    overrides: { shutdownTimeoutMs?: number } = {},
+  ): WorkerSupervisor {
     const logStream = new PassThrough();
     logStream.on('data', (chunk: Buffer) => logLines.push(...chunk.toString().split('\n').filter(Boolean)));
     const outputStream = new PassThrough();
@@ -78,7 +86,9 @@ describe('WorkerSupervisor (fake worker processes)', () => {
 
     // Child stdout: JSON lines pass through unchanged; other lines are prefixed with the device.
     await until(async () => output.some((line) => line.startsWith('[cuda:1] a native library line')));
-    expect(output.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line).msg)).toContain('fake worker up');
+    expect(output.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line).msg)).toContain(
+      'fake worker up',
+    );
 
     sup.stop('SIGTERM');
     await expect(running).resolves.toBe(0);

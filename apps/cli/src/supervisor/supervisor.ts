@@ -76,7 +76,10 @@ export class WorkerSupervisor {
     this.options.logger.info({ reason, timeoutMs: this.options.shutdownTimeoutMs }, 'stopping workers');
     for (const worker of this.workers) worker.stop();
     this.killTimer = setTimeout(() => {
-      this.options.logger.error({ timeoutMs: this.options.shutdownTimeoutMs }, 'workers did not stop in time: killing them');
+      this.options.logger.error(
+        { timeoutMs: this.options.shutdownTimeoutMs },
+        'workers did not stop in time: killing them',
+      );
       this.killAll();
     }, this.options.shutdownTimeoutMs);
   }

@@ -25,24 +25,42 @@ describe('resolveModel', () => {
   }
 
   it('uses MODEL_DIR first and reads dimension and preprocessing from its files', async () => {
+    const dir = await cacheSnapshot('org/plain', 'abc');
+    await rm(join(dir, 'vectorizer-dev.json'));
     await cacheSnapshot('org/other', 'abc', 'main');
     const model = await resolveModel({
-      modelDir: TINY_MODEL_DIR,
+      modelDir: dir,
       modelId: 'org/other',
       hfHome,
       dtype: 'fp32',
       devModelSize: 'tiny',
     });
     expect(model).toMatchObject({
-      dir: TINY_MODEL_DIR,
+      dir,
       id: 'org/other',
       isDevModel: false,
+      source: { kind: 'local', dir },
       dimension: 64,
-      visionModelPath: join(TINY_MODEL_DIR, 'onnx/vision_model.onnx'),
-      textModelPath: join(TINY_MODEL_DIR, 'onnx/text_model.onnx'),
+      visionModelPath: join(dir, 'onnx/vision_model.onnx'),
+      textModelPath: join(dir, 'onnx/text_model.onnx'),
       textMaxLength: 64,
     });
     expect(model.preprocessor.size).toEqual({ height: 32, width: 32 });
+  });
+
+  it('recognises a generated dev model under MODEL_DIR and keeps its dev id', async () => {
+    const model = await resolveModel({
+      modelDir: TINY_MODEL_DIR,
+      modelId: 'org/other',
+      hfHome,
+      dtype: 'fp32',
+      devModelSize: 'base',
+    });
+    expect(model).toMatchObject({
+      id: 'vectorizer/dev-siglip-tiny',
+      isDevModel: true,
+      source: { kind: 'dev', dir: TINY_MODEL_DIR, size: 'tiny' },
+    });
   });
 
   it('finds MODEL_ID in the HF cache through refs/main', async () => {

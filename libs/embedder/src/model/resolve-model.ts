@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parsePreprocessorConfig, type PreprocessorConfig } from '@vectorizer/images';
-import { devModelId, ensureDevModel } from '../dev-model';
+import { devModelId, ensureDevModel, readDevModelMarker } from '../dev-model';
 import { EmbedderError } from '../errors';
 import { devModelDir, findCachedModel, resolveHfHome } from './hf-cache';
 import { readManifest } from './manifest';
@@ -47,6 +47,10 @@ async function locate(
         hint: 'Point MODEL_DIR (or --model-dir) at a model export holding config.json, preprocessor_config.json and onnx/vision_model.onnx.',
       });
     }
+    // A generated dev model keeps its own id even under MODEL_DIR, so its meaningless vectors are
+    // never stored under a real model's name, and callers still warn about it.
+    const marker = await readDevModelMarker(dir);
+    if (marker) return { dir, id: marker.modelId, source: { kind: 'dev', dir, size: marker.size }, isDevModel: true };
     const manifest = await readManifest(dir);
     const source: ModelSource = manifest
       ? { kind: 'hub', modelId: manifest.modelId, dtype: opts.dtype }

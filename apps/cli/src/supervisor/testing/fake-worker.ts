@@ -1,16 +1,15 @@
-'use strict';
 // A stand-in for apps/worker/src/main.ts in supervisor tests. FAKE_WORKER_MODE picks a behaviour;
 // every start and every signal is appended to FAKE_WORKER_LOG as one JSON line. Signal handlers
 // are installed before "start" is logged, so a test that signals after seeing "start" is never early.
-const { appendFileSync, readFileSync } = require('node:fs');
+import { appendFileSync, readFileSync } from 'node:fs';
 
-const log = (event) =>
+const log = (event: string): void =>
   appendFileSync(
-    process.env.FAKE_WORKER_LOG,
+    process.env.FAKE_WORKER_LOG as string,
     `${JSON.stringify({ event, pid: process.pid, workerId: process.env.WORKER_ID, device: process.env.VECTORIZER_DEVICE, batchSize: process.env.BATCH_SIZE, concurrency: process.env.WORKER_CONCURRENCY, cuda: process.env.CUDA_VISIBLE_DEVICES })}\n`,
   );
-const previousStarts = () =>
-  readFileSync(process.env.FAKE_WORKER_LOG, 'utf8')
+const previousStarts = (): number =>
+  readFileSync(process.env.FAKE_WORKER_LOG as string, 'utf8')
     .split('\n')
     .filter((line) => line.includes('"start"') && line.includes(`"${process.env.WORKER_ID}"`)).length;
 

@@ -1,0 +1,266 @@
+/*
+ * `npm run bench:pipeline [-- --base-products N --tiny-products M]`: end-to-end throughput of the
+ * worker pipeline (queue → fetch → decode → batch → ONNX → pgvector) against ceilings measured in
+ * the same run, on a fresh database, a private redis-server and a local image server:
+ *   - `base` dev model (SigLIP-base shapes): products/s vs the model alone (embedPixels on tensors
+ *     already decoded, same batch size). Inference dominates; target ratio ≥ 0.95.
+ *   - `tiny` dev model: products/s vs fetch + decode alone at the same concurrency. Image work
+ *     dominates; target ratio ≥ 0.80.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { Embedder, ensureDevModel, resolveModel, type ResolvedModel } from '@vectorizer/embedder';
+import { ImageFetcher, preprocessImage, type DecodeLimits } from '@vectorizer/images';
+import { createLogger } from '@vectorizer/logger';
+import { EmbedWorker } from '@vectorizer/pipeline';
+import { DeadLetterQueue, createEmbedQueue, createWorkerConnection, enqueueProducts } from '@vectorizer/queue';
+import { EmbeddingsRepository, ProductsRepository, createPool, runMigrations } from '@vectorizer/store';
+import { createPipelineMetrics, createRegistry } from '@vectorizer/telemetry';
+import { createTestDatabase, startRedisServer, uniquePrefix } from '@vectorizer/testing';
+
+const ROOT = join(__dirname, '..');
+const DISTINCT_IMAGES = 64;
+const IMAGE_SIDE = 400;
+const DECODE_LIMITS: DecodeLimits = { maxBytes: 10_000_000, maxPixels: 50_000_000, timeoutMs: 15_000 };
+const logger = createLogger({ level: 'warn' });
+
+function argument(name: string, fallback: number): number {
+  const index = process.argv.indexOf(name);
+  const value = index === -1 ? fallback : Number(process.argv[index + 1]);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} expects a positive whole number`);
+  return value;
+}
+
+/** Product-photo-like JPEGs (smooth gradients, some texture), served from memory. */
+async function startImageServer(): Promise<{ urlFor(product: number): string; close(): Promise<void> }> {
+  const images = await Promise.all(
+    Array.from({ length: DISTINCT_IMAGES }, (_, n) => {
+      const pixels = Buffer.alloc(IMAGE_SIDE * IMAGE_SIDE * 3);
+      for (let y = 0; y < IMAGE_SIDE; y += 1) {
+        for (let x = 0; x < IMAGE_SIDE; x += 1) {
+          const i = (y * IMAGE_SIDE + x) * 3;
+          pixels[i] = (x + n * 7) & 255;
+          pixels[i + 1] = (y * 2 + n * 13) & 255;
+          pixels[i + 2] = ((x ^ y) + n * 29) & 255;
+        }
+      }
+      return sharp(pixels, { raw: { width: IMAGE_SIDE, height: IMAGE_SIDE, channels: 3 } })
+        .jpeg({ quality: 85 })
+        .toBuffer();
+    }),
+  );
+  const server: Server = createServer((request, response) => {
+    const n =
+      Number.parseInt(new URL(request.url ?? '/', 'http://x').pathname.split('/')[2] ?? '0', 10) % DISTINCT_IMAGES;
+    response.writeHead(200, { 'content-type': 'image/jpeg' }).end(images[n]);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    urlFor: (product) => `${origin}/img/${product}.jpg`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function newFetcher(concurrency: number): ImageFetcher {
+  return new ImageFetcher({
+    connectTimeoutMs: 5_000,
+    headersTimeoutMs: 15_000,
+    bodyTimeoutMs: 30_000,
+    maxBytes: DECODE_LIMITS.maxBytes,
+    maxRedirects: 0,
+    perHostConcurrency: concurrency,
+    allowPrivateNetworks: true,
+    userAgent: 'vectorizer-bench',
+  });
+}
+
+const seconds = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
+
+/** Runs `work` over `count` items with at most `concurrency` at once. */
+async function pooled(count: number, concurrency: number, work: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await work(next++);
+    }),
+  );
+}
+
+/** Model-only ceiling: images/s of embedPixels on already-decoded tensors, full batches. */
+async function modelCeiling(
+  embedder: Embedder,
+  model: ResolvedModel,
+  products: number,
+  urlFor: (i: number) => string,
+): Promise<number> {
+  const fetcher = newFetcher(8);
+  const batch = embedder.maxBatchSize;
+  const tensors = await Promise.all(
+    Array.from({ length: batch }, async (_, i) =>
+      preprocessImage((await fetcher.fetch(urlFor(i))).bytes, model.preprocessor, DECODE_LIMITS),
+    ),
+  );
+  await fetcher.close();
+  const batches = Math.max(2, Math.ceil(products / batch / 2));
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < batches; i += 1) await embedder.embedPixels(tensors.map((t) => t.slice()));
+  return (batches * batch) / seconds(started);
+}
+
+/** Decode-only ceiling: products/s of fetch + preprocess alone at the worker's concurrency. */
+async function decodeCeiling(
+  model: ResolvedModel,
+  products: number,
+  concurrency: number,
+  urlFor: (i: number) => string,
+): Promise<number> {
+  const fetcher = newFetcher(concurrency);
+  const started = process.hrtime.bigint();
+  await pooled(products, concurrency, async (i) => {
+    await preprocessImage((await fetcher.fetch(urlFor(i))).bytes, model.preprocessor, DECODE_LIMITS);
+  });
+  const rate = products / seconds(started);
+  await fetcher.close();
+  return rate;
+}
+
+interface Services {
+  databaseUrl: string;
+  redisUrl: string;
+}
+
+/** End to end: products enqueued up front, then one EmbedWorker drains them; products/s. */
+async function endToEnd(
+  services: Services,
+  model: ResolvedModel,
+  embedder: Embedder,
+  products: number,
+  concurrency: number,
+  urlFor: (i: number) => string,
+): Promise<number> {
+  const pool = createPool(services.databaseUrl, { max: 4 });
+  await pool.query('DROP TABLE IF EXISTS product_embeddings, products, schema_migrations CASCADE');
+  await runMigrations(pool, { dimension: model.dimension });
+  const items = Array.from({ length: products }, (_, i) => ({ id: `b${i}`, imageUrl: urlFor(i) }));
+  await new ProductsRepository(pool).upsertMany(items);
+  const prefix = uniquePrefix('bench-pipeline');
+  const connection = createWorkerConnection(services.redisUrl);
+  const queue = createEmbedQueue({ connection, prefix, retryPolicy: { attempts: 3, backoffMs: 100 } });
+  const deadLetters = new DeadLetterQueue({ connection, prefix }, queue);
+  await enqueueProducts({ queue, connection }, items, model.id);
+  const metrics = createPipelineMetrics(createRegistry());
+  const fetcher = newFetcher(concurrency);
+  const workerConnection = createWorkerConnection(services.redisUrl);
+  const worker = new EmbedWorker({
+    connection: workerConnection,
+    prefix,
+    concurrency,
+    batch: { maxBatchSize: embedder.maxBatchSize, maxWaitMs: 25 },
+    lockDurationMs: 120_000,
+    stalledIntervalMs: 30_000,
+    embedder,
+    preprocessor: model.preprocessor,
+    decodeLimits: DECODE_LIMITS,
+    preprocess: preprocessImage,
+    fetcher,
+    embeddings: new EmbeddingsRepository(pool),
+    deadLetters,
+    probes: {
+      postgres: async () => void (await pool.query('SELECT 1')),
+      redis: async () => void (await connection.ping()),
+    },
+    metrics,
+    logger,
+  });
+  const started = process.hrtime.bigint();
+  worker.start();
+  for (;;) {
+    const done = (await metrics.jobsCompleted.get()).values[0]?.value ?? 0;
+    const failed = (await metrics.jobsFailed.get()).values.reduce((sum, v) => sum + v.value, 0);
+    if (failed > 0) throw new Error(`${failed} job(s) failed during the benchmark`);
+    if (done >= products) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const rate = products / seconds(started);
+  await worker.close(30_000);
+  const embedded = await new EmbeddingsRepository(pool).countEmbedded(model.id);
+  if (embedded !== products) throw new Error(`expected ${products} embeddings, found ${embedded}`);
+  await Promise.allSettled([fetcher.close(), deadLetters.close(), queue.obliterate({ force: true })]);
+  await queue.close();
+  await Promise.all([connection.quit(), workerConnection.quit()]);
+  await pool.end();
+  return rate;
+}
+
+async function loadModel(
+  size: 'tiny' | 'base',
+  batchSize: number,
+): Promise<{ model: ResolvedModel; embedder: Embedder }> {
+  const dir = join(ROOT, 'tmp', 'models', `dev-${size}`);
+  await ensureDevModel({ dir, size });
+  const model = await resolveModel({ modelDir: dir, dtype: 'fp32', devModelSize: size });
+  const embedder = await Embedder.start({
+    model,
+    device: 'cpu',
+    allowCpuFallback: false,
+    maxBatchSize: batchSize,
+    logger,
+  });
+  return { model, embedder };
+}
+
+async function main(): Promise<void> {
+  const baseProducts = argument('--base-products', 160);
+  const tinyProducts = argument('--tiny-products', 1_500);
+  const images = await startImageServer();
+  const redis = await startRedisServer();
+  const database = await createTestDatabase('bench_pipeline');
+  const services = { databaseUrl: database.url, redisUrl: redis.url };
+  try {
+    // base: inference-bound. Concurrency 2 x batch keeps one batch decoding while one runs.
+    const base = await loadModel('base', 16);
+    const baseConcurrency = base.embedder.maxBatchSize * 2;
+    const baseCeilingBefore = await modelCeiling(base.embedder, base.model, baseProducts, images.urlFor);
+    const baseRate = await endToEnd(services, base.model, base.embedder, baseProducts, baseConcurrency, images.urlFor);
+    const baseCeilingAfter = await modelCeiling(base.embedder, base.model, baseProducts, images.urlFor);
+    await base.embedder.close();
+    // Measured before and after the end-to-end run; the mean cancels drift in machine load.
+    const baseCeiling = (baseCeilingBefore + baseCeilingAfter) / 2;
+
+    // tiny: image-bound.
+    const tiny = await loadModel('tiny', 32);
+    const tinyConcurrency = tiny.embedder.maxBatchSize * 2;
+    const tinyCeiling = await decodeCeiling(tiny.model, tinyProducts, tinyConcurrency, images.urlFor);
+    const tinyRate = await endToEnd(services, tiny.model, tiny.embedder, tinyProducts, tinyConcurrency, images.urlFor);
+    await tiny.embedder.close();
+
+    const baseRatio = baseRate / baseCeiling;
+    const tinyRatio = tinyRate / tinyCeiling;
+    const line = (label: string, rate: number, ceiling: number, ratio: number, target: number, ceilingName: string) =>
+      `${label}: ${rate.toFixed(1)} products/s end to end, ${ceilingName} ${ceiling.toFixed(1)}/s → ratio ${ratio.toFixed(3)} (target ≥ ${target}) ${ratio >= target ? 'OK' : 'BELOW TARGET'}`;
+    console.log(
+      `bench:pipeline (${baseProducts} base products, ${tinyProducts} tiny products, ${IMAGE_SIDE}x${IMAGE_SIDE} JPEGs, CPU)`,
+    );
+    console.log(line('base', baseRate, baseCeiling, baseRatio, 0.95, 'model-only ceiling'));
+    console.log(
+      `      (model-only ceiling before ${baseCeilingBefore.toFixed(2)}/s, after ${baseCeilingAfter.toFixed(2)}/s)`,
+    );
+    console.log(line('tiny', tinyRate, tinyCeiling, tinyRatio, 0.8, 'fetch+decode ceiling'));
+  } finally {
+    await images.close();
+    await redis.stop();
+    await database.drop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
