@@ -1,5 +1,5 @@
 /*
- * `npm run bench:pipeline [-- --base-products N --tiny-products M]`: end-to-end throughput of the
+ * `npm run bench:pipeline [-- --base-products N --tiny-products M --only base|tiny]`: end-to-end throughput of the
  * worker pipeline (queue → fetch → decode → batch → ONNX → pgvector) against ceilings measured in
  * the same run, on a fresh database, a private redis-server and a local image server:
  *   - `base` dev model (SigLIP-base shapes): products/s vs the model alone (embedPixels on tensors
@@ -9,6 +9,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { Embedder, ensureDevModel, resolveModel, type ResolvedModel } from '@vectorizer/embedder';
@@ -216,43 +217,45 @@ async function loadModel(
   return { model, embedder };
 }
 
+const ratioLine = (label: string, rate: number, ceiling: number, target: number, ceilingName: string): string => {
+  const ratio = rate / ceiling;
+  return `${label}: ${rate.toFixed(1)} products/s end to end, ${ceilingName} ${ceiling.toFixed(1)}/s → ratio ${ratio.toFixed(3)} (target ≥ ${target}) ${ratio >= target ? 'OK' : 'BELOW TARGET'}`;
+};
+
+/** base: inference-bound. Concurrency 2 x batch keeps one batch decoding while one runs. */
+async function benchBase(services: Services, products: number, urlFor: (i: number) => string): Promise<void> {
+  const { model, embedder } = await loadModel('base', 16);
+  const concurrency = embedder.maxBatchSize * 2;
+  const before = await modelCeiling(embedder, model, products, urlFor);
+  const rate = await endToEnd(services, model, embedder, products, concurrency, urlFor);
+  const after = await modelCeiling(embedder, model, products, urlFor);
+  await embedder.close();
+  // Measured before and after the end-to-end run; the mean cancels drift in machine load.
+  console.log(ratioLine(`base (${products} products)`, rate, (before + after) / 2, 0.95, 'model-only ceiling'));
+  console.log(`      model-only ceiling before ${before.toFixed(2)}/s, after ${after.toFixed(2)}/s`);
+}
+
+/** tiny: image-bound; the ceiling is fetch + decode alone at the same concurrency. */
+async function benchTiny(services: Services, products: number, urlFor: (i: number) => string): Promise<void> {
+  const { model, embedder } = await loadModel('tiny', 32);
+  const concurrency = embedder.maxBatchSize * 2;
+  const ceiling = await decodeCeiling(model, products, concurrency, urlFor);
+  const rate = await endToEnd(services, model, embedder, products, concurrency, urlFor);
+  await embedder.close();
+  console.log(ratioLine(`tiny (${products} products)`, rate, ceiling, 0.8, 'fetch+decode ceiling'));
+}
+
 async function main(): Promise<void> {
-  const baseProducts = argument('--base-products', 160);
-  const tinyProducts = argument('--tiny-products', 1_500);
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+  if (only !== undefined && only !== 'base' && only !== 'tiny') throw new Error('--only expects base or tiny');
   const images = await startImageServer();
   const redis = await startRedisServer();
   const database = await createTestDatabase('bench_pipeline');
   const services = { databaseUrl: database.url, redisUrl: redis.url };
   try {
-    // base: inference-bound. Concurrency 2 x batch keeps one batch decoding while one runs.
-    const base = await loadModel('base', 16);
-    const baseConcurrency = base.embedder.maxBatchSize * 2;
-    const baseCeilingBefore = await modelCeiling(base.embedder, base.model, baseProducts, images.urlFor);
-    const baseRate = await endToEnd(services, base.model, base.embedder, baseProducts, baseConcurrency, images.urlFor);
-    const baseCeilingAfter = await modelCeiling(base.embedder, base.model, baseProducts, images.urlFor);
-    await base.embedder.close();
-    // Measured before and after the end-to-end run; the mean cancels drift in machine load.
-    const baseCeiling = (baseCeilingBefore + baseCeilingAfter) / 2;
-
-    // tiny: image-bound.
-    const tiny = await loadModel('tiny', 32);
-    const tinyConcurrency = tiny.embedder.maxBatchSize * 2;
-    const tinyCeiling = await decodeCeiling(tiny.model, tinyProducts, tinyConcurrency, images.urlFor);
-    const tinyRate = await endToEnd(services, tiny.model, tiny.embedder, tinyProducts, tinyConcurrency, images.urlFor);
-    await tiny.embedder.close();
-
-    const baseRatio = baseRate / baseCeiling;
-    const tinyRatio = tinyRate / tinyCeiling;
-    const line = (label: string, rate: number, ceiling: number, ratio: number, target: number, ceilingName: string) =>
-      `${label}: ${rate.toFixed(1)} products/s end to end, ${ceilingName} ${ceiling.toFixed(1)}/s → ratio ${ratio.toFixed(3)} (target ≥ ${target}) ${ratio >= target ? 'OK' : 'BELOW TARGET'}`;
-    console.log(
-      `bench:pipeline (${baseProducts} base products, ${tinyProducts} tiny products, ${IMAGE_SIDE}x${IMAGE_SIDE} JPEGs, CPU)`,
-    );
-    console.log(line('base', baseRate, baseCeiling, baseRatio, 0.95, 'model-only ceiling'));
-    console.log(
-      `      (model-only ceiling before ${baseCeilingBefore.toFixed(2)}/s, after ${baseCeilingAfter.toFixed(2)}/s)`,
-    );
-    console.log(line('tiny', tinyRate, tinyCeiling, tinyRatio, 0.8, 'fetch+decode ceiling'));
+    console.log(`bench:pipeline (${IMAGE_SIDE}x${IMAGE_SIDE} JPEGs, CPU, ${os.cpus().length} cores)`);
+    if (only !== 'tiny') await benchBase(services, argument('--base-products', 160), images.urlFor);
+    if (only !== 'base') await benchTiny(services, argument('--tiny-products', 1_500), images.urlFor);
   } finally {
     await images.close();
     await redis.stop();

@@ -39,7 +39,6 @@ const PUBLIC_DIR = join(__dirname, 'public');
 export function createApp(deps: ApiDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
 
   mountDashboard(
     app,

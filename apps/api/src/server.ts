@@ -50,7 +50,8 @@ function listen(server: Server, host: string, port: number): Promise<void> {
  */
 export async function startApiServer(config: Config, logger: Logger): Promise<RunningApi> {
   const dashboard = resolveDashboardAccess(config);
-  if (dashboard.open) logger.warn('DASHBOARD_DEV_MODE=true: the queue dashboard is served without credentials (loopback only)');
+  if (dashboard.open)
+    logger.warn('DASHBOARD_DEV_MODE=true: the queue dashboard is served without credentials (loopback only)');
 
   const pool = createPool(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX });
   // An idle client's error (Postgres restarted) must not crash the process; the next query reconnects.
@@ -74,7 +75,8 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
       dtype: config.MODEL_DTYPE,
       devModelSize: config.DEV_MODEL_SIZE,
     });
-    if (model.isDevModel) logger.warn({ model: model.id }, 'searching with the generated dev model: random weights, meaningless results');
+    if (model.isDevModel)
+      logger.warn({ model: model.id }, 'searching with the generated dev model: random weights, meaningless results');
     return Embedder.start({
       model,
       device: config.VECTORIZER_DEVICE,
@@ -82,7 +84,11 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
       maxBatchSize: SEARCH_BATCH_SIZE,
       threads: config.INFERENCE_THREADS,
       logger,
-      decodeLimits: { maxBytes: config.IMAGE_MAX_BYTES, maxPixels: config.IMAGE_MAX_PIXELS, timeoutMs: config.IMAGE_DECODE_TIMEOUT_MS },
+      decodeLimits: {
+        maxBytes: config.IMAGE_MAX_BYTES,
+        maxPixels: config.IMAGE_MAX_PIXELS,
+        timeoutMs: config.IMAGE_DECODE_TIMEOUT_MS,
+      },
     });
   });
 

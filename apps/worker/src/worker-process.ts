@@ -66,6 +66,8 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
   const connection = createWorkerConnection(config.REDIS_URL);
   const retryPolicy = { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS };
   const embedQueue = createEmbedQueue({ connection, prefix: config.QUEUE_PREFIX, retryPolicy });
+  // Redis outages surface here too; the worker's own handler already reports and rides them out.
+  embedQueue.on('error', (error) => logger.debug({ err: error }, 'embed queue connection error'));
   const deadLetters = new DeadLetterQueue({ connection, prefix: config.QUEUE_PREFIX }, embedQueue);
   const fetcher = new ImageFetcher({
     connectTimeoutMs: config.IMAGE_FETCH_CONNECT_TIMEOUT_MS,

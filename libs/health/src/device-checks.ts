@@ -26,7 +26,11 @@ function cudaProviderLibrary(): string {
 function listGpus(nvidiaSmiPath: string): { gpus: string[]; problem?: string } {
   const result = spawnSync(nvidiaSmiPath, ['-L'], { encoding: 'utf8', timeout: 10_000 });
   if (result.error) return { gpus: [], problem: `${nvidiaSmiPath} not runnable (${result.error.message})` };
-  if (result.status !== 0) return { gpus: [], problem: `${nvidiaSmiPath} -L exited ${result.status}: ${result.stderr.trim() || result.stdout.trim()}` };
+  if (result.status !== 0)
+    return {
+      gpus: [],
+      problem: `${nvidiaSmiPath} -L exited ${result.status}: ${result.stderr.trim() || result.stdout.trim()}`,
+    };
   return { gpus: result.stdout.split('\n').filter((line) => line.startsWith('GPU ')) };
 }
 
@@ -38,23 +42,37 @@ export function checkExecutionProvider(opts: ExecutionProviderCheckOptions): Che
   const name = 'execution provider';
   const device = opts.device;
   if (device === 'cpu') return ok(name, 'VECTORIZER_DEVICE=cpu: ONNX Runtime CPU provider');
-  if (device === 'webgpu') return warn(name, 'VECTORIZER_DEVICE=webgpu is experimental in onnxruntime-node', 'Prefer cuda or cpu.');
+  if (device === 'webgpu')
+    return warn(name, 'VECTORIZER_DEVICE=webgpu is experimental in onnxruntime-node', 'Prefer cuda or cpu.');
   const library = opts.cudaLibrary ?? cudaProviderLibrary();
   const hasLibrary = existsSync(library);
   const { gpus, problem } = listGpus(opts.nvidiaSmiPath);
-  const gpuText = gpus.length > 0 ? `${gpus.length} GPU(s): ${gpus.join('; ')}` : `no GPU visible (${problem ?? 'nvidia-smi lists none'})`;
-  const libraryText = hasLibrary ? `CUDA provider ${library} present` : `CUDA provider ${library} missing (CPU-only onnxruntime-node)`;
+  const gpuText =
+    gpus.length > 0
+      ? `${gpus.length} GPU(s): ${gpus.join('; ')}`
+      : `no GPU visible (${problem ?? 'nvidia-smi lists none'})`;
+  const libraryText = hasLibrary
+    ? `CUDA provider ${library} present`
+    : `CUDA provider ${library} missing (CPU-only onnxruntime-node)`;
   const detail = `${libraryText}; ${gpuText}`;
 
   if (device === 'auto') {
     if (hasLibrary && gpus.length > 0) return ok(name, `auto → CUDA; ${detail}`);
-    if (!hasLibrary && gpus.length > 0) return warn(name, `auto → CPU although GPUs are present; ${detail}`, CUDA_INSTALL_HINT);
-    if (hasLibrary) return warn(name, `auto → CPU; ${detail}`, 'Check the NVIDIA driver (`nvidia-smi`), or set VECTORIZER_DEVICE=cpu.');
+    if (!hasLibrary && gpus.length > 0)
+      return warn(name, `auto → CPU although GPUs are present; ${detail}`, CUDA_INSTALL_HINT);
+    if (hasLibrary)
+      return warn(
+        name,
+        `auto → CPU; ${detail}`,
+        'Check the NVIDIA driver (`nvidia-smi`), or set VECTORIZER_DEVICE=cpu.',
+      );
     return ok(name, `auto → CPU; ${detail}`);
   }
   // cuda or cuda:N
   if (hasLibrary && gpus.length > 0) return ok(name, `${device}; ${detail}`);
-  const fix = !hasLibrary ? CUDA_INSTALL_HINT : `Install the NVIDIA driver / check ${opts.nvidiaSmiPath}, or set VECTORIZER_DEVICE=cpu.`;
+  const fix = !hasLibrary
+    ? CUDA_INSTALL_HINT
+    : `Install the NVIDIA driver / check ${opts.nvidiaSmiPath}, or set VECTORIZER_DEVICE=cpu.`;
   if (opts.allowCpuFallback) return warn(name, `${device} requested, workers will fall back to CPU; ${detail}`, fix);
   return fail(name, `${device} requested but CUDA is unusable; ${detail}`, fix);
 }

@@ -46,16 +46,23 @@ export async function runDoctor(deps: DoctorDependencies): Promise<CheckResult[]
     await run('redis persistence', () => checkRedisPersistence(deps.redis), redisFix);
     await run('redis maxmemory-policy', () => checkRedisEvictionPolicy(deps.redis), redisFix);
   } else {
-    results.push(skipped('redis persistence', 'Redis unreachable', redisFix), skipped('redis maxmemory-policy', 'Redis unreachable', redisFix));
+    results.push(
+      skipped('redis persistence', 'Redis unreachable', redisFix),
+      skipped('redis maxmemory-policy', 'Redis unreachable', redisFix),
+    );
   }
 
   const postgresUp = (await run('postgres', () => checkPostgresReachable(deps.pool), pgFix)).status !== 'fail';
   let schemaReady = false;
   if (postgresUp) {
     await run('pgvector', () => checkPgvector(deps.pool), pgFix);
-    schemaReady = (await run('schema', () => checkSchema(deps.pool), 'Run `npx vectorizer migrate`.')).status !== 'fail';
+    schemaReady =
+      (await run('schema', () => checkSchema(deps.pool), 'Run `npx vectorizer migrate`.')).status !== 'fail';
   } else {
-    results.push(skipped('pgvector', 'PostgreSQL unreachable', pgFix), skipped('schema', 'PostgreSQL unreachable', pgFix));
+    results.push(
+      skipped('pgvector', 'PostgreSQL unreachable', pgFix),
+      skipped('schema', 'PostgreSQL unreachable', pgFix),
+    );
   }
 
   // Hashing a large model can take seconds: no timeout shorter than the work itself.
@@ -78,7 +85,11 @@ export async function runDoctor(deps: DoctorDependencies): Promise<CheckResult[]
     await run('embeddings', () => checkEmbeddingCoverage(deps.embeddings, model.id), pgFix);
   } else {
     results.push(
-      skipped('embeddings', schemaReady ? 'no usable model to count embeddings for' : 'schema not ready', 'Fix the failures above first.'),
+      skipped(
+        'embeddings',
+        schemaReady ? 'no usable model to count embeddings for' : 'schema not ready',
+        'Fix the failures above first.',
+      ),
     );
   }
   return results;

@@ -21,17 +21,27 @@ export async function checkModel(options: ResolveModelOptions): Promise<ModelChe
     return { result: modelFailure(name, error) };
   }
   const modelFiles = [model.visionModelPath, ...(model.textModelPath ? [model.textModelPath] : [])];
-  const requiredFiles = ['config.json', 'preprocessor_config.json', ...modelFiles.map((file) => relative(model.dir, file))];
+  const requiredFiles = [
+    'config.json',
+    'preprocessor_config.json',
+    ...modelFiles.map((file) => relative(model.dir, file)),
+  ];
   try {
     const verified = await verifyModel({ dir: model.dir, requiredFiles, source: model.source, hashPolicy: 'always' });
-    const how = verified.hasManifest ? `${verified.files.length} file(s) match the manifest's sha256` : 'no manifest: files present, not hashed';
+    const how = verified.hasManifest
+      ? `${verified.files.length} file(s) match the manifest's sha256`
+      : 'no manifest: files present, not hashed';
     const detail = `${model.id} in ${model.dir}: dimension ${model.dimension}, dtype ${model.dtype}, ${
       model.textModelPath ? 'vision + text towers' : 'vision tower only (no text search)'
     }; ${how}`;
     if (model.isDevModel) {
       return {
         model,
-        result: warn(name, `${detail} — the generated dev model has random weights: its embeddings mean nothing`, 'Set MODEL_ID (then `npx vectorizer model download <id>`) or MODEL_DIR for real embeddings.'),
+        result: warn(
+          name,
+          `${detail} — the generated dev model has random weights: its embeddings mean nothing`,
+          'Set MODEL_ID (then `npx vectorizer model download <id>`) or MODEL_DIR for real embeddings.',
+        ),
       };
     }
     return { model, result: ok(name, detail) };
@@ -43,5 +53,9 @@ export async function checkModel(options: ResolveModelOptions): Promise<ModelChe
 function modelFailure(name: string, error: unknown): CheckResult {
   const withHint = error as { message?: string; hint?: string; code?: string };
   const message = withHint.message ?? String(error);
-  return fail(name, withHint.code ? `${withHint.code}: ${message}` : message, withHint.hint ?? 'Check MODEL_DIR / MODEL_ID.');
+  return fail(
+    name,
+    withHint.code ? `${withHint.code}: ${message}` : message,
+    withHint.hint ?? 'Check MODEL_DIR / MODEL_ID.',
+  );
 }

@@ -35,7 +35,9 @@ describe('pgvector check', () => {
     it('fails with the command that creates it', async () => {
       const result = await checkPgvector(pool);
       expect(result.status).toBe('fail');
-      expect(result.detail).toMatch(/pgvector \d+\.\d+\.\d+ is installed on the server but the extension is not created/);
+      expect(result.detail).toMatch(
+        /pgvector \d+\.\d+\.\d+ is installed on the server but the extension is not created/,
+      );
       expect(result.fix).toContain('npx vectorizer migrate');
     });
 
@@ -51,7 +53,9 @@ describe('schema check on a migrated schema', () => {
   let schema: TestSchema;
 
   beforeAll(async () => {
-    schema = await createTestSchema('health_schema', { connect: (url, name) => createPool(url, { schema: name, max: 2 }) });
+    schema = await createTestSchema('health_schema', {
+      connect: (url, name) => createPool(url, { schema: name, max: 2 }),
+    });
     await runMigrations(schema.pool, { dimension: 16 });
   });
 

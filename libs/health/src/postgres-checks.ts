@@ -24,7 +24,9 @@ function atLeast(version: string, minimum: number[]): boolean {
  * Decides on what the catalogs say, separately from reading them, so every branch (including
  * "not installed on the server", which this machine cannot reproduce for real) is testable.
  */
-export function judgePgvector(db: Pick<DatabaseDescription, 'pgvectorVersion' | 'pgvectorAvailableVersion'>): CheckResult {
+export function judgePgvector(
+  db: Pick<DatabaseDescription, 'pgvectorVersion' | 'pgvectorAvailableVersion'>,
+): CheckResult {
   const name = 'pgvector';
   if (db.pgvectorVersion !== null) {
     if (!atLeast(db.pgvectorVersion, MIN_PGVECTOR)) {
@@ -62,8 +64,10 @@ export async function checkPgvector(pool: Pool): Promise<CheckResult> {
 export function judgeSchema(db: DatabaseDescription, expectedDimension?: number): CheckResult {
   const name = 'schema';
   const migrate = 'Run `npx vectorizer migrate`.';
-  if (db.pendingMigrations.length > 0) return fail(name, `pending migrations: ${db.pendingMigrations.join(', ')}`, migrate);
-  if (db.dimension === null) return fail(name, 'product_embeddings.embedding_visual is not bound to a dimension yet', migrate);
+  if (db.pendingMigrations.length > 0)
+    return fail(name, `pending migrations: ${db.pendingMigrations.join(', ')}`, migrate);
+  if (db.dimension === null)
+    return fail(name, 'product_embeddings.embedding_visual is not bound to a dimension yet', migrate);
   if (expectedDimension !== undefined && db.dimension !== expectedDimension) {
     return fail(
       name,

@@ -22,7 +22,12 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-const payload = (productId: string) => ({ productId, imageUrl: `https://img.test/${productId}.jpg`, model: 'm', enqueuedAt: new Date().toISOString() });
+const payload = (productId: string) => ({
+  productId,
+  imageUrl: `https://img.test/${productId}.jpg`,
+  model: 'm',
+  enqueuedAt: new Date().toISOString(),
+});
 
 describe('checkQueueJobs', () => {
   it('is ok on an idle queue and reports depth', async () => {

@@ -27,7 +27,11 @@ export async function checkQueueJobs(queue: Queue, redis: Redis): Promise<CheckR
     );
   }
   if (stats.failed > 0) {
-    return warn(name, detail, 'Inspect failed jobs in the dashboard (/admin/queues) and retry them there once the cause is fixed.');
+    return warn(
+      name,
+      detail,
+      'Inspect failed jobs in the dashboard (/admin/queues) and retry them there once the cause is fixed.',
+    );
   }
   return ok(name, detail);
 }

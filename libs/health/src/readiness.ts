@@ -36,10 +36,22 @@ export interface ReadinessDependencies {
 export async function checkReadiness(deps: ReadinessDependencies): Promise<HealthReport> {
   const timeoutMs = deps.timeoutMs ?? 2_000;
   const results = await Promise.all([
-    runCheck('redis', () => checkRedisReachable(deps.redis), { timeoutMs, fix: 'Check REDIS_URL and that Redis is running.' }),
-    runCheck('postgres', () => checkPostgresReachable(deps.pool), { timeoutMs, fix: 'Check DATABASE_URL and that PostgreSQL is running.' }),
-    runCheck('pgvector', () => checkPgvector(deps.pool), { timeoutMs, fix: 'Check DATABASE_URL and that PostgreSQL is running.' }),
-    runCheck('schema', () => checkSchema(deps.pool), { timeoutMs, fix: 'Check PostgreSQL, then run `npx vectorizer migrate`.' }),
+    runCheck('redis', () => checkRedisReachable(deps.redis), {
+      timeoutMs,
+      fix: 'Check REDIS_URL and that Redis is running.',
+    }),
+    runCheck('postgres', () => checkPostgresReachable(deps.pool), {
+      timeoutMs,
+      fix: 'Check DATABASE_URL and that PostgreSQL is running.',
+    }),
+    runCheck('pgvector', () => checkPgvector(deps.pool), {
+      timeoutMs,
+      fix: 'Check DATABASE_URL and that PostgreSQL is running.',
+    }),
+    runCheck('schema', () => checkSchema(deps.pool), {
+      timeoutMs,
+      fix: 'Check PostgreSQL, then run `npx vectorizer migrate`.',
+    }),
     runCheck('workers', () => checkWorkers(deps.redis, deps.queuePrefix, deps.expectedModel), {
       timeoutMs,
       fix: 'Check Redis, then start workers with `npx vectorizer worker`.',

@@ -31,14 +31,22 @@ export async function checkRedisPersistence(redis: Redis): Promise<CheckResult> 
   const name = 'redis persistence';
   const aof = await tryReadConfig(redis, 'appendonly');
   if (aof.error !== undefined) {
-    return warn(name, `cannot read CONFIG (${aof.error})`, 'Confirm with your Redis provider that AOF persistence is enabled.');
+    return warn(
+      name,
+      `cannot read CONFIG (${aof.error})`,
+      'Confirm with your Redis provider that AOF persistence is enabled.',
+    );
   }
   if (aof.value === 'yes') return ok(name, 'appendonly yes');
   const save = (await tryReadConfig(redis, 'save')).value ?? '';
   const fix =
     'Enable AOF: `CONFIG SET appendonly yes` then `CONFIG REWRITE` (or `appendonly yes` in redis.conf / `--appendonly yes`).';
   if (save.trim() !== '') {
-    return warn(name, `appendonly no; only RDB snapshots (save "${save}") — jobs since the last snapshot are lost on restart`, fix);
+    return warn(
+      name,
+      `appendonly no; only RDB snapshots (save "${save}") — jobs since the last snapshot are lost on restart`,
+      fix,
+    );
   }
   return fail(name, 'appendonly no and no RDB snapshots: a Redis restart loses every queued job', fix);
 }
@@ -48,7 +56,11 @@ export async function checkRedisEvictionPolicy(redis: Redis): Promise<CheckResul
   const name = 'redis maxmemory-policy';
   const policy = await tryReadConfig(redis, 'maxmemory-policy');
   if (policy.error !== undefined) {
-    return warn(name, `cannot read CONFIG (${policy.error})`, 'Confirm with your Redis provider that maxmemory-policy is noeviction.');
+    return warn(
+      name,
+      `cannot read CONFIG (${policy.error})`,
+      'Confirm with your Redis provider that maxmemory-policy is noeviction.',
+    );
   }
   if (policy.value === 'noeviction') return ok(name, 'noeviction');
   return fail(

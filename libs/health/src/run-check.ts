@@ -13,10 +13,7 @@ export async function runCheck(
 ): Promise<CheckResult> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<CheckResult>((resolve) => {
-    timer = setTimeout(
-      () => resolve(fail(name, `no answer within ${opts.timeoutMs} ms`, opts.fix)),
-      opts.timeoutMs,
-    );
+    timer = setTimeout(() => resolve(fail(name, `no answer within ${opts.timeoutMs} ms`, opts.fix)), opts.timeoutMs);
   });
   try {
     return await Promise.race([check(), timeout]);

@@ -52,4 +52,3 @@ export async function readWorkerHeartbeats(redis: Redis, queuePrefix: string): P
   }
   return heartbeats;
 }
-

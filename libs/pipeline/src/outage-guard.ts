@@ -38,17 +38,18 @@ export class OutageGuard {
   /** Marks the dependency down; pauses the consumer and starts probing unless already doing so. */
   report(dependency: Dependency, cause: unknown): void {
     if (this.closed || this.down.has(dependency)) return;
-    const wasPaused = this.paused;
     this.down.add(dependency);
     this.options.logger.warn(
       { dependency, err: cause },
       `${dependency} is unavailable: pausing job intake until it answers again`,
     );
-    if (wasPaused) return;
-    // doNotWaitActive: the active jobs are the ones failing right now; waiting for them would hang.
-    this.options.consumer.pause(true).catch((error: unknown) => this.options.logger.error({ err: error }, 'could not pause job intake'));
+    // A running probe loop picks the new dependency up itself.
+    if (this.probing) return;
+    this.pauseConsumer();
     this.options.onPausedChange?.(true);
-    this.probing = this.probeUntilHealthy();
+    this.probing = this.probeUntilHealthy().finally(() => {
+      this.probing = undefined;
+    });
   }
 
   /** Stops probing (shutdown); the consumer is left as it is. */
@@ -58,32 +59,44 @@ export class OutageGuard {
     await this.probing;
   }
 
+  private pauseConsumer(): void {
+    // doNotWaitActive: the active jobs are the ones failing right now; waiting for them would hang.
+    this.options.consumer
+      .pause(true)
+      .catch((error: unknown) => this.options.logger.error({ err: error }, 'could not pause job intake'));
+  }
+
   private async probeUntilHealthy(): Promise<void> {
     const { initialProbeIntervalMs = 250, maxProbeIntervalMs = 10_000, logger } = this.options;
     let interval = initialProbeIntervalMs;
-    while (!this.closed && this.down.size > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, interval);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
-      if (this.closed) return;
-      for (const dependency of [...this.down]) {
-        try {
-          await this.options.probes[dependency]();
-          this.down.delete(dependency);
-          logger.info({ dependency }, `${dependency} answers again`);
-        } catch (error) {
-          logger.debug({ dependency, err: error, nextProbeMs: interval }, `${dependency} still unavailable`);
+    for (;;) {
+      while (!this.closed && this.down.size > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, interval);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = undefined;
+        if (this.closed) return;
+        for (const dependency of [...this.down]) {
+          try {
+            await this.options.probes[dependency]();
+            this.down.delete(dependency);
+            logger.info({ dependency }, `${dependency} answers again`);
+          } catch (error) {
+            logger.debug({ dependency, err: error, nextProbeMs: interval }, `${dependency} still unavailable`);
+          }
         }
+        interval = Math.min(interval * 2, maxProbeIntervalMs);
       }
-      interval = Math.min(interval * 2, maxProbeIntervalMs);
+      if (this.closed) return;
+      await this.options.consumer.resume();
+      if (this.down.size === 0) break;
+      // Something was reported down again while we resumed: pause again and keep probing.
+      this.pauseConsumer();
     }
-    if (this.closed) return;
-    await this.options.consumer.resume();
     this.options.onPausedChange?.(false);
     logger.info('resuming job intake');
   }

@@ -38,18 +38,18 @@ const FINISHED = 2;
 /** addBulk is one MULTI per call; 1000 jobs keep each round trip short and memory flat. */
 export const DEFAULT_ENQUEUE_CHUNK_SIZE = 1_000;
 
+export interface EnqueueTarget {
+  queue: EmbedQueue;
+  /** The connection the queue was created with; runs the job-state check. */
+  connection: Redis;
+}
+
 /**
  * Adds one `embed` job per product. Ids are deterministic (jobIdFor), so enqueueing a product whose
  * job is still pending is a no-op. The state check before addBulk serves the counts and replaces
  * finished jobs; a race with a concurrent producer can shift one job between `added` and
  * `skipped`, never duplicate it, because BullMQ itself ignores an add whose id exists.
  */
-export interface EnqueueTarget {
-  queue: EmbedQueue;
-  /** The connection the queue was created with; used for the existence check pipeline. */
-  connection: Redis;
-}
-
 export async function enqueueProducts(
   { queue, connection }: EnqueueTarget,
   products: readonly ProductToEmbed[],

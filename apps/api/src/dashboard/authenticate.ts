@@ -46,7 +46,9 @@ export function authenticate(access: DashboardAccess): RequestHandler {
       error: {
         code: 'DASHBOARD_UNAUTHORIZED',
         message: 'The dashboard needs credentials',
-        hint: access.basic ? 'Log in with DASHBOARD_USER / DASHBOARD_PASSWORD.' : 'Send Authorization: Bearer <DASHBOARD_TOKEN>.',
+        hint: access.basic
+          ? 'Log in with DASHBOARD_USER / DASHBOARD_PASSWORD.'
+          : 'Send Authorization: Bearer <DASHBOARD_TOKEN>.',
       },
     });
   };

@@ -8,33 +8,53 @@ const cli = join(repoRoot, 'bin', 'vectorizer.js');
 
 /** The environment of a server start: no inherited DASHBOARD_* from the developer's shell. */
 function serveEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LOG_FORMAT: 'json', PORT: '0', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LOG_FORMAT: 'json',
+    PORT: '0',
+    DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+  };
   return { ...env, ...extra };
 }
 
 describe('resolveDashboardAccess', () => {
   it('accepts basic credentials, a token, or both', () => {
-    expect(resolveDashboardAccess({ ...base, DASHBOARD_USER: 'u', DASHBOARD_PASSWORD: 'p' })).toMatchObject({ basic: { user: 'u', password: 'p' }, open: false });
-    expect(resolveDashboardAccess({ ...base, DASHBOARD_TOKEN: 't', DASHBOARD_READ_ONLY: true })).toMatchObject({ token: 't', open: false, readOnly: true });
+    expect(resolveDashboardAccess({ ...base, DASHBOARD_USER: 'u', DASHBOARD_PASSWORD: 'p' })).toMatchObject({
+      basic: { user: 'u', password: 'p' },
+      open: false,
+    });
+    expect(resolveDashboardAccess({ ...base, DASHBOARD_TOKEN: 't', DASHBOARD_READ_ONLY: true })).toMatchObject({
+      token: 't',
+      open: false,
+      readOnly: true,
+    });
   });
 
   it('refuses no credentials, naming the variables', () => {
-    expect(() => resolveDashboardAccess(base)).toThrow(expect.objectContaining({ code: 'DASHBOARD_CREDENTIALS_REQUIRED' }));
+    expect(() => resolveDashboardAccess(base)).toThrow(
+      expect.objectContaining({ code: 'DASHBOARD_CREDENTIALS_REQUIRED' }),
+    );
     try {
       resolveDashboardAccess(base);
     } catch (error) {
       const { hint } = error as { hint: string };
-      for (const variable of ['DASHBOARD_USER', 'DASHBOARD_PASSWORD', 'DASHBOARD_TOKEN', 'DASHBOARD_DEV_MODE']) expect(hint).toContain(variable);
+      for (const variable of ['DASHBOARD_USER', 'DASHBOARD_PASSWORD', 'DASHBOARD_TOKEN', 'DASHBOARD_DEV_MODE'])
+        expect(hint).toContain(variable);
     }
   });
 
   it('refuses a user without a password', () => {
-    expect(() => resolveDashboardAccess({ ...base, DASHBOARD_USER: 'u' })).toThrow('DASHBOARD_USER is set without DASHBOARD_PASSWORD');
+    expect(() => resolveDashboardAccess({ ...base, DASHBOARD_USER: 'u' })).toThrow(
+      'DASHBOARD_USER is set without DASHBOARD_PASSWORD',
+    );
   });
 
   it('allows dev mode only on a loopback host', () => {
     expect(resolveDashboardAccess({ ...base, DASHBOARD_DEV_MODE: true })).toMatchObject({ open: true });
-    expect(() => resolveDashboardAccess({ ...base, HOST: '0.0.0.0', DASHBOARD_DEV_MODE: true })).toThrow(/not a loopback address/);
+    expect(() => resolveDashboardAccess({ ...base, HOST: '0.0.0.0', DASHBOARD_DEV_MODE: true })).toThrow(
+      /not a loopback address/,
+    );
   });
 
   it.each([
@@ -54,7 +74,11 @@ describe('resolveDashboardAccess', () => {
 
 describe('vectorizer serve', () => {
   it('refuses to start without dashboard credentials and says which variables to set', () => {
-    const result = spawnSync(process.execPath, [cli, 'serve'], { env: serveEnv({}), encoding: 'utf8', timeout: 30_000 });
+    const result = spawnSync(process.execPath, [cli, 'serve'], {
+      env: serveEnv({}),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(result.status).toBe(1);
     const fatal = JSON.parse(result.stdout.trim().split('\n').pop() as string);
     expect(fatal).toMatchObject({ level: 'fatal', code: 'DASHBOARD_CREDENTIALS_REQUIRED' });
@@ -73,7 +97,10 @@ describe('vectorizer serve', () => {
   });
 
   it('starts with a token, answers /healthz, and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, [cli, 'serve'], { env: serveEnv({ DASHBOARD_TOKEN: 'tok' }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'serve'], {
+      env: serveEnv({ DASHBOARD_TOKEN: 'tok' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -5,12 +5,18 @@ import { type ApiHarness, createApiHarness } from '../test-support/api-harness';
 import type { DashboardAccess } from './dashboard-access';
 
 const TOKEN = 'tok-3f9a';
-const basicHeader = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+const basicHeader = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 /** A job in the failed state, as a worker leaves it after its last attempt. */
 async function failedJob(harness: ApiHarness, productId: string): Promise<string> {
   const queue: Queue = harness.queues.embed;
-  const job = await queue.add('embed', { productId, imageUrl: `https://img.test/${productId}.jpg`, model: 'm', enqueuedAt: new Date().toISOString() });
+  const job = await queue.add('embed', {
+    productId,
+    imageUrl: `https://img.test/${productId}.jpg`,
+    model: 'm',
+    enqueuedAt: new Date().toISOString(),
+  });
   const connection = harness.redis.duplicate({ maxRetriesPerRequest: null });
   const worker = new Worker(queue.name, null, { connection, prefix: harness.prefix, autorun: false });
   try {
@@ -27,7 +33,12 @@ async function failedJob(harness: ApiHarness, productId: string): Promise<string
 
 describe('dashboard with basic auth and a bearer token', () => {
   let harness: ApiHarness;
-  const access: DashboardAccess = { basic: { user: 'ops', password: 's3cret' }, token: TOKEN, open: false, readOnly: false };
+  const access: DashboardAccess = {
+    basic: { user: 'ops', password: 's3cret' },
+    token: TOKEN,
+    open: false,
+    readOnly: false,
+  };
 
   beforeAll(async () => {
     harness = await createApiHarness({ dashboard: access });
@@ -47,9 +58,15 @@ describe('dashboard with basic auth and a bearer token', () => {
   });
 
   it('serves the board with basic auth and its API with the bearer token, listing both queues', async () => {
-    const page = await request(harness.app).get('/admin/queues').set('Authorization', basicHeader('ops', 's3cret')).expect(200);
+    const page = await request(harness.app)
+      .get('/admin/queues')
+      .set('Authorization', basicHeader('ops', 's3cret'))
+      .expect(200);
     expect(page.text).toContain('<html');
-    const api = await request(harness.app).get('/admin/queues/api/queues').set('Authorization', `Bearer ${TOKEN}`).expect(200);
+    const api = await request(harness.app)
+      .get('/admin/queues/api/queues')
+      .set('Authorization', `Bearer ${TOKEN}`)
+      .expect(200);
     const names = api.body.queues.map((q: { name: string }) => q.name).sort();
     expect(names).toEqual(['embed', 'embed-dead-letter']);
     expect(api.body.queues.every((q: { readOnlyMode: boolean }) => q.readOnlyMode === false)).toBe(true);
@@ -94,7 +111,10 @@ describe('read-only dashboard', () => {
   afterAll(() => harness.close());
 
   it('shows the queues in read-only mode', async () => {
-    const api = await request(harness.app).get('/admin/queues/api/queues').set('Authorization', `Bearer ${TOKEN}`).expect(200);
+    const api = await request(harness.app)
+      .get('/admin/queues/api/queues')
+      .set('Authorization', `Bearer ${TOKEN}`)
+      .expect(200);
     expect(api.body.queues.every((q: { readOnlyMode: boolean }) => q.readOnlyMode === true)).toBe(true);
   });
 

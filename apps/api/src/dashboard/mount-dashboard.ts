@@ -25,7 +25,8 @@ export function mountDashboard(app: Express, queues: readonly DashboardQueue[], 
   serverAdapter.setBasePath(DASHBOARD_PATH);
   createBullBoard({
     queues: queues.map(
-      ({ queue, description }) => new BullMQAdapter(queue, { readOnlyMode: access.readOnly, allowRetries: !access.readOnly, description }),
+      ({ queue, description }) =>
+        new BullMQAdapter(queue, { readOnlyMode: access.readOnly, allowRetries: !access.readOnly, description }),
     ),
     serverAdapter,
     options: { uiConfig: { boardTitle: 'vectorizer' } },

@@ -7,6 +7,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * credentials on cross-site requests, so authentication alone does not stop a page elsewhere from
  * POSTing "retry all" or "obliterate". Browsers mark requests with Sec-Fetch-Site and Origin;
  * clients that send neither (curl, scripts) are not browsers and cannot be driven cross-site.
+ * Origin is compared with the Host header, so a reverse proxy in front must pass Host through.
  */
 export function requireSameOrigin(): RequestHandler {
   return (req, res, next) => {

@@ -41,7 +41,9 @@ export class MetricsCollector {
 
   private async refreshQueueGauges(): Promise<void> {
     const { queueJobs, liveWorkers } = this.queueMetrics;
-    const stats = await Promise.all(this.options.queues.map(async (queue) => ({ queue: queue.name, stats: await getQueueStats(queue) })));
+    const stats = await Promise.all(
+      this.options.queues.map(async (queue) => ({ queue: queue.name, stats: await getQueueStats(queue) })),
+    );
     queueJobs.reset();
     for (const { queue, stats: counts } of stats) {
       for (const [state, value] of Object.entries(counts)) queueJobs.set({ queue, state }, value);

@@ -22,7 +22,10 @@ async function runSearch(description, request) {
   const body = await response.json().catch(() => ({}));
   if (!response.ok) {
     const error = body.error || {};
-    setStatus(`${error.code || response.status}: ${error.message || response.statusText}${error.hint ? ` — ${error.hint}` : ''}`, true);
+    setStatus(
+      `${error.code || response.status}: ${error.message || response.statusText}${error.hint ? ` — ${error.hint}` : ''}`,
+      true,
+    );
     return;
   }
   render(body.results || []);

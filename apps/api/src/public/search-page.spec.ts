@@ -10,7 +10,8 @@ import { seedCatalog } from '../test-support/seed-catalog';
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', '..', '..', '..', 'test-artifacts');
 const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`search page browser test skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
+if (!hasChromium)
+  console.warn(`search page browser test skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
 const describeInBrowser = hasChromium ? describe : describe.skip;
 
 const dataUrl = (png: Buffer) => `data:image/png;base64,${png.toString('base64')}`;
@@ -27,7 +28,13 @@ describeInBrowser('search page in headless Chromium', () => {
     const encoder = await harness.searchModel.encoder();
     queryImage = await patternImage(11);
     const [textVector] = await encoder.embedTexts(['striped wool scarf']);
-    const others = await Promise.all([2, 3, 4, 5].map(async (seed) => ({ id: `other-${seed}`, title: `Other ${seed}`, image: await patternImage(seed * 97) })));
+    const others = await Promise.all(
+      [2, 3, 4, 5].map(async (seed) => ({
+        id: `other-${seed}`,
+        title: `Other ${seed}`,
+        image: await patternImage(seed * 97),
+      })),
+    );
     const products = [
       { id: 'mug', title: 'Blue mug', image: queryImage },
       { id: 'mug-copy', title: 'Blue mug (reseller copy)', image: queryImage },
@@ -35,13 +42,26 @@ describeInBrowser('search page in headless Chromium', () => {
       { id: 'scarf', title: 'Striped wool scarf', image: await patternImage(1234), embedding: textVector },
     ];
     // Data URLs: the page shows real images without another server.
-    await seedCatalog(harness.schema.pool, encoder, products.map((p) => ({ ...p, imageUrl: dataUrl(p.image) })));
+    await seedCatalog(
+      harness.schema.pool,
+      encoder,
+      products.map((p) => ({ ...p, imageUrl: dataUrl(p.image) })),
+    );
     server = harness.app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 120_000);
 
@@ -53,25 +73,29 @@ describeInBrowser('search page in headless Chromium', () => {
 
   it('searches by text, by uploaded image, and by clicking a result', async () => {
     const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
-    const resultIds = () => page.$$eval('#results li', (items) => items.map((item) => (item as HTMLElement).dataset.productId));
+    const resultIds = () =>
+      page.locator('#results li').evaluateAll((items) => items.map((item) => item.getAttribute('data-product-id')));
+    const statusSays = (text: string) => page.locator('#status', { hasText: text }).waitFor();
     await page.goto(baseUrl);
     expect(await page.title()).toContain('vectorizer');
 
     await page.fill('#text-query', 'striped wool scarf');
     await page.click('#text-form button');
-    await page.waitForFunction(() => document.getElementById('status')?.textContent?.includes('result(s) for'));
+    await statusSays('result(s) for');
     expect((await resultIds())[0]).toBe('scarf');
     expect(await page.textContent('#results li:first-child .title')).toBe('Striped wool scarf');
 
     await page.setInputFiles('#image-file', { name: 'photo.png', mimeType: 'image/png', buffer: queryImage });
     await page.click('#image-form button');
-    await page.waitForFunction(() => document.getElementById('status')?.textContent?.includes('result(s) like photo.png'));
+    await statusSays('result(s) like photo.png');
     expect((await resultIds()).slice(0, 2).sort()).toEqual(['mug', 'mug-copy']);
-    const imagesLoaded = await page.$$eval('#results img', (images) => images.every((img) => (img as HTMLImageElement).naturalWidth > 0));
+    const imagesLoaded = await page.$$eval('#results img', (images) =>
+      images.every((img) => (img as unknown as { naturalWidth: number }).naturalWidth > 0),
+    );
     expect(imagesLoaded).toBe(true);
 
     await page.click('#results li[data-product-id="mug"] button');
-    await page.waitForFunction(() => document.getElementById('status')?.textContent?.includes('result(s) similar to'));
+    await statusSays('result(s) similar to');
     const similar = await resultIds();
     expect(similar[0]).toBe('mug-copy');
     expect(similar).not.toContain('mug');
@@ -80,10 +104,14 @@ describeInBrowser('search page in headless Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'search-page.png'), fullPage: true });
   });
 
-  it('shows the server\'s error for a file that is not an image', async () => {
+  it("shows the server's error for a file that is not an image", async () => {
     const page = await browser.newPage();
     await page.goto(baseUrl);
-    await page.setInputFiles('#image-file', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
+    await page.setInputFiles('#image-file', {
+      name: 'notes.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('not an image'),
+    });
     await page.click('#image-form button');
     await page.waitForSelector('#status.error');
     expect(await page.textContent('#status')).toContain('IMAGE_UNSUPPORTED_FORMAT');

@@ -10,7 +10,12 @@ export function statusForCode(code: string): number {
   if (code === 'IMAGE_TOO_LARGE') return 413;
   if (code.startsWith('IMAGE_')) return 422;
   if (code === 'TEXT_MODEL_UNAVAILABLE') return 501;
-  if (/^(MODEL_|CUDA_|INFERENCE_|EXECUTION_PROVIDER_|EMBEDDER_|SCHEMA_NOT_READY|VECTOR_DIMENSION_MISMATCH|PGVECTOR_)/.test(code)) return 503;
+  if (
+    /^(MODEL_|CUDA_|INFERENCE_|EXECUTION_PROVIDER_|EMBEDDER_|SCHEMA_NOT_READY|VECTOR_DIMENSION_MISMATCH|PGVECTOR_)/.test(
+      code,
+    )
+  )
+    return 503;
   return 500;
 }
 
@@ -33,7 +38,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     const described = describeError(error);
     res.status(status).json({
-      error: status >= 500 ? { code: 'INTERNAL_ERROR', message: 'Internal server error' } : { code: 'REQUEST_INVALID', message: described.message },
+      error:
+        status >= 500
+          ? { code: 'INTERNAL_ERROR', message: 'Internal server error' }
+          : { code: 'REQUEST_INVALID', message: described.message },
     });
   };
 }

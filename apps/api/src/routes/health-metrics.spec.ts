@@ -9,8 +9,18 @@ let harness: ApiHarness;
 function heartbeat(workerId: string, model: string) {
   const now = new Date().toISOString();
   return JSON.stringify({
-    workerId, pid: 4242, host: 'gpu-box', device: 'cuda:0', provider: 'cuda:0', model, dimension: 64,
-    batchSize: 32, concurrency: 64, startedAt: now, updatedAt: now, state: 'running',
+    workerId,
+    pid: 4242,
+    host: 'gpu-box',
+    device: 'cuda:0',
+    provider: 'cuda:0',
+    model,
+    dimension: 64,
+    batchSize: 32,
+    concurrency: 64,
+    startedAt: now,
+    updatedAt: now,
+    state: 'running',
   });
 }
 
@@ -61,17 +71,30 @@ describe('GET /readyz', () => {
 });
 
 describe('GET /metrics', () => {
-  it('merges the workers\' published metrics with queue depth and the API\'s process metrics', async () => {
+  it("merges the workers' published metrics with queue depth and the API's process metrics", async () => {
     const workerRegistry = createRegistry({ labels: { worker: 'w1' } });
     const metrics = createPipelineMetrics(workerRegistry);
     metrics.jobsCompleted.inc(5);
     metrics.jobsDeadLettered.inc({ code: 'FETCH_HTTP_404' });
     metrics.batchSize.observe(8);
-    await harness.redis.set(`${harness.prefix}:metrics:w1`, JSON.stringify(await workerRegistry.getMetricsAsJSON()), 'EX', 30);
+    await harness.redis.set(
+      `${harness.prefix}:metrics:w1`,
+      JSON.stringify(await workerRegistry.getMetricsAsJSON()),
+      'EX',
+      30,
+    );
     await harness.redis.set(`${harness.prefix}:metrics:garbled`, '{not json', 'EX', 30);
     await harness.redis.set(`${harness.prefix}:workers:w1`, heartbeat('w1', harness.model.id), 'PX', 60_000);
     await harness.queues.embed.addBulk(
-      ['a', 'b', 'c'].map((id) => ({ name: 'embed', data: { productId: id, imageUrl: `https://img.test/${id}.jpg`, model: 'm', enqueuedAt: new Date().toISOString() } })),
+      ['a', 'b', 'c'].map((id) => ({
+        name: 'embed',
+        data: {
+          productId: id,
+          imageUrl: `https://img.test/${id}.jpg`,
+          model: 'm',
+          enqueuedAt: new Date().toISOString(),
+        },
+      })),
     );
 
     const res = await request(harness.app).get('/metrics').expect(200);

@@ -12,7 +12,11 @@ beforeAll(async () => {
   queryImage = await patternImage(7);
   const [textVector] = await encoder.embedTexts(['a green canvas backpack']);
   const others = await Promise.all(
-    [1, 2, 3, 4, 5, 6].map(async (seed) => ({ id: `other-${seed}`, title: `Other ${seed}`, image: await patternImage(seed * 31) })),
+    [1, 2, 3, 4, 5, 6].map(async (seed) => ({
+      id: `other-${seed}`,
+      title: `Other ${seed}`,
+      image: await patternImage(seed * 31),
+    })),
   );
   await seedCatalog(harness.schema.pool, encoder, [
     // "original" and "copy" share one image: an exact duplicate pair.
@@ -30,7 +34,11 @@ describe('GET /api/products/:id/similar', () => {
   it('ranks the exact duplicate first and leaves the product itself out', async () => {
     const res = await request(harness.app).get('/api/products/original/similar?k=5').expect(200);
     expect(res.body.results).toHaveLength(5);
-    expect(res.body.results[0]).toMatchObject({ productId: 'copy', title: 'Copy of original', imageUrl: 'https://img.test/copy.png' });
+    expect(res.body.results[0]).toMatchObject({
+      productId: 'copy',
+      title: 'Copy of original',
+      imageUrl: 'https://img.test/copy.png',
+    });
     expect(res.body.results[0].score).toBeCloseTo(1, 4);
     expect(res.body.results.map((r: { productId: string }) => r.productId)).not.toContain('original');
     const scores = res.body.results.map((r: { score: number }) => r.score);
@@ -51,20 +59,32 @@ describe('GET /api/products/:id/similar', () => {
 
 describe('POST /api/search/image', () => {
   it('ranks both products with that exact image first', async () => {
-    const res = await request(harness.app).post('/api/search/image?k=3').attach('image', queryImage, 'query.png').expect(200);
-    const top2 = res.body.results.slice(0, 2).map((r: { productId: string }) => r.productId).sort();
+    const res = await request(harness.app)
+      .post('/api/search/image?k=3')
+      .attach('image', queryImage, 'query.png')
+      .expect(200);
+    const top2 = res.body.results
+      .slice(0, 2)
+      .map((r: { productId: string }) => r.productId)
+      .sort();
     expect(top2).toEqual(['copy', 'original']);
     expect(res.body.results[0].score).toBeCloseTo(1, 4);
     expect(res.body.results[2].score).toBeLessThan(res.body.results[1].score);
   });
 
   it('answers 422 with the image error code for a file that is not an image', async () => {
-    const res = await request(harness.app).post('/api/search/image').attach('image', Buffer.from('just some text'), 'notes.txt').expect(422);
+    const res = await request(harness.app)
+      .post('/api/search/image')
+      .attach('image', Buffer.from('just some text'), 'notes.txt')
+      .expect(422);
     expect(res.body.error.code).toBe('IMAGE_UNSUPPORTED_FORMAT');
   });
 
   it('answers 413 for an upload over IMAGE_MAX_BYTES', async () => {
-    const res = await request(harness.app).post('/api/search/image').attach('image', Buffer.alloc(1024 * 1024 + 1), 'big.png').expect(413);
+    const res = await request(harness.app)
+      .post('/api/search/image')
+      .attach('image', Buffer.alloc(1024 * 1024 + 1), 'big.png')
+      .expect(413);
     expect(res.body.error.code).toBe('IMAGE_TOO_LARGE');
   });
 
@@ -76,7 +96,10 @@ describe('POST /api/search/image', () => {
 
 describe('GET /api/search/text', () => {
   it('ranks the product embedded from the same text first', async () => {
-    const res = await request(harness.app).get('/api/search/text').query({ q: 'a green canvas backpack', k: 3 }).expect(200);
+    const res = await request(harness.app)
+      .get('/api/search/text')
+      .query({ q: 'a green canvas backpack', k: 3 })
+      .expect(200);
     expect(res.body.results[0]).toMatchObject({ productId: 'backpack', title: 'Green canvas backpack' });
     expect(res.body.results[0].score).toBeCloseTo(1, 4);
   });

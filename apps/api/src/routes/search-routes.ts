@@ -13,7 +13,9 @@ export interface SearchRoutesOptions {
 
 /** The upload arrives in memory (never on disk) and is cut off at imageMaxBytes while streaming. */
 function singleImageUpload(imageMaxBytes: number): RequestHandler {
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: imageMaxBytes, files: 1 } }).single('image');
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: imageMaxBytes, files: 1 } }).single(
+    'image',
+  );
   return (req, res, next) => {
     upload(req, res, (error: unknown) => {
       if (error instanceof multer.MulterError) {
@@ -25,7 +27,12 @@ function singleImageUpload(imageMaxBytes: number): RequestHandler {
           );
           return;
         }
-        next(new SearchInputError(`Upload rejected: ${error.message}${error.field ? ` (field ${error.field})` : ''}`, 'Send one file in the multipart field "image".'));
+        next(
+          new SearchInputError(
+            `Upload rejected: ${error.message}${error.field ? ` (field ${error.field})` : ''}`,
+            'Send one file in the multipart field "image".',
+          ),
+        );
         return;
       }
       next(error);

@@ -17,16 +17,23 @@ export function parseK(raw: unknown, maxK: number): number {
   const text = Array.isArray(raw) ? String(raw[raw.length - 1]) : String(raw);
   const k = /^\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isInteger(k) || k < 1 || k > maxK) {
-    throw new SearchInputError(`k must be a whole number from 1 to ${maxK}, got ${JSON.stringify(text)}`, `Pass k between 1 and ${maxK} (SEARCH_MAX_K).`);
+    throw new SearchInputError(
+      `k must be a whole number from 1 to ${maxK}, got ${JSON.stringify(text)}`,
+      `Pass k between 1 and ${maxK} (SEARCH_MAX_K).`,
+    );
   }
   return k;
 }
 
 export function parseTextQuery(raw: unknown): string {
   const q = typeof raw === 'string' ? raw.trim() : Array.isArray(raw) ? String(raw[raw.length - 1]).trim() : '';
-  if (q === '') throw new SearchInputError('q is required: the text to search for', 'Call /api/search/text?q=red+running+shoes');
+  if (q === '')
+    throw new SearchInputError('q is required: the text to search for', 'Call /api/search/text?q=red+running+shoes');
   if (q.length > MAX_QUERY_LENGTH) {
-    throw new SearchInputError(`q is ${q.length} characters long; at most ${MAX_QUERY_LENGTH} are accepted`, 'Shorten the query.');
+    throw new SearchInputError(
+      `q is ${q.length} characters long; at most ${MAX_QUERY_LENGTH} are accepted`,
+      'Shorten the query.',
+    );
   }
   return q;
 }

@@ -26,11 +26,6 @@ export class LazySearchModel {
     return this.starting;
   }
 
-  /** True once a start succeeded or is under way. */
-  get started(): boolean {
-    return this.starting !== undefined;
-  }
-
   async close(): Promise<void> {
     const starting = this.starting;
     this.starting = undefined;

@@ -59,7 +59,9 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
   const model = await resolveModel({ modelDir: DEV_TINY_DIR, dtype: 'fp32', devModelSize: 'tiny' });
   const schema = await createTestSchema('api', { connect: (url, name) => createPool(url, { schema: name, max: 4 }) });
   await runMigrations(schema.pool, { dimension: model.dimension });
-  const appPool = options.appDatabaseUrl ? createPool(options.appDatabaseUrl, { schema: schema.schema, max: 4 }) : schema.pool;
+  const appPool = options.appDatabaseUrl
+    ? createPool(options.appDatabaseUrl, { schema: schema.schema, max: 4 })
+    : schema.pool;
   appPool.on('error', () => undefined); // the proxy test cuts connections on purpose
   const redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
   const prefix = uniquePrefix('api');
@@ -69,7 +71,9 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
   };
   const logger = createLogger({ level: 'silent' });
   const searchModel = new LazySearchModel(async () =>
-    inTestRealm(await Embedder.start({ model, device: 'cpu', allowCpuFallback: false, maxBatchSize: 4, threads: 1, logger })),
+    inTestRealm(
+      await Embedder.start({ model, device: 'cpu', allowCpuFallback: false, maxBatchSize: 4, threads: 1, logger }),
+    ),
   );
   const app = createApp({
     pool: appPool,

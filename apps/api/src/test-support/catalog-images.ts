@@ -14,7 +14,9 @@ export async function patternImage(seed: number, size = 48): Promise<Buffer> {
     state ^= state << 5;
     pixels[i] = state & 0xff;
   }
-  return sharp(pixels, { raw: { width: size, height: size, channels: 3 } }).png().toBuffer();
+  return sharp(pixels, { raw: { width: size, height: size, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 export const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');

@@ -15,7 +15,9 @@ export interface SeedProduct {
 /** Writes products and their embeddings the way the worker would, with the test's encoder. */
 export async function seedCatalog(pool: Pool, encoder: QueryEncoder, products: SeedProduct[]): Promise<void> {
   const imageUrlOf = (p: SeedProduct) => p.imageUrl ?? `https://img.test/${p.id}.png`;
-  await new ProductsRepository(pool).upsertMany(products.map((p) => ({ id: p.id, title: p.title, imageUrl: imageUrlOf(p) })));
+  await new ProductsRepository(pool).upsertMany(
+    products.map((p) => ({ id: p.id, title: p.title, imageUrl: imageUrlOf(p) })),
+  );
   const needImage = products.filter((p) => p.embedding === undefined);
   const vectors = needImage.length === 0 ? [] : await encoder.embedImages(needImage.map((p) => p.image));
   const byId = new Map(needImage.map((p, i) => [p.id, vectors[i]]));

@@ -37,11 +37,22 @@ describe('vectorizer duplicates', () => {
         ['a3', unitVector(1, d, -0.01)],
         ['b1', unitVector(2, d)],
         ['b2', unitVector(2, d)],
-        ...Array.from({ length: 20 }, (_, i): [string, Float32Array] => [`u${String(i).padStart(2, '0')}`, unitVector(100 + i, d)]),
+        ...Array.from({ length: 20 }, (_, i): [string, Float32Array] => [
+          `u${String(i).padStart(2, '0')}`,
+          unitVector(100 + i, d),
+        ]),
       ];
-      await new ProductsRepository(pool).upsertMany(vectors.map(([id]) => ({ id, title: `Product ${id}`, imageUrl: `https://img.test/${id}.jpg` })));
+      await new ProductsRepository(pool).upsertMany(
+        vectors.map(([id]) => ({ id, title: `Product ${id}`, imageUrl: `https://img.test/${id}.jpg` })),
+      );
       await new EmbeddingsRepository(pool).upsertMany(
-        vectors.map(([id, embedding]) => ({ productId: id, model: model.id, embedding, imageUrl: `https://img.test/${id}.jpg`, imageSha256: 'a'.repeat(64) })),
+        vectors.map(([id, embedding]) => ({
+          productId: id,
+          model: model.id,
+          embedding,
+          imageUrl: `https://img.test/${id}.jpg`,
+          imageSha256: 'a'.repeat(64),
+        })),
       );
     } finally {
       await pool.end();
@@ -52,7 +63,13 @@ describe('vectorizer duplicates', () => {
 
   const run = (...args: string[]) =>
     spawnSync(process.execPath, [join(repoRoot, 'bin', 'vectorizer.js'), 'duplicates', ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: database.url, MODEL_DIR: devModelDir, LOG_FORMAT: 'json' },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DATABASE_URL: database.url,
+        MODEL_DIR: devModelDir,
+        LOG_FORMAT: 'json',
+      },
       encoding: 'utf8',
       timeout: 60_000,
     });
@@ -67,7 +84,11 @@ describe('vectorizer duplicates', () => {
       ['a1', 'a2', 'a3'],
       ['b1', 'b2'],
     ]);
-    expect(groups[0].products[0]).toMatchObject({ productId: 'a1', title: 'Product a1', imageUrl: 'https://img.test/a1.jpg' });
+    expect(groups[0].products[0]).toMatchObject({
+      productId: 'a1',
+      title: 'Product a1',
+      imageUrl: 'https://img.test/a1.jpg',
+    });
     expect(groups[1].maxScore).toBeCloseTo(1, 5);
     expect(groups[0].minScore).toBeGreaterThanOrEqual(0.97);
   });

@@ -9,9 +9,13 @@ import { resolveConfiguredModel } from './model';
 function parseThreshold(raw: string): number {
   const value = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(value) || value <= 0 || value > 1) {
-    throw new VectorizerError('SEARCH_INPUT_INVALID', `--threshold must be a cosine similarity in (0, 1], got ${JSON.stringify(raw)}`, {
-      hint: 'Use e.g. --threshold 0.97 (higher: only closer duplicates).',
-    });
+    throw new VectorizerError(
+      'SEARCH_INPUT_INVALID',
+      `--threshold must be a cosine similarity in (0, 1], got ${JSON.stringify(raw)}`,
+      {
+        hint: 'Use e.g. --threshold 0.97 (higher: only closer duplicates).',
+      },
+    );
   }
   return value;
 }
@@ -19,9 +23,13 @@ function parseThreshold(raw: string): number {
 function parseNeighbours(raw: string, maxK: number): number {
   const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(value) || value < 1 || value > maxK) {
-    throw new VectorizerError('SEARCH_INPUT_INVALID', `-k must be a whole number from 1 to ${maxK}, got ${JSON.stringify(raw)}`, {
-      hint: `Pass -k between 1 and ${maxK} (SEARCH_MAX_K).`,
-    });
+    throw new VectorizerError(
+      'SEARCH_INPUT_INVALID',
+      `-k must be a whole number from 1 to ${maxK}, got ${JSON.stringify(raw)}`,
+      {
+        hint: `Pass -k between 1 and ${maxK} (SEARCH_MAX_K).`,
+      },
+    );
   }
   return value;
 }
@@ -33,8 +41,11 @@ function printGroups(groups: DuplicateGroup[], threshold: number): void {
     return;
   }
   groups.forEach((group, index) => {
-    out.write(`group ${index + 1}: ${group.products.length} products, similarity ${group.minScore.toFixed(4)}–${group.maxScore.toFixed(4)}\n`);
-    for (const product of group.products) out.write(`  ${product.productId}\t${product.title ?? ''}\t${product.imageUrl}\n`);
+    out.write(
+      `group ${index + 1}: ${group.products.length} products, similarity ${group.minScore.toFixed(4)}–${group.maxScore.toFixed(4)}\n`,
+    );
+    for (const product of group.products)
+      out.write(`  ${product.productId}\t${product.title ?? ''}\t${product.imageUrl}\n`);
   });
   out.write(`${groups.length} group(s), ${groups.reduce((sum, g) => sum + g.products.length, 0)} products.\n`);
 }
@@ -42,7 +53,9 @@ function printGroups(groups: DuplicateGroup[], threshold: number): void {
 export function registerDuplicates(program: Command): void {
   program
     .command('duplicates')
-    .description('Find groups of near-duplicate products: each product\'s nearest neighbours through the HNSW index, linked above a similarity threshold.')
+    .description(
+      "Find groups of near-duplicate products: each product's nearest neighbours through the HNSW index, linked above a similarity threshold.",
+    )
     .option('--threshold <similarity>', 'cosine similarity at or above which two products count as duplicates', '0.97')
     .option('-k, --neighbours <n>', 'neighbours looked at per product', '10')
     .option('--json', 'print {threshold, groups} as JSON')

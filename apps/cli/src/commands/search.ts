@@ -22,7 +22,11 @@ function invalid(message: string, hint: string): VectorizerError {
 
 function parseK(raw: string, maxK: number): number {
   const k = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isInteger(k) || k < 1 || k > maxK) throw invalid(`-k must be a whole number from 1 to ${maxK}, got ${JSON.stringify(raw)}`, `Pass -k between 1 and ${maxK} (SEARCH_MAX_K).`);
+  if (!Number.isInteger(k) || k < 1 || k > maxK)
+    throw invalid(
+      `-k must be a whole number from 1 to ${maxK}, got ${JSON.stringify(raw)}`,
+      `Pass -k between 1 and ${maxK} (SEARCH_MAX_K).`,
+    );
   return k;
 }
 
@@ -34,7 +38,11 @@ async function startEmbedder(config: Config, model: ResolvedModel, logger: Logge
     maxBatchSize: 1,
     threads: config.INFERENCE_THREADS,
     logger,
-    decodeLimits: { maxBytes: config.IMAGE_MAX_BYTES, maxPixels: config.IMAGE_MAX_PIXELS, timeoutMs: config.IMAGE_DECODE_TIMEOUT_MS },
+    decodeLimits: {
+      maxBytes: config.IMAGE_MAX_BYTES,
+      maxPixels: config.IMAGE_MAX_PIXELS,
+      timeoutMs: config.IMAGE_DECODE_TIMEOUT_MS,
+    },
   });
 }
 
@@ -42,7 +50,10 @@ async function readImage(path: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (error) {
-    throw new VectorizerError('FILE_NOT_FOUND', `Cannot read ${path}: ${(error as Error).message}`, { hint: 'Pass an existing image file to --image.', cause: error });
+    throw new VectorizerError('FILE_NOT_FOUND', `Cannot read ${path}: ${(error as Error).message}`, {
+      hint: 'Pass an existing image file to --image.',
+      cause: error,
+    });
   }
 }
 
@@ -52,16 +63,20 @@ function printHits(hits: SearchHit[]): void {
     return;
   }
   hits.forEach((hit, index) => {
-    process.stdout.write(`${String(index + 1).padStart(3)}  ${hit.score.toFixed(4)}  ${hit.productId}\t${hit.title ?? ''}\t${hit.imageUrl}\n`);
+    process.stdout.write(
+      `${String(index + 1).padStart(3)}  ${hit.score.toFixed(4)}  ${hit.productId}\t${hit.title ?? ''}\t${hit.imageUrl}\n`,
+    );
   });
 }
 
 export function registerSearch(program: Command): void {
   program
     .command('search')
-    .description('Search the embedded catalog by an image file, a text query or a product id (cosine similarity through the HNSW index).')
+    .description(
+      'Search the embedded catalog by an image file, a text query or a product id (cosine similarity through the HNSW index).',
+    )
     .option('--image <file>', 'find products that look like this image')
-    .option('--text <query>', 'find products matching this description (needs the model\'s text tower)')
+    .option('--text <query>', "find products matching this description (needs the model's text tower)")
     .option('--product <id>', 'find products similar to this product')
     .option('-k <n>', 'number of results', '10')
     .option('--json', 'print {results:[{productId,title,imageUrl,score}]} as JSON')
@@ -69,10 +84,14 @@ export function registerSearch(program: Command): void {
       runCommand('search', async ({ config, logger }) => {
         const modes = [opts.image, opts.text, opts.product].filter((value) => value !== undefined);
         if (modes.length !== 1) {
-          throw invalid('Give exactly one of --image FILE, --text "..." or --product ID', 'e.g. npx vectorizer search --text "red sneakers" -k 5');
+          throw invalid(
+            'Give exactly one of --image FILE, --text "..." or --product ID',
+            'e.g. npx vectorizer search --text "red sneakers" -k 5',
+          );
         }
         const k = parseK(opts.k, config.SEARCH_MAX_K);
-        if (opts.text !== undefined && opts.text.trim() === '') throw invalid('--text is empty', 'Pass the words to search for.');
+        if (opts.text !== undefined && opts.text.trim() === '')
+          throw invalid('--text is empty', 'Pass the words to search for.');
         const model = await resolveConfiguredModel(config, logger);
         const pool = createPool(config.DATABASE_URL, { max: 1 });
         const repository = new EmbeddingsRepository(pool);
@@ -84,7 +103,9 @@ export function registerSearch(program: Command): void {
           } else {
             const image = opts.image === undefined ? undefined : await readImage(opts.image);
             embedder = await startEmbedder(config, model, logger);
-            const [vector] = image ? await embedder.embedImages([image]) : await embedder.embedTexts([(opts.text as string).trim()]);
+            const [vector] = image
+              ? await embedder.embedImages([image])
+              : await embedder.embedTexts([(opts.text as string).trim()]);
             hits = await repository.searchByVector(vector, model.id, k, config.SEARCH_EF_SEARCH);
           }
           if (opts.json) process.stdout.write(`${JSON.stringify({ results: hits }, null, 2)}\n`);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { getQueueStats } from '@vectorizer/queue';
-import { EmbeddingsRepository, ProductsRepository } from '@vectorizer/store';
+import { checkSchema, EmbeddingsRepository, ProductsRepository } from '@vectorizer/store';
 import { currentModelId, openDatabase, openQueues } from '../command-services';
 import { runCommand } from '../context';
 
@@ -26,6 +26,7 @@ export function registerStatus(program: Command): void {
         try {
           const pool = await openDatabase(config, { max: 3 });
           try {
+            await checkSchema(pool);
             const model = await currentModelId(config, logger, opts.model);
             const embeddings = new EmbeddingsRepository(pool);
             const [products, embedded, missing, queue, deadLetter] = await Promise.all([

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { batchSizeFor } from '@vectorizer/devices';
 import { ensureDevModel } from '@vectorizer/embedder';
+import { connectForCommand } from '@vectorizer/queue';
 import { freePort, TEST_REDIS_URL, uniquePrefix } from '@vectorizer/testing';
 
 const ROOT = join(__dirname, '../../../..');
@@ -158,12 +159,14 @@ describe('vectorizer worker', () => {
   it('--drain exits 0 once the queue is empty', async () => {
     const events = join(dir, 'drain-events.jsonl');
     await writeFile(events, '');
+    const prefix = uniquePrefix('drain');
     const run = await vectorizer(['worker', '--drain', '--entry', FAKE_WORKER], {
       NVIDIA_SMI_PATH: join(dir, 'missing'),
       REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: uniquePrefix('drain'),
+      QUEUE_PREFIX: prefix,
       FAKE_WORKER_LOG: events,
     });
+    await deleteKeys(prefix);
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('queue drained');
     expect((await readFile(events, 'utf8')).split('\n').filter((line) => line.includes('"sigterm"'))).toHaveLength(1);
@@ -181,3 +184,14 @@ describe('vectorizer worker', () => {
     expect(run.stderr).toContain('REDIS_UNAVAILABLE');
   });
 });
+
+/** Removes the queue metadata the drain watcher's queues wrote under `prefix`. */
+async function deleteKeys(prefix: string): Promise<void> {
+  const connection = await connectForCommand(TEST_REDIS_URL);
+  try {
+    const keys = await connection.keys(`${prefix}:*`);
+    if (keys.length > 0) await connection.del(...keys);
+  } finally {
+    await connection.quit();
+  }
+}

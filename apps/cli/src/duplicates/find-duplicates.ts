@@ -50,7 +50,12 @@ export async function findDuplicates(options: FindDuplicatesOptions): Promise<Du
   for (const members of sets.groups()) {
     const products: DuplicateGroup['products'] = [];
     for (const productId of members) {
-      const known = details.get(productId) ?? { productId, title: null, imageUrl: '', ...(await options.describe(productId)) };
+      const known = details.get(productId) ?? {
+        productId,
+        title: null,
+        imageUrl: '',
+        ...(await options.describe(productId)),
+      };
       products.push(known);
     }
     const scores = members.flatMap((id) => linkScores.get(id) ?? []);

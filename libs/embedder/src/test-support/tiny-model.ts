@@ -1,7 +1,7 @@
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ensureDevModel } from '../dev-model';
+import { DEV_MODEL_MARKER_FILE, ensureDevModel } from '../dev-model';
 
 /** The repo's shared tiny dev model (tmp/ is gitignored); generated once, reused by every test file. */
 export const TINY_MODEL_DIR = resolve(__dirname, '../../../../tmp/models/dev-tiny');
@@ -10,11 +10,15 @@ export function ensureTinyModel(): Promise<string> {
   return ensureDevModel({ dir: TINY_MODEL_DIR, size: 'tiny' });
 }
 
-/** A private copy a test may damage; `cleanup` removes it. */
+/**
+ * A private copy a test may damage; `cleanup` removes it. The dev-model marker is dropped, so the
+ * copy stands for an ordinary model export (no dev-model special-casing).
+ */
 export async function copyTinyModel(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   await ensureTinyModel();
   const root = await mkdtemp(join(tmpdir(), 'embedder-model-'));
   const dir = join(root, 'model');
   await cp(TINY_MODEL_DIR, dir, { recursive: true });
+  await rm(join(dir, DEV_MODEL_MARKER_FILE));
   return { dir, cleanup: () => rm(root, { recursive: true, force: true }) };
 }

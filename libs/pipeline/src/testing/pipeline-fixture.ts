@@ -72,6 +72,7 @@ export interface PipelineFixture {
 export async function startPipelineFixture(
   name: string,
   retry = { attempts: 3, backoffMs: 20 },
+  redisUrl = TEST_REDIS_URL,
 ): Promise<PipelineFixture> {
   const logger = createLogger({ level: 'silent' });
   const model = await devTinyModel();
@@ -89,8 +90,9 @@ export async function startPipelineFixture(
   });
   await runMigrations(schema.pool, { dimension: model.dimension });
   const prefix = uniquePrefix(name);
-  const connection = createWorkerConnection(TEST_REDIS_URL);
+  const connection = createWorkerConnection(redisUrl);
   const queue = createEmbedQueue({ connection, prefix, retryPolicy: retry });
+  queue.on('error', () => undefined);
   const deadLetters = new DeadLetterQueue({ connection, prefix }, queue);
   const images = await startImageServer();
   const fetcher = new ImageFetcher({
@@ -127,7 +129,7 @@ export async function startPipelineFixture(
       await enqueueProducts({ queue, connection }, items, model.id);
     },
     worker(overrides = {}) {
-      const workerConnection = createWorkerConnection(TEST_REDIS_URL);
+      const workerConnection = createWorkerConnection(redisUrl);
       workerConnections.push(workerConnection);
       const worker = new EmbedWorker({
         connection: workerConnection,
