@@ -11,6 +11,7 @@ import { registerEnqueue } from './commands/enqueue';
 import { registerStatus } from './commands/status';
 import { registerDlq } from './commands/dlq';
 import { registerWorker } from './commands/worker';
+import { registerDemo } from './commands/demo';
 
 /** Every `vectorizer` command registers itself here; each lives in commands/<name>.ts. */
 export function buildProgram(): Command {
@@ -30,5 +31,6 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerDlq(program);
   registerWorker(program);
+  registerDemo(program);
   return program;
 }

@@ -140,6 +140,8 @@ export class EmbedWorker {
       // server asked for more.
       const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
       if (!job || typeof retryAfterMs !== 'number' || !(retryAfterMs > (job.delay ?? 0))) return;
+      // Its last attempt failed: there is no retry to push back.
+      if (job.attemptsMade >= (job.opts.attempts ?? 1)) return;
       job.changeDelay(retryAfterMs).catch((changeError: unknown) => {
         options.logger.debug(
           { jobId: job.id, err: changeError },

@@ -79,8 +79,11 @@ export async function writeDemoCatalog(dir: string, count: number, baseUrl: stri
   return catalogPath;
 }
 
-/** Serves `dir` read-only on 127.0.0.1 (a random port) so workers fetch images over real HTTP. */
-export async function serveDirectory(dir: string): Promise<{ url: string; server: Server; close: () => Promise<void> }> {
+/** Serves `dir` read-only on 127.0.0.1 (port 0: a random one) so workers fetch images over real HTTP. */
+export async function serveDirectory(
+  dir: string,
+  port = 0,
+): Promise<{ url: string; server: Server; close: () => Promise<void> }> {
   const root = normalize(dir);
   const server = createServer((req, res) => {
     const path = normalize(join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
@@ -100,10 +103,16 @@ export async function serveDirectory(dir: string): Promise<{ url: string; server
       () => res.writeHead(404).end(),
     );
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${address.port}`,
     server,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
