@@ -31,6 +31,9 @@ export class DeadLetterQueue {
       prefix: options.prefix,
       defaultJobOptions: { removeOnComplete: false, removeOnFail: false, attempts: 1 },
     });
+    // Connection errors surface on the calls that fail; without a listener BullMQ prints every
+    // reconnect attempt during a Redis outage to the console.
+    this.queue.on('error', () => undefined);
   }
 
   async add(entry: DeadLetterEntry): Promise<void> {

@@ -6,6 +6,11 @@ export interface PoolOptions {
   /** Most connections this pool opens (DATABASE_POOL_MAX). */
   max?: number;
   /**
+   * Called when an idle connection breaks (server restart, network drop). pg-pool discards the
+   * connection either way; without a listener the 'error' event would crash the process.
+   */
+  onIdleError?: (error: Error) => void;
+  /**
    * Puts every table in this schema (tests use one schema per file). The search_path becomes
    * `<schema>,public` because the vector extension lives in public.
    */
@@ -20,14 +25,14 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
  * text; nothing in this lib reads vectors back through the type parser.
  */
 export function createPool(databaseUrl: string, opts: PoolOptions = {}): pg.Pool {
-  const { max = 10, schema } = opts;
+  const { max = 10, schema, onIdleError = () => undefined } = opts;
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
     throw new InvalidStoreInputError(
       `Schema name ${JSON.stringify(schema)} is not allowed: use lower-case letters, digits and _ (at most 63)`,
     );
   }
   let vectorTypeKnown = false;
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: databaseUrl,
     max,
     application_name: 'vectorizer',
@@ -42,4 +47,6 @@ export function createPool(databaseUrl: string, opts: PoolOptions = {}): pg.Pool
       await pgvector.registerTypes(client);
     },
   });
+  pool.on('error', onIdleError);
+  return pool;
 }
