@@ -73,7 +73,13 @@ export async function writeDemoCatalog(dir: string, count: number, baseUrl: stri
   );
   const catalogPath = join(dir, 'catalog.jsonl');
   const lines = products.map((p) =>
-    JSON.stringify({ id: p.id, image_url: `${baseUrl}/images/${p.image}`, title: p.title, color: p.color, kind: p.kind }),
+    JSON.stringify({
+      id: p.id,
+      image_url: `${baseUrl}/images/${p.image}`,
+      title: p.title,
+      color: p.color,
+      kind: p.kind,
+    }),
   );
   await writeFile(catalogPath, `${lines.join('\n')}\n`);
   return catalogPath;
