@@ -27,9 +27,22 @@ function doctor(env: Record<string, string>, ...args: string[]) {
 
 const byName = (checks: Check[], name: string) => checks.find((c) => c.name === name) as Check;
 
+/** The doctor's queue handles write BullMQ's meta keys under the prefix; remove whatever it left. */
+async function removeKeys(redis: IORedis, prefix: string): Promise<void> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 100);
+    keys.push(...batch);
+    cursor = next;
+  } while (cursor !== '0');
+  if (keys.length > 0) await redis.del(...keys);
+}
+
 describe('vectorizer doctor', () => {
   let bare: TestDatabase;
   let emptyModelDir: string;
+  const barePrefix = uniquePrefix('doctor');
 
   beforeAll(async () => {
     bare = await createTestDatabase('doctor_bare');
@@ -39,10 +52,13 @@ describe('vectorizer doctor', () => {
   afterAll(async () => {
     await bare.drop();
     await rm(emptyModelDir, { recursive: true, force: true });
+    const redis = new IORedis(TEST_REDIS_URL);
+    await removeKeys(redis, barePrefix);
+    redis.disconnect();
   });
 
   it('fails with the fix when pgvector is not created and the model directory is empty', () => {
-    const result = doctor({ DATABASE_URL: bare.url, MODEL_DIR: emptyModelDir, QUEUE_PREFIX: uniquePrefix('doctor') });
+    const result = doctor({ DATABASE_URL: bare.url, MODEL_DIR: emptyModelDir, QUEUE_PREFIX: barePrefix });
     expect(result.status).toBe(1);
     const lines = result.stdout.split('\n');
     const pgvector = lines.findIndex((l) => l.startsWith('FAIL  pgvector:'));
@@ -91,7 +107,7 @@ describe('vectorizer doctor', () => {
     }, 60_000);
 
     afterAll(async () => {
-      await redis.del(`${prefix}:workers:w1`);
+      await removeKeys(redis, prefix);
       redis.disconnect();
       await ready.drop();
     });
