@@ -6,7 +6,8 @@ import { InvalidStoreInputError, VectorDimensionMismatchError } from './errors';
  * a Float32Array is copied into one first; NaN/Infinity are refused before they reach SQL.
  */
 export function vectorParam(vector: Float32Array | number[], what: string): string {
-  if (!(vector instanceof Float32Array) && !Array.isArray(vector)) {
+  // Checked by tag, not instanceof: vectors transferred from a worker thread can come from another realm.
+  if (Object.prototype.toString.call(vector) !== '[object Float32Array]' && !Array.isArray(vector)) {
     throw new InvalidStoreInputError(`${what} must be a Float32Array`);
   }
   if (vector.length === 0) throw new InvalidStoreInputError(`${what} is empty`);
