@@ -1,6 +1,6 @@
 import { EmbeddingsRepository, createPool } from '@vectorizer/store';
 import type pg from 'pg';
-import { startTcpProxy, type TcpProxy } from './testing/tcp-proxy';
+import { startTcpProxy, type TcpProxy } from '@vectorizer/testing';
 import { eventually, startPipelineFixture, type PipelineFixture } from './testing/pipeline-fixture';
 
 describe('EmbedWorker when a dependency goes away', () => {

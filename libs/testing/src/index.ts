@@ -1,2 +1,3 @@
 export * from './redis';
 export * from './postgres';
+export * from './tcp-proxy';

@@ -1,7 +1,7 @@
 import { createPipelineMetrics, createRegistry } from '@vectorizer/telemetry';
 import request from 'supertest';
 import { type ApiHarness, createApiHarness } from '../test-support/api-harness';
-import { type TcpProxy, startTcpProxy } from '../test-support/tcp-proxy';
+import { type TcpProxy, startTcpProxy } from '@vectorizer/testing';
 
 let proxy: TcpProxy;
 let harness: ApiHarness;
@@ -33,7 +33,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await harness.close();
-  await proxy.stop();
+  await proxy.down();
 });
 
 describe('GET /healthz', () => {
@@ -60,12 +60,12 @@ describe('GET /readyz', () => {
     expect(ready.body.checks.workers.detail).toContain('w1 on cuda:0');
     expect(ready.body.checks.workers.detail).toContain(harness.model.id);
 
-    await proxy.stop();
+    await proxy.down();
     const down = await request(harness.app).get('/readyz').expect(503);
     expect(down.body.checks.postgres.status).toBe('fail');
     expect(down.body.checks.redis.status).toBe('ok');
 
-    await proxy.start();
+    await proxy.up();
     await request(harness.app).get('/readyz').expect(200);
   });
 });
