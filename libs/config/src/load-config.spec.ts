@@ -23,6 +23,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ REDIS_URL: '', MODEL_DIR: '' }).REDIS_URL).toBe('redis://127.0.0.1:6379');
   });
 
+  it('keeps an empty CUDA_VISIBLE_DEVICES, which hides every GPU', () => {
+    expect(loadConfig({ CUDA_VISIBLE_DEVICES: '' }).CUDA_VISIBLE_DEVICES).toBe('');
+    expect(loadConfig({}).CUDA_VISIBLE_DEVICES).toBeUndefined();
+  });
+
   it('lists every malformed variable in one error', () => {
     let error: unknown;
     try {

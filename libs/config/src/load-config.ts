@@ -27,6 +27,9 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
+/** Variables whose empty value means something: CUDA_VISIBLE_DEVICES="" hides every GPU, as in CUDA. */
+const EMPTY_IS_A_VALUE = new Set(['CUDA_VISIBLE_DEVICES']);
+
 /**
  * Parses the environment. Empty strings count as unset (docker-compose passes `FOO=` for
  * declared-but-empty variables), so defaults still apply to them.
@@ -34,7 +37,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const input: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
-    if (value !== undefined && value !== '') input[key] = value;
+    if (value !== undefined && (value !== '' || EMPTY_IS_A_VALUE.has(key))) input[key] = value;
   }
   const result = envSchema.safeParse(input);
   if (result.success) return result.data;

@@ -98,7 +98,8 @@ export const jobEnv = z.object({
   /** Written every 5 s by a healthy worker; `vectorizer worker --health` checks its age. */
   WORKER_HEALTH_FILE: z.string().default('/tmp/vectorizer-worker-health.json'),
   NVIDIA_SMI_PATH: z.string().default('nvidia-smi'),
-  CUDA_VISIBLE_DEVICES: optionalString,
+  /** Kept even when empty: an empty list hides every GPU. */
+  CUDA_VISIBLE_DEVICES: z.string().optional(),
   /** VRAM kept free on each GPU for the CUDA context and fragmentation. */
   GPU_MEMORY_RESERVE_MB: int(1_024),
 });
