@@ -1,8 +1,9 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '@vectorizer/config';
-import { Embedder, resolveModel } from '@vectorizer/embedder';
+import { Embedder, resolveModel, resolveOptionsFromConfig } from '@vectorizer/embedder';
 import { VectorizerError } from '@vectorizer/errors';
+import { decodeLimitsFromConfig } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
 import { DEAD_LETTER_QUEUE, createEmbedQueue } from '@vectorizer/queue';
 import { EmbeddingsRepository, createPool } from '@vectorizer/store';
@@ -68,13 +69,7 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
     deadLetter: new Queue(DEAD_LETTER_QUEUE, { connection: redis, prefix: config.QUEUE_PREFIX }),
   };
   const searchModel = new LazySearchModel(async () => {
-    const model = await resolveModel({
-      modelDir: config.MODEL_DIR,
-      modelId: config.MODEL_ID,
-      hfHome: config.HF_HOME,
-      dtype: config.MODEL_DTYPE,
-      devModelSize: config.DEV_MODEL_SIZE,
-    });
+    const model = await resolveModel(resolveOptionsFromConfig(config));
     if (model.isDevModel)
       logger.warn({ model: model.id }, 'searching with the generated dev model: random weights, meaningless results');
     return Embedder.start({
@@ -84,11 +79,7 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
       maxBatchSize: SEARCH_BATCH_SIZE,
       threads: config.INFERENCE_THREADS,
       logger,
-      decodeLimits: {
-        maxBytes: config.IMAGE_MAX_BYTES,
-        maxPixels: config.IMAGE_MAX_PIXELS,
-        timeoutMs: config.IMAGE_DECODE_TIMEOUT_MS,
-      },
+      decodeLimits: decodeLimitsFromConfig(config),
     });
   });
 

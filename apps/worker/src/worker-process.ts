@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Config } from '@vectorizer/config';
-import { Embedder, resolveModel } from '@vectorizer/embedder';
-import { ImageFetcher, preprocessImage, type DecodeLimits } from '@vectorizer/images';
+import { Embedder, resolveModel, resolveOptionsFromConfig } from '@vectorizer/embedder';
+import { ImageFetcher, decodeLimitsFromConfig, fetcherOptionsFromConfig, preprocessImage } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
 import { EmbedWorker, WorkerHeartbeat } from '@vectorizer/pipeline';
 import { DeadLetterQueue, connectForCommand, createEmbedQueue, createWorkerConnection } from '@vectorizer/queue';
@@ -18,19 +18,9 @@ const DEFAULT_BATCH_SIZE = 16;
  */
 export async function runWorkerProcess(config: Config, logger: Logger): Promise<number> {
   const device = config.VECTORIZER_DEVICE;
-  const decodeLimits: DecodeLimits = {
-    maxBytes: config.IMAGE_MAX_BYTES,
-    maxPixels: config.IMAGE_MAX_PIXELS,
-    timeoutMs: config.IMAGE_DECODE_TIMEOUT_MS,
-  };
+  const decodeLimits = decodeLimitsFromConfig(config);
 
-  const model = await resolveModel({
-    modelDir: config.MODEL_DIR,
-    modelId: config.MODEL_ID,
-    hfHome: config.HF_HOME,
-    dtype: config.MODEL_DTYPE,
-    devModelSize: config.DEV_MODEL_SIZE,
-  });
+  const model = await resolveModel(resolveOptionsFromConfig(config));
   if (model.isDevModel)
     logger.warn(
       { model: model.id },
@@ -69,17 +59,7 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
   // Redis outages surface here too; the worker's own handler already reports and rides them out.
   embedQueue.on('error', (error) => logger.debug({ err: error }, 'embed queue connection error'));
   const deadLetters = new DeadLetterQueue({ connection, prefix: config.QUEUE_PREFIX }, embedQueue);
-  const fetcher = new ImageFetcher({
-    connectTimeoutMs: config.IMAGE_FETCH_CONNECT_TIMEOUT_MS,
-    headersTimeoutMs: config.IMAGE_FETCH_HEADERS_TIMEOUT_MS,
-    bodyTimeoutMs: config.IMAGE_FETCH_BODY_TIMEOUT_MS,
-    maxRedirects: config.IMAGE_FETCH_MAX_REDIRECTS,
-    perHostConcurrency: config.IMAGE_FETCH_PER_HOST_CONCURRENCY,
-    maxBytes: config.IMAGE_MAX_BYTES,
-    allowPrivateNetworks: config.IMAGE_ALLOW_PRIVATE_NETWORKS,
-    fileRoot: config.IMAGE_FILE_ROOT,
-    userAgent: config.IMAGE_USER_AGENT,
-  });
+  const fetcher = new ImageFetcher(fetcherOptionsFromConfig(config));
   const registry = createRegistry({ labels: { worker: workerId }, collectDefaults: true });
   const metrics = createPipelineMetrics(registry);
   const log = logger.child({ workerId });

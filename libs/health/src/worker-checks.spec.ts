@@ -1,28 +1,10 @@
-import { TEST_REDIS_URL, uniquePrefix } from '@vectorizer/testing';
+import { TEST_REDIS_URL, heartbeatFixture, uniquePrefix } from '@vectorizer/testing';
 import IORedis from 'ioredis';
 import { checkWorkers } from './worker-checks';
 import { readWorkerHeartbeats } from './worker-heartbeats';
 
 const redis = new IORedis(TEST_REDIS_URL);
 const prefix = uniquePrefix('health-workers');
-
-function heartbeat(workerId: string, model: string) {
-  const now = new Date().toISOString();
-  return JSON.stringify({
-    workerId,
-    pid: 1234,
-    host: 'gpu-box',
-    device: 'cuda:0',
-    provider: 'cuda:0',
-    model,
-    dimension: 64,
-    batchSize: 32,
-    concurrency: 64,
-    startedAt: now,
-    updatedAt: now,
-    state: 'running',
-  });
-}
 
 afterAll(async () => {
   const keys = await redis.keys(`${prefix}:*`);
@@ -38,7 +20,7 @@ describe('checkWorkers', () => {
   });
 
   it('lists live workers with device and model, skipping malformed heartbeats', async () => {
-    await redis.set(`${prefix}:workers:w1`, heartbeat('w1', 'org/model'), 'PX', 20_000);
+    await redis.set(`${prefix}:workers:w1`, heartbeatFixture('w1', 'org/model'), 'PX', 20_000);
     await redis.set(`${prefix}:workers:broken`, '{"workerId":', 'PX', 20_000);
     expect((await readWorkerHeartbeats(redis, prefix)).map((w) => w.workerId)).toEqual(['w1']);
     const result = await checkWorkers(redis, prefix, 'org/model');
@@ -48,7 +30,7 @@ describe('checkWorkers', () => {
   });
 
   it('warns when a worker embeds with another model than the one searched', async () => {
-    await redis.set(`${prefix}:workers:w2`, heartbeat('w2', 'org/other'), 'PX', 20_000);
+    await redis.set(`${prefix}:workers:w2`, heartbeatFixture('w2', 'org/other'), 'PX', 20_000);
     const result = await checkWorkers(redis, prefix, 'org/model');
     expect(result.status).toBe('warn');
     expect(result.detail).toContain('other than org/model');

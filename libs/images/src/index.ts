@@ -12,3 +12,4 @@ export { preprocessImage } from './preprocess';
 export { ImageFetcher, type ImageFetcherOptions, type FetchedImage } from './fetch/image-fetcher';
 export { isPrivateAddress } from './fetch/ssrf-guard';
 export { parseRetryAfter } from './fetch/retry-after';
+export { decodeLimitsFromConfig, fetcherOptionsFromConfig } from './options-from-config';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
-import { differences, makeFixtures, referenceTensors } from '../test/pillow-reference';
+import { FIXTURE_NAMES, differences, makeFixtures, referenceTensors } from '../test/pillow-reference';
 import { ImageError, parsePreprocessorConfig, preprocessImage, type DecodeLimits } from './index';
 
 // A SigLIP-style config with deliberately unequal, non-square numbers so that a swapped
@@ -66,22 +66,7 @@ describe('preprocessImage', () => {
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it.each([
-    'photo.jpg',
-    'large.jpg',
-    'exif6.jpg',
-    'exif3.jpg',
-    'cmyk.jpg',
-    'gray.jpg',
-    'palette.png',
-    'rgba.png',
-    'rgb16.png',
-    'gray16.png',
-    'photo.webp',
-    'photo.gif',
-    'photo.tiff',
-    'portrait.png',
-  ])('matches the Pillow/transformers reference for %s', async (name) => {
+  it.each([...FIXTURE_NAMES])('matches the Pillow/transformers reference for %s', async (name) => {
     const pixels = await preprocessImage(bytesOf(name), config, limits);
     expect(pixels).toBeInstanceOf(Float32Array);
     expect(pixels.length).toBe(3 * H * W);

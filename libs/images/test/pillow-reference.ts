@@ -25,25 +25,28 @@ function runPython(script: string, args: string[]): void {
   }
 }
 
+/** The file names make_fixtures.py writes, known before it runs so tests can be listed per fixture. */
+export const FIXTURE_NAMES: readonly string[] = [
+  'photo.jpg',
+  'large.jpg',
+  'exif6.jpg',
+  'exif3.jpg',
+  'cmyk.jpg',
+  'gray.jpg',
+  'palette.png',
+  'rgba.png',
+  'rgb16.png',
+  'gray16.png',
+  'photo.webp',
+  'photo.gif',
+  'photo.tiff',
+  'portrait.png',
+];
+
 /** Writes the synthetic fixture images (see make_fixtures.py) into `dir`; returns their file names. */
 export function makeFixtures(dir: string): string[] {
   runPython('make_fixtures.py', [dir]);
-  return [
-    'photo.jpg',
-    'large.jpg',
-    'exif6.jpg',
-    'exif3.jpg',
-    'cmyk.jpg',
-    'gray.jpg',
-    'palette.png',
-    'rgba.png',
-    'rgb16.png',
-    'gray16.png',
-    'photo.webp',
-    'photo.gif',
-    'photo.tiff',
-    'portrait.png',
-  ];
+  return [...FIXTURE_NAMES];
 }
 
 /** Pillow/transformers pixel tensors (float32 CHW) for `images`, keyed by file name. */

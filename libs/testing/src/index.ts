@@ -1,3 +1,4 @@
 export * from './redis';
 export * from './postgres';
 export * from './tcp-proxy';
+export * from './worker-heartbeat';

@@ -1,28 +1,10 @@
 import { createPipelineMetrics, createRegistry } from '@vectorizer/telemetry';
 import request from 'supertest';
 import { type ApiHarness, createApiHarness } from '../test-support/api-harness';
-import { type TcpProxy, startTcpProxy } from '@vectorizer/testing';
+import { type TcpProxy, heartbeatFixture, startTcpProxy } from '@vectorizer/testing';
 
 let proxy: TcpProxy;
 let harness: ApiHarness;
-
-function heartbeat(workerId: string, model: string) {
-  const now = new Date().toISOString();
-  return JSON.stringify({
-    workerId,
-    pid: 4242,
-    host: 'gpu-box',
-    device: 'cuda:0',
-    provider: 'cuda:0',
-    model,
-    dimension: 64,
-    batchSize: 32,
-    concurrency: 64,
-    startedAt: now,
-    updatedAt: now,
-    state: 'running',
-  });
-}
 
 beforeAll(async () => {
   // The app reaches Postgres through a proxy this file controls; the shared server is never stopped.
@@ -53,7 +35,7 @@ describe('GET /readyz', () => {
   });
 
   it('is 200 with every check ok once a worker heartbeats, and flips to 503 while Postgres is unreachable', async () => {
-    await harness.redis.set(`${harness.prefix}:workers:w1`, heartbeat('w1', harness.model.id), 'PX', 60_000);
+    await harness.redis.set(`${harness.prefix}:workers:w1`, heartbeatFixture('w1', harness.model.id), 'PX', 60_000);
     const ready = await request(harness.app).get('/readyz').expect(200);
     expect(Object.keys(ready.body.checks).sort()).toEqual(['pgvector', 'postgres', 'redis', 'schema', 'workers']);
     expect(Object.values(ready.body.checks).every((c) => (c as { status: string }).status === 'ok')).toBe(true);
@@ -84,7 +66,7 @@ describe('GET /metrics', () => {
       30,
     );
     await harness.redis.set(`${harness.prefix}:metrics:garbled`, '{not json', 'EX', 30);
-    await harness.redis.set(`${harness.prefix}:workers:w1`, heartbeat('w1', harness.model.id), 'PX', 60_000);
+    await harness.redis.set(`${harness.prefix}:workers:w1`, heartbeatFixture('w1', harness.model.id), 'PX', 60_000);
     await harness.queues.embed.addBulk(
       ['a', 'b', 'c'].map((id) => ({
         name: 'embed',

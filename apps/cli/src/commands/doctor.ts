@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Config } from '@vectorizer/config';
+import { resolveOptionsFromConfig } from '@vectorizer/embedder';
 import { type CheckResult, runDoctor, worstStatus } from '@vectorizer/health';
 import { DeadLetterQueue, createEmbedQueue } from '@vectorizer/queue';
 import { EmbeddingsRepository, createPool } from '@vectorizer/store';
@@ -39,13 +40,7 @@ export async function doctor(config: Config, opts: { json?: boolean }): Promise<
       embedQueue,
       deadLetter,
       embeddings: new EmbeddingsRepository(pool),
-      model: {
-        modelDir: config.MODEL_DIR,
-        modelId: config.MODEL_ID,
-        hfHome: config.HF_HOME,
-        dtype: config.MODEL_DTYPE,
-        devModelSize: config.DEV_MODEL_SIZE,
-      },
+      model: resolveOptionsFromConfig(config),
       executionProvider: {
         device: config.VECTORIZER_DEVICE,
         allowCpuFallback: config.ALLOW_CPU_FALLBACK,

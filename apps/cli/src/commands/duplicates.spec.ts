@@ -1,36 +1,13 @@
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { ensureDevModel, resolveModel } from '@vectorizer/embedder';
-import { EmbeddingsRepository, ProductsRepository, createPool, runMigrations } from '@vectorizer/store';
-import { createTestDatabase, type TestDatabase } from '@vectorizer/testing';
-
-const repoRoot = join(__dirname, '..', '..', '..', '..');
-const devModelDir = join(repoRoot, 'tmp', 'models', 'dev-tiny');
-
-/** A deterministic unit vector; `nudge` moves it slightly (a re-encoded copy of the same photo). */
-function unitVector(seed: number, dimension: number, nudge = 0): Float32Array {
-  const v = new Float32Array(dimension);
-  let state = seed * 7919 + 17;
-  for (let i = 0; i < dimension; i += 1) {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    v[i] = state / 2147483648 - 0.5 + (i === 0 ? nudge : 0);
-  }
-  const norm = Math.hypot(...v);
-  return v.map((x) => x / norm);
-}
+import type { TestDatabase } from '@vectorizer/testing';
+import { createEmbeddedCatalog, unitVector } from '../test-support/embedded-catalog';
+import { TINY_DEV_MODEL_DIR, runCliSync } from '../test-support/run-cli';
 
 describe('vectorizer duplicates', () => {
   let database: TestDatabase;
 
   beforeAll(async () => {
-    await ensureDevModel({ dir: devModelDir, size: 'tiny' });
-    const model = await resolveModel({ modelDir: devModelDir, dtype: 'fp32', devModelSize: 'tiny' });
-    database = await createTestDatabase('cli_duplicates');
-    const pool = createPool(database.url, { max: 2 });
-    try {
-      await runMigrations(pool, { dimension: model.dimension });
-      const d = model.dimension;
-      // Planted: a triple (a1~a2~a3) and a pair (b1~b2); the other 20 products are unrelated.
+    // Planted: a triple (a1~a2~a3) and a pair (b1~b2); the other 20 products are unrelated.
+    database = await createEmbeddedCatalog('cli_duplicates', (d) => {
       const vectors: [string, Float32Array][] = [
         ['a1', unitVector(1, d)],
         ['a2', unitVector(1, d, 0.01)],
@@ -42,37 +19,14 @@ describe('vectorizer duplicates', () => {
           unitVector(100 + i, d),
         ]),
       ];
-      await new ProductsRepository(pool).upsertMany(
-        vectors.map(([id]) => ({ id, title: `Product ${id}`, imageUrl: `https://img.test/${id}.jpg` })),
-      );
-      await new EmbeddingsRepository(pool).upsertMany(
-        vectors.map(([id, embedding]) => ({
-          productId: id,
-          model: model.id,
-          embedding,
-          imageUrl: `https://img.test/${id}.jpg`,
-          imageSha256: 'a'.repeat(64),
-        })),
-      );
-    } finally {
-      await pool.end();
-    }
+      return vectors.map(([id, embedding]) => ({ id, title: `Product ${id}`, embedding }));
+    });
   }, 120_000);
 
   afterAll(() => database.drop());
 
   const run = (...args: string[]) =>
-    spawnSync(process.execPath, [join(repoRoot, 'bin', 'vectorizer.js'), 'duplicates', ...args], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        DATABASE_URL: database.url,
-        MODEL_DIR: devModelDir,
-        LOG_FORMAT: 'json',
-      },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    runCliSync(['duplicates', ...args], { DATABASE_URL: database.url, MODEL_DIR: TINY_DEV_MODEL_DIR });
 
   it('finds the planted groups and nothing else', () => {
     const result = run('--json');

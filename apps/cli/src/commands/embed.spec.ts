@@ -1,39 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { ensureDevModel } from '@vectorizer/embedder';
-
-const ROOT = resolve(__dirname, '../../../..');
-const TINY_MODEL = join(ROOT, 'tmp/models/dev-tiny');
-
-function runCli(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/vectorizer.js'), ...args], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        LOG_FORMAT: 'json',
-        VECTORIZER_DEVICE: 'cpu',
-        INFERENCE_THREADS: '1',
-        ...env,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
+import { TINY_DEV_MODEL_DIR as TINY_MODEL, runCli } from '../test-support/run-cli';
 
 describe('vectorizer embed', () => {
   let work: string;

@@ -1,9 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import type { Config } from '@vectorizer/config';
 import { Embedder } from '@vectorizer/embedder';
 import { describeError } from '@vectorizer/errors';
-import { type DecodeLimits, ImageFetcher, preprocessImage } from '@vectorizer/images';
+import { ImageFetcher, decodeLimitsFromConfig, fetcherOptionsFromConfig, preprocessImage } from '@vectorizer/images';
 import { runCommand } from '../context';
 import { resolveConfiguredModel } from './model';
 
@@ -11,28 +10,6 @@ type Line =
   { input: string; dim: number; embedding: number[] } | { input: string; error: { code: string; message: string } };
 
 const isUrl = (input: string) => /^https?:\/\//i.test(input);
-
-function decodeLimits(config: Config): DecodeLimits {
-  return {
-    maxBytes: config.IMAGE_MAX_BYTES,
-    maxPixels: config.IMAGE_MAX_PIXELS,
-    timeoutMs: config.IMAGE_DECODE_TIMEOUT_MS,
-  };
-}
-
-function createFetcher(config: Config): ImageFetcher {
-  return new ImageFetcher({
-    connectTimeoutMs: config.IMAGE_FETCH_CONNECT_TIMEOUT_MS,
-    headersTimeoutMs: config.IMAGE_FETCH_HEADERS_TIMEOUT_MS,
-    bodyTimeoutMs: config.IMAGE_FETCH_BODY_TIMEOUT_MS,
-    maxRedirects: config.IMAGE_FETCH_MAX_REDIRECTS,
-    perHostConcurrency: config.IMAGE_FETCH_PER_HOST_CONCURRENCY,
-    allowPrivateNetworks: config.IMAGE_ALLOW_PRIVATE_NETWORKS,
-    fileRoot: config.IMAGE_FILE_ROOT,
-    userAgent: config.IMAGE_USER_AGENT,
-    maxBytes: config.IMAGE_MAX_BYTES,
-  });
-}
 
 async function readLocal(path: string, maxBytes: number): Promise<Buffer> {
   let size: number;
@@ -72,7 +49,7 @@ export function registerEmbed(program: Command): void {
     .action((inputs: string[], opts: { modelDir?: string }) =>
       runCommand('embed', async ({ config, logger }) => {
         const model = await resolveConfiguredModel(config, logger, opts.modelDir);
-        const limits = decodeLimits(config);
+        const limits = decodeLimitsFromConfig(config);
         const embedder = await Embedder.start({
           model,
           device: config.VECTORIZER_DEVICE,
@@ -82,7 +59,7 @@ export function registerEmbed(program: Command): void {
           logger,
           decodeLimits: limits,
         });
-        const fetcher = inputs.some(isUrl) ? createFetcher(config) : undefined;
+        const fetcher = inputs.some(isUrl) ? new ImageFetcher(fetcherOptionsFromConfig(config)) : undefined;
         try {
           // Each input fails on its own; the good ones are embedded together in one batch.
           const lines: (Line | undefined)[] = new Array(inputs.length);

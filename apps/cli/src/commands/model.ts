@@ -9,6 +9,7 @@ import {
   makeDevModel,
   resolveHfHome,
   resolveModel,
+  resolveOptionsFromConfig,
   type ResolvedModel,
   verifyModel,
 } from '@vectorizer/embedder';
@@ -23,13 +24,7 @@ export async function resolveConfiguredModel(
   logger: Logger,
   modelDir?: string,
 ): Promise<ResolvedModel> {
-  const model = await resolveModel({
-    modelDir: modelDir ?? config.MODEL_DIR,
-    modelId: config.MODEL_ID,
-    hfHome: config.HF_HOME,
-    dtype: config.MODEL_DTYPE,
-    devModelSize: config.DEV_MODEL_SIZE,
-  });
+  const model = await resolveModel(resolveOptionsFromConfig(config, modelDir));
   if (model.isDevModel) {
     logger.warn(
       { model: model.id, dir: model.dir },

@@ -1,71 +1,26 @@
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { ensureDevModel, resolveModel } from '@vectorizer/embedder';
-import { EmbeddingsRepository, ProductsRepository, createPool, runMigrations } from '@vectorizer/store';
-import { createTestDatabase, type TestDatabase } from '@vectorizer/testing';
-
-const repoRoot = join(__dirname, '..', '..', '..', '..');
-const devModelDir = join(repoRoot, 'tmp', 'models', 'dev-tiny');
-
-function unitVector(seed: number, dimension: number): Float32Array {
-  const v = new Float32Array(dimension);
-  let state = seed * 7919 + 17;
-  for (let i = 0; i < dimension; i += 1) {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    v[i] = state / 2147483648 - 0.5;
-  }
-  const norm = Math.hypot(...v);
-  return v.map((x) => x / norm);
-}
+import type { TestDatabase } from '@vectorizer/testing';
+import { createEmbeddedCatalog, unitVector } from '../test-support/embedded-catalog';
+import { TINY_DEV_MODEL_DIR, runCliSync } from '../test-support/run-cli';
 
 describe('vectorizer search', () => {
   let database: TestDatabase;
 
   beforeAll(async () => {
-    await ensureDevModel({ dir: devModelDir, size: 'tiny' });
-    const model = await resolveModel({ modelDir: devModelDir, dtype: 'fp32', devModelSize: 'tiny' });
-    database = await createTestDatabase('cli_search');
-    const pool = createPool(database.url, { max: 1 });
-    try {
-      await runMigrations(pool, { dimension: model.dimension });
-      const rows: [string, Float32Array][] = [
-        ['shoe', unitVector(1, model.dimension)],
-        ['shoe-dup', unitVector(1, model.dimension)],
-        ['hat', unitVector(2, model.dimension)],
-        ['bag', unitVector(3, model.dimension)],
-      ];
-      await new ProductsRepository(pool).upsertMany(
-        rows.map(([id]) => ({ id, title: id.toUpperCase(), imageUrl: `https://img.test/${id}.jpg` })),
-      );
-      await new EmbeddingsRepository(pool).upsertMany(
-        rows.map(([id, embedding]) => ({
-          productId: id,
-          model: model.id,
-          embedding,
-          imageUrl: `https://img.test/${id}.jpg`,
-          imageSha256: 'b'.repeat(64),
-        })),
-      );
-    } finally {
-      await pool.end();
-    }
+    const seeds = [
+      ['shoe', 1],
+      ['shoe-dup', 1],
+      ['hat', 2],
+      ['bag', 3],
+    ] as const;
+    database = await createEmbeddedCatalog('cli_search', (dimension) =>
+      seeds.map(([id, seed]) => ({ id, title: id.toUpperCase(), embedding: unitVector(seed, dimension) })),
+    );
   }, 60_000);
 
   afterAll(() => database.drop());
 
   const search = (...args: string[]) =>
-    spawnSync(process.execPath, [join(repoRoot, 'bin', 'vectorizer.js'), 'search', ...args], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        DATABASE_URL: database.url,
-        MODEL_DIR: devModelDir,
-        LOG_FORMAT: 'json',
-        VECTORIZER_DEVICE: 'cpu',
-      },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    runCliSync(['search', ...args], { DATABASE_URL: database.url, MODEL_DIR: TINY_DEV_MODEL_DIR });
 
   it('finds the exact duplicate of a product first', () => {
     const result = search('--product', 'shoe', '-k', '2', '--json');

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { Config } from '@vectorizer/config';
 import { Embedder, type ResolvedModel } from '@vectorizer/embedder';
 import { VectorizerError } from '@vectorizer/errors';
+import { decodeLimitsFromConfig } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
 import { EmbeddingsRepository, type SearchHit, createPool } from '@vectorizer/store';
 import { runCommand } from '../context';
@@ -38,11 +39,7 @@ async function startEmbedder(config: Config, model: ResolvedModel, logger: Logge
     maxBatchSize: 1,
     threads: config.INFERENCE_THREADS,
     logger,
-    decodeLimits: {
-      maxBytes: config.IMAGE_MAX_BYTES,
-      maxPixels: config.IMAGE_MAX_PIXELS,
-      timeoutMs: config.IMAGE_DECODE_TIMEOUT_MS,
-    },
+    decodeLimits: decodeLimitsFromConfig(config),
   });
 }
 
