@@ -6,7 +6,8 @@ import { VectorizerError } from '@vectorizer/errors';
 import { decodeLimitsFromConfig } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
 import { DEAD_LETTER_QUEUE, createEmbedQueue } from '@vectorizer/queue';
-import { EmbeddingsRepository, createPool } from '@vectorizer/store';
+import { EmbeddingsRepository, createPool, runMigrations } from '@vectorizer/store';
+import type pg from 'pg';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { createApp } from './app';
@@ -68,6 +69,7 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
     }),
     deadLetter: new Queue(DEAD_LETTER_QUEUE, { connection: redis, prefix: config.QUEUE_PREFIX }),
   };
+  await migrateAtStart(config, pool, logger);
   const searchModel = new LazySearchModel(async () => {
     const model = await resolveModel(resolveOptionsFromConfig(config));
     if (model.isDevModel)
@@ -117,4 +119,20 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
   const url = `http://${host}:${address.port}`;
   logger.info({ url, dashboard: `${url}/admin/queues`, readOnly: dashboard.readOnly }, `API listening on ${url}`);
   return { url, server, close };
+}
+
+/**
+ * Brings the schema up to date for the configured model's dimension (advisory-locked, so safe beside
+ * workers and `vectorizer migrate`). Postgres being down is not fatal here — the API still serves the
+ * dashboard and /readyz reports it — but a schema this code must not touch (another dimension, edited
+ * migrations) is.
+ */
+async function migrateAtStart(config: Config, pool: pg.Pool, logger: Logger): Promise<void> {
+  const model = await resolveModel(resolveOptionsFromConfig(config));
+  try {
+    await runMigrations(pool, { dimension: model.dimension, logger });
+  } catch (error) {
+    if (error instanceof VectorizerError && error.code !== 'POSTGRES_UNAVAILABLE') throw error;
+    logger.warn({ err: error }, 'could not migrate at start (is PostgreSQL up?); /readyz reports the schema');
+  }
 }

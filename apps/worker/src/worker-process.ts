@@ -5,7 +5,7 @@ import { ImageFetcher, decodeLimitsFromConfig, fetcherOptionsFromConfig, preproc
 import type { Logger } from '@vectorizer/logger';
 import { EmbedWorker, WorkerHeartbeat } from '@vectorizer/pipeline';
 import { DeadLetterQueue, connectForCommand, createEmbedQueue, createWorkerConnection } from '@vectorizer/queue';
-import { EmbeddingsRepository, checkSchema, createPool } from '@vectorizer/store';
+import { EmbeddingsRepository, createPool, runMigrations } from '@vectorizer/store';
 import { createPipelineMetrics, createRegistry } from '@vectorizer/telemetry';
 import { EXIT_CLEAN, EXIT_CRASH } from './exit-codes';
 
@@ -41,7 +41,8 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
   // The next query fails instead, and the pipeline pauses until Postgres is back.
   pool.on('error', (error) => logger.warn({ err: error }, 'an idle PostgreSQL connection failed'));
   try {
-    await checkSchema(pool, embedder.dimension);
+    // Safe beside other workers and `vectorizer migrate` (advisory lock); refuses a dimension mismatch.
+    await runMigrations(pool, { dimension: embedder.dimension, logger });
     const probe = await connectForCommand(config.REDIS_URL);
     probe.disconnect();
   } catch (error) {

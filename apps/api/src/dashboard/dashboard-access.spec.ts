@@ -1,5 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { createTestDatabase, type TestDatabase } from '@vectorizer/testing';
+import pg from 'pg';
 import { type DashboardSettings, isLoopbackHost, resolveDashboardAccess } from './dashboard-access';
 
 const base: DashboardSettings = { HOST: '127.0.0.1', DASHBOARD_READ_ONLY: false, DASHBOARD_DEV_MODE: false };
@@ -73,6 +75,15 @@ describe('resolveDashboardAccess', () => {
 });
 
 describe('vectorizer serve', () => {
+  // Its own database: serve migrates at start, and the shared test database's public schema must stay empty.
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase('serve_start');
+  });
+  afterAll(async () => {
+    await database.drop();
+  });
+
   it('refuses to start without dashboard credentials and says which variables to set', () => {
     const result = spawnSync(process.execPath, [cli, 'serve'], {
       env: serveEnv({}),
@@ -96,9 +107,9 @@ describe('vectorizer serve', () => {
     expect(result.stdout).toContain('HOST=0.0.0.0 (not a loopback address)');
   });
 
-  it('starts with a token, answers /healthz, and exits 0 on SIGTERM', async () => {
+  it('starts with a token, migrates the database, answers /healthz, and exits 0 on SIGTERM', async () => {
     const child = spawn(process.execPath, [cli, 'serve'], {
-      env: serveEnv({ DASHBOARD_TOKEN: 'tok' }),
+      env: serveEnv({ DASHBOARD_TOKEN: 'tok', DATABASE_URL: database.url }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -118,6 +129,11 @@ describe('vectorizer serve', () => {
       const health = await fetch(`${url}/healthz`);
       expect(health.status).toBe(200);
       expect((await fetch(`${url}/admin/queues`)).status).toBe(401);
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      const seed = await client.query('SELECT COUNT(*) FROM product_embeddings WHERE embedding_visual IS NOT NULL');
+      await client.end();
+      expect(seed.rows[0].count).toBe('0');
     } finally {
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
