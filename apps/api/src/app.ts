@@ -28,6 +28,8 @@ export interface ApiDependencies {
   logger: Logger;
   /** Per-check limit for /readyz. */
   readinessTimeoutMs?: number;
+  /** The configured model's id: /readyz warns when live workers embed with another one. */
+  expectedModel?: string;
 }
 
 const PUBLIC_DIR = join(__dirname, 'public');
@@ -54,6 +56,7 @@ export function createApp(deps: ApiDependencies): Express {
       redis: deps.redis,
       pool: deps.pool,
       queuePrefix: deps.queuePrefix,
+      expectedModel: deps.expectedModel,
       timeoutMs: deps.readinessTimeoutMs,
     })),
   );

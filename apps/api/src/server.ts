@@ -69,9 +69,15 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
     }),
     deadLetter: new Queue(DEAD_LETTER_QUEUE, { connection: redis, prefix: config.QUEUE_PREFIX }),
   };
-  await migrateAtStart(config, pool, logger);
+  // Resolving reads config files only (no session). A model that cannot be resolved leaves the
+  // dashboard, health and metrics up; searches then answer with the named error.
+  const configuredModel = await resolveModel(resolveOptionsFromConfig(config)).catch((error: unknown) => {
+    logger.error({ err: error }, 'the configured model cannot be resolved: search is unavailable until it is fixed');
+    return undefined;
+  });
+  if (configuredModel) await migrateAtStart(configuredModel.dimension, pool, logger);
   const searchModel = new LazySearchModel(async () => {
-    const model = await resolveModel(resolveOptionsFromConfig(config));
+    const model = configuredModel ?? (await resolveModel(resolveOptionsFromConfig(config)));
     if (model.isDevModel)
       logger.warn({ model: model.id }, 'searching with the generated dev model: random weights, meaningless results');
     return Embedder.start({
@@ -86,6 +92,7 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
   });
 
   const app = createApp({
+    expectedModel: configuredModel?.id,
     pool,
     redis,
     queuePrefix: config.QUEUE_PREFIX,
@@ -127,10 +134,9 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
  * dashboard and /readyz reports it — but a schema this code must not touch (another dimension, edited
  * migrations) is.
  */
-async function migrateAtStart(config: Config, pool: pg.Pool, logger: Logger): Promise<void> {
-  const model = await resolveModel(resolveOptionsFromConfig(config));
+async function migrateAtStart(dimension: number, pool: pg.Pool, logger: Logger): Promise<void> {
   try {
-    await runMigrations(pool, { dimension: model.dimension, logger });
+    await runMigrations(pool, { dimension, logger });
   } catch (error) {
     if (error instanceof VectorizerError && error.code !== 'POSTGRES_UNAVAILABLE') throw error;
     logger.warn({ err: error }, 'could not migrate at start (is PostgreSQL up?); /readyz reports the schema');

@@ -50,6 +50,17 @@ describe('GET /readyz', () => {
     await proxy.up();
     await request(harness.app).get('/readyz').expect(200);
   });
+
+  it('warns, without failing, when a live worker embeds with another model than the API searches', async () => {
+    await harness.redis.set(`${harness.prefix}:workers:w2`, heartbeatFixture('w2', 'org/other-model'), 'PX', 60_000);
+    try {
+      const res = await request(harness.app).get('/readyz').expect(200);
+      expect(res.body.checks.workers.status).toBe('warn');
+      expect(res.body.checks.workers.detail).toContain(`a model other than ${harness.model.id}`);
+    } finally {
+      await harness.redis.del(`${harness.prefix}:workers:w2`);
+    }
+  });
 });
 
 describe('GET /metrics', () => {

@@ -87,6 +87,7 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
     imageMaxBytes: 1024 * 1024,
     logger,
     readinessTimeoutMs: options.readinessTimeoutMs,
+    expectedModel: model.id,
   });
   return {
     app,
