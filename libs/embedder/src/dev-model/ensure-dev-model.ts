@@ -79,7 +79,7 @@ async function generateInPlace(options: ValidDevModelOptions, state: DirState): 
 
 async function inspect(options: ValidDevModelOptions): Promise<DirState> {
   const { dir, size, seed } = options;
-  const marker = await readDevModelMarker(dir);
+  let marker = await readDevModelMarker(dir);
   if (!marker) {
     const entries = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return [];
@@ -90,6 +90,11 @@ async function inspect(options: ValidDevModelOptions): Promise<DirState> {
       throw error;
     });
     if (entries.length === 0) return { kind: 'absent' };
+    // Another process may have renamed its finished model into place between the two reads above
+    // (the rename is atomic, so a second look sees its marker).
+    marker = await readDevModelMarker(dir);
+  }
+  if (!marker) {
     throw new DevModelError(
       'DEV_MODEL_DIR_CONFLICT',
       `${dir} is not empty and holds no generated dev model (no vectorizer-dev.json)`,
