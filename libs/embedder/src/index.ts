@@ -9,4 +9,5 @@ export { resolveHfHome, snapshotDir } from './model/hf-cache';
 export { repairHint, type ModelSource } from './model/repair-hint';
 export type { ModelDtype } from './model/model-files';
 export type { InferenceTestHooks } from './inference/protocol';
+export { CUDA_INSTALL_HINT, cudaProviderLibrary } from './inference/providers';
 export { makeDevModel, ensureDevModel, devModelId } from './dev-model';

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { CUDA_INSTALL_HINT, cudaProviderLibrary } from '@vectorizer/embedder';
 import { type CheckResult, fail, ok, warn } from './check-result';
 
 export interface ExecutionProviderCheckOptions {
@@ -10,16 +10,6 @@ export interface ExecutionProviderCheckOptions {
   nvidiaSmiPath: string;
   /** Overrides where the CUDA provider library is looked for (tests). */
   cudaLibrary?: string;
-}
-
-const CUDA_INSTALL_HINT =
-  'Reinstall onnxruntime-node with its CUDA provider: ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci (CUDA 12 + cuDNN 9 on the ' +
-  'loader path), or set VECTORIZER_DEVICE=cpu, or ALLOW_CPU_FALLBACK=true.';
-
-/** onnxruntime-node ships the CUDA provider next to its binding only when installed with CUDA support. */
-function cudaProviderLibrary(): string {
-  const packageDir = dirname(require.resolve('onnxruntime-node/package.json'));
-  return join(packageDir, 'bin', 'napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so');
 }
 
 /** GPU names from `nvidia-smi -L`, or why it could not be asked. */

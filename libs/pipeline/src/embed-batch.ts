@@ -35,7 +35,7 @@ export function createBatchEmbedder(deps: EmbedBatchDeps): (items: PreparedImage
     const rows: EmbeddingRow[] = items.map((item, i) => ({
       productId: item.payload.productId,
       model: item.payload.model,
-      embedding: asLocalFloat32Array(vectors[i] as Float32Array),
+      embedding: vectors[i] as Float32Array,
       imageUrl: item.payload.imageUrl,
       imageSha256: item.imageSha256,
     }));
@@ -48,12 +48,4 @@ export function createBatchEmbedder(deps: EmbedBatchDeps): (items: PreparedImage
     metrics.embeddingsWritten.inc(rows.length);
     return items.map(() => undefined);
   };
-}
-
-/**
- * Vectors come back from the inference thread; where that thread's Float32Array is another realm's
- * (a vm context, as under Jest) `instanceof` checks downstream would reject them, so copy then.
- */
-function asLocalFloat32Array(vector: Float32Array): Float32Array {
-  return vector instanceof Float32Array ? vector : Float32Array.from(vector);
 }

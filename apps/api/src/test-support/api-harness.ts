@@ -10,7 +10,7 @@ import IORedis, { type Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { createApp } from '../app';
 import type { DashboardAccess } from '../dashboard/dashboard-access';
-import { LazySearchModel, type QueryEncoder } from '../search/search-model';
+import { LazySearchModel } from '../search/search-model';
 
 /** The generated tiny model every API test embeds with (tmp/ is gitignored). */
 export const DEV_TINY_DIR = join(__dirname, '..', '..', '..', '..', 'tmp', 'models', 'dev-tiny');
@@ -36,21 +36,6 @@ export interface ApiHarnessOptions {
 }
 
 /**
- * Jest runs tests in a vm context whose Float32Array is not Node's, while vectors that come back
- * from the embedder's worker thread are Node's: `instanceof Float32Array` checks (the store's)
- * would refuse them under Jest only. Copying into this realm's Float32Array keeps the real path.
- */
-function inTestRealm(embedder: Embedder): QueryEncoder & { close(): Promise<void> } {
-  const local = (vectors: Float32Array[]) => vectors.map((vector) => Float32Array.from(vector));
-  return {
-    modelId: embedder.modelId,
-    embedImages: async (buffers) => local(await embedder.embedImages(buffers)),
-    embedTexts: async (texts) => local(await embedder.embedTexts(texts)),
-    close: () => embedder.close(),
-  };
-}
-
-/**
  * The real app on real services, isolated per test file: its own Postgres schema (migrated for
  * the tiny dev model's dimension), its own queue prefix in the shared Redis.
  */
@@ -70,10 +55,8 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
     deadLetter: new Queue(DEAD_LETTER_QUEUE, { connection: redis, prefix }),
   };
   const logger = createLogger({ level: 'silent' });
-  const searchModel = new LazySearchModel(async () =>
-    inTestRealm(
-      await Embedder.start({ model, device: 'cpu', allowCpuFallback: false, maxBatchSize: 4, threads: 1, logger }),
-    ),
+  const searchModel = new LazySearchModel(() =>
+    Embedder.start({ model, device: 'cpu', allowCpuFallback: false, maxBatchSize: 4, threads: 1, logger }),
   );
   const app = createApp({
     pool: appPool,
