@@ -1,6 +1,7 @@
 import { loadConfig } from '@vectorizer/config';
 import { createLogger, exitWithFatal } from '@vectorizer/logger';
-import { EXIT_CRASH, exitCodeForStartupError } from './exit-codes';
+import { EXIT_RESTART } from '@vectorizer/errors';
+import { exitCodeForStartupError } from './exit-codes';
 import { runWorkerProcess } from './worker-process';
 
 /**
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
 }
 
 process.on('unhandledRejection', (reason) => {
-  exitWithFatal(createLogger({ base: { component: 'worker' } }), reason, 'unhandled rejection', EXIT_CRASH);
+  exitWithFatal(createLogger({ base: { component: 'worker' } }), reason, 'unhandled rejection', EXIT_RESTART);
 });
 
 void main();

@@ -7,7 +7,7 @@ import { EmbedWorker, WorkerHeartbeat } from '@vectorizer/pipeline';
 import { DeadLetterQueue, connectForCommand, createEmbedQueue, createWorkerConnection } from '@vectorizer/queue';
 import { EmbeddingsRepository, createPool, runMigrations } from '@vectorizer/store';
 import { createPipelineMetrics, createRegistry } from '@vectorizer/telemetry';
-import { EXIT_CLEAN, EXIT_CRASH } from './exit-codes';
+import { EXIT_CLEAN, EXIT_RESTART } from '@vectorizer/errors';
 
 /** Batch size when neither BATCH_SIZE nor the supervisor's plan sets one. */
 const DEFAULT_BATCH_SIZE = 16;
@@ -95,7 +95,7 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
     },
     metrics,
     logger: log,
-    onWorkerBroken: () => void shutdown(EXIT_CRASH, 'the embedder stopped working'),
+    onWorkerBroken: () => void shutdown(EXIT_RESTART, 'the embedder stopped working'),
   });
   const heartbeat = new WorkerHeartbeat({
     redis: connection,
@@ -128,7 +128,7 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
         { timeoutMs: config.WORKER_SHUTDOWN_TIMEOUT_MS },
         'jobs did not finish in time; exiting, they return to the queue as stalled',
       );
-      finish(EXIT_CRASH);
+      finish(EXIT_RESTART);
       return;
     }
     await heartbeat.stop();

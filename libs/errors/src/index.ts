@@ -1,1 +1,11 @@
 export { VectorizerError, describeError } from './vectorizer-error';
+export {
+  EXIT_CANNOT_WORK,
+  EXIT_CLEAN,
+  EXIT_RESTART,
+  codeOf,
+  isRegisteredCode,
+  meaningOf,
+  type ErrorCodeMeaning,
+  type JobFate,
+} from './error-codes';

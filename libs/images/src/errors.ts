@@ -1,35 +1,34 @@
-import { VectorizerError } from '@vectorizer/errors';
+import { VectorizerError, meaningOf } from '@vectorizer/errors';
 
 /**
- * Every way one image can fail, by stable code. `retryable` tells the pipeline whether trying the
- * same URL again later can succeed (network trouble, server overload) or never will (a 404, a
- * corrupt file): permanent failures go straight to the dead-letter queue.
+ * Every way one image can fail, by stable code. Whether a retry can help (network trouble, server
+ * overload) or never will (a 404, a corrupt file) is the error registry's decision (`meaningOf`).
  */
-export const IMAGE_ERROR_CODES = {
-  IMAGE_EMPTY: false,
-  IMAGE_TOO_LARGE: false,
-  IMAGE_UNSUPPORTED_FORMAT: false,
-  IMAGE_TOO_MANY_PIXELS: false,
-  IMAGE_CORRUPT: false,
-  IMAGE_DECODE_TIMEOUT: false,
-  FETCH_URL_INVALID: false,
-  FETCH_URL_REFUSED: false,
-  FETCH_NOT_FOUND: false,
-  FETCH_FORBIDDEN: false,
-  FETCH_HTTP_4XX: false,
-  FETCH_HTTP_3XX: false,
-  FETCH_TOO_MANY_REDIRECTS: false,
-  FETCH_NOT_AN_IMAGE: false,
-  FETCH_DNS_NOT_FOUND: false,
-  FETCH_TLS: false,
-  FETCH_RATE_LIMITED: true,
-  FETCH_HTTP_5XX: true,
-  FETCH_TIMEOUT: true,
-  FETCH_NETWORK: true,
-  FETCH_ABORTED: true,
-} as const satisfies Record<string, boolean>;
+const IMAGE_ERROR_CODES = [
+  'IMAGE_EMPTY',
+  'IMAGE_TOO_LARGE',
+  'IMAGE_UNSUPPORTED_FORMAT',
+  'IMAGE_TOO_MANY_PIXELS',
+  'IMAGE_CORRUPT',
+  'IMAGE_DECODE_TIMEOUT',
+  'FETCH_URL_INVALID',
+  'FETCH_URL_REFUSED',
+  'FETCH_NOT_FOUND',
+  'FETCH_FORBIDDEN',
+  'FETCH_HTTP_4XX',
+  'FETCH_HTTP_3XX',
+  'FETCH_TOO_MANY_REDIRECTS',
+  'FETCH_NOT_AN_IMAGE',
+  'FETCH_DNS_NOT_FOUND',
+  'FETCH_TLS',
+  'FETCH_RATE_LIMITED',
+  'FETCH_HTTP_5XX',
+  'FETCH_TIMEOUT',
+  'FETCH_NETWORK',
+  'FETCH_ABORTED',
+] as const;
 
-export type ImageErrorCode = keyof typeof IMAGE_ERROR_CODES;
+export type ImageErrorCode = (typeof IMAGE_ERROR_CODES)[number];
 
 export interface ImageErrorOptions {
   hint?: string;
@@ -45,7 +44,7 @@ export class ImageError extends VectorizerError {
 
   constructor(code: ImageErrorCode, message: string, options: ImageErrorOptions = {}) {
     super(code, message, { hint: options.hint, cause: options.cause });
-    this.retryable = IMAGE_ERROR_CODES[code];
+    this.retryable = meaningOf(code).job === 'retry';
     this.retryAfterMs = options.retryAfterMs;
   }
 }

@@ -1,4 +1,4 @@
-export { ImageError, IMAGE_ERROR_CODES, isImageError, type ImageErrorCode, type ImageErrorOptions } from './errors';
+export { ImageError, isImageError, type ImageErrorCode, type ImageErrorOptions } from './errors';
 export { sniffImageFormat, requireSupportedFormat, type ImageFormat } from './format';
 export {
   parsePreprocessorConfig,

@@ -1,5 +1,4 @@
-/** Exit code 78 (EX_CONFIG): the worker cannot work with this model/config; restarting will not help. */
-export const EXIT_CANNOT_WORK = 78;
+import { EXIT_CANNOT_WORK } from '@vectorizer/errors';
 
 export interface RestartPolicyOptions {
   /** Delay before the first restart; doubles with each consecutive crash. */

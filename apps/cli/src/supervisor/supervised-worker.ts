@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Logger } from '@vectorizer/logger';
-import { EXIT_CANNOT_WORK, RestartPolicy, type RestartPolicyOptions } from './restart-policy';
+import { EXIT_CANNOT_WORK } from '@vectorizer/errors';
+import { RestartPolicy, type RestartPolicyOptions } from './restart-policy';
 import { nodeArgsFor } from './worker-entry';
 
 export interface SupervisedWorkerOptions {
