@@ -4,31 +4,28 @@ import { VectorizerError, meaningOf } from '@vectorizer/errors';
  * Every way one image can fail, by stable code. Whether a retry can help (network trouble, server
  * overload) or never will (a 404, a corrupt file) is the error registry's decision (`meaningOf`).
  */
-const IMAGE_ERROR_CODES = [
-  'IMAGE_EMPTY',
-  'IMAGE_TOO_LARGE',
-  'IMAGE_UNSUPPORTED_FORMAT',
-  'IMAGE_TOO_MANY_PIXELS',
-  'IMAGE_CORRUPT',
-  'IMAGE_DECODE_TIMEOUT',
-  'FETCH_URL_INVALID',
-  'FETCH_URL_REFUSED',
-  'FETCH_NOT_FOUND',
-  'FETCH_FORBIDDEN',
-  'FETCH_HTTP_4XX',
-  'FETCH_HTTP_3XX',
-  'FETCH_TOO_MANY_REDIRECTS',
-  'FETCH_NOT_AN_IMAGE',
-  'FETCH_DNS_NOT_FOUND',
-  'FETCH_TLS',
-  'FETCH_RATE_LIMITED',
-  'FETCH_HTTP_5XX',
-  'FETCH_TIMEOUT',
-  'FETCH_NETWORK',
-  'FETCH_ABORTED',
-] as const;
-
-export type ImageErrorCode = (typeof IMAGE_ERROR_CODES)[number];
+export type ImageErrorCode =
+  | 'IMAGE_EMPTY'
+  | 'IMAGE_TOO_LARGE'
+  | 'IMAGE_UNSUPPORTED_FORMAT'
+  | 'IMAGE_TOO_MANY_PIXELS'
+  | 'IMAGE_CORRUPT'
+  | 'IMAGE_DECODE_TIMEOUT'
+  | 'FETCH_URL_INVALID'
+  | 'FETCH_URL_REFUSED'
+  | 'FETCH_NOT_FOUND'
+  | 'FETCH_FORBIDDEN'
+  | 'FETCH_HTTP_4XX'
+  | 'FETCH_HTTP_3XX'
+  | 'FETCH_TOO_MANY_REDIRECTS'
+  | 'FETCH_NOT_AN_IMAGE'
+  | 'FETCH_DNS_NOT_FOUND'
+  | 'FETCH_TLS'
+  | 'FETCH_RATE_LIMITED'
+  | 'FETCH_HTTP_5XX'
+  | 'FETCH_TIMEOUT'
+  | 'FETCH_NETWORK'
+  | 'FETCH_ABORTED';
 
 export interface ImageErrorOptions {
   hint?: string;
