@@ -4,8 +4,8 @@ import { Embedder, resolveModel, resolveOptionsFromConfig } from '@vectorizer/em
 import { ImageFetcher, decodeLimitsFromConfig, fetcherOptionsFromConfig, preprocessImage } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
 import { EmbedWorker, WorkerHeartbeat } from '@vectorizer/pipeline';
-import { DeadLetterQueue, connectForCommand, createEmbedQueue, createWorkerConnection } from '@vectorizer/queue';
-import { EmbeddingsRepository, createPool, runMigrations } from '@vectorizer/store';
+import { connectForCommand, createEmbedQueue, createRedisProbe, createWorkerConnection } from '@vectorizer/queue';
+import { EmbeddingsRepository, createPool, probePostgres, runMigrations } from '@vectorizer/store';
 import { createPipelineMetrics, createRegistry } from '@vectorizer/telemetry';
 import { EXIT_CLEAN, EXIT_RESTART } from '@vectorizer/errors';
 
@@ -36,7 +36,11 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
     decodeLimits,
   });
 
-  const pool = createPool(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX });
+  const pool = createPool(config.DATABASE_URL, {
+    max: config.DATABASE_POOL_MAX,
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+  });
   // An idle connection dropped by the server emits here; unhandled, it would crash the process.
   // The next query fails instead, and the pipeline pauses until Postgres is back.
   pool.on('error', (error) => logger.warn({ err: error }, 'an idle PostgreSQL connection failed'));
@@ -59,7 +63,8 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
   const embedQueue = createEmbedQueue({ connection, prefix: config.QUEUE_PREFIX, retryPolicy });
   // Redis outages surface here too; the worker's own handler already reports and rides them out.
   embedQueue.on('error', (error) => logger.debug({ err: error }, 'embed queue connection error'));
-  const deadLetters = new DeadLetterQueue({ connection, prefix: config.QUEUE_PREFIX }, embedQueue);
+  const redisProbe = createRedisProbe(config.REDIS_URL, config.DEPENDENCY_PROBE_TIMEOUT_MS);
+  const decodeBudgetBytes = config.WORKER_DECODE_MEMORY_MB * 1024 * 1024;
   const fetcher = new ImageFetcher(fetcherOptionsFromConfig(config));
   const registry = createRegistry({ labels: { worker: workerId }, collectDefaults: true });
   const metrics = createPipelineMetrics(registry);
@@ -82,16 +87,13 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
     preprocessor: model.preprocessor,
     decodeLimits,
     preprocess: preprocessImage,
+    // Until images report each decode's cost from its header: an equal share per job in hand.
+    decodeMemory: { budgetBytes: decodeBudgetBytes, cost: () => Math.ceil(decodeBudgetBytes / concurrency) },
     fetcher,
     embeddings: new EmbeddingsRepository(pool),
-    deadLetters,
     probes: {
-      postgres: async () => {
-        await pool.query('SELECT 1');
-      },
-      redis: async () => {
-        await connection.ping();
-      },
+      postgres: () => probePostgres(config.DATABASE_URL, config.DEPENDENCY_PROBE_TIMEOUT_MS),
+      redis: redisProbe.probe,
     },
     metrics,
     logger: log,
@@ -115,26 +117,35 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
     logger: log,
   });
 
+  /**
+   * Stops within WORKER_SHUTDOWN_TIMEOUT_MS whatever state Redis and Postgres are in: the jobs in
+   * hand finish or go back, then the connections close; whatever is still hanging at the deadline
+   * is abandoned (the stalled-job check returns unfinished jobs) and the exit code says so.
+   */
   async function shutdown(code: number, reason: string): Promise<void> {
     if (shuttingDown) return;
     shuttingDown = true;
-    log.info(
-      { reason, timeoutMs: config.WORKER_SHUTDOWN_TIMEOUT_MS },
-      'stopping: finishing the jobs in hand, taking no new ones',
-    );
-    const result = await worker.close(config.WORKER_SHUTDOWN_TIMEOUT_MS);
+    const timeoutMs = config.WORKER_SHUTDOWN_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
+    log.info({ reason, timeoutMs }, 'stopping: finishing the jobs in hand, taking no new ones');
+    const result = await worker.close(timeoutMs);
     if (result === 'timed-out') {
-      log.error(
-        { timeoutMs: config.WORKER_SHUTDOWN_TIMEOUT_MS },
-        'jobs did not finish in time; exiting, they return to the queue as stalled',
-      );
+      log.error({ timeoutMs }, 'jobs did not finish in time; exiting, they return to the queue as stalled');
       finish(EXIT_RESTART);
       return;
     }
-    await heartbeat.stop();
-    await Promise.allSettled([embedder.close(), fetcher.close(), deadLetters.close(), embedQueue.close(), pool.end()]);
-    await connection.quit().catch(() => connection.disconnect());
-    log.info('worker stopped');
+    const released = await settleWithin(Math.max(0, deadline - Date.now()), async () => {
+      await heartbeat.stop();
+      redisProbe.close();
+      await Promise.allSettled([embedder.close(), fetcher.close(), embedQueue.close(), pool.end()]);
+      await connection.quit();
+    });
+    if (!released) {
+      log.warn({ timeoutMs }, 'connections did not close in time (a dependency is down); exiting anyway');
+      connection.disconnect();
+    } else {
+      log.info('worker stopped');
+    }
     finish(code);
   }
 
@@ -155,4 +166,19 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
     `worker ${workerId} taking jobs: batch ${batchSize}, concurrency ${concurrency}`,
   );
   return exited;
+}
+
+/** Runs `work`, resolving true when it settles within `ms`, false when the time ran out first. */
+async function settleWithin(ms: number, work: () => Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const settled = work().then(
+    () => true,
+    () => true,
+  );
+  const result = await Promise.race([settled, timedOut]);
+  clearTimeout(timer);
+  return result;
 }

@@ -39,6 +39,12 @@ export const servicesEnv = z.object({
   REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://postgres@127.0.0.1:5432/postgres'),
   DATABASE_POOL_MAX: int(10, 1),
+  /** A server that accepts TCP and never answers fails a connection after this long. */
+  DATABASE_CONNECT_TIMEOUT_MS: int(5_000, 100),
+  /** No statement runs longer (server-side statement_timeout, and the same bound client-side). */
+  DATABASE_STATEMENT_TIMEOUT_MS: int(60_000, 100),
+  /** How long the outage probes (a fresh Postgres connection, a Redis PING) may take to answer. */
+  DEPENDENCY_PROBE_TIMEOUT_MS: int(2_000, 100),
   /** Redis-Cluster-safe: the braces make every queue key hash to one slot. */
   QUEUE_PREFIX: z
     .string()
@@ -93,6 +99,8 @@ export const jobEnv = z.object({
   WORKER_LOCK_DURATION_MS: int(120_000, 1_000),
   WORKER_STALLED_INTERVAL_MS: int(30_000, 1_000),
   WORKER_SHUTDOWN_TIMEOUT_MS: int(60_000, 1_000),
+  /** Memory the image decodes of one worker's jobs in hand may hold at once (a weighted semaphore). */
+  WORKER_DECODE_MEMORY_MB: int(512, 16),
   /** Names this worker in its heartbeat and metrics keys; the supervisor sets one per process. */
   WORKER_ID: optionalString,
   /** Written every 5 s by a healthy worker; `vectorizer worker --health` checks its age. */

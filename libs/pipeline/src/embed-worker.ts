@@ -4,10 +4,11 @@ import { EMBED_QUEUE } from '@vectorizer/queue';
 import type { DecodeLimits, PreprocessorConfig } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
 import type { PipelineMetrics } from '@vectorizer/telemetry';
-import { createBatchEmbedder, type EmbeddingWriter, type PixelEmbedder } from './embed-batch';
-import { createEmbedJobHandler } from './embed-job-handler';
+import { createBatchEmbedder, type BatchOutcome, type EmbeddingWriter, type PixelEmbedder } from './batch-embedder';
+import { isConnectionError } from './connection-errors';
+import { EmbeddingJobService } from './embedding-job-service';
 import type { Dependency } from './errors';
-import { FailureRouter, type DeadLetterSink } from './failure-router';
+import { MemoryBudget } from './memory-budget';
 import { MicroBatcher } from './micro-batcher';
 import { OutageGuard } from './outage-guard';
 import { prepareImage, type ImageSource, type PreparedImage } from './prepare-image';
@@ -18,7 +19,7 @@ export interface EmbedWorkerOptions {
   /** A connection made for Workers (maxRetriesPerRequest: null), e.g. createWorkerConnection. */
   connection: Redis;
   prefix: string;
-  /** Jobs held at once: fetching, decoding, waiting in a batch or in inference. Bounds memory. */
+  /** Jobs held at once: fetching, decoding, waiting in a batch or in inference. */
   concurrency: number;
   batch: {
     maxBatchSize: number;
@@ -38,10 +39,17 @@ export interface EmbedWorkerOptions {
   preprocessor: PreprocessorConfig;
   decodeLimits: DecodeLimits;
   preprocess: (bytes: Buffer, config: PreprocessorConfig, limits: DecodeLimits) => Promise<Float32Array>;
+  /**
+   * Bytes the decodes of all jobs in hand may hold at once, and each image's share of it (from its
+   * header). Bounds a worker's memory whatever the concurrency.
+   */
+  decodeMemory: { budgetBytes: number; cost: (bytes: Buffer) => number };
   fetcher: ImageSource;
   embeddings: EmbeddingWriter;
-  deadLetters: DeadLetterSink;
-  /** Resolve when the dependency answers (e.g. SELECT 1, PING). */
+  /**
+   * Resolve when the dependency answers on a FRESH connection within a timeout (a pooled or
+   * reconnecting one can hide an outage or hang): they decide whether a failure is an outage.
+   */
   probes: Record<Dependency, () => Promise<void>>;
   metrics: PipelineMetrics;
   logger: Logger;
@@ -55,25 +63,19 @@ export interface EmbedWorkerOptions {
 export type CloseResult = 'drained' | 'timed-out';
 
 /**
- * One BullMQ Worker whose jobs are embedded in batches across jobs, with the failure routing,
- * outage pause and graceful drain around it. Start it only after the embedder passed its self-test
- * and the schema was checked: from `start()` on, it takes jobs.
+ * One BullMQ Worker whose jobs go through the EmbeddingJobService, batched across jobs, with the
+ * outage pause and a graceful stop that keeps its deadline. Start it only after the embedder
+ * passed its self-test and the schema was checked: from `start()` on, it takes jobs.
  */
 export class EmbedWorker {
   private worker: Worker | undefined;
   private readonly guard: OutageGuard;
-  private readonly batcher: MicroBatcher<PreparedImage, void>;
+  private readonly batcher: MicroBatcher<PreparedImage, BatchOutcome>;
   private currentState: WorkerState = 'starting';
   private brokenReported = false;
 
   constructor(private readonly options: EmbedWorkerOptions) {
     const { metrics, logger } = options;
-    this.batcher = new MicroBatcher<PreparedImage, void>({
-      maxBatchSize: options.batch.maxBatchSize,
-      maxWaitMs: options.batch.maxWaitMs,
-      maxInFlight: options.batch.maxInFlight ?? 2,
-      run: createBatchEmbedder({ embedder: options.embedder, embeddings: options.embeddings, metrics }),
-    });
     this.guard = new OutageGuard({
       consumer: {
         pause: (doNotWaitActive) => this.requireWorker().pause(doNotWaitActive),
@@ -89,6 +91,18 @@ export class EmbedWorker {
           this.currentState = paused ? 'paused' : 'running';
       },
     });
+    this.batcher = new MicroBatcher<PreparedImage, BatchOutcome>({
+      maxBatchSize: options.batch.maxBatchSize,
+      maxWaitMs: options.batch.maxWaitMs,
+      maxInFlight: options.batch.maxInFlight ?? 2,
+      run: createBatchEmbedder({
+        embedder: options.embedder,
+        embeddings: options.embeddings,
+        metrics,
+        paused: () => this.guard.paused,
+        postgresIsDown: (error) => this.isDown('postgres', error),
+      }),
+    });
   }
 
   get state(): WorkerState {
@@ -98,12 +112,21 @@ export class EmbedWorker {
   start(): void {
     if (this.worker) throw new Error('EmbedWorker already started');
     const { options } = this;
-    const router = new FailureRouter({
-      deadLetters: options.deadLetters,
-      guard: this.guard,
+    const imageDeps = {
+      fetcher: options.fetcher,
+      preprocess: options.preprocess,
+      preprocessor: options.preprocessor,
+      decodeLimits: options.decodeLimits,
       metrics: options.metrics,
-      logger: options.logger,
-      postponeMs: options.postponeMs ?? 2_000,
+      budget: new MemoryBudget(options.decodeMemory.budgetBytes),
+      decodeCost: options.decodeMemory.cost,
+    };
+    const service = new EmbeddingJobService({
+      modelId: options.embedder.modelId,
+      prepare: (payload, signal) => prepareImage(payload, imageDeps, signal),
+      submit: (image) => this.batcher.submit(image),
+      downDependency: () => this.guard.down,
+      reportOutage: (dependency, cause) => this.guard.report(dependency, cause),
       onWorkerBroken: (error) => {
         if (this.brokenReported) return;
         this.brokenReported = true;
@@ -111,22 +134,11 @@ export class EmbedWorker {
         void this.worker?.pause(true);
         options.onWorkerBroken?.(error);
       },
-    });
-    const imageDeps = {
-      fetcher: options.fetcher,
-      preprocess: options.preprocess,
-      preprocessor: options.preprocessor,
-      decodeLimits: options.decodeLimits,
       metrics: options.metrics,
-    };
-    const handler = createEmbedJobHandler({
-      modelId: options.embedder.modelId,
-      prepare: (payload, signal) => prepareImage(payload, imageDeps, signal),
-      submit: (image) => this.batcher.submit(image),
-      router,
-      metrics: options.metrics,
+      logger: options.logger,
+      postponeMs: options.postponeMs ?? 2_000,
     });
-    this.worker = new Worker(EMBED_QUEUE, handler, {
+    this.worker = new Worker(EMBED_QUEUE, (job, token, signal) => service.process(job, token, signal), {
       connection: options.connection,
       prefix: options.prefix,
       concurrency: options.concurrency,
@@ -149,14 +161,16 @@ export class EmbedWorker {
         );
       });
     });
-    this.worker.on('error', (error) => options.logger.error({ err: error }, 'queue worker error'));
+    this.worker.on('error', (error) => this.onQueueError(error));
     this.currentState = 'running';
   }
 
   /**
-   * Graceful stop: takes no new job, lets the jobs it holds finish (their batch embeds and commits),
-   * then closes the BullMQ worker. After timeoutMs it force-closes; unfinished jobs are returned by
-   * the stalled-job check of another worker, and their rows are written idempotently.
+   * Graceful stop within `timeoutMs`, whatever state the dependencies are in: takes no new job,
+   * lets the jobs it holds finish (their batch embeds and commits, or they are put back during an
+   * outage), then closes the BullMQ worker. On timeout the owner exits the process, which drops
+   * the connections and leaves the held jobs to the stalled-job check; rows are written
+   * idempotently, so nothing is lost or doubled.
    */
   async close(timeoutMs: number): Promise<CloseResult> {
     if (!this.worker) {
@@ -164,18 +178,44 @@ export class EmbedWorker {
       return 'drained';
     }
     this.currentState = 'draining';
-    await this.guard.close();
     const worker = this.worker;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timed-out'>((resolve) => {
       timer = setTimeout(() => resolve('timed-out'), timeoutMs);
     });
-    // BullMQ's close cannot be upgraded to a forced one once started; on timeout the owner exits
-    // the process, which drops the connections and leaves the held jobs to the stalled-job check.
-    const result = await Promise.race([worker.close().then(() => 'drained' as const), timedOut]);
+    const drained = (async () => {
+      await this.guard.close();
+      await worker.close();
+      return 'drained' as const;
+    })();
+    const result = await Promise.race([drained, timedOut]);
     clearTimeout(timer);
     this.currentState = 'closed';
     return result;
+  }
+
+  /** A failure is an outage when it says so, or when the dependency's own probe fails too. */
+  private async isDown(dependency: Dependency, error: unknown): Promise<boolean> {
+    if (isConnectionError(error)) return true;
+    try {
+      await this.options.probes[dependency]();
+      return false;
+    } catch {
+      return true;
+    }
+  }
+
+  /**
+   * BullMQ reports every failed Redis call here, several a second during an outage. The guard logs
+   * one line when Redis goes and one when it is back; the repeats go to debug.
+   */
+  private onQueueError(error: Error): void {
+    if (isConnectionError(error)) {
+      this.guard.report('redis', error);
+      this.options.logger.debug({ err: error }, 'Redis call failed');
+      return;
+    }
+    this.options.logger.error({ err: error }, 'queue worker error');
   }
 
   private requireWorker(): Worker {

@@ -1,4 +1,5 @@
-import { VectorizerError } from '@vectorizer/errors';
+import { VectorizerError, meaningOf } from '@vectorizer/errors';
+import type { EmbeddingRow } from '@vectorizer/store';
 
 export type Dependency = 'postgres' | 'redis';
 
@@ -35,5 +36,24 @@ export class JobModelMismatchError extends VectorizerError {
     super('JOB_MODEL_MISMATCH', `the job asks for model ${jobModel} but this worker runs ${workerModel}`, {
       hint: `Run a worker with the model ${jobModel}, or enqueue the products again for ${workerModel} (\`npx vectorizer enqueue\`).`,
     });
+  }
+}
+
+/** The model's vector for one image cannot be stored (NaN/Infinity, or the wrong length). */
+export class InvalidEmbeddingError extends VectorizerError {
+  constructor(code: 'EMBEDDING_NOT_FINITE' | 'VECTOR_DIMENSION_MISMATCH', productId: string, reason: string) {
+    super(code, `the embedding of product ${productId} cannot be stored: ${reason}`, { hint: meaningOf(code).hint });
+  }
+}
+
+/** PostgreSQL refused this one row (found by splitting a refused batch write). */
+export class EmbeddingRowRejectedError extends VectorizerError {
+  constructor(row: EmbeddingRow, cause: unknown) {
+    const sqlState = (cause as { code?: unknown })?.code;
+    super(
+      'EMBEDDING_ROW_REJECTED',
+      `PostgreSQL refused the embedding of product ${row.productId}${typeof sqlState === 'string' ? ` (SQLSTATE ${sqlState})` : ''}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { hint: meaningOf('EMBEDDING_ROW_REJECTED').hint, cause },
+    );
   }
 }

@@ -4,8 +4,8 @@ import { MicroBatcher } from './micro-batcher';
 function controlledRun() {
   const calls: { items: number[]; finish: () => void; fail: (error: Error) => void }[] = [];
   const run = (items: number[]) =>
-    new Promise<string[]>((resolve, reject) => {
-      calls.push({ items, finish: () => resolve(items.map((i) => `r${i}`)), fail: reject });
+    new Promise<Map<number, string>>((resolve, reject) => {
+      calls.push({ items, finish: () => resolve(new Map(items.map((i) => [i, `r${i}`]))), fail: reject });
     });
   return { calls, run };
 }
@@ -90,14 +90,21 @@ describe('MicroBatcher', () => {
     await expect(Promise.all(later)).resolves.toEqual(['r3', 'r4']);
   });
 
-  it('rejects the batch when run returns the wrong number of results', async () => {
-    const batcher = new MicroBatcher<number, number>({
-      maxBatchSize: 2,
+  it('matches results to items by identity, whatever their order, and fails an item left without one', async () => {
+    const batcher = new MicroBatcher<{ id: number }, string>({
+      maxBatchSize: 3,
       maxWaitMs: 0,
       maxInFlight: 1,
-      run: async () => [1],
+      run: async ([a, b]) =>
+        new Map([
+          [b as { id: number }, 'second'],
+          [a as { id: number }, 'first'],
+        ]),
     });
-    await expect(Promise.all([batcher.submit(1), batcher.submit(2)])).rejects.toThrow('returned 1 results for 2 items');
+    const [first, second, third] = [1, 2, 3].map((id) => batcher.submit({ id }));
+    await expect(first).resolves.toBe('first');
+    await expect(second).resolves.toBe('second');
+    await expect(third).rejects.toThrow('no result for this item');
   });
 
   it('drain runs what is queued without waiting and resolves when nothing runs', async () => {
@@ -108,7 +115,7 @@ describe('MicroBatcher', () => {
       maxInFlight: 1,
       run: async (items) => {
         seen.push(items);
-        return items;
+        return new Map(items.map((i) => [i, i]));
       },
     });
     const results = [1, 2, 3, 4, 5, 6].map((i) => batcher.submit(i));
@@ -122,7 +129,7 @@ describe('MicroBatcher', () => {
   });
 
   it('refuses nonsensical limits', () => {
-    const run = async (items: number[]) => items;
+    const run = async (items: number[]) => new Map(items.map((i) => [i, i]));
     expect(() => new MicroBatcher({ maxBatchSize: 0, maxWaitMs: 1, maxInFlight: 1, run })).toThrow('maxBatchSize');
     expect(() => new MicroBatcher({ maxBatchSize: 1, maxWaitMs: 1, maxInFlight: 0, run })).toThrow('maxInFlight');
     expect(() => new MicroBatcher({ maxBatchSize: 1, maxWaitMs: -1, maxInFlight: 1, run })).toThrow('maxWaitMs');

@@ -8,8 +8,11 @@ export interface MicroBatcherOptions<TIn, TOut> {
    * start while the previous one finishes its tail (e.g. inference of k+1 overlaps the write of k).
    */
   maxInFlight: number;
-  /** Runs one batch; must return one result per item, in order. A rejection fails every item. */
-  run: (items: TIn[]) => Promise<TOut[]>;
+  /**
+   * Runs one batch and returns each item's own result, keyed by the item itself (never matched by
+   * position alone). An item left without a result fails; a rejection fails every item.
+   */
+  run: (items: TIn[]) => Promise<Map<TIn, TOut>>;
 }
 
 interface Pending<TIn, TOut> {
@@ -108,10 +111,10 @@ export class MicroBatcher<TIn, TOut> {
   private async execute(batch: Pending<TIn, TOut>[]): Promise<void> {
     try {
       const results = await this.options.run(batch.map((pending) => pending.item));
-      if (results.length !== batch.length) {
-        throw new Error(`MicroBatcher run returned ${results.length} results for ${batch.length} items`);
+      for (const pending of batch) {
+        if (results.has(pending.item)) pending.resolve(results.get(pending.item) as TOut);
+        else pending.reject(new Error('MicroBatcher run returned no result for this item'));
       }
-      batch.forEach((pending, i) => pending.resolve(results[i] as TOut));
     } catch (error) {
       for (const pending of batch) pending.reject(error);
     }

@@ -24,7 +24,7 @@ export interface OutageGuardOptions {
  * probe loop with backoff resumes it once every failed dependency answers again.
  */
 export class OutageGuard {
-  private readonly down = new Set<Dependency>();
+  private readonly downSet = new Set<Dependency>();
   private probing: Promise<void> | undefined;
   private closed = false;
   private wake: (() => void) | undefined;
@@ -32,13 +32,18 @@ export class OutageGuard {
   constructor(private readonly options: OutageGuardOptions) {}
 
   get paused(): boolean {
-    return this.down.size > 0;
+    return this.downSet.size > 0;
+  }
+
+  /** A dependency reported down and not yet answering again, if any. */
+  get down(): Dependency | undefined {
+    return this.downSet.values().next().value;
   }
 
   /** Marks the dependency down; pauses the consumer and starts probing unless already doing so. */
   report(dependency: Dependency, cause: unknown): void {
-    if (this.closed || this.down.has(dependency)) return;
-    this.down.add(dependency);
+    if (this.closed || this.downSet.has(dependency)) return;
+    this.downSet.add(dependency);
     this.options.logger.warn(
       { dependency, err: cause },
       `${dependency} is unavailable: pausing job intake until it answers again`,
@@ -70,7 +75,7 @@ export class OutageGuard {
     const { initialProbeIntervalMs = 250, maxProbeIntervalMs = 10_000, logger } = this.options;
     let interval = initialProbeIntervalMs;
     for (;;) {
-      while (!this.closed && this.down.size > 0) {
+      while (!this.closed && this.downSet.size > 0) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, interval);
           this.wake = () => {
@@ -80,10 +85,10 @@ export class OutageGuard {
         });
         this.wake = undefined;
         if (this.closed) return;
-        for (const dependency of [...this.down]) {
+        for (const dependency of [...this.downSet]) {
           try {
             await this.options.probes[dependency]();
-            this.down.delete(dependency);
+            this.downSet.delete(dependency);
             logger.info({ dependency }, `${dependency} answers again`);
           } catch (error) {
             logger.debug({ dependency, err: error, nextProbeMs: interval }, `${dependency} still unavailable`);
@@ -93,7 +98,7 @@ export class OutageGuard {
       }
       if (this.closed) return;
       await this.options.consumer.resume();
-      if (this.down.size === 0) break;
+      if (this.downSet.size === 0) break;
       // Something was reported down again while we resumed: pause again and keep probing.
       this.pauseConsumer();
     }

@@ -1,6 +1,7 @@
 import type { JobPayload } from '@vectorizer/queue';
 import type { DecodeLimits, FetchedImage, PreprocessorConfig } from '@vectorizer/images';
 import type { PipelineMetrics } from '@vectorizer/telemetry';
+import type { MemoryBudget } from './memory-budget';
 
 /** One job's image, downloaded and turned into the model's input tensor. */
 export interface PreparedImage {
@@ -20,6 +21,10 @@ export interface PrepareImageDeps {
   preprocessor: PreprocessorConfig;
   decodeLimits: DecodeLimits;
   metrics: PipelineMetrics;
+  /** Bounds the memory held by the decodes of all jobs in hand (see MemoryBudget). */
+  budget: MemoryBudget;
+  /** The most bytes decoding these bytes will hold at once (read from the image header). */
+  decodeCost: (bytes: Buffer) => number;
 }
 
 /** Fetch + decode of one image, timed; failures keep their ImageError (code, retryable). */
@@ -36,7 +41,10 @@ export async function prepareImage(
   );
   const pixels = await timed(
     metrics.imageDecodeDuration,
-    () => deps.preprocess(fetched.bytes, deps.preprocessor, deps.decodeLimits),
+    () =>
+      deps.budget.run(deps.decodeCost(fetched.bytes), () =>
+        deps.preprocess(fetched.bytes, deps.preprocessor, deps.decodeLimits),
+      ),
     metrics,
   );
   return { payload, imageSha256: fetched.sha256, pixels };

@@ -47,3 +47,29 @@ export async function connectForCommand(redisUrl: string, options: CommandConnec
     throw new RedisUnavailableError(redisUrl, lastError ?? error);
   }
 }
+
+/**
+ * A probe of Redis that fails fast: a connection that queues nothing while disconnected and bounds
+ * every command, so `probe()` rejects within `timeoutMs` while Redis is down or hung (a Worker's
+ * own connection would wait for it forever). It reconnects in the background between probes.
+ */
+export function createRedisProbe(
+  redisUrl: string,
+  timeoutMs: number,
+): { probe: () => Promise<void>; close: () => void } {
+  const connection = new IORedis(redisUrl, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+    lazyConnect: true,
+  });
+  connection.on('error', () => undefined);
+  return {
+    probe: async () => {
+      if (connection.status === 'wait' || connection.status === 'end') await connection.connect();
+      await connection.ping();
+    },
+    close: () => connection.disconnect(),
+  };
+}

@@ -72,12 +72,12 @@ describe('EmbeddingsRepository', () => {
     const rows = Array.from({ length: 5 }, (_, i) => row(`p${i}`, unitVector(i)));
     const spy = jest.spyOn(db.pool, 'query');
     try {
-      expect(await embeddings.upsertMany(rows)).toBe(5);
+      expect(await embeddings.upsertMany(rows)).toEqual({ written: 5, superseded: [] });
       expect(spy).toHaveBeenCalledTimes(1);
     } finally {
       spy.mockRestore();
     }
-    expect(await embeddings.upsertMany(rows)).toBe(5);
+    expect((await embeddings.upsertMany(rows)).written).toBe(5);
     const stored = await db.pool.query<{
       product_id: string;
       dim: number;
@@ -96,13 +96,33 @@ describe('EmbeddingsRepository', () => {
   it('replaces an embedding on conflict and skips rows of deleted products', async () => {
     await addProducts(2);
     await embeddings.upsertMany([row('p0', unitVector(1))]);
-    expect(await embeddings.upsertMany([row('p0', unitVector(2)), row('gone', unitVector(3))])).toBe(1);
+    const gone = row('gone', unitVector(3));
+    expect(await embeddings.upsertMany([row('p0', unitVector(2)), gone])).toEqual({ written: 1, superseded: [gone] });
     const stored = await db.pool.query<{ embedding_visual: number[] }>(
       "SELECT embedding_visual FROM product_embeddings WHERE product_id = 'p0'",
     );
     expect(Float32Array.from(stored.rows[0]?.embedding_visual ?? [])).toEqual(unitVector(2));
     expect(await embeddings.countEmbedded(MODEL)).toBe(1);
     expect(await embeddings.countMissing(MODEL)).toBe(1);
+  });
+
+  it('never lets a row for a previous image overwrite the embedding of the current one', async () => {
+    await addProducts(1);
+    const newUrl = 'https://img/p0-v2.jpg';
+    await products.upsertMany([{ id: 'p0', imageUrl: newUrl, title: 'T0' }]);
+    const current = { ...row('p0', unitVector(2)), imageUrl: newUrl };
+    const stale = row('p0', unitVector(1)); // embedded from the old URL, finished late
+    expect(await embeddings.upsertMany([current])).toEqual({ written: 1, superseded: [] });
+    expect(await embeddings.upsertMany([stale])).toEqual({ written: 0, superseded: [stale] });
+    // Both in one call, in either order: only the current image's row is written.
+    expect(await embeddings.upsertMany([current, stale])).toEqual({ written: 1, superseded: [stale] });
+    expect(await embeddings.upsertMany([stale, current])).toEqual({ written: 1, superseded: [stale] });
+    const stored = await db.pool.query<{ embedding_visual: number[]; image_url: string }>(
+      "SELECT embedding_visual, image_url FROM product_embeddings WHERE product_id = 'p0'",
+    );
+    expect(stored.rows).toHaveLength(1);
+    expect(stored.rows[0]?.image_url).toBe(newUrl);
+    expect(Float32Array.from(stored.rows[0]?.embedding_visual ?? [])).toEqual(unitVector(2));
   });
 
   it('counts an embedding as stale once the product image_url changes', async () => {

@@ -30,19 +30,21 @@ export class EmbeddingsRepository {
 
   /**
    * Writes embeddings with one multi-row INSERT … ON CONFLICT (product_id, model) DO UPDATE
-   * (calls of more than 10000 rows are split, in one transaction). Idempotent. Rows of products
-   * that no longer exist are skipped — the product was deleted while its image was embedded.
-   * Within one call the last row for a (product, model) wins. Returns how many rows were written.
+   * (calls of more than 10000 rows are split, in one transaction). Idempotent.
+   *
+   * A row is written only while its product still exists with the image URL the row embedded: a
+   * slow job for a product's previous image must never overwrite the vector of its current one.
+   * Those rows come back in `superseded`, untouched; everything else was written.
    */
-  async upsertMany(rows: EmbeddingRow[]): Promise<number> {
-    if (rows.length === 0) return 0;
+  async upsertMany(rows: EmbeddingRow[]): Promise<UpsertResult> {
+    if (rows.length === 0) return { written: 0, superseded: [] };
     const unique = new Map<string, { row: EmbeddingRow; vector: string }>();
     rows.forEach((row, index) => {
       const vector = validateEmbeddingRow(row, index);
-      unique.set(JSON.stringify([row.productId, row.model]), { row, vector });
+      unique.set(rowKey(row.productId, row.model, row.imageUrl), { row, vector });
     });
     const chunks = chunk([...unique.values()], UPSERT_CHUNK_ROWS);
-    const write = async (db: Pool | PoolClient, part: { row: EmbeddingRow; vector: string }[]): Promise<number> => {
+    const write = async (db: Pool | PoolClient, part: { row: EmbeddingRow; vector: string }[]): Promise<string[]> => {
       const params = part.flatMap(({ row, vector }) => [
         row.productId,
         row.model,
@@ -52,29 +54,40 @@ export class EmbeddingsRepository {
         row.imageSha256,
       ]);
       const casts = ['::text', '::text', '::int', '::vector', '::text', '::text'];
-      const result = await db.query(
+      // Joining on the current image_url makes "is this still the product's image?" and the write
+      // one statement, so no concurrent image change can slip in between.
+      const result = await db.query<{ product_id: string; model: string; image_url: string }>(
         `INSERT INTO product_embeddings AS e (product_id, model, dim, embedding_visual, image_url, image_sha256)
          SELECT v.product_id, v.model, v.dim, v.embedding, v.image_url, v.image_sha256
            FROM (VALUES ${valuesPlaceholders(part.length, 6, (column) => casts[column] as string)})
                 AS v (product_id, model, dim, embedding, image_url, image_sha256)
-           JOIN products p ON p.id = v.product_id
+           JOIN products p ON p.id = v.product_id AND p.image_url = v.image_url
          ON CONFLICT (product_id, model) DO UPDATE
             SET dim = EXCLUDED.dim, embedding_visual = EXCLUDED.embedding_visual, image_url = EXCLUDED.image_url,
-                image_sha256 = EXCLUDED.image_sha256, embedded_at = now()`,
+                image_sha256 = EXCLUDED.image_sha256, embedded_at = now()
+         RETURNING e.product_id, e.model, e.image_url`,
         params,
       );
-      return result.rowCount ?? 0;
+      return result.rows.map((row) => rowKey(row.product_id, row.model, row.image_url));
     };
+    let writtenKeys: string[];
     try {
-      if (chunks.length === 1) return await write(this.pool, chunks[0] as { row: EmbeddingRow; vector: string }[]);
-      return await inTransaction(this.pool, async (client) => {
-        let written = 0;
-        for (const part of chunks) written += await write(client, part);
-        return written;
-      });
+      if (chunks.length === 1)
+        writtenKeys = await write(this.pool, chunks[0] as { row: EmbeddingRow; vector: string }[]);
+      else
+        writtenKeys = await inTransaction(this.pool, async (client) => {
+          const keys: string[] = [];
+          for (const part of chunks) keys.push(...(await write(client, part)));
+          return keys;
+        });
     } catch (error) {
       throw asDimensionError(error);
     }
+    const written = new Set(writtenKeys);
+    return {
+      written: written.size,
+      superseded: rows.filter((row) => !written.has(rowKey(row.productId, row.model, row.imageUrl))),
+    };
   }
 
   /** Products with an up-to-date embedding for `model`. */
@@ -193,6 +206,16 @@ export class EmbeddingsRepository {
     return reading;
   }
 }
+
+export interface UpsertResult {
+  /** Rows written (inserted or updated). */
+  written: number;
+  /** Rows not written: their product was deleted, or its image_url changed since the job was made. */
+  superseded: EmbeddingRow[];
+}
+
+const rowKey = (productId: string, model: string, imageUrl: string): string =>
+  JSON.stringify([productId, model, imageUrl]);
 
 interface SearchSettings {
   iterativeScan: boolean;

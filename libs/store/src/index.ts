@@ -1,9 +1,9 @@
-export { createPool, type PoolOptions } from './pool';
+export { createPool, probePostgres, type PoolOptions } from './pool';
 export { runMigrations, type MigrateOptions, type MigrateResult } from './run-migrations';
 export { HNSW_INDEX_NAME, MAX_INDEXED_DIMENSION, type DimensionBinding } from './embedding-dimension';
 export { describeDatabase, checkSchema, type DatabaseDescription } from './describe-database';
 export { ProductsRepository, type NeedingEmbeddingOptions } from './products-repository';
-export { EmbeddingsRepository } from './embeddings-repository';
+export { EmbeddingsRepository, type UpsertResult } from './embeddings-repository';
 export type { Product, ProductInput, EmbeddingRow, SearchHit } from './types';
 export {
   PgvectorMissingError,

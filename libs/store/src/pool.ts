@@ -15,6 +15,13 @@ export interface PoolOptions {
    * `<schema>,public` because the vector extension lives in public.
    */
   schema?: string;
+  /**
+   * Bounds on every connection: how long to wait for a connection (a server that accepts TCP and
+   * never answers would otherwise hang a write forever) and for one statement (server-side, with
+   * the same client-side bound a little later in case the server itself stops answering).
+   */
+  connectTimeoutMs?: number;
+  statementTimeoutMs?: number;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -25,7 +32,13 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
  * text; nothing in this lib reads vectors back through the type parser.
  */
 export function createPool(databaseUrl: string, opts: PoolOptions = {}): pg.Pool {
-  const { max = 10, schema, onIdleError = () => undefined } = opts;
+  const {
+    max = 10,
+    schema,
+    onIdleError = () => undefined,
+    connectTimeoutMs = 5_000,
+    statementTimeoutMs = 60_000,
+  } = opts;
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
     throw new InvalidStoreInputError(
       `Schema name ${JSON.stringify(schema)} is not allowed: use lower-case letters, digits and _ (at most 63)`,
@@ -36,6 +49,9 @@ export function createPool(databaseUrl: string, opts: PoolOptions = {}): pg.Pool
     connectionString: databaseUrl,
     max,
     application_name: 'vectorizer',
+    connectionTimeoutMillis: connectTimeoutMs,
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs + 1_000,
     options: schema === undefined ? undefined : `-c search_path=${schema},public`,
     // Awaited by pg-pool before the connection is handed out, so the first query already parses vectors.
     onConnect: async (client) => {
@@ -49,4 +65,25 @@ export function createPool(databaseUrl: string, opts: PoolOptions = {}): pg.Pool
   });
   pool.on('error', onIdleError);
   return pool;
+}
+
+/**
+ * Resolves when PostgreSQL answers `SELECT 1` on a fresh connection within `timeoutMs`, rejects
+ * otherwise. A fresh connection, not a pooled one: it is what a new write would get, so it tells a
+ * real outage (refused, not accepting connections, never answering) from one bad statement.
+ */
+export async function probePostgres(databaseUrl: string, timeoutMs: number): Promise<void> {
+  const client = new pg.Client({
+    connectionString: databaseUrl,
+    application_name: 'vectorizer-probe',
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

@@ -7,6 +7,7 @@ export const METRIC_NAMES = {
   jobsFailed: 'vectorizer_jobs_failed_total',
   jobsDeadLettered: 'vectorizer_jobs_dead_lettered_total',
   jobsPostponed: 'vectorizer_jobs_postponed_total',
+  jobsSuperseded: 'vectorizer_jobs_superseded_total',
   batchSize: 'vectorizer_batch_size',
   inferenceDuration: 'vectorizer_inference_duration_seconds',
   imageFetchDuration: 'vectorizer_image_fetch_duration_seconds',

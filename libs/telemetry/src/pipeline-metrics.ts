@@ -10,6 +10,7 @@ export interface PipelineMetrics {
   jobsFailed: Counter<'code' | 'kind'>;
   jobsDeadLettered: Counter<'code'>;
   jobsPostponed: Counter<'reason'>;
+  jobsSuperseded: Counter<never>;
   batchSize: Histogram<never>;
   inferenceDuration: Histogram<never>;
   imageFetchDuration: Histogram<never>;
@@ -44,6 +45,11 @@ export function createPipelineMetrics(registry: Registry): PipelineMetrics {
       name: METRIC_NAMES.jobsPostponed,
       help: 'Jobs put back without using an attempt because a dependency (Postgres, Redis) was unavailable',
       labelNames: ['reason'] as const,
+      registers,
+    }),
+    jobsSuperseded: new Counter({
+      name: METRIC_NAMES.jobsSuperseded,
+      help: "Jobs completed without a write: the product's image changed (or it was deleted) while they ran",
       registers,
     }),
     batchSize: new Histogram({

@@ -3,7 +3,6 @@ import { Embedder, ensureDevModel, resolveModel, type ResolvedModel } from '@vec
 import { ImageFetcher, preprocessImage } from '@vectorizer/images';
 import { createLogger, type Logger } from '@vectorizer/logger';
 import {
-  DeadLetterQueue,
   createEmbedQueue,
   createWorkerConnection,
   enqueueProducts,
@@ -15,7 +14,7 @@ import { TEST_REDIS_URL, createTestSchema, uniquePrefix, type TestSchema } from 
 import { createPipelineMetrics, createRegistry, type PipelineMetrics } from '@vectorizer/telemetry';
 import type { Redis } from 'ioredis';
 import { EmbedWorker, type EmbedWorkerOptions } from '../embed-worker';
-import type { PixelEmbedder } from '../embed-batch';
+import type { PixelEmbedder } from '../batch-embedder';
 import { startImageServer, type ImageServer } from './image-server';
 
 export const DEV_TINY_DIR = join(__dirname, '..', '..', '..', '..', 'tmp', 'models', 'dev-tiny');
@@ -44,6 +43,14 @@ export function countCalls(embedder: Embedder): CountingEmbedder {
   };
 }
 
+export interface DeadLetterView {
+  jobId: string;
+  productId: string;
+  imageUrl: string;
+  code: string | undefined;
+  attemptsMade: number;
+}
+
 export interface PipelineFixture {
   model: ResolvedModel;
   embedder: CountingEmbedder;
@@ -53,7 +60,8 @@ export interface PipelineFixture {
   prefix: string;
   connection: Redis;
   queue: EmbedQueue;
-  deadLetters: DeadLetterQueue;
+  /** Jobs that ended failed (the dead letters), with the code their failed reason starts with. */
+  deadLetters(): Promise<DeadLetterView[]>;
   images: ImageServer;
   metrics: PipelineMetrics;
   logger: Logger;
@@ -93,7 +101,6 @@ export async function startPipelineFixture(
   const connection = createWorkerConnection(redisUrl);
   const queue = createEmbedQueue({ connection, prefix, retryPolicy: retry });
   queue.on('error', () => undefined);
-  const deadLetters = new DeadLetterQueue({ connection, prefix }, queue);
   const images = await startImageServer();
   const fetcher = new ImageFetcher({
     connectTimeoutMs: 2_000,
@@ -120,7 +127,16 @@ export async function startPipelineFixture(
     prefix,
     connection,
     queue,
-    deadLetters,
+    async deadLetters() {
+      const failed = await queue.getFailed(0, -1);
+      return failed.map((job) => ({
+        jobId: job.id as string,
+        productId: job.data.productId,
+        imageUrl: job.data.imageUrl,
+        code: /^([A-Z][A-Z0-9_]+): /.exec(job.failedReason)?.[1],
+        attemptsMade: job.attemptsMade,
+      }));
+    },
     images,
     metrics,
     logger,
@@ -142,9 +158,9 @@ export async function startPipelineFixture(
         preprocessor: model.preprocessor,
         decodeLimits: { maxBytes: 1_000_000, maxPixels: 10_000_000, timeoutMs: 5_000 },
         preprocess: preprocessImage,
+        decodeMemory: { budgetBytes: 256 * 1024 * 1024, cost: (bytes) => bytes.length * 8 },
         fetcher,
         embeddings,
-        deadLetters,
         probes: {
           postgres: async () => {
             await schema.pool.query('SELECT 1');
@@ -169,14 +185,7 @@ export async function startPipelineFixture(
     async close() {
       await Promise.all(workers.map((worker) => worker.close(10_000)));
       await queue.obliterate({ force: true }).catch(() => undefined);
-      await deadLetters.purge().catch(() => undefined);
-      await Promise.allSettled([
-        deadLetters.close(),
-        queue.close(),
-        fetcher.close(),
-        images.close(),
-        realEmbedder.close(),
-      ]);
+      await Promise.allSettled([queue.close(), fetcher.close(), images.close(), realEmbedder.close()]);
       await Promise.all([connection, ...workerConnections].map((c) => c.quit().catch(() => c.disconnect())));
       await schema.drop();
     },
