@@ -111,4 +111,28 @@ describe('EmbedWorker (real Redis, Postgres, images and the tiny model)', () => 
     expect((await fx.deadLetters())[0]).toMatchObject({ code: 'JOB_MODEL_MISMATCH', attemptsMade: 1 });
     expect(fx.images.hits('/ok/50.png')).toBe(0);
   });
+
+  it('never lets a slow job for an old image overwrite the embedding of the new one', async () => {
+    const oldUrl = fx.images.imageUrl(70, 1_500); // served slowly
+    const newUrl = fx.images.imageUrl(71); // served at once
+    await fx.ingest([{ id: 'race', imageUrl: oldUrl }]);
+    const supersededBefore = (await fx.metrics.jobsSuperseded.get()).values[0]?.value ?? 0;
+    const worker = fx.worker({ batch: { maxBatchSize: 8, maxWaitMs: 5 } });
+    worker.start();
+    const oldJob = await jobOf('race', oldUrl);
+    await eventually(async () => (await oldJob?.getState()) === 'active', 'old job fetching');
+    // The catalog moves on while the old image is still downloading.
+    await fx.ingest([{ id: 'race', imageUrl: newUrl }]);
+    await eventually(async () => (await (await jobOf('race', newUrl))?.getState()) === 'completed', 'new job done');
+    await eventually(async () => (await oldJob?.getState()) === 'completed', 'old job done');
+    await worker.close(10_000);
+
+    expect((await fx.queue.getJob(oldJob?.id as string))?.returnvalue).toBe('superseded');
+    expect((await jobOf('race', newUrl))?.returnvalue).toBe('embedded');
+    expect((await fx.metrics.jobsSuperseded.get()).values[0]?.value).toBe(supersededBefore + 1);
+    const { rows } = await fx.schema.pool.query('SELECT image_url FROM product_embeddings WHERE product_id = $1', [
+      'race',
+    ]);
+    expect(rows).toEqual([{ image_url: newUrl }]);
+  });
 });

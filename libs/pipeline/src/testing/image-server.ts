@@ -5,8 +5,10 @@ import sharp from 'sharp';
 export interface ImageServer {
   /** http://127.0.0.1:<port> */
   origin: string;
-  /** A distinct solid-colour PNG per n. */
-  imageUrl(n: number): string;
+  /** A distinct solid-colour PNG per n; with `delayMs`, served that much later. */
+  imageUrl(n: number, delayMs?: number): string;
+  /** An all-black PNG (the poisoned test model's NaN input). */
+  blackUrl: string;
   /** Answers 503 `failures` times, then the image. */
   flakyUrl(key: string, failures: number, retryAfterSeconds?: number): string;
   missingUrl: string;
@@ -46,8 +48,9 @@ export async function startImageServer(): Promise<ImageServer> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     counts.set(url.pathname, (counts.get(url.pathname) ?? 0) + 1);
     const seen = counts.get(url.pathname) ?? 0;
+    const wait = delayMs + Number(url.searchParams.get('delay') ?? 0);
     const send = (status: number, body: Buffer | string, headers: Record<string, string> = {}) => {
-      setTimeout(() => response.writeHead(status, headers).end(body), delayMs);
+      setTimeout(() => response.writeHead(status, headers).end(body), wait);
     };
     const image = url.pathname.match(/^\/ok\/(\d+)\.png$/);
     const flaky = url.pathname.match(/^\/flaky\/([\w-]+)\/(\d+)\.png$/);
@@ -60,6 +63,11 @@ export async function startImageServer(): Promise<ImageServer> {
       } else {
         void png(7).then((body) => send(200, body, { 'content-type': 'image/png' }));
       }
+    } else if (url.pathname === '/black.png') {
+      void sharp({ create: { width: 48, height: 40, channels: 3, background: { r: 0, g: 0, b: 0 } } })
+        .png()
+        .toBuffer()
+        .then((body) => send(200, body, { 'content-type': 'image/png' }));
     } else if (url.pathname === '/corrupt.png') {
       send(200, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 7)]), {
         'content-type': 'image/png',
@@ -74,7 +82,8 @@ export async function startImageServer(): Promise<ImageServer> {
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     origin,
-    imageUrl: (n) => `${origin}/ok/${n}.png`,
+    imageUrl: (n, delay) => `${origin}/ok/${n}.png${delay === undefined ? '' : `?delay=${delay}`}`,
+    blackUrl: `${origin}/black.png`,
     flakyUrl: (key, failures, retryAfterSeconds) =>
       `${origin}/flaky/${key}/${failures}.png${retryAfterSeconds === undefined ? '' : `?retryAfter=${retryAfterSeconds}`}`,
     missingUrl: `${origin}/missing.png`,
