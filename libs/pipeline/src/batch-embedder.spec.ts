@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import { EmbeddingsRepository, type EmbeddingRow } from '@vectorizer/store';
+import { createPipelineMetrics, createRegistry } from '@vectorizer/telemetry';
+import { createBatchEmbedder, type PixelEmbedder } from './batch-embedder';
+import type { PreparedImage } from './prepare-image';
+import { startPipelineFixture, type PipelineFixture } from './testing/pipeline-fixture';
+
+/** Per-job outcomes of one batch, against the real store and the tiny model. */
+describe('createBatchEmbedder', () => {
+  let fx: PipelineFixture;
+
+  beforeAll(async () => {
+    fx = await startPipelineFixture('pipeline_batch');
+    // Postgres itself refuses one product's row, as a constraint or a trigger would.
+    await fx.schema.pool.query(`
+      CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.product_id LIKE 'refused%' THEN RAISE EXCEPTION 'row refused for %', NEW.product_id USING ERRCODE = '23514'; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER refuse_poison BEFORE INSERT OR UPDATE ON product_embeddings
+        FOR EACH ROW EXECUTE FUNCTION refuse_poison();`);
+  });
+  afterAll(async () => {
+    await fx?.close();
+  });
+
+  const side = () => fx.model.preprocessor.size;
+  function image(productId: string, seed: number, imageUrl = `https://img/${productId}.png`): PreparedImage {
+    const { height, width } = side();
+    const pixels = new Float32Array(3 * height * width).map((_, i) => Math.sin(seed * 31 + i) * 0.9);
+    return {
+      payload: { productId, imageUrl, model: fx.model.id, enqueuedAt: new Date().toISOString() },
+      imageSha256: createHash('sha256').update(productId).digest('hex'),
+      pixels,
+    };
+  }
+
+  function batchEmbedder(overrides: { embedder?: PixelEmbedder; writes?: EmbeddingRow[][] } = {}) {
+    const repository = new EmbeddingsRepository(fx.schema.pool);
+    return createBatchEmbedder({
+      embedder: overrides.embedder ?? fx.embedder,
+      embeddings: {
+        upsertMany: (rows) => {
+          overrides.writes?.push(rows);
+          return repository.upsertMany(rows);
+        },
+      },
+      metrics: createPipelineMetrics(createRegistry()),
+      postgresIsDown: async () => false,
+      paused: () => false,
+    });
+  }
+
+  it('fails only the rows Postgres refuses, found by splitting the write, and commits the rest', async () => {
+    const ids = ['a1', 'a2', 'refused1', 'a3', 'a4', 'a5', 'a6', 'a7'];
+    await fx.products.upsertMany(ids.map((id) => ({ id, imageUrl: `https://img/${id}.png` })));
+    const items = ids.map((id, i) => image(id, i));
+    const writes: EmbeddingRow[][] = [];
+    const outcomes = await batchEmbedder({ writes })(items);
+
+    for (const item of items) {
+      const outcome = outcomes.get(item);
+      if (item.payload.productId === 'refused1') {
+        expect(outcome).toMatchObject({ status: 'failed', error: { code: 'EMBEDDING_ROW_REJECTED' } });
+        expect((outcome as { error: Error }).error.message).toContain('SQLSTATE 23514');
+      } else {
+        expect(outcome).toEqual({ status: 'embedded' });
+      }
+    }
+    // The write of 8 is refused, then halves: [a1 a2 refused1 a3] refused → [a1 a2] ok, [refused1 a3]
+    // refused → [refused1] refused, [a3] ok; then [a4..a7] ok.
+    expect(writes.map((rows) => rows.length)).toEqual([8, 4, 2, 2, 1, 1, 4]);
+    const { rows } = await fx.schema.pool.query<{ product_id: string }>(
+      "SELECT product_id FROM product_embeddings WHERE product_id LIKE 'a%' OR product_id LIKE 'refused%' ORDER BY 1",
+    );
+    expect(rows.map((row) => row.product_id)).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7']);
+  });
+
+  it('fails a non-finite or wrong-length vector with its own code and writes the others', async () => {
+    const ids = ['n1', 'n2', 'n3'];
+    await fx.products.upsertMany(ids.map((id) => ({ id, imageUrl: `https://img/${id}.png` })));
+    const items = ids.map((id, i) => image(id, 10 + i));
+    const broken: PixelEmbedder = {
+      modelId: fx.embedder.modelId,
+      dimension: fx.embedder.dimension,
+      embedPixels: async (pixels) => {
+        const vectors = await fx.embedder.embedPixels(pixels);
+        (vectors[0] as Float32Array)[3] = Number.NaN;
+        vectors[2] = (vectors[2] as Float32Array).subarray(1);
+        return vectors;
+      },
+    };
+    const outcomes = await batchEmbedder({ embedder: broken })(items);
+    expect(outcomes.get(items[0] as PreparedImage)).toMatchObject({
+      status: 'failed',
+      error: { code: 'EMBEDDING_NOT_FINITE' },
+    });
+    expect(outcomes.get(items[1] as PreparedImage)).toEqual({ status: 'embedded' });
+    expect(outcomes.get(items[2] as PreparedImage)).toMatchObject({
+      status: 'failed',
+      error: { code: 'VECTOR_DIMENSION_MISMATCH' },
+    });
+  });
+
+  it('reports the job of a replaced image as superseded, and postpones everything while paused', async () => {
+    await fx.products.upsertMany([{ id: 's1', imageUrl: 'https://img/s1-new.png' }]);
+    const stale = image('s1', 20, 'https://img/s1-old.png');
+    const outcomes = await batchEmbedder()([stale]);
+    expect(outcomes.get(stale)).toEqual({ status: 'superseded' });
+
+    const calls = fx.embedder.calls.length;
+    const paused = createBatchEmbedder({
+      embedder: fx.embedder,
+      embeddings: new EmbeddingsRepository(fx.schema.pool),
+      metrics: createPipelineMetrics(createRegistry()),
+      postgresIsDown: async () => true,
+      paused: () => true,
+    });
+    const item = image('s2', 21);
+    expect((await paused([item])).get(item)).toMatchObject({
+      status: 'failed',
+      error: { code: 'POSTGRES_UNAVAILABLE' },
+    });
+    expect(fx.embedder.calls.length).toBe(calls); // no inference it could not write
+  });
+});
