@@ -1,7 +1,7 @@
 import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 
-// Layers from ARCHITECTURE.md: a project may import its own floor or lower ones, never higher,
+// Floors (the README's Layout; ../shared/ARCHITECTURE.md in the steering repo): a project may import its own floor or lower ones, never higher,
 // and no library may import an application. Nx also rejects import cycles.
 const floors = [1, 2, 3, 4, 5];
 const floorConstraints = floors.map((floor) => ({

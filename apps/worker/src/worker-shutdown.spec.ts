@@ -102,7 +102,7 @@ describe('worker shutdown during an outage', () => {
       const items = Array.from({ length: 30 }, (_, i) => ({ id: `s${i}`, imageUrl: `${images.origin}/img/${i}.png` }));
       await new ProductsRepository(pool).upsertMany(items);
       await enqueueProducts({ queue, connection }, items, model.id);
-      const viaProxy =
+      const viaProxy: Record<string, string> =
         dependency === 'postgres'
           ? { DATABASE_URL: db.url.replace(':5432/', `:${proxy.port}/`) }
           : { REDIS_URL: `redis://127.0.0.1:${proxy.port}` };

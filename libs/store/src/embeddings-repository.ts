@@ -90,6 +90,25 @@ export class EmbeddingsRepository {
     };
   }
 
+  /**
+   * Every product id with an embedding for `model`, in pages of `pageSize`, by keyset pagination
+   * on the primary key (product_id, model): constant memory and no OFFSET rescans on a large catalog.
+   */
+  async *embeddedProductIds(model: string, pageSize = 1_000): AsyncIterable<string[]> {
+    let after = '';
+    for (;;) {
+      const { rows } = await this.pool.query<{ product_id: string }>(
+        `SELECT product_id FROM product_embeddings
+          WHERE product_id > $2 AND model = $1 AND embedding_visual IS NOT NULL
+          ORDER BY product_id LIMIT $3`,
+        [model, after, pageSize],
+      );
+      if (rows.length === 0) return;
+      yield rows.map((row) => row.product_id);
+      after = (rows[rows.length - 1] as { product_id: string }).product_id;
+    }
+  }
+
   /** Products with an up-to-date embedding for `model`. */
   async countEmbedded(model: string): Promise<number> {
     const { rows } = await this.pool.query<{ count: string }>(

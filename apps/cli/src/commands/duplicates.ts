@@ -2,8 +2,7 @@ import type { Command } from 'commander';
 import { VectorizerError } from '@vectorizer/errors';
 import { EmbeddingsRepository, ProductsRepository, createPool } from '@vectorizer/store';
 import { runCommand } from '../context';
-import { embeddedProductIds } from '../duplicates/embedded-product-ids';
-import { type DuplicateGroup, findDuplicates } from '../duplicates/find-duplicates';
+import { type DuplicateGroup, findDuplicates } from '@vectorizer/search';
 import { resolveConfiguredModel } from './model';
 
 function parseThreshold(raw: string): number {
@@ -69,7 +68,7 @@ export function registerDuplicates(program: Command): void {
           const embeddings = new EmbeddingsRepository(pool);
           const products = new ProductsRepository(pool);
           const groups = await findDuplicates({
-            productIds: embeddedProductIds(pool, model.id),
+            productIds: embeddings.embeddedProductIds(model.id),
             neighbours: (productId) => embeddings.similarToProduct(productId, model.id, k, config.SEARCH_EF_SEARCH),
             describe: (productId) => products.get(productId),
             threshold,

@@ -6,15 +6,17 @@ import type { Logger } from '@vectorizer/logger';
 import { checkSchema, ProductsRepository } from '@vectorizer/store';
 import { currentModelId, openDatabase, openQueues } from '../command-services';
 import { runCommand } from '../context';
-import { detectFormat, readCatalog, type CatalogFormat } from '../ingest/catalog-reader';
 import {
   DEFAULT_INGEST_CHUNK_SIZE,
   INGEST_CHUNKS_IN_FLIGHT,
+  detectFormat,
   ingestCatalog,
+  readCatalog,
+  type CatalogFormat,
   type IngestSummary,
   type MalformedLine,
-} from '../ingest/ingest-catalog';
-import { createIngestProgress, type IngestProgress } from '../ingest/ingest-progress';
+} from '@vectorizer/intake';
+import { createIngestProgress, type IngestProgress } from './ingest-progress';
 
 /** Exit code when --strict and some lines were rejected (the valid ones are ingested regardless). */
 export const EXIT_MALFORMED_LINES = 2;

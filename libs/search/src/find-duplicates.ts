@@ -9,7 +9,7 @@ export interface DuplicateGroup {
 }
 
 export interface FindDuplicatesOptions {
-  /** Every product id with an embedding for the model, in pages (keyset-paginated by the caller). */
+  /** Every product id with an embedding for the model, in pages (EmbeddingsRepository.embeddedProductIds). */
   productIds: AsyncIterable<string[]>;
   /** Its k nearest neighbours through the HNSW index (itself excluded). */
   neighbours: (productId: string) => Promise<SearchHit[]>;

@@ -1,6 +1,6 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { Logger } from '@vectorizer/logger';
-import type { IngestSummary } from './ingest-catalog';
+import type { IngestSummary } from '@vectorizer/intake';
 
 export interface IngestProgress {
   update(summary: Readonly<IngestSummary>): void;

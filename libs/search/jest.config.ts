@@ -1,0 +1,5 @@
+export default {
+  displayName: 'search',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

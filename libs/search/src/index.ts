@@ -1,0 +1,1 @@
+export { findDuplicates, type DuplicateGroup, type FindDuplicatesOptions } from './find-duplicates';
