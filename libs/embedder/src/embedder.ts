@@ -7,7 +7,7 @@ import { InferenceClient, ThreadLoadError, ThreadRequestError } from './inferenc
 import { explainLoadFailure, isAllocationFailure } from './inference/load-errors';
 import type { InferenceTestHooks } from './inference/protocol';
 import { planExecution } from './inference/providers';
-import { CONFIG_FILE, PREPROCESSOR_FILE } from './model/model-files';
+import { CONFIG_FILE, PREPROCESSOR_FILE, onnxFileFor } from './model/model-files';
 import type { ResolvedModel } from './model/resolve-model';
 import { verifyModel, type HashPolicy } from './model/verify-model';
 
@@ -201,7 +201,7 @@ export class Embedder {
     this.assertOpen();
     if (!this.model.textModelPath) {
       throw new EmbedderError('TEXT_MODEL_UNAVAILABLE', `${this.model.id} has no text tower in ${this.model.dir}`, {
-        hint: `Text search needs ${this.model.dir}/onnx/text_model${this.model.dtype === 'fp32' ? '' : `_${this.model.dtype}`}.onnx plus tokenizer.json and tokenizer_config.json.`,
+        hint: `Text search needs ${this.model.dir}/${onnxFileFor('text_model', this.model.dtype)} plus tokenizer.json and tokenizer_config.json.`,
       });
     }
     if (texts.length === 0) return [];
