@@ -25,6 +25,11 @@ export interface EmbedderStartOptions {
   decodeLimits?: DecodeLimits;
   /** Manifest hash check at start (see verify-model.ts); default when-changed. */
   hashPolicy?: HashPolicy;
+  /**
+   * Embed calls that may wait for the session thread at once (default 16); one more fails with
+   * INFERENCE_QUEUE_FULL. Each waiting call holds at most one batch of pixels, so this bounds that memory.
+   */
+  maxQueuedRequests?: number;
   /** Tests only: simulate device memory exhaustion. */
   testHooks?: InferenceTestHooks;
 }
@@ -96,6 +101,16 @@ export class Embedder {
         },
       );
     }
+    const queued = opts.maxQueuedRequests;
+    if (queued !== undefined && (!Number.isInteger(queued) || queued < 1)) {
+      throw new EmbedderError(
+        'EMBEDDER_OPTIONS_INVALID',
+        `maxQueuedRequests must be a whole number >= 1 (got ${queued})`,
+        {
+          hint: 'Leave it unset for the default (16), or allow at least as many as the concurrent embed calls.',
+        },
+      );
+    }
     const required = [CONFIG_FILE, PREPROCESSOR_FILE, relative(model.dir, model.visionModelPath)];
     const verified = await verifyModel({
       dir: model.dir,
@@ -115,15 +130,18 @@ export class Embedder {
 
     let client: InferenceClient;
     try {
-      client = await InferenceClient.start({
-        visionModelPath: model.visionModelPath,
-        textModelPath: model.textModelPath,
-        modelDir: model.dir,
-        textMaxLength: model.textMaxLength,
-        attempts: plan.attempts,
-        threads: opts.threads,
-        testHooks: opts.testHooks,
-      });
+      client = await InferenceClient.start(
+        {
+          visionModelPath: model.visionModelPath,
+          textModelPath: model.textModelPath,
+          modelDir: model.dir,
+          textMaxLength: model.textMaxLength,
+          attempts: plan.attempts,
+          threads: opts.threads,
+          testHooks: opts.testHooks,
+        },
+        opts.maxQueuedRequests,
+      );
     } catch (error) {
       if (error instanceof ThreadLoadError)
         throw explainLoadFailure(error.failure, { path: model.visionModelPath, source: model.source });
