@@ -34,6 +34,17 @@ export default [
     },
   },
   {
+    // The runtime embedder never carries the dev-model generator; apps inject it (ResolveModelOptions.ensureDevModel).
+    files: ['libs/embedder/src/**/*.ts'],
+    ignores: ['**/*.spec.ts', 'libs/embedder/src/test-support/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@vectorizer/dev-model', message: 'Runtime code gets the generator injected by the app.' }] },
+      ],
+    },
+  },
+  {
     files: ['**/*.ts'],
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

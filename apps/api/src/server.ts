@@ -1,6 +1,7 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '@vectorizer/config';
+import { ensureDevModel } from '@vectorizer/dev-model';
 import { Embedder, resolveModel, resolveOptionsFromConfig } from '@vectorizer/embedder';
 import { VectorizerError } from '@vectorizer/errors';
 import { decodeLimitsFromConfig } from '@vectorizer/images';
@@ -71,13 +72,15 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
   };
   // Resolving reads config files only (no session). A model that cannot be resolved leaves the
   // dashboard, health and metrics up; searches then answer with the named error.
-  const configuredModel = await resolveModel(resolveOptionsFromConfig(config)).catch((error: unknown) => {
-    logger.error({ err: error }, 'the configured model cannot be resolved: search is unavailable until it is fixed');
-    return undefined;
-  });
+  const configuredModel = await resolveModel({ ...resolveOptionsFromConfig(config), ensureDevModel }).catch(
+    (error: unknown) => {
+      logger.error({ err: error }, 'the configured model cannot be resolved: search is unavailable until it is fixed');
+      return undefined;
+    },
+  );
   if (configuredModel) await migrateAtStart(configuredModel.dimension, pool, logger);
   const searchModel = new LazySearchModel(async () => {
-    const model = configuredModel ?? (await resolveModel(resolveOptionsFromConfig(config)));
+    const model = configuredModel ?? (await resolveModel({ ...resolveOptionsFromConfig(config), ensureDevModel }));
     if (model.isDevModel)
       logger.warn({ model: model.id }, 'searching with the generated dev model: random weights, meaningless results');
     return Embedder.start({

@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureDevModel, resolveModel, type ResolvedModel } from '@vectorizer/embedder';
+import { ensureDevModel } from '@vectorizer/dev-model';
+import { resolveModel, type ResolvedModel } from '@vectorizer/embedder';
 import {
   DeadLetterQueue,
   createEmbedQueue,

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Config } from '@vectorizer/config';
+import { ensureDevModel } from '@vectorizer/dev-model';
 import { Embedder, resolveModel, resolveOptionsFromConfig } from '@vectorizer/embedder';
 import { ImageFetcher, decodeLimitsFromConfig, fetcherOptionsFromConfig, preprocessImage } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
@@ -20,7 +21,7 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
   const device = config.VECTORIZER_DEVICE;
   const decodeLimits = decodeLimitsFromConfig(config);
 
-  const model = await resolveModel(resolveOptionsFromConfig(config));
+  const model = await resolveModel({ ...resolveOptionsFromConfig(config), ensureDevModel });
   if (model.isDevModel)
     logger.warn(
       { model: model.id },

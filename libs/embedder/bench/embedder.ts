@@ -14,7 +14,7 @@ import sharp from 'sharp';
 import { createLogger } from '@vectorizer/logger';
 import { preprocessImage, type DecodeLimits } from '@vectorizer/images';
 import { Embedder } from '../src/embedder';
-import { ensureDevModel } from '../src/dev-model';
+import { ensureDevModel } from '@vectorizer/dev-model';
 import { resolveModel } from '../src/model/resolve-model';
 
 const LIMITS: DecodeLimits = { maxBytes: 25 * 1024 * 1024, maxPixels: 50_000_000, timeoutMs: 15_000 };

@@ -7,7 +7,7 @@ import { InferenceClient, ThreadLoadError, ThreadRequestError } from './inferenc
 import { explainLoadFailure, isAllocationFailure } from './inference/load-errors';
 import type { InferenceTestHooks } from './inference/protocol';
 import { planExecution } from './inference/providers';
-import { CONFIG_FILE, PREPROCESSOR_FILE } from './model/model-files';
+import { CONFIG_FILE, PREPROCESSOR_FILE, onnxFileFor } from './model/model-files';
 import type { ResolvedModel } from './model/resolve-model';
 import { verifyModel, type HashPolicy } from './model/verify-model';
 
@@ -25,6 +25,11 @@ export interface EmbedderStartOptions {
   decodeLimits?: DecodeLimits;
   /** Manifest hash check at start (see verify-model.ts); default when-changed. */
   hashPolicy?: HashPolicy;
+  /**
+   * Embed calls that may wait for the session thread at once (default 16); one more fails with
+   * INFERENCE_QUEUE_FULL. Each waiting call holds at most one batch of pixels, so this bounds that memory.
+   */
+  maxQueuedRequests?: number;
   /** Tests only: simulate device memory exhaustion. */
   testHooks?: InferenceTestHooks;
 }
@@ -96,6 +101,16 @@ export class Embedder {
         },
       );
     }
+    const queued = opts.maxQueuedRequests;
+    if (queued !== undefined && (!Number.isInteger(queued) || queued < 1)) {
+      throw new EmbedderError(
+        'EMBEDDER_OPTIONS_INVALID',
+        `maxQueuedRequests must be a whole number >= 1 (got ${queued})`,
+        {
+          hint: 'Leave it unset for the default (16), or allow at least as many as the concurrent embed calls.',
+        },
+      );
+    }
     const required = [CONFIG_FILE, PREPROCESSOR_FILE, relative(model.dir, model.visionModelPath)];
     const verified = await verifyModel({
       dir: model.dir,
@@ -115,15 +130,18 @@ export class Embedder {
 
     let client: InferenceClient;
     try {
-      client = await InferenceClient.start({
-        visionModelPath: model.visionModelPath,
-        textModelPath: model.textModelPath,
-        modelDir: model.dir,
-        textMaxLength: model.textMaxLength,
-        attempts: plan.attempts,
-        threads: opts.threads,
-        testHooks: opts.testHooks,
-      });
+      client = await InferenceClient.start(
+        {
+          visionModelPath: model.visionModelPath,
+          textModelPath: model.textModelPath,
+          modelDir: model.dir,
+          textMaxLength: model.textMaxLength,
+          attempts: plan.attempts,
+          threads: opts.threads,
+          testHooks: opts.testHooks,
+        },
+        opts.maxQueuedRequests,
+      );
     } catch (error) {
       if (error instanceof ThreadLoadError)
         throw explainLoadFailure(error.failure, { path: model.visionModelPath, source: model.source });
@@ -201,7 +219,7 @@ export class Embedder {
     this.assertOpen();
     if (!this.model.textModelPath) {
       throw new EmbedderError('TEXT_MODEL_UNAVAILABLE', `${this.model.id} has no text tower in ${this.model.dir}`, {
-        hint: `Text search needs ${this.model.dir}/onnx/text_model${this.model.dtype === 'fp32' ? '' : `_${this.model.dtype}`}.onnx plus tokenizer.json and tokenizer_config.json.`,
+        hint: `Text search needs ${this.model.dir}/${onnxFileFor('text_model', this.model.dtype)} plus tokenizer.json and tokenizer_config.json.`,
       });
     }
     if (texts.length === 0) return [];

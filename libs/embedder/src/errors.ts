@@ -20,6 +20,8 @@ export type EmbedderErrorCode =
   | 'INFERENCE_FAILED'
   | 'INFERENCE_OUT_OF_MEMORY'
   | 'INFERENCE_THREAD_DIED'
+  /** More requests waiting for the session thread than EmbedderStartOptions.maxQueuedRequests: retry later. */
+  | 'INFERENCE_QUEUE_FULL'
   | 'INPUT_SHAPE_MISMATCH'
   | 'TEXT_MODEL_UNAVAILABLE'
   | 'EMBEDDER_OPTIONS_INVALID'

@@ -1,6 +1,11 @@
 export { Embedder, type EmbedderStartOptions } from './embedder';
 export { EmbedderError, type EmbedderErrorCode } from './errors';
-export { resolveModel, type ResolveModelOptions, type ResolvedModel } from './model/resolve-model';
+export {
+  resolveModel,
+  type DevModelRequest,
+  type ResolveModelOptions,
+  type ResolvedModel,
+} from './model/resolve-model';
 export { resolveOptionsFromConfig } from './model/resolve-options-from-config';
 export { verifyModel, type HashPolicy, type VerifyResult } from './model/verify-model';
 export { readManifest, writeManifest, type ModelManifest } from './model/manifest';
@@ -10,4 +15,3 @@ export { repairHint, type ModelSource } from './model/repair-hint';
 export type { ModelDtype } from './model/model-files';
 export type { InferenceTestHooks } from './inference/protocol';
 export { CUDA_INSTALL_HINT, cudaProviderLibrary } from './inference/providers';
-export { makeDevModel, ensureDevModel, devModelId } from './dev-model';

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureDevModel } from '@vectorizer/embedder';
+import { ensureDevModel } from '@vectorizer/dev-model';
 import { checkModel } from './model-checks';
 
 const devModelDir = join(__dirname, '..', '..', '..', 'tmp', 'models', 'dev-tiny');

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { Embedder, ensureDevModel, resolveModel, type ResolvedModel } from '@vectorizer/embedder';
+import { ensureDevModel } from '@vectorizer/dev-model';
+import { Embedder, resolveModel, type ResolvedModel } from '@vectorizer/embedder';
 import { createLogger } from '@vectorizer/logger';
 import { DEAD_LETTER_QUEUE, createEmbedQueue } from '@vectorizer/queue';
 import { EmbeddingsRepository, createPool, runMigrations } from '@vectorizer/store';

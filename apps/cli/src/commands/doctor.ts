@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Config } from '@vectorizer/config';
+import { ensureDevModel } from '@vectorizer/dev-model';
 import { resolveOptionsFromConfig } from '@vectorizer/embedder';
 import { type CheckResult, runDoctor, worstStatus } from '@vectorizer/health';
 import { DeadLetterQueue, createEmbedQueue } from '@vectorizer/queue';
@@ -40,7 +41,7 @@ export async function doctor(config: Config, opts: { json?: boolean }): Promise<
       embedQueue,
       deadLetter,
       embeddings: new EmbeddingsRepository(pool),
-      model: resolveOptionsFromConfig(config),
+      model: { ...resolveOptionsFromConfig(config), ensureDevModel },
       executionProvider: {
         device: config.VECTORIZER_DEVICE,
         allowCpuFallback: config.ALLOW_CPU_FALLBACK,

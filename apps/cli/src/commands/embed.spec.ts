@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { ensureDevModel } from '@vectorizer/embedder';
+import { ensureDevModel } from '@vectorizer/dev-model';
 import { TINY_DEV_MODEL_DIR as TINY_MODEL, runCli } from '../test-support/run-cli';
 
 describe('vectorizer embed', () => {

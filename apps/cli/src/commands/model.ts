@@ -1,12 +1,12 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '@vectorizer/config';
+import { ensureDevModel, makeDevModel } from '@vectorizer/dev-model';
 import {
   Embedder,
   EmbedderError,
   type ModelDtype,
   downloadModel,
-  makeDevModel,
   resolveHfHome,
   resolveModel,
   resolveOptionsFromConfig,
@@ -24,7 +24,7 @@ export async function resolveConfiguredModel(
   logger: Logger,
   modelDir?: string,
 ): Promise<ResolvedModel> {
-  const model = await resolveModel(resolveOptionsFromConfig(config, modelDir));
+  const model = await resolveModel({ ...resolveOptionsFromConfig(config, modelDir), ensureDevModel });
   if (model.isDevModel) {
     logger.warn(
       { model: model.id, dir: model.dir },

@@ -3,7 +3,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { batchSizeFor } from '@vectorizer/devices';
-import { ensureDevModel } from '@vectorizer/embedder';
+import { ensureDevModel } from '@vectorizer/dev-model';
 import { connectForCommand } from '@vectorizer/queue';
 import { freePort, TEST_REDIS_URL, uniquePrefix } from '@vectorizer/testing';
 

@@ -1,4 +1,5 @@
-import { ensureDevModel, resolveModel } from '@vectorizer/embedder';
+import { ensureDevModel } from '@vectorizer/dev-model';
+import { resolveModel } from '@vectorizer/embedder';
 import { EmbeddingsRepository, ProductsRepository, createPool, runMigrations } from '@vectorizer/store';
 import { createTestDatabase, type TestDatabase } from '@vectorizer/testing';
 import { TINY_DEV_MODEL_DIR } from './run-cli';

@@ -24,6 +24,9 @@ export class ThreadRequestError extends Error {
 
 type Pending = { resolve: (value: FromThread) => void; reject: (error: Error) => void };
 
+/** Requests (each one batch or one text list) that may wait for the thread at once, the running one included. */
+export const DEFAULT_MAX_QUEUED_REQUESTS = 16;
+
 /** Under jest/tsx this module is TypeScript, and so is the thread: the thread then loads tsx first. */
 function threadEntry(): { file: string; execArgv: string[] } {
   if (__filename.endsWith('.ts')) {
@@ -45,6 +48,7 @@ export class InferenceClient {
     private readonly worker: Worker,
     readonly session: SessionInfo,
     readonly warnings: string[],
+    private readonly maxQueued: number,
   ) {
     worker.on('message', (message: FromThread) => {
       if (!('id' in message)) return;
@@ -58,14 +62,19 @@ export class InferenceClient {
     worker.on('exit', (code) => this.failAll(new Error(`inference thread exited with code ${code}`)));
   }
 
-  static start(init: ThreadInit): Promise<InferenceClient> {
+  /**
+   * `maxQueued` bounds the requests waiting for the thread: each holds its batch's pixels, so the
+   * bound caps that memory. Beyond it a request fails at once with INFERENCE_QUEUE_FULL (its buffer
+   * is not transferred) rather than queueing without limit.
+   */
+  static start(init: ThreadInit, maxQueued = DEFAULT_MAX_QUEUED_REQUESTS): Promise<InferenceClient> {
     const { file, execArgv } = threadEntry();
     const worker = new Worker(file, { workerData: init, execArgv });
     return new Promise((resolve, reject) => {
       const onMessage = (message: FromThread) => {
         if (message.type === 'ready') {
           cleanup();
-          resolve(new InferenceClient(worker, message.session, message.warnings));
+          resolve(new InferenceClient(worker, message.session, message.warnings, maxQueued));
         } else if (message.type === 'init-failed') {
           cleanup();
           void worker.terminate();
@@ -120,19 +129,34 @@ export class InferenceClient {
   async close(): Promise<void> {
     if (this.exited) return;
     try {
-      await this.request({ type: 'close', id: 0 });
+      await this.request({ type: 'close', id: 0 }, [], { bounded: false });
     } catch {
       // Already gone: nothing left to release.
     }
     await this.worker.terminate();
   }
 
-  private request(message: ToThread, transfer: ArrayBuffer[] = []): Promise<FromThread> {
+  private request(
+    message: ToThread,
+    transfer: ArrayBuffer[] = [],
+    { bounded = true }: { bounded?: boolean } = {},
+  ): Promise<FromThread> {
     if (this.exited) {
       return Promise.reject(
         new EmbedderError('INFERENCE_THREAD_DIED', `The inference thread is gone: ${this.exited.message}`, {
           hint: 'Restart the process; the log above this line says why the thread ended.',
         }),
+      );
+    }
+    if (bounded && this.pending.size >= this.maxQueued) {
+      return Promise.reject(
+        new EmbedderError(
+          'INFERENCE_QUEUE_FULL',
+          `${this.pending.size} inference requests are already waiting for the model (limit ${this.maxQueued})`,
+          {
+            hint: 'Retry shortly; callers that embed concurrently should limit themselves below maxQueuedRequests (the worker sends at most its in-flight batches).',
+          },
+        ),
       );
     }
     const id = this.nextId++;

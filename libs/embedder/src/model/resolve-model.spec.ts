@@ -1,6 +1,7 @@
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureDevModel } from '@vectorizer/dev-model';
 import { ensureTinyModel, TINY_MODEL_DIR } from '../test-support/tiny-model';
 import { resolveModel } from './resolve-model';
 
@@ -97,13 +98,21 @@ describe('resolveModel', () => {
     });
   });
 
-  it('falls back to the generated dev model under HF_HOME/vectorizer-dev/<size>', async () => {
-    const model = await resolveModel({ hfHome, dtype: 'fp32', devModelSize: 'tiny' });
+  it('falls back to the generated dev model under HF_HOME/vectorizer-dev/<size> when the app injects the generator', async () => {
+    const model = await resolveModel({ hfHome, dtype: 'fp32', devModelSize: 'tiny', ensureDevModel });
     expect(model).toMatchObject({
       id: 'vectorizer/dev-siglip-tiny',
       dir: join(hfHome, 'vectorizer-dev', 'tiny'),
       isDevModel: true,
+      source: { kind: 'dev', size: 'tiny' },
       dimension: 64,
+    });
+  });
+
+  it('asks for MODEL_DIR or MODEL_ID when nothing is configured and no generator is injected', async () => {
+    await expect(resolveModel({ hfHome, dtype: 'fp32', devModelSize: 'tiny' })).rejects.toMatchObject({
+      code: 'MODEL_NOT_FOUND',
+      hint: expect.stringContaining('MODEL_ID'),
     });
   });
 

@@ -1,13 +1,21 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parsePreprocessorConfig, type PreprocessorConfig } from '@vectorizer/images';
-import { devModelId, ensureDevModel, readDevModelMarker } from '../dev-model';
 import { EmbedderError } from '../errors';
+import { readDevModelIdentity } from './dev-model-marker';
 import { devModelDir, findCachedModel, resolveHfHome } from './hf-cache';
 import { readManifest } from './manifest';
 import { readJsonFile, readModelConfig } from './model-config';
 import { type ModelDtype, PREPROCESSOR_FILE, TOKENIZER_FILES, onnxFileFor } from './model-files';
 import { repairHint, type ModelSource } from './repair-hint';
+import { storedModelId } from './stored-model-id';
+
+/** What the app asks of the dev-model generator (libs/dev-model's ensureDevModel fits). */
+export interface DevModelRequest {
+  dir: string;
+  size: 'tiny' | 'base';
+  dtype: ModelDtype;
+}
 
 export interface ResolveModelOptions {
   modelDir?: string;
@@ -17,10 +25,16 @@ export interface ResolveModelOptions {
   devModelSize: 'tiny' | 'base';
   /** transformers.js's own cache directory, searched after the huggingface_hub layout. */
   transformersCacheDir?: string;
+  /**
+   * Generates the dev model when neither modelDir nor modelId is set. Apps pass libs/dev-model's
+   * ensureDevModel; the runtime embedder never carries the generator, so without it that case is
+   * an error asking for MODEL_DIR or MODEL_ID.
+   */
+  ensureDevModel?: (request: DevModelRequest) => Promise<unknown>;
 }
 
 export interface ResolvedModel {
-  /** The value stored in product_embeddings.model. */
+  /** The value stored in product_embeddings.model: the model's id, plus `@fp16`/`@q8` for those dtypes (storedModelId). */
   id: string;
   dir: string;
   /** A generated model with random weights: its embeddings mean nothing. Callers must warn loudly. */
@@ -49,7 +63,7 @@ async function locate(
     }
     // A generated dev model keeps its own id even under MODEL_DIR, so its meaningless vectors are
     // never stored under a real model's name, and callers still warn about it.
-    const marker = await readDevModelMarker(dir);
+    const marker = await readDevModelIdentity(dir);
     if (marker) return { dir, id: marker.modelId, source: { kind: 'dev', dir, size: marker.size }, isDevModel: true };
     const manifest = await readManifest(dir);
     const source: ModelSource = manifest
@@ -76,13 +90,19 @@ async function locate(
     };
   }
   const dir = devModelDir(hfHome, opts.devModelSize);
-  await ensureDevModel({ dir, size: opts.devModelSize });
-  return {
-    dir,
-    id: devModelId(opts.devModelSize),
-    source: { kind: 'dev', dir, size: opts.devModelSize },
-    isDevModel: true,
-  };
+  if (!opts.ensureDevModel) {
+    throw new EmbedderError('MODEL_NOT_FOUND', 'No model configured: neither MODEL_DIR nor MODEL_ID is set', {
+      hint: 'Set MODEL_DIR to a model export or MODEL_ID to a model in the Hugging Face cache (npx vectorizer model download <id>).',
+    });
+  }
+  await opts.ensureDevModel({ dir, size: opts.devModelSize, dtype: opts.dtype });
+  const marker = await readDevModelIdentity(dir);
+  if (!marker) {
+    throw new EmbedderError('MODEL_NOT_FOUND', `The dev model generator left no dev model in ${dir}`, {
+      hint: `delete ${dir} so the dev model is generated again`,
+    });
+  }
+  return { dir, id: marker.modelId, source: { kind: 'dev', dir, size: marker.size }, isDevModel: true };
 }
 
 /**
@@ -117,7 +137,7 @@ export async function resolveModel(opts: ResolveModelOptions): Promise<ResolvedM
   const hasText = existsSync(textModelPath) && TOKENIZER_FILES.every((file) => existsSync(join(dir, file)));
 
   return {
-    id: located.id ?? config.nameOrPath ?? `local/${basename(dir)}`,
+    id: storedModelId(located.id ?? config.nameOrPath ?? `local/${basename(dir)}`, opts.dtype),
     dir,
     isDevModel: located.isDevModel,
     dimension: config.dimension,

@@ -1,7 +1,8 @@
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DEV_MODEL_MARKER_FILE, ensureDevModel } from '../dev-model';
+import { ensureDevModel } from '@vectorizer/dev-model';
+import { DEV_MODEL_MARKER_FILE } from '../model/dev-model-marker';
 
 /** The repo's shared tiny dev model (tmp/ is gitignored); generated once, reused by every test file. */
 export const TINY_MODEL_DIR = resolve(__dirname, '../../../../tmp/models/dev-tiny');

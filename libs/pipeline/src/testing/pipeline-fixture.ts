@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { Embedder, ensureDevModel, resolveModel, type ResolvedModel } from '@vectorizer/embedder';
+import { ensureDevModel } from '@vectorizer/dev-model';
+import { Embedder, resolveModel, type ResolvedModel } from '@vectorizer/embedder';
 import { ImageFetcher, preprocessImage } from '@vectorizer/images';
 import { createLogger, type Logger } from '@vectorizer/logger';
 import {

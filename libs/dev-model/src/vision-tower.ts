@@ -15,10 +15,20 @@ export function numPatches(dims: VisionDims): number {
 }
 
 /**
+ * A deliberately broken model for fault tests: `black` makes pooler_output NaN for an image whose
+ * mean pixel value is below 0.5/255 (in practice: all black) and leaves every other image's
+ * embedding as the clean model's (only its length changes, which L2 normalization removes).
+ */
+export type DevModelPoison = 'black';
+
+/** Normalized SigLIP pixels lie in [-1, 1]; all black is exactly -1. Below this mean, the poison fires. */
+const POISON_MEAN_THRESHOLD = -1 + (2 * 0.5) / 255;
+
+/**
  * The SigLIP vision tower (SiglipVisionTransformer): patch embedding + position embedding, the
  * pre-LN encoder, post_layernorm (→ last_hidden_state) and the attention-pooling head (→ pooler_output).
  */
-export function buildVisionGraph(dims: VisionDims): GraphBuilder {
+export function buildVisionGraph(dims: VisionDims, options: { poison?: DevModelPoison } = {}): GraphBuilder {
   const g = new GraphBuilder('siglip_vision_model');
   const { hiddenSize, patchSize, imageSize, numChannels } = dims;
   const patches = numPatches(dims);
@@ -61,8 +71,30 @@ export function buildVisionGraph(dims: VisionDims): GraphBuilder {
   const encoded = encoder(g, embedded, dims, 'vision_model.encoder');
   const lastHidden = layerNorm(g, encoded, hiddenSize, dims.layerNormEps, 'vision_model.post_layernorm');
   g.output(lastHidden, 'last_hidden_state', FLOAT, ['batch_size', patches, hiddenSize]);
-  g.output(attentionPoolingHead(g, lastHidden, dims), 'pooler_output', FLOAT, ['batch_size', hiddenSize]);
+  const pooled = attentionPoolingHead(g, lastHidden, dims);
+  const pooledOutput = options.poison === 'black' ? poisonBlackImages(g, pixels, pooled) : pooled;
+  g.output(pooledOutput, 'pooler_output', FLOAT, ['batch_size', hiddenSize]);
   return g;
+}
+
+/** pooled × sqrt(mean(pixels) − threshold), per image: NaN (sqrt of a negative) exactly for near-black images. */
+function poisonBlackImages(g: GraphBuilder, pixels: string, pooled: string): string {
+  const prefix = 'vision_model.poison';
+  const mean = g.node('ReduceMean', [pixels], {
+    output: `${prefix}/pixel_mean`,
+    attributes: { axes: { ints: [1, 2, 3] }, keepdims: { int: 0 } },
+  }); // [B]
+  const shifted = g.node('Sub', [mean, g.constFloat(`${prefix}/threshold`, [POISON_MEAN_THRESHOLD])], {
+    output: `${prefix}/shifted`,
+  });
+  const factor = g.node(
+    'Unsqueeze',
+    [g.node('Sqrt', [shifted], { output: `${prefix}/root` }), g.constInt64(`${prefix}/axis`, [1])],
+    {
+      output: `${prefix}/factor`,
+    },
+  ); // [B, 1]
+  return g.node('Mul', [pooled, factor], { output: `${prefix}/output` });
 }
 
 /**

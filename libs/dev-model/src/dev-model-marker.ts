@@ -16,6 +16,9 @@ export interface DevModelMarker {
   modelId: string;
   size: DevModelSize;
   seed: number;
+  /** Precisions present (onnx/*_fp16.onnx beside the fp32 files); absent in markers before fp16 existed. */
+  dtypes?: ('fp32' | 'fp16')[];
+  poison?: 'black';
   dimension: number;
   visionParameters: number;
   textParameters: number;

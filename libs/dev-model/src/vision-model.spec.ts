@@ -1,7 +1,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEV_MODEL_SIZES, VISION_MODEL_FILE, makeDevModel, readDevModelMarker } from './index';
+import { readDevModelMarker } from './dev-model-marker';
+import { DEV_MODEL_SIZES } from './dev-model-sizes';
+import { VISION_MODEL_FILE, makeDevModel } from './make-dev-model';
 import { readWeights, referenceVision } from './siglip-reference.testing';
 import { PlainTensor, WorkerSession } from './worker-session.testing';
 

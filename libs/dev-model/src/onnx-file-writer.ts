@@ -2,6 +2,7 @@ import { FileHandle, open } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { onnx } from 'onnx-proto';
 import { GraphBuilder, LazyWeight } from './graph-builder';
+import { toHalfBitsArray } from './half-float';
 import { SeededRandom, seedFor } from './random';
 
 /** ONNX IR 8 / opset 17: the first opset with LayerNormalization, loadable by every current runtime. */
@@ -85,14 +86,15 @@ function weightHeader(weight: LazyWeight): Uint8Array {
   return onnx.TensorProto.encode({
     name: weight.name,
     dims: weight.dims,
-    dataType: onnx.TensorProto.DataType.FLOAT,
+    dataType: weight.precision === 'fp16' ? onnx.TensorProto.DataType.FLOAT16 : onnx.TensorProto.DataType.FLOAT,
   }).finish();
 }
 
-function weightValues(weight: LazyWeight, seed: number): Float32Array {
+function weightValues(weight: LazyWeight, seed: number): Float32Array | Uint16Array {
   const values = new Float32Array(elementCount(weight));
-  if (weight.init.kind === 'constant') return values.fill(weight.init.value);
-  return new SeededRandom(seedFor(seed, weight.name)).fillNormal(values, weight.init.std);
+  if (weight.init.kind === 'constant') values.fill(weight.init.value);
+  else new SeededRandom(seedFor(seed, weight.name)).fillNormal(values, weight.init.std);
+  return weight.precision === 'fp16' ? toHalfBitsArray(values) : values;
 }
 
 function elementCount(weight: LazyWeight): number {
@@ -100,7 +102,7 @@ function elementCount(weight: LazyWeight): number {
 }
 
 function byteLength(weight: LazyWeight): number {
-  return elementCount(weight) * Float32Array.BYTES_PER_ELEMENT;
+  return elementCount(weight) * (weight.precision === 'fp16' ? 2 : 4);
 }
 
 /** Size of a length-delimited field (1-byte tag + varint length + payload) whose payload is `payloadLength`. */

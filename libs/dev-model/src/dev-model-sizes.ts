@@ -66,6 +66,7 @@ export function isDevModelSize(value: unknown): value is DevModelSize {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(DEV_MODEL_SIZES, value);
 }
 
-export function devModelId(size: DevModelSize): string {
-  return `vectorizer/dev-siglip-${size}`;
+/** `vectorizer/dev-siglip-<size>`, with `-poison-<kind>` for a poisoned one (its vectors must never mix with the clean model's). */
+export function devModelId(size: DevModelSize, poison?: string): string {
+  return `vectorizer/dev-siglip-${size}${poison ? `-poison-${poison}` : ''}`;
 }

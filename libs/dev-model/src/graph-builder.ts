@@ -3,11 +3,13 @@ import { onnx } from 'onnx-proto';
 /** How a learned tensor is initialised; the values are only drawn when the model file is written. */
 export type WeightInit = { kind: 'normal'; std: number } | { kind: 'constant'; value: number };
 
-/** A float32 parameter whose values are generated lazily while streaming the file (see onnx-file-writer). */
+/** A parameter whose values are generated lazily while streaming the file (see onnx-file-writer). */
 export interface LazyWeight {
   name: string;
   dims: number[];
   init: WeightInit;
+  /** Drawn as float32; stored as float16 (rounded) in the fp16 variant. */
+  precision: 'fp32' | 'fp16';
 }
 
 export type Attribute = { int: number } | { ints: number[] } | { float: number };
@@ -43,7 +45,7 @@ export class GraphBuilder {
   }
 
   weight(name: string, dims: number[], init: WeightInit): string {
-    this.weights.push({ name: this.claim(name), dims, init });
+    this.weights.push({ name: this.claim(name), dims, init, precision: 'fp32' });
     return name;
   }
 

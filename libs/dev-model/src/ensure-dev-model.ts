@@ -2,7 +2,13 @@ import { readdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DevModelError } from './dev-model-error';
 import { DEV_MODEL_FORMAT_VERSION, DevModelMarker, devModelFilesIntact, readDevModelMarker } from './dev-model-marker';
-import { DevModelOptions, ValidDevModelOptions, makeDevModel, validateDevModelOptions } from './make-dev-model';
+import {
+  DevModelDtype,
+  DevModelOptions,
+  ValidDevModelOptions,
+  validateDevModelOptions,
+  writeDevModel,
+} from './make-dev-model';
 import { createStagingDir, removeAbandonedStagingDirs, waitForOtherGenerators } from './staging-dirs';
 
 /** Calls in this process for the same directory share one generation. */
@@ -26,7 +32,8 @@ export async function ensureDevModel(options: DevModelOptions): Promise<string> 
   return run;
 }
 
-type DirState = { kind: 'ready' } | { kind: 'absent' } | { kind: 'outdated' };
+/** `outdated` keeps the precisions the old copy had, so adding fp16 never drops another caller's files. */
+type DirState = { kind: 'ready' } | { kind: 'absent' } | { kind: 'outdated'; dtypes: DevModelDtype[] };
 
 async function ensure(options: ValidDevModelOptions): Promise<string> {
   if ((await inspect(options)).kind === 'ready') return options.dir;
@@ -65,7 +72,8 @@ async function ensure(options: ValidDevModelOptions): Promise<string> {
 async function generateInPlace(options: ValidDevModelOptions, state: DirState): Promise<void> {
   const staging = await createStagingDir(options.dir);
   try {
-    await makeDevModel({ ...options, dir: staging });
+    const dtypes = state.kind === 'outdated' ? union(options.dtypes, state.dtypes) : options.dtypes;
+    await writeDevModel({ ...options, dir: staging, dtypes });
     if (state.kind === 'outdated') await replaceOutdated(options.dir, staging);
     else
       await rename(staging, options.dir).catch((error: NodeJS.ErrnoException) => {
@@ -78,7 +86,7 @@ async function generateInPlace(options: ValidDevModelOptions, state: DirState): 
 }
 
 async function inspect(options: ValidDevModelOptions): Promise<DirState> {
-  const { dir, size, seed } = options;
+  const { dir, size, seed, poison } = options;
   let marker = await readDevModelMarker(dir);
   if (!marker) {
     const entries = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
@@ -103,17 +111,22 @@ async function inspect(options: ValidDevModelOptions): Promise<DirState> {
       },
     );
   }
-  if (marker.size !== size || marker.seed !== seed) {
+  if (marker.size !== size || marker.seed !== seed || marker.poison !== poison) {
     throw new DevModelError(
       'DEV_MODEL_DIR_CONFLICT',
-      `${dir} holds the ${describe(marker)}, not the requested ${size} dev model with seed ${seed}`,
+      `${dir} holds the ${describe(marker)}, not the requested ${describe({ size, seed, poison })}`,
       {
         hint: `use another directory for this size/seed, or delete ${dir}`,
       },
     );
   }
-  if (marker.formatVersion !== DEV_MODEL_FORMAT_VERSION || !(await devModelFilesIntact(dir, marker)))
-    return { kind: 'outdated' };
+  const present = marker.dtypes ?? ['fp32'];
+  if (
+    marker.formatVersion !== DEV_MODEL_FORMAT_VERSION ||
+    !options.dtypes.every((dtype) => present.includes(dtype)) ||
+    !(await devModelFilesIntact(dir, marker))
+  )
+    return { kind: 'outdated', dtypes: present };
   return { kind: 'ready' };
 }
 
@@ -130,6 +143,10 @@ async function replaceOutdated(dir: string, fresh: string): Promise<void> {
   await rm(trash, { recursive: true, force: true });
 }
 
-function describe(marker: DevModelMarker): string {
-  return `${marker.size} dev model with seed ${marker.seed}`;
+function describe(model: Pick<DevModelMarker, 'size' | 'seed' | 'poison'>): string {
+  return `${model.size} dev model with seed ${model.seed}${model.poison ? ` poisoned for ${model.poison} images` : ''}`;
+}
+
+function union(a: DevModelDtype[], b: DevModelDtype[]): DevModelDtype[] {
+  return (['fp32', 'fp16'] as const).filter((dtype) => a.includes(dtype) || b.includes(dtype));
 }

@@ -5,10 +5,16 @@ import { DEV_MODEL_FORMAT_VERSION, DEV_MODEL_MARKER_FILE, DevModelMarker } from 
 import { DEV_MODEL_SIZES, DevModelSize, devModelId, isDevModelSize } from './dev-model-sizes';
 import { visionFlopsPerImage } from './flops';
 import { siglipConfigJson, siglipPreprocessorConfigJson } from './model-config';
+import { GraphBuilder } from './graph-builder';
 import { writeOnnxModel } from './onnx-file-writer';
 import { buildTextGraph } from './text-tower';
 import { devTokenizerFiles, devVocabulary } from './tokenizer';
-import { buildVisionGraph } from './vision-tower';
+import { toHalfPrecision } from './half-precision-graph';
+import { DevModelPoison, buildVisionGraph } from './vision-tower';
+
+/** Precisions the generator writes; fp32 is always written, fp16 on request (transformers.js's `_fp16` files). */
+export type DevModelDtype = 'fp32' | 'fp16';
+const DEV_MODEL_DTYPES: readonly DevModelDtype[] = ['fp32', 'fp16'];
 
 export interface DevModelOptions {
   /** Directory to write the model into (created if missing). */
@@ -16,20 +22,35 @@ export interface DevModelOptions {
   size: DevModelSize;
   /** Seed of the weights; the same (size, seed) always gives byte-identical files. Default 42. */
   seed?: number;
+  /**
+   * A precision the directory must also hold besides fp32 (`onnx/vision_model_fp16.onnx`, …): the
+   * MODEL_DTYPE the caller runs. `q8` has no dev variant and is refused.
+   */
+  dtype?: string;
+  /** A fault-test model: see DevModelPoison. Gets its own model id. */
+  poison?: DevModelPoison;
 }
 
 export const DEFAULT_DEV_MODEL_SEED = 42;
 export const VISION_MODEL_FILE = 'onnx/vision_model.onnx';
 export const TEXT_MODEL_FILE = 'onnx/text_model.onnx';
 
+/** The file of one tower at one precision, in the Optimum / transformers.js layout. */
+export function towerFile(tower: 'vision_model' | 'text_model', dtype: DevModelDtype): string {
+  return `onnx/${tower}${dtype === 'fp16' ? '_fp16' : ''}.onnx`;
+}
+
 export interface ValidDevModelOptions {
   dir: string;
   size: DevModelSize;
   seed: number;
+  /** Always starts with fp32. */
+  dtypes: DevModelDtype[];
+  poison?: DevModelPoison;
 }
 
 export function validateDevModelOptions(options: DevModelOptions): ValidDevModelOptions {
-  const { dir, size, seed = DEFAULT_DEV_MODEL_SEED } = options;
+  const { dir, size, seed = DEFAULT_DEV_MODEL_SEED, dtype = 'fp32', poison } = options;
   if (typeof dir !== 'string' || dir.trim() === '') {
     throw new DevModelError(
       'DEV_MODEL_INVALID_OPTIONS',
@@ -53,7 +74,18 @@ export function validateDevModelOptions(options: DevModelOptions): ValidDevModel
       },
     );
   }
-  return { dir: resolve(dir), size, seed };
+  if (!DEV_MODEL_DTYPES.includes(dtype as DevModelDtype)) {
+    throw new DevModelError('DEV_MODEL_INVALID_OPTIONS', `the dev model has no ${JSON.stringify(dtype)} variant`, {
+      hint: `use MODEL_DTYPE ${DEV_MODEL_DTYPES.join(' or ')} with the dev model, or set MODEL_DIR/MODEL_ID to a real export`,
+    });
+  }
+  if (poison !== undefined && poison !== 'black') {
+    throw new DevModelError('DEV_MODEL_INVALID_OPTIONS', `unknown dev model poison ${JSON.stringify(poison)}`, {
+      hint: "use poison: 'black' (NaN embedding for an all-black image)",
+    });
+  }
+  const dtypes: DevModelDtype[] = dtype === 'fp32' ? ['fp32'] : ['fp32', dtype as DevModelDtype];
+  return { dir: resolve(dir), size, seed, dtypes, ...(poison ? { poison } : {}) };
 }
 
 /**
@@ -64,20 +96,36 @@ export function validateDevModelOptions(options: DevModelOptions): ValidDevModel
  * ensureDevModel for a shared location.
  */
 export async function makeDevModel(options: DevModelOptions): Promise<void> {
-  const { dir, size, seed } = validateDevModelOptions(options);
+  await writeDevModel(validateDevModelOptions(options));
+}
+
+/** makeDevModel for options already validated (ensureDevModel passes the union of the dtypes a directory needs). */
+export async function writeDevModel(options: ValidDevModelOptions): Promise<void> {
+  const { dir, size, seed, dtypes, poison } = options;
   const spec = DEV_MODEL_SIZES[size];
   const vocabSize = devVocabulary().length;
-  const modelId = devModelId(size);
+  const modelId = devModelId(size, poison);
   const docString = `${modelId} seed ${seed}: random weights, generated for development; its embeddings mean nothing`;
   try {
     await mkdir(join(dir, 'onnx'), { recursive: true });
     const header = { seed, producerVersion: String(DEV_MODEL_FORMAT_VERSION), docString };
-    const visionParameters = await writeOnnxModel(join(dir, VISION_MODEL_FILE), buildVisionGraph(spec.vision), header);
-    const textParameters = await writeOnnxModel(
-      join(dir, TEXT_MODEL_FILE),
-      buildTextGraph({ ...spec.text, vocabSize }),
-      header,
-    );
+    const onnxFiles: string[] = [];
+    let visionParameters = 0;
+    let textParameters = 0;
+    for (const dtype of dtypes) {
+      const precision = (graph: GraphBuilder) => (dtype === 'fp16' ? toHalfPrecision(graph) : graph);
+      visionParameters = await writeOnnxModel(
+        join(dir, towerFile('vision_model', dtype)),
+        precision(buildVisionGraph(spec.vision, { poison })),
+        header,
+      );
+      textParameters = await writeOnnxModel(
+        join(dir, towerFile('text_model', dtype)),
+        precision(buildTextGraph({ ...spec.text, vocabSize })),
+        header,
+      );
+      onnxFiles.push(towerFile('vision_model', dtype), towerFile('text_model', dtype));
+    }
     const jsonFiles: Record<string, unknown> = {
       'config.json': siglipConfigJson(modelId, spec, vocabSize),
       'preprocessor_config.json': siglipPreprocessorConfigJson(spec),
@@ -87,8 +135,7 @@ export async function makeDevModel(options: DevModelOptions): Promise<void> {
       await writeFile(join(dir, name), `${JSON.stringify(content, null, 2)}\n`);
 
     const files: Record<string, number> = {};
-    for (const name of [VISION_MODEL_FILE, TEXT_MODEL_FILE, ...Object.keys(jsonFiles)])
-      files[name] = (await stat(join(dir, name))).size;
+    for (const name of [...onnxFiles, ...Object.keys(jsonFiles)]) files[name] = (await stat(join(dir, name))).size;
     const marker: DevModelMarker = {
       generator: 'vectorizer-dev-model',
       formatVersion: DEV_MODEL_FORMAT_VERSION,
@@ -96,6 +143,8 @@ export async function makeDevModel(options: DevModelOptions): Promise<void> {
       modelId,
       size,
       seed,
+      dtypes,
+      ...(poison ? { poison } : {}),
       dimension: spec.vision.hiddenSize,
       visionParameters,
       textParameters,

@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AutoTokenizer, PreTrainedTokenizer, env } from '@huggingface/transformers';
-import { DEV_MODEL_SIZES, TEXT_MODEL_FILE, makeDevModel } from './index';
+import { DEV_MODEL_SIZES } from './dev-model-sizes';
+import { TEXT_MODEL_FILE, makeDevModel } from './make-dev-model';
 import { readWeights, referenceText } from './siglip-reference.testing';
 import { WorkerSession } from './worker-session.testing';
 

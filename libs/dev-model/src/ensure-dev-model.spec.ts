@@ -3,15 +3,10 @@ import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, truncate, utimes, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import {
-  DEV_MODEL_MARKER_FILE,
-  TEXT_MODEL_FILE,
-  VISION_MODEL_FILE,
-  devModelId,
-  ensureDevModel,
-  makeDevModel,
-  readDevModelMarker,
-} from './index';
+import { DEV_MODEL_MARKER_FILE, readDevModelMarker } from './dev-model-marker';
+import { devModelId } from './dev-model-sizes';
+import { ensureDevModel } from './ensure-dev-model';
+import { TEXT_MODEL_FILE, VISION_MODEL_FILE, makeDevModel } from './make-dev-model';
 import { WorkerSession } from './worker-session.testing';
 
 const execFileAsync = promisify(execFile);
@@ -156,6 +151,41 @@ describe('ensureDevModel', () => {
       code: 'DEV_MODEL_INVALID_OPTIONS',
     });
     expect(await readdir(root)).toEqual([]);
+  });
+
+  it('adds the fp16 files to an fp32 model on request, keeping the fp32 files byte for byte', async () => {
+    const dir = join(root, 'dev-tiny');
+    await ensureDevModel({ dir, size: 'tiny' });
+    const fp32Before = await readFile(join(dir, VISION_MODEL_FILE));
+    await ensureDevModel({ dir, size: 'tiny', dtype: 'fp16' });
+    expect(await readFile(join(dir, VISION_MODEL_FILE))).toEqual(fp32Before);
+    const marker = await readDevModelMarker(dir);
+    expect(marker).toMatchObject({ dtypes: ['fp32', 'fp16'], modelId: devModelId('tiny') });
+    // fp16 weights: about half the bytes of the fp32 file.
+    const fp16Size = marker?.files['onnx/vision_model_fp16.onnx'] ?? 0;
+    expect(fp16Size / fp32Before.length).toBeGreaterThan(0.4);
+    expect(fp16Size / fp32Before.length).toBeLessThan(0.6);
+    // An fp32 request is then satisfied without a rewrite.
+    const before = await stat(join(dir, 'onnx/vision_model_fp16.onnx'));
+    await ensureDevModel({ dir, size: 'tiny' });
+    expect((await stat(join(dir, 'onnx/vision_model_fp16.onnx'))).mtimeMs).toBe(before.mtimeMs);
+  });
+
+  it('keeps a poisoned model apart from the clean one', async () => {
+    const dir = join(root, 'dev-tiny-poison');
+    await ensureDevModel({ dir, size: 'tiny', poison: 'black' });
+    expect(await readDevModelMarker(dir)).toMatchObject({ poison: 'black', modelId: devModelId('tiny', 'black') });
+    await expect(ensureDevModel({ dir, size: 'tiny' })).rejects.toMatchObject({
+      code: 'DEV_MODEL_DIR_CONFLICT',
+      message: expect.stringContaining('poisoned for black images'),
+    });
+  });
+
+  it('refuses a dtype the generator cannot write', async () => {
+    await expect(ensureDevModel({ dir: join(root, 'x'), size: 'tiny', dtype: 'q8' })).rejects.toMatchObject({
+      code: 'DEV_MODEL_INVALID_OPTIONS',
+      hint: expect.stringContaining('fp32 or fp16'),
+    });
   });
 
   it('writes the marker last, naming every file', async () => {

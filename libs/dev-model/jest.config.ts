@@ -1,0 +1,5 @@
+export default {
+  displayName: 'dev-model',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

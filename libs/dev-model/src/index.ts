@@ -1,0 +1,2 @@
+export { makeDevModel, type DevModelOptions } from './make-dev-model';
+export { ensureDevModel } from './ensure-dev-model';
