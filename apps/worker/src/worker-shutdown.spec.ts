@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureDevModel, resolveModel, type ResolvedModel } from '@vectorizer/embedder';
+import { ensureDevModel } from '@vectorizer/dev-model';
+import { resolveModel, type ResolvedModel } from '@vectorizer/embedder';
 import { createEmbedQueue, createWorkerConnection, enqueueProducts, type EmbedQueue } from '@vectorizer/queue';
 import { ProductsRepository, createPool, runMigrations } from '@vectorizer/store';
 import {

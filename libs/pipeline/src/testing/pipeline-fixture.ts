@@ -20,10 +20,14 @@ import { startImageServer, type ImageServer } from './image-server';
 
 export const DEV_TINY_DIR = join(__dirname, '..', '..', '..', '..', 'tmp', 'models', 'dev-tiny');
 
-/** The tiny dev model, resolved (generated on first use under <repo>/tmp). */
-export async function devTinyModel(): Promise<ResolvedModel> {
-  await ensureDevModel({ dir: DEV_TINY_DIR, size: 'tiny' });
-  return resolveModel({ modelDir: DEV_TINY_DIR, dtype: 'fp32', devModelSize: 'tiny' });
+/**
+ * The tiny dev model, resolved (generated on first use under <repo>/tmp). `poison: 'black'` gives
+ * its variant whose vector is NaN for an all-black image (a model that breaks on one input).
+ */
+export async function devTinyModel(poison?: 'black'): Promise<ResolvedModel> {
+  const dir = poison ? `${DEV_TINY_DIR}-poison-${poison}` : DEV_TINY_DIR;
+  await ensureDevModel({ dir, size: 'tiny', ...(poison ? { poison } : {}) });
+  return resolveModel({ modelDir: dir, dtype: 'fp32', devModelSize: 'tiny' });
 }
 
 /** The real embedder, with every embedPixels call's batch size recorded. */
@@ -82,9 +86,10 @@ export async function startPipelineFixture(
   name: string,
   retry = { attempts: 3, backoffMs: 20 },
   redisUrl = TEST_REDIS_URL,
+  options: { poison?: 'black' } = {},
 ): Promise<PipelineFixture> {
   const logger = createLogger({ level: 'silent' });
-  const model = await devTinyModel();
+  const model = await devTinyModel(options.poison);
   const realEmbedder = await Embedder.start({
     model,
     device: 'cpu',
