@@ -16,7 +16,7 @@ import { Embedder, ensureDevModel, resolveModel, type ResolvedModel } from '@vec
 import { ImageFetcher, preprocessImage, type DecodeLimits } from '@vectorizer/images';
 import { createLogger } from '@vectorizer/logger';
 import { EmbedWorker } from '@vectorizer/pipeline';
-import { DeadLetterQueue, createEmbedQueue, createWorkerConnection, enqueueProducts } from '@vectorizer/queue';
+import { createEmbedQueue, createWorkerConnection, enqueueProducts } from '@vectorizer/queue';
 import { EmbeddingsRepository, ProductsRepository, createPool, runMigrations } from '@vectorizer/store';
 import { createPipelineMetrics, createRegistry } from '@vectorizer/telemetry';
 import { createTestDatabase, startRedisServer, uniquePrefix } from '@vectorizer/testing';
@@ -154,7 +154,6 @@ async function endToEnd(
   const prefix = uniquePrefix('bench-pipeline');
   const connection = createWorkerConnection(services.redisUrl);
   const queue = createEmbedQueue({ connection, prefix, retryPolicy: { attempts: 3, backoffMs: 100 } });
-  const deadLetters = new DeadLetterQueue({ connection, prefix }, queue);
   await enqueueProducts({ queue, connection }, items, model.id);
   const metrics = createPipelineMetrics(createRegistry());
   const fetcher = newFetcher(concurrency);
@@ -172,7 +171,6 @@ async function endToEnd(
     preprocess: preprocessImage,
     fetcher,
     embeddings: new EmbeddingsRepository(pool),
-    deadLetters,
     probes: {
       postgres: async () => void (await pool.query('SELECT 1')),
       redis: async () => void (await connection.ping()),
@@ -193,7 +191,7 @@ async function endToEnd(
   await worker.close(30_000);
   const embedded = await new EmbeddingsRepository(pool).countEmbedded(model.id);
   if (embedded !== products) throw new Error(`expected ${products} embeddings, found ${embedded}`);
-  await Promise.allSettled([fetcher.close(), deadLetters.close(), queue.obliterate({ force: true })]);
+  await Promise.allSettled([fetcher.close(), queue.obliterate({ force: true })]);
   await queue.close();
   await Promise.all([connection.quit(), workerConnection.quit()]);
   await pool.end();

@@ -4,7 +4,7 @@ import { Embedder, resolveModel, resolveOptionsFromConfig } from '@vectorizer/em
 import { ImageFetcher, decodeLimitsFromConfig, fetcherOptionsFromConfig, preprocessImage } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
 import { EmbedWorker, WorkerHeartbeat } from '@vectorizer/pipeline';
-import { DeadLetterQueue, connectForCommand, createEmbedQueue, createWorkerConnection } from '@vectorizer/queue';
+import { connectForCommand, createWorkerConnection } from '@vectorizer/queue';
 import { EmbeddingsRepository, createPool, runMigrations } from '@vectorizer/store';
 import { createPipelineMetrics, createRegistry } from '@vectorizer/telemetry';
 import { EXIT_CLEAN, EXIT_RESTART } from '@vectorizer/errors';
@@ -55,11 +55,6 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
   // Twice the batch: one batch can be fetched and decoded while the previous one is in inference.
   const concurrency = config.WORKER_CONCURRENCY ?? batchSize * 2;
   const connection = createWorkerConnection(config.REDIS_URL);
-  const retryPolicy = { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS };
-  const embedQueue = createEmbedQueue({ connection, prefix: config.QUEUE_PREFIX, retryPolicy });
-  // Redis outages surface here too; the worker's own handler already reports and rides them out.
-  embedQueue.on('error', (error) => logger.debug({ err: error }, 'embed queue connection error'));
-  const deadLetters = new DeadLetterQueue({ connection, prefix: config.QUEUE_PREFIX }, embedQueue);
   const fetcher = new ImageFetcher(fetcherOptionsFromConfig(config));
   const registry = createRegistry({ labels: { worker: workerId }, collectDefaults: true });
   const metrics = createPipelineMetrics(registry);
@@ -84,7 +79,6 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
     preprocess: preprocessImage,
     fetcher,
     embeddings: new EmbeddingsRepository(pool),
-    deadLetters,
     probes: {
       postgres: async () => {
         await pool.query('SELECT 1');
@@ -132,7 +126,7 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
       return;
     }
     await heartbeat.stop();
-    await Promise.allSettled([embedder.close(), fetcher.close(), deadLetters.close(), embedQueue.close(), pool.end()]);
+    await Promise.allSettled([embedder.close(), fetcher.close(), pool.end()]);
     await connection.quit().catch(() => connection.disconnect());
     log.info('worker stopped');
     finish(code);

@@ -66,7 +66,7 @@ describe('EmbedWorker (real Redis, Postgres, images and the tiny model)', () => 
     await eventually(queueEmpty, 'queue drained');
     await worker.close(10_000);
 
-    const entries = new Map((await fx.deadLetters.list()).map((entry) => [entry.payload.productId, entry]));
+    const entries = new Map((await fx.deadLetters.list()).map((entry) => [entry.payload?.productId, entry]));
     // Permanent: dead-lettered on the first attempt, with the original payload.
     expect(entries.get('missing')).toMatchObject({
       code: 'FETCH_NOT_FOUND',
@@ -88,7 +88,7 @@ describe('EmbedWorker (real Redis, Postgres, images and the tiny model)', () => 
     expect(missingJob?.attemptsMade).toBe(1);
     expect(missingJob?.failedReason).toContain('FETCH_NOT_FOUND');
     for (const entry of entries.values())
-      expect(entry.jobId).toBe(jobIdFor(entry.payload.productId, entry.payload.imageUrl, fx.model.id));
+      expect(entry.jobId).toBe(jobIdFor(entry.payload?.productId ?? '', entry.payload?.imageUrl ?? '', fx.model.id));
   });
 
   it('dead-letters a job for another model without touching the image', async () => {

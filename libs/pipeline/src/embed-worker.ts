@@ -7,7 +7,7 @@ import type { PipelineMetrics } from '@vectorizer/telemetry';
 import { createBatchEmbedder, type EmbeddingWriter, type PixelEmbedder } from './embed-batch';
 import { createEmbedJobHandler } from './embed-job-handler';
 import type { Dependency } from './errors';
-import { FailureRouter, type DeadLetterSink } from './failure-router';
+import { FailureRouter } from './failure-router';
 import { MicroBatcher } from './micro-batcher';
 import { OutageGuard } from './outage-guard';
 import { prepareImage, type ImageSource, type PreparedImage } from './prepare-image';
@@ -40,7 +40,6 @@ export interface EmbedWorkerOptions {
   preprocess: (bytes: Buffer, config: PreprocessorConfig, limits: DecodeLimits) => Promise<Float32Array>;
   fetcher: ImageSource;
   embeddings: EmbeddingWriter;
-  deadLetters: DeadLetterSink;
   /** Resolve when the dependency answers (e.g. SELECT 1, PING). */
   probes: Record<Dependency, () => Promise<void>>;
   metrics: PipelineMetrics;
@@ -99,7 +98,6 @@ export class EmbedWorker {
     if (this.worker) throw new Error('EmbedWorker already started');
     const { options } = this;
     const router = new FailureRouter({
-      deadLetters: options.deadLetters,
       guard: this.guard,
       metrics: options.metrics,
       logger: options.logger,

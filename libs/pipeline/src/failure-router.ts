@@ -1,19 +1,11 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import type { DeadLetterEntry } from '@vectorizer/queue';
 import type { Logger } from '@vectorizer/logger';
 import type { PipelineMetrics } from '@vectorizer/telemetry';
-import { isConnectionError } from './connection-errors';
-import { deadLetterEntryFor } from './dead-letter-entry';
 import { DependencyUnavailableError } from './errors';
-import { classifyFailure, type Failure } from './failure-policy';
+import { classifyFailure } from './failure-policy';
 import type { OutageGuard } from './outage-guard';
 
-export interface DeadLetterSink {
-  add(entry: DeadLetterEntry): Promise<void>;
-}
-
 export interface FailureRouterDeps {
-  deadLetters: DeadLetterSink;
   guard: OutageGuard;
   metrics: PipelineMetrics;
   logger: Logger;
@@ -52,44 +44,21 @@ export class FailureRouter {
         return this.putBack(job, token);
       case 'dead-letter':
         this.deps.metrics.jobsFailed.inc({ code: failure.code, kind: 'permanent' });
-        await this.deadLetter(job, token, failure, log);
+        this.deps.metrics.jobsDeadLettered.inc({ code: failure.code });
         log.warn({ err: error }, `job failed permanently: ${failure.message}`);
         throw new UnrecoverableError(`${failure.code}: ${failure.message}`);
       case 'retry': {
         this.deps.metrics.jobsFailed.inc({ code: failure.code, kind: 'transient' });
         const attempts = job.opts.attempts ?? 1;
         if (job.attemptsMade + 1 >= attempts) {
-          await this.deadLetter(job, token, failure, log);
+          this.deps.metrics.jobsDeadLettered.inc({ code: failure.code });
           log.warn({ err: error, attempts }, `job failed on its last attempt: ${failure.message}`);
-        } else {
-          log.info({ err: error, attempt: job.attemptsMade + 1, attempts }, `job will be retried: ${failure.message}`);
+          // The failed reason of a dead letter starts with its code (see DeadLetters in libs/queue).
+          throw new Error(`${failure.code}: ${failure.message}`, { cause: error });
         }
+        log.info({ err: error, attempt: job.attemptsMade + 1, attempts }, `job will be retried: ${failure.message}`);
         throw error;
       }
-    }
-  }
-
-  private async deadLetter(job: Job, token: string | undefined, failure: Failure, log: Logger): Promise<void> {
-    const entry = deadLetterEntryFor(job, failure);
-    if (!entry) {
-      log.error(
-        { data: job.data },
-        'job data is not a valid payload: it stays in the failed set, not in the dead-letter queue',
-      );
-      return;
-    }
-    try {
-      await this.deps.deadLetters.add(entry);
-      this.deps.metrics.jobsDeadLettered.inc({ code: failure.code });
-    } catch (error) {
-      // Without its dead-letter record the job must not fail: keep it, unconsumed, for later.
-      if (isConnectionError(error)) {
-        const unavailable = new DependencyUnavailableError('redis', error);
-        this.deps.guard.report('redis', unavailable);
-        this.deps.metrics.jobsPostponed.inc({ reason: unavailable.code });
-        return this.putBack(job, token);
-      }
-      throw error;
     }
   }
 

@@ -3,7 +3,7 @@ import { Embedder, ensureDevModel, resolveModel, type ResolvedModel } from '@vec
 import { ImageFetcher, preprocessImage } from '@vectorizer/images';
 import { createLogger, type Logger } from '@vectorizer/logger';
 import {
-  DeadLetterQueue,
+  DeadLetters,
   createEmbedQueue,
   createWorkerConnection,
   enqueueProducts,
@@ -53,7 +53,7 @@ export interface PipelineFixture {
   prefix: string;
   connection: Redis;
   queue: EmbedQueue;
-  deadLetters: DeadLetterQueue;
+  deadLetters: DeadLetters;
   images: ImageServer;
   metrics: PipelineMetrics;
   logger: Logger;
@@ -93,7 +93,7 @@ export async function startPipelineFixture(
   const connection = createWorkerConnection(redisUrl);
   const queue = createEmbedQueue({ connection, prefix, retryPolicy: retry });
   queue.on('error', () => undefined);
-  const deadLetters = new DeadLetterQueue({ connection, prefix }, queue);
+  const deadLetters = new DeadLetters(queue);
   const images = await startImageServer();
   const fetcher = new ImageFetcher({
     connectTimeoutMs: 2_000,
@@ -144,7 +144,6 @@ export async function startPipelineFixture(
         preprocess: preprocessImage,
         fetcher,
         embeddings,
-        deadLetters,
         probes: {
           postgres: async () => {
             await schema.pool.query('SELECT 1');
@@ -169,9 +168,7 @@ export async function startPipelineFixture(
     async close() {
       await Promise.all(workers.map((worker) => worker.close(10_000)));
       await queue.obliterate({ force: true }).catch(() => undefined);
-      await deadLetters.purge().catch(() => undefined);
       await Promise.allSettled([
-        deadLetters.close(),
         queue.close(),
         fetcher.close(),
         images.close(),
