@@ -38,7 +38,9 @@ export interface DeadLetter {
   payload?: JobPayload;
 }
 
-export function deadLetterOf(job: Job): DeadLetter {
+export function deadLetterOf(
+  job: Pick<Job, 'id' | 'failedReason' | 'data' | 'attemptsMade' | 'timestamp' | 'finishedOn'>,
+): DeadLetter {
   const { code, message } = parseFailedReason(job.failedReason);
   const payload = jobPayloadSchema.safeParse(job.data);
   const hint = meaningOf(code).hint;

@@ -1,6 +1,7 @@
-import type { Job } from 'bullmq';
 import { deadLetterOf, type DeadLetter } from './dead-letter-entry';
 import type { EmbedQueue } from './embed-queue';
+
+type EmbedJob = NonNullable<Awaited<ReturnType<EmbedQueue['getJob']>>>;
 
 const PAGE_SIZE = 500;
 /** What a retry resets: the job gets its whole attempt budget again, as if newly added. */
@@ -30,7 +31,7 @@ export class DeadLetters {
     const offset = options.offset ?? 0;
     const limit = options.limit ?? 100;
     const jobs = await this.queue.getJobs(['failed'], offset, offset + limit - 1, true);
-    return jobs.filter((job): job is Job => job !== undefined && job !== null).map(deadLetterOf);
+    return jobs.filter((job): job is EmbedJob => !!job).map(deadLetterOf);
   }
 
   /** Back to `wait` with a fresh attempt budget (BullMQ's job.retry: same id, same data). */
@@ -49,7 +50,7 @@ export class DeadLetters {
     const skipped = new Set<string>();
     for (;;) {
       const page = (await this.queue.getJobs(['failed'], 0, PAGE_SIZE - 1 + skipped.size, true)).filter(
-        (job): job is Job => !!job && !skipped.has(String(job.id)),
+        (job): job is EmbedJob => !!job && !skipped.has(String(job.id)),
       );
       if (page.length === 0) return result;
       const outcomes = await Promise.all(page.map((job) => this.retryJob(job)));
@@ -66,7 +67,7 @@ export class DeadLetters {
   }
 
   /** False when the job is no longer failed (retried by someone else, or removed meanwhile). */
-  private async retryJob(job: Job): Promise<boolean> {
+  private async retryJob(job: EmbedJob): Promise<boolean> {
     try {
       await job.retry('failed', FRESH_BUDGET);
       return true;

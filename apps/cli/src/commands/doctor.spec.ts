@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDevModel, resolveModel } from '@vectorizer/embedder';
+import { WorkerRegistry } from '@vectorizer/queue';
 import { createPool, runMigrations } from '@vectorizer/store';
 import { TEST_REDIS_URL, createTestDatabase, uniquePrefix, type TestDatabase } from '@vectorizer/testing';
 import IORedis from 'ioredis';
@@ -85,9 +86,8 @@ describe('vectorizer doctor', () => {
       await pool.query("INSERT INTO products (id, image_url) VALUES ('p1', 'https://img.test/p1.jpg')");
       await pool.end();
       const now = new Date().toISOString();
-      await redis.set(
-        `${prefix}:workers:w1`,
-        JSON.stringify({
+      await new WorkerRegistry(redis, prefix).beat(
+        {
           workerId: 'w1',
           pid: 1,
           host: 'h',
@@ -100,9 +100,8 @@ describe('vectorizer doctor', () => {
           startedAt: now,
           updatedAt: now,
           state: 'running',
-        }),
-        'PX',
-        60_000,
+        },
+        { ttlMs: 60_000 },
       );
     }, 60_000);
 
@@ -123,7 +122,7 @@ describe('vectorizer doctor', () => {
         'execution provider',
         'workers',
         'queue embed',
-        'dead-letter queue',
+        'dead letters',
       ]) {
         expect(byName(report.checks, name)).toMatchObject({ status: 'ok' });
       }

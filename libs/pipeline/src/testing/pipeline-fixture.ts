@@ -168,12 +168,7 @@ export async function startPipelineFixture(
     async close() {
       await Promise.all(workers.map((worker) => worker.close(10_000)));
       await queue.obliterate({ force: true }).catch(() => undefined);
-      await Promise.allSettled([
-        queue.close(),
-        fetcher.close(),
-        images.close(),
-        realEmbedder.close(),
-      ]);
+      await Promise.allSettled([queue.close(), fetcher.close(), images.close(), realEmbedder.close()]);
       await Promise.all([connection, ...workerConnections].map((c) => c.quit().catch(() => c.disconnect())));
       await schema.drop();
     },
