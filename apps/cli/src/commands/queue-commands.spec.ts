@@ -174,19 +174,23 @@ describe('vectorizer ingest / enqueue / status / dlq (real services)', () => {
     const file = join(dir, 'kept.jsonl');
     await writeFile(file, '{"id":"k1","image_url":"https://x.example/k1.jpg"}\n');
     expect((await vectorizer(['ingest', file, '--model', MODEL])).code).toBe(0);
-    let runs = 0;
-    const complete = async () => {
-      runs += 1;
+    const runs = new Map<string, number>();
+    const complete = async (job: { data: { productId: string } }) => {
+      runs.set(job.data.productId, (runs.get(job.data.productId) ?? 0) + 1);
     };
     // Completes without writing a row: what Postgres looks like after the row was deleted.
     await runWorker(queue, prefix, complete);
-    expect(runs).toBe(1);
-    expect(await queue.getJobCountByTypes('completed')).toBe(1);
+    expect(runs.get('k1')).toBe(1);
+    const k1 = jobIdFor('k1', 'https://x.example/k1.jpg', MODEL);
+    expect(await queue.getJobState(k1)).toBe('completed');
 
     const again = await vectorizer(['enqueue', '--missing', '--model', MODEL, '--json']);
-    expect(JSON.parse(again.stdout)).toMatchObject({ added: 1, skipped: 0 });
+    expect(again.code).toBe(0);
+    // Every product without a row is added again, k1 included although its completed job was kept.
+    expect(JSON.parse(again.stdout)).toMatchObject({ skipped: 0 });
+    expect(await queue.getJobState(k1)).toBe('waiting');
     await runWorker(queue, prefix, complete);
-    expect(runs).toBe(2);
+    expect(runs.get('k1')).toBe(2);
   });
 
   it('fails fast, naming the service, URL and fix, when Redis or Postgres is unreachable', async () => {
