@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { ResolvedModel } from '@vectorizer/embedder';
 import type { Logger } from '@vectorizer/logger';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
@@ -18,8 +19,8 @@ export interface ApiDependencies {
   pool: Pool;
   redis: Redis;
   queuePrefix: string;
-  /** The embed queue and the dead-letter queue, in that order. */
-  queues: { embed: Queue; deadLetter: Queue };
+  /** The embed queue; its failed jobs are the dead letters. */
+  queues: { embed: Queue };
   searchModel: LazySearchModel;
   embeddings: SearchRepository;
   dashboard: DashboardAccess;
@@ -30,6 +31,8 @@ export interface ApiDependencies {
   readinessTimeoutMs?: number;
   /** The configured model's id: /readyz warns when live workers embed with another one. */
   expectedModel?: string;
+  /** Resolves the model searches use, for /readyz (config files only, no session, no hashing). */
+  resolveSearchModel?: () => Promise<ResolvedModel>;
 }
 
 const PUBLIC_DIR = join(__dirname, 'public');
@@ -45,8 +48,11 @@ export function createApp(deps: ApiDependencies): Express {
   mountDashboard(
     app,
     [
-      { queue: deps.queues.embed, description: 'Product images waiting to be embedded' },
-      { queue: deps.queues.deadLetter, description: 'Jobs that failed permanently or ran out of attempts' },
+      {
+        queue: deps.queues.embed,
+        description:
+          'Product images to embed. "failed" holds the dead letters (failed reason = code: message); retry them there or with `vectorizer dlq retry`.',
+      },
     ],
     deps.dashboard,
   );
@@ -57,6 +63,7 @@ export function createApp(deps: ApiDependencies): Express {
       pool: deps.pool,
       queuePrefix: deps.queuePrefix,
       expectedModel: deps.expectedModel,
+      searchModel: deps.resolveSearchModel,
       timeoutMs: deps.readinessTimeoutMs,
     })),
   );
@@ -65,8 +72,9 @@ export function createApp(deps: ApiDependencies): Express {
       new MetricsCollector({
         redis: deps.redis,
         queuePrefix: deps.queuePrefix,
-        queues: [deps.queues.embed, deps.queues.deadLetter],
+        queue: deps.queues.embed,
         logger: deps.logger,
+        timeoutMs: deps.readinessTimeoutMs,
       }),
     ),
   );

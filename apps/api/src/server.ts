@@ -6,10 +6,9 @@ import { Embedder, resolveModel, resolveOptionsFromConfig } from '@vectorizer/em
 import { VectorizerError } from '@vectorizer/errors';
 import { decodeLimitsFromConfig } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
-import { DEAD_LETTER_QUEUE, createEmbedQueue } from '@vectorizer/queue';
+import { createEmbedQueue, retentionFromSettings } from '@vectorizer/queue';
 import { EmbeddingsRepository, createPool, runMigrations } from '@vectorizer/store';
 import type pg from 'pg';
-import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { createApp } from './app';
 import { resolveDashboardAccess } from './dashboard/dashboard-access';
@@ -67,8 +66,8 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
       connection: redis,
       prefix: config.QUEUE_PREFIX,
       retryPolicy: { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS },
+      retention: retentionFromSettings(config),
     }),
-    deadLetter: new Queue(DEAD_LETTER_QUEUE, { connection: redis, prefix: config.QUEUE_PREFIX }),
   };
   // Resolving reads config files only (no session). A model that cannot be resolved leaves the
   // dashboard, health and metrics up; searches then answer with the named error.
@@ -96,6 +95,9 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
 
   const app = createApp({
     expectedModel: configuredModel?.id,
+    // A model fixed after start (files copied in) makes /readyz pass without a restart.
+    resolveSearchModel: () =>
+      configuredModel ? Promise.resolve(configuredModel) : resolveModel(resolveOptionsFromConfig(config)),
     pool,
     redis,
     queuePrefix: config.QUEUE_PREFIX,
@@ -114,7 +116,7 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
       server.closeIdleConnections();
     });
     await searchModel.close();
-    await Promise.allSettled([queues.embed.close(), queues.deadLetter.close()]);
+    await queues.embed.close().catch(() => undefined);
     await redis.quit().catch(() => redis.disconnect());
     await pool.end();
   };

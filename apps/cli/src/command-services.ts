@@ -1,7 +1,14 @@
 import pg from 'pg';
 import type { Config } from '@vectorizer/config';
 import { VectorizerError } from '@vectorizer/errors';
-import { connectForCommand, createEmbedQueue, DeadLetterQueue, redactUrl, type EmbedQueue } from '@vectorizer/queue';
+import {
+  connectForCommand,
+  createEmbedQueue,
+  DeadLetters,
+  redactUrl,
+  retentionFromSettings,
+  type EmbedQueue,
+} from '@vectorizer/queue';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@vectorizer/logger';
 import { createPool } from '@vectorizer/store';
@@ -20,25 +27,26 @@ export class PostgresUnavailableError extends VectorizerError {
 export interface QueueServices {
   connection: Redis;
   queue: EmbedQueue;
-  deadLetters: DeadLetterQueue;
+  /** The embed queue's failed jobs. */
+  deadLetters: DeadLetters;
   close(): Promise<void>;
 }
 
-/** The embed and dead-letter queues on one fail-fast connection (REDIS_UNAVAILABLE when Redis is down). */
+/** The embed queue and its dead letters on one fail-fast connection (REDIS_UNAVAILABLE when Redis is down). */
 export async function openQueues(config: Config): Promise<QueueServices> {
   const connection = await connectForCommand(config.REDIS_URL);
   const queue = createEmbedQueue({
     connection,
     prefix: config.QUEUE_PREFIX,
     retryPolicy: { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS },
+    retention: retentionFromSettings(config),
   });
-  const deadLetters = new DeadLetterQueue({ connection, prefix: config.QUEUE_PREFIX }, queue);
+  const deadLetters = new DeadLetters(queue);
   return {
     connection,
     queue,
     deadLetters,
     close: async () => {
-      await deadLetters.close();
       await queue.close();
       await connection.quit();
     },

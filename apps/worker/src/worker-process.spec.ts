@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ensureDevModel } from '@vectorizer/dev-model';
 import { resolveModel, type ResolvedModel } from '@vectorizer/embedder';
 import {
-  DeadLetterQueue,
+  DeadLetters,
   createEmbedQueue,
   createWorkerConnection,
   enqueueProducts,
@@ -55,7 +55,7 @@ describe('worker process (apps/worker/src/main.ts)', () => {
   let prefix: string;
   let connection: Redis;
   let queue: EmbedQueue;
-  let deadLetters: DeadLetterQueue;
+  let deadLetters: DeadLetters;
   let scratch: string;
   const children: ChildProcess[] = [];
 
@@ -72,7 +72,7 @@ describe('worker process (apps/worker/src/main.ts)', () => {
     prefix = uniquePrefix('worker-process');
     connection = createWorkerConnection(TEST_REDIS_URL);
     queue = createEmbedQueue({ connection, prefix, retryPolicy: { attempts: 3, backoffMs: 20 } });
-    deadLetters = new DeadLetterQueue({ connection, prefix }, queue);
+    deadLetters = new DeadLetters(queue);
     await pool.query('TRUNCATE product_embeddings, products CASCADE');
   });
 
@@ -80,8 +80,7 @@ describe('worker process (apps/worker/src/main.ts)', () => {
     for (const child of children.splice(0))
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await queue.obliterate({ force: true }).catch(() => undefined);
-    await deadLetters.purge().catch(() => undefined);
-    await Promise.allSettled([queue.close(), deadLetters.close()]);
+    await queue.close().catch(() => undefined);
     await connection.quit();
   });
 

@@ -5,7 +5,7 @@ import { Embedder, resolveModel, resolveOptionsFromConfig } from '@vectorizer/em
 import { ImageFetcher, decodeLimitsFromConfig, fetcherOptionsFromConfig, preprocessImage } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
 import { EmbedWorker, WorkerHeartbeat } from '@vectorizer/pipeline';
-import { connectForCommand, createEmbedQueue, createRedisProbe, createWorkerConnection } from '@vectorizer/queue';
+import { connectForCommand, createRedisProbe, createWorkerConnection } from '@vectorizer/queue';
 import { EmbeddingsRepository, createPool, probePostgres, runMigrations } from '@vectorizer/store';
 import { createPipelineMetrics, createRegistry } from '@vectorizer/telemetry';
 import { EXIT_CLEAN, EXIT_RESTART } from '@vectorizer/errors';
@@ -60,10 +60,6 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
   // Twice the batch: one batch can be fetched and decoded while the previous one is in inference.
   const concurrency = config.WORKER_CONCURRENCY ?? batchSize * 2;
   const connection = createWorkerConnection(config.REDIS_URL);
-  const retryPolicy = { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS };
-  const embedQueue = createEmbedQueue({ connection, prefix: config.QUEUE_PREFIX, retryPolicy });
-  // Redis outages surface here too; the worker's own handler already reports and rides them out.
-  embedQueue.on('error', (error) => logger.debug({ err: error }, 'embed queue connection error'));
   const redisProbe = createRedisProbe(config.REDIS_URL, config.DEPENDENCY_PROBE_TIMEOUT_MS);
   const decodeBudgetBytes = config.WORKER_DECODE_MEMORY_MB * 1024 * 1024;
   const fetcher = new ImageFetcher(fetcherOptionsFromConfig(config));
@@ -138,7 +134,7 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
     const released = await settleWithin(Math.max(0, deadline - Date.now()), async () => {
       await heartbeat.stop();
       redisProbe.close();
-      await Promise.allSettled([embedder.close(), fetcher.close(), embedQueue.close(), pool.end()]);
+      await Promise.allSettled([embedder.close(), fetcher.close(), pool.end()]);
       await connection.quit();
     });
     if (!released) {

@@ -95,6 +95,12 @@ export const jobEnv = z.object({
   /** 11 attempts with 2 s exponential backoff retry for about 34 minutes before dead-lettering. */
   JOB_ATTEMPTS: int(11, 1),
   JOB_BACKOFF_MS: int(2_000, 1),
+  /** Completed jobs Redis keeps (Bull Board's "completed" tab): at most this many, for at most this long. */
+  QUEUE_KEEP_COMPLETED_COUNT: int(1_000),
+  QUEUE_KEEP_COMPLETED_AGE_S: int(3_600),
+  /** Dead letters (the embed queue's failed jobs): at most this many, for at most this long. */
+  QUEUE_KEEP_FAILED_COUNT: int(100_000),
+  QUEUE_KEEP_FAILED_AGE_S: int(14 * 24 * 3_600),
   WORKER_CONCURRENCY: optionalInt(1),
   WORKER_LOCK_DURATION_MS: int(120_000, 1_000),
   WORKER_STALLED_INTERVAL_MS: int(30_000, 1_000),

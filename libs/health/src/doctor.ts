@@ -6,7 +6,7 @@ import { type CheckResult, fail } from './check-result';
 import { checkExecutionProvider, type ExecutionProviderCheckOptions } from './device-checks';
 import { checkModel } from './model-checks';
 import { checkPgvector, checkPostgresReachable, checkSchema } from './postgres-checks';
-import { checkDeadLetter, checkEmbeddingCoverage, checkQueueJobs } from './queue-checks';
+import { checkDeadLetters, checkEmbeddingCoverage, checkQueueJobs } from './queue-checks';
 import { checkRedisEvictionPolicy, checkRedisPersistence, checkRedisReachable } from './redis-checks';
 import { runCheck } from './run-check';
 import { checkWorkers } from './worker-checks';
@@ -16,7 +16,8 @@ export interface DoctorDependencies {
   pool: Pool;
   queuePrefix: string;
   embedQueue: Queue;
-  deadLetter: { count(): Promise<number> };
+  /** The embed queue's failed jobs (DeadLetters). */
+  deadLetters: { count(): Promise<number> };
   embeddings: { countEmbedded(model: string): Promise<number>; countMissing(model: string): Promise<number> };
   model: ResolveModelOptions;
   executionProvider: ExecutionProviderCheckOptions;
@@ -73,9 +74,9 @@ export async function runDoctor(deps: DoctorDependencies): Promise<CheckResult[]
   if (redisUp) {
     await run('workers', () => checkWorkers(deps.redis, deps.queuePrefix, modelOutcome.model?.id), redisFix);
     await run(`queue ${deps.embedQueue.name}`, () => checkQueueJobs(deps.embedQueue, deps.redis), redisFix);
-    await run('dead-letter queue', () => checkDeadLetter(deps.deadLetter), redisFix);
+    await run('dead letters', () => checkDeadLetters(deps.deadLetters), redisFix);
   } else {
-    for (const name of ['workers', `queue ${deps.embedQueue.name}`, 'dead-letter queue']) {
+    for (const name of ['workers', `queue ${deps.embedQueue.name}`, 'dead letters']) {
       results.push(skipped(name, 'Redis unreachable', redisFix));
     }
   }

@@ -2,10 +2,17 @@ export { type CheckResult, type CheckStatus, worstStatus } from './check-result'
 export { runCheck } from './run-check';
 export { checkRedisReachable, checkRedisPersistence, checkRedisEvictionPolicy } from './redis-checks';
 export { checkPostgresReachable, checkPgvector, judgePgvector, checkSchema, judgeSchema } from './postgres-checks';
-export { readWorkerHeartbeats, scanKeys, workerHeartbeatPattern, type WorkerHeartbeat } from './worker-heartbeats';
-export { checkWorkers } from './worker-checks';
-export { checkQueueJobs, checkDeadLetter, checkEmbeddingCoverage } from './queue-checks';
-export { checkModel, type ModelCheckOutcome } from './model-checks';
+export { checkWorkers, judgeWorkers, readLiveWorkers } from './worker-checks';
+export { checkQueueJobs, checkDeadLetters, checkEmbeddingCoverage } from './queue-checks';
+export { checkModel, checkSearchModel, type ModelCheckOutcome } from './model-checks';
 export { checkExecutionProvider, type ExecutionProviderCheckOptions } from './device-checks';
-export { checkReadiness, toReport, type HealthReport, type ReadinessDependencies } from './readiness';
+export {
+  checkReadiness,
+  toReport,
+  type HealthReport,
+  type LiveWorker,
+  type ReadinessDependencies,
+  type ReadinessReport,
+  type WorkersReport,
+} from './readiness';
 export { runDoctor, type DoctorDependencies } from './doctor';

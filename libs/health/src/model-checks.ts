@@ -59,3 +59,34 @@ function modelFailure(name: string, error: unknown): CheckResult {
     withHint.hint ?? 'Check MODEL_DIR / MODEL_ID.',
   );
 }
+
+/**
+ * What searches need, without hashing any file (readiness runs often): the configured model
+ * resolves, with its text tower for text search. A missing text tower or a dev model is a WARN:
+ * image search still works.
+ */
+export async function checkSearchModel(resolve: () => Promise<ResolvedModel>): Promise<CheckResult> {
+  const name = 'model';
+  let model: ResolvedModel;
+  try {
+    model = await resolve();
+  } catch (error) {
+    return modelFailure(name, error);
+  }
+  const detail = `${model.id}: dimension ${model.dimension}, image search${
+    model.textModelPath ? ' and text search' : ''
+  }`;
+  if (!model.textModelPath)
+    return warn(
+      name,
+      `${detail}; no text tower: text search answers 501`,
+      'Use a model export with onnx/text_model.onnx and its tokenizer for text search.',
+    );
+  if (model.isDevModel)
+    return warn(
+      name,
+      `${detail} — the generated dev model has random weights: results mean nothing`,
+      'Set MODEL_ID or MODEL_DIR to a real SigLIP export.',
+    );
+  return ok(name, detail);
+}

@@ -1,23 +1,21 @@
-import { createEmbedQueue, DeadLetterQueue, type EmbedQueue } from '@vectorizer/queue';
+import { createEmbedQueue, DeadLetters, type EmbedQueue } from '@vectorizer/queue';
 import { TEST_REDIS_URL, uniquePrefix } from '@vectorizer/testing';
-import { Worker } from 'bullmq';
+import { UnrecoverableError, Worker } from 'bullmq';
 import IORedis from 'ioredis';
-import { checkDeadLetter, checkQueueJobs } from './queue-checks';
+import { checkDeadLetters, checkQueueJobs } from './queue-checks';
 
 const redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
 const prefix = uniquePrefix('health-queue');
 let queue: EmbedQueue;
-let deadLetter: DeadLetterQueue;
+let deadLetters: DeadLetters;
 
 beforeAll(() => {
   queue = createEmbedQueue({ connection: redis, prefix, retryPolicy: { attempts: 1, backoffMs: 1_000 } });
-  deadLetter = new DeadLetterQueue({ connection: redis, prefix }, queue);
+  deadLetters = new DeadLetters(queue);
 });
 
 afterAll(async () => {
-  await deadLetter.purge();
   await queue.obliterate({ force: true });
-  await deadLetter.close();
   await queue.close();
   redis.disconnect();
 });
@@ -56,20 +54,21 @@ describe('checkQueueJobs', () => {
   });
 });
 
-describe('checkDeadLetter', () => {
-  it('warns with the retry command when entries are parked', async () => {
-    expect((await checkDeadLetter(deadLetter)).status).toBe('ok');
-    await deadLetter.add({
-      jobId: 'j-404',
-      payload: payload('p404'),
-      code: 'FETCH_HTTP_404',
-      reason: 'image gone',
-      attemptsMade: 1,
-      failedAt: new Date().toISOString(),
-      firstEnqueuedAt: new Date().toISOString(),
-    });
-    const result = await checkDeadLetter(deadLetter);
+describe('checkDeadLetters', () => {
+  it('warns with the list and retry commands when jobs failed for good', async () => {
+    expect((await checkDeadLetters(deadLetters)).status).toBe('ok');
+    await queue.add('embed', payload('p404'), { jobId: 'j-404' });
+    const worker = new Worker(queue.name, null, { connection: redis, prefix, autorun: false });
+    try {
+      let job = await worker.getNextJob('token-2');
+      while (job && job.id !== 'j-404') job = await worker.getNextJob('token-2');
+      await job?.moveToFailed(new UnrecoverableError('FETCH_NOT_FOUND: image gone'), 'token-2');
+    } finally {
+      await worker.close(true);
+    }
+    const result = await checkDeadLetters(deadLetters);
     expect(result).toMatchObject({ status: 'warn', detail: '1 job(s) dead-lettered' });
+    expect(result.fix).toContain('dlq list');
     expect(result.fix).toContain('dlq retry');
   });
 });

@@ -7,9 +7,10 @@ import { type CheckResult, ok, warn } from './check-result';
 const ACTIVE_SAMPLE = 1_000;
 
 /**
- * Queue depth plus two signs of trouble: failed jobs, and "stalled" jobs — active jobs whose lock
- * has expired because the worker holding them died. A live worker's stalled checker moves those
- * back to waiting within WORKER_STALLED_INTERVAL_MS; if they stay, no worker is watching.
+ * Queue depth plus one sign of trouble: "stalled" jobs — active jobs whose lock has expired because
+ * the worker holding them died. A live worker's stalled checker moves those back to waiting within
+ * WORKER_STALLED_INTERVAL_MS; if they stay, no worker is watching. Failed jobs are the dead
+ * letters: checkDeadLetters reports them.
  */
 export async function checkQueueJobs(queue: Queue, redis: Redis): Promise<CheckResult> {
   const name = `queue ${queue.name}`;
@@ -26,24 +27,18 @@ export async function checkQueueJobs(queue: Queue, redis: Redis): Promise<CheckR
       'Stalled jobs hold no lock: their worker died. Start a worker (`npx vectorizer worker`); its stalled checker requeues them.',
     );
   }
-  if (stats.failed > 0) {
-    return warn(
-      name,
-      detail,
-      'Inspect failed jobs in the dashboard (/admin/queues) and retry them there once the cause is fixed.',
-    );
-  }
   return ok(name, detail);
 }
 
-export async function checkDeadLetter(deadLetter: { count(): Promise<number> }): Promise<CheckResult> {
-  const name = 'dead-letter queue';
-  const size = await deadLetter.count();
-  if (size === 0) return ok(name, 'empty');
+/** The dead letters: the embed queue's failed jobs (DeadLetters.count). */
+export async function checkDeadLetters(deadLetters: { count(): Promise<number> }): Promise<CheckResult> {
+  const name = 'dead letters';
+  const size = await deadLetters.count();
+  if (size === 0) return ok(name, 'none');
   return warn(
     name,
     `${size} job(s) dead-lettered`,
-    'List them with `npx vectorizer dlq list`, fix the cause (the code says which), then `npx vectorizer dlq retry --all`.',
+    'List them with `npx vectorizer dlq list` (each with its code and fix), fix the cause, then `npx vectorizer dlq retry --all` (or retry them in the dashboard\'s "failed" tab).',
   );
 }
 

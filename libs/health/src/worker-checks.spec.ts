@@ -1,28 +1,32 @@
+import { WorkerRegistry, workerRegistryKeys } from '@vectorizer/queue';
 import { TEST_REDIS_URL, heartbeatFixture, uniquePrefix } from '@vectorizer/testing';
 import IORedis from 'ioredis';
-import { checkWorkers } from './worker-checks';
-import { readWorkerHeartbeats } from './worker-heartbeats';
+import { checkWorkers, readLiveWorkers } from './worker-checks';
 
 const redis = new IORedis(TEST_REDIS_URL);
 const prefix = uniquePrefix('health-workers');
+const registry = new WorkerRegistry(redis, prefix);
+const beat = (workerId: string, model: string, ttlMs = 20_000) =>
+  registry.beat(JSON.parse(heartbeatFixture(workerId, model)), { ttlMs, metricsJson: '[]' });
 
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await redis.del(...workerRegistryKeys(prefix));
   redis.disconnect();
 });
 
 describe('checkWorkers', () => {
-  it('fails when no worker heartbeats', async () => {
+  it('fails when no worker is registered', async () => {
     const result = await checkWorkers(redis, prefix);
     expect(result.status).toBe('fail');
     expect(result.fix).toContain('npx vectorizer worker');
   });
 
-  it('lists live workers with device and model, skipping malformed heartbeats', async () => {
-    await redis.set(`${prefix}:workers:w1`, heartbeatFixture('w1', 'org/model'), 'PX', 20_000);
-    await redis.set(`${prefix}:workers:broken`, '{"workerId":', 'PX', 20_000);
-    expect((await readWorkerHeartbeats(redis, prefix)).map((w) => w.workerId)).toEqual(['w1']);
+  it('lists live workers with device and model, skipping malformed records', async () => {
+    await beat('w1', 'org/model');
+    const [live, heartbeats] = workerRegistryKeys(prefix);
+    await redis.zadd(live, Date.now() + 20_000, 'broken');
+    await redis.hset(heartbeats, 'broken', '{"workerId":');
+    expect((await readLiveWorkers(redis, prefix)).map((w) => w.workerId)).toEqual(['w1']);
     const result = await checkWorkers(redis, prefix, 'org/model');
     expect(result.status).toBe('ok');
     expect(result.detail).toContain('w1 on cuda:0');
@@ -30,9 +34,25 @@ describe('checkWorkers', () => {
   });
 
   it('warns when a worker embeds with another model than the one searched', async () => {
-    await redis.set(`${prefix}:workers:w2`, heartbeatFixture('w2', 'org/other'), 'PX', 20_000);
+    await beat('w2', 'org/other');
     const result = await checkWorkers(redis, prefix, 'org/model');
     expect(result.status).toBe('warn');
     expect(result.detail).toContain('other than org/model');
+  });
+
+  it('drops a worker whose entry expired, and prunes it from all three keys', async () => {
+    await beat('w3', 'org/model', 50);
+    expect((await readLiveWorkers(redis, prefix)).map((w) => w.workerId)).toContain('w3');
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect((await readLiveWorkers(redis, prefix)).map((w) => w.workerId)).not.toContain('w3');
+    const [live, heartbeats, metrics] = workerRegistryKeys(prefix);
+    expect(await redis.zscore(live, 'w3')).toBeNull();
+    expect(await redis.hexists(heartbeats, 'w3')).toBe(0);
+    expect(await redis.hexists(metrics, 'w3')).toBe(0);
+  });
+
+  it('forgets a worker that leaves', async () => {
+    await registry.remove('w1');
+    expect((await readLiveWorkers(redis, prefix)).map((w) => w.workerId)).not.toContain('w1');
   });
 });

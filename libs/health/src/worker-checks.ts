@@ -1,19 +1,23 @@
+import { WorkerRegistry, type WorkerHeartbeatRecord } from '@vectorizer/queue';
 import type { Redis } from 'ioredis';
 import { type CheckResult, fail, ok, warn } from './check-result';
-import { readWorkerHeartbeats } from './worker-heartbeats';
+
+/** Live workers from the registry (a sorted set and a hash: no keyspace scan, whatever the backlog). */
+export function readLiveWorkers(redis: Redis, queuePrefix: string): Promise<WorkerHeartbeatRecord[]> {
+  return new WorkerRegistry(redis, queuePrefix).liveWorkers();
+}
 
 /**
- * At least one worker whose start-up self-test passed (it heartbeats only after that). When the
- * caller knows which model searches use, workers embedding with another model are a WARN: their
- * rows would never be found by those searches.
+ * Judges the live workers: at least one whose start-up self-test passed (it registers only after
+ * that). When the caller knows which model searches use, workers embedding with another model are
+ * a WARN: their rows would never be found by those searches.
  */
-export async function checkWorkers(redis: Redis, queuePrefix: string, expectedModel?: string): Promise<CheckResult> {
+export function judgeWorkers(workers: readonly WorkerHeartbeatRecord[], expectedModel?: string): CheckResult {
   const name = 'workers';
-  const workers = await readWorkerHeartbeats(redis, queuePrefix);
   if (workers.length === 0) {
     return fail(
       name,
-      `no live worker heartbeat under ${queuePrefix}:workers:*`,
+      'no live worker',
       'Start workers with `npx vectorizer worker`; if they are running, their logs name why the model self-test failed.',
     );
   }
@@ -30,4 +34,9 @@ export async function checkWorkers(redis: Redis, queuePrefix: string, expectedMo
     );
   }
   return ok(name, detail);
+}
+
+/** `doctor`'s line: the live workers, judged. */
+export async function checkWorkers(redis: Redis, queuePrefix: string, expectedModel?: string): Promise<CheckResult> {
+  return judgeWorkers(await readLiveWorkers(redis, queuePrefix), expectedModel);
 }

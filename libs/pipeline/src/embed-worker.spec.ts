@@ -50,7 +50,7 @@ describe('EmbedWorker (real Redis, Postgres, images and the tiny model)', () => 
   });
 
   it('sends every failure where it belongs', async () => {
-    await fx.queue.clean(0, 0, 'failed');
+    await fx.deadLetters.purge();
     const cases = [
       { id: 'missing', imageUrl: fx.images.missingUrl },
       { id: 'corrupt', imageUrl: fx.images.corruptUrl },
@@ -62,16 +62,16 @@ describe('EmbedWorker (real Redis, Postgres, images and the tiny model)', () => 
     await fx.ingest(cases);
     const worker = fx.worker();
     worker.start();
-    await eventually(async () => (await fx.deadLetters()).length === 5, '5 dead letters');
+    await eventually(async () => (await fx.deadLetters.count()) === 5, '5 dead letters');
     await eventually(queueEmpty, 'queue drained');
     await worker.close(10_000);
 
-    const entries = new Map((await fx.deadLetters()).map((entry) => [entry.productId, entry]));
+    const entries = new Map((await fx.deadLetters.list()).map((entry) => [entry.payload?.productId, entry]));
     // Permanent: dead-lettered on the first attempt, with the original payload.
     expect(entries.get('missing')).toMatchObject({
       code: 'FETCH_NOT_FOUND',
       attemptsMade: 1,
-      imageUrl: fx.images.missingUrl,
+      payload: { imageUrl: fx.images.missingUrl },
     });
     expect(entries.get('corrupt')).toMatchObject({ code: 'IMAGE_CORRUPT', attemptsMade: 1 });
     expect(entries.get('bmp')).toMatchObject({ code: 'IMAGE_UNSUPPORTED_FORMAT', attemptsMade: 1 });
@@ -88,11 +88,11 @@ describe('EmbedWorker (real Redis, Postgres, images and the tiny model)', () => 
     expect(missingJob?.attemptsMade).toBe(1);
     expect(missingJob?.failedReason).toContain('FETCH_NOT_FOUND');
     for (const entry of entries.values())
-      expect(entry.jobId).toBe(jobIdFor(entry.productId, entry.imageUrl, fx.model.id));
+      expect(entry.jobId).toBe(jobIdFor(entry.payload?.productId ?? '', entry.payload?.imageUrl ?? '', fx.model.id));
   });
 
   it('dead-letters a job for another model without touching the image', async () => {
-    await fx.queue.clean(0, 0, 'failed');
+    await fx.deadLetters.purge();
     await fx.products.upsertMany([{ id: 'other', imageUrl: fx.images.imageUrl(50) }]);
     await fx.queue.add(
       'embed',
@@ -106,9 +106,9 @@ describe('EmbedWorker (real Redis, Postgres, images and the tiny model)', () => 
     );
     const worker = fx.worker();
     worker.start();
-    await eventually(async () => (await fx.deadLetters()).length === 1, 'model mismatch dead-lettered');
+    await eventually(async () => (await fx.deadLetters.count()) === 1, 'model mismatch dead-lettered');
     await worker.close(10_000);
-    expect((await fx.deadLetters())[0]).toMatchObject({ code: 'JOB_MODEL_MISMATCH', attemptsMade: 1 });
+    expect((await fx.deadLetters.list())[0]).toMatchObject({ code: 'JOB_MODEL_MISMATCH', attemptsMade: 1 });
     expect(fx.images.hits('/ok/50.png')).toBe(0);
   });
 

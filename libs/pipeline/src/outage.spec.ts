@@ -50,7 +50,7 @@ describe('EmbedWorker when a dependency goes away', () => {
     expect(jobs.length).toBe(12);
     expect(jobs.every((job) => job.attemptsMade === 0)).toBe(true);
     expect(await fx.queue.getJobCountByTypes('failed')).toBe(0);
-    expect((await fx.deadLetters()).length).toBe(0);
+    expect(await fx.deadLetters.count()).toBe(0);
 
     await proxy.up();
     await eventually(
@@ -63,7 +63,7 @@ describe('EmbedWorker when a dependency goes away', () => {
       'queue drained',
     );
     expect(await fx.queue.getJobCountByTypes('failed')).toBe(0);
-    expect((await fx.deadLetters()).length).toBe(0);
+    expect(await fx.deadLetters.count()).toBe(0);
     expect(await fx.rowCount()).toBe(12);
     await worker.close(10_000);
   });

@@ -22,13 +22,18 @@ describe('a batch with one poisoned item', () => {
     // A long wait: only the full batch of 8 closes it, so the poisoned image shares its batch.
     const worker = fx.worker({ batch: { maxBatchSize: 8, maxWaitMs: 10_000 } });
     worker.start();
-    await eventually(async () => (await fx.deadLetters()).length === 1, 'poisoned job dead-lettered');
+    await eventually(async () => (await fx.deadLetters.count()) === 1, 'poisoned job dead-lettered');
     await eventually(async () => (await fx.embeddings.countEmbedded(fx.model.id)) === 7, '7 embedded');
     await worker.close(10_000);
 
     expect(fx.embedder.calls).toEqual([8]);
-    expect(await fx.deadLetters()).toEqual([
-      expect.objectContaining({ productId: 'poisoned', code: 'EMBEDDING_NOT_FINITE', attemptsMade: 1 }),
+    expect(await fx.deadLetters.list()).toEqual([
+      expect.objectContaining({
+        code: 'EMBEDDING_NOT_FINITE',
+        attemptsMade: 1,
+        hint: expect.stringContaining('NaN'),
+        payload: expect.objectContaining({ productId: 'poisoned' }),
+      }),
     ]);
     const completed = await fx.queue.getJobs(['completed']);
     expect(completed.map((job) => job.data.productId).sort()).toEqual(good.map((item) => item.id).sort());

@@ -85,7 +85,7 @@ describe('EmbedWorker across Postgres outages of every shape', () => {
     const spent = jobs.reduce((sum, job) => sum + job.attemptsMade, 0);
     console.log(`outage "${shape.name}": ${spent} attempts spent, ${(await postponed()) - postponedBefore} postponed`);
     expect(spent).toBe(0);
-    expect(await fx.deadLetters()).toEqual([]);
+    expect(await fx.deadLetters.count()).toBe(0);
     expect(worker.state).toBe('paused');
     // Paused means no inference whose vectors could not be written (at most the batches in flight).
     expect(fx.embedder.calls.length - inferenceAtPause).toBeLessThanOrEqual(2);
@@ -102,7 +102,7 @@ describe('EmbedWorker across Postgres outages of every shape', () => {
     await eventually(async () => Number((await count().catch(() => ({ count: '0' }))).count) === 12, 'all embedded');
     expect(await count()).toEqual({ count: '12', products: '12' });
     await eventually(async () => worker.state === 'running', 'worker resumed');
-    expect(await fx.deadLetters()).toEqual([]);
+    expect(await fx.deadLetters.count()).toBe(0);
     await worker.close(10_000);
     await pool.end();
   });

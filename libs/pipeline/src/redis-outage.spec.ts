@@ -40,7 +40,7 @@ describe('EmbedWorker when Redis crashes mid-run', () => {
       30_000,
     );
     expect(await fx.queue.getJobCountByTypes('failed')).toBe(0);
-    expect((await fx.deadLetters()).length).toBe(0);
+    expect(await fx.deadLetters.count()).toBe(0);
     expect(await fx.rowCount()).toBe(24);
     await worker.close(10_000);
   }, 150_000);

@@ -2,24 +2,11 @@ import { writeFile, rename } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@vectorizer/logger';
+import { WorkerRegistry, type WorkerHeartbeatRecord } from '@vectorizer/queue';
 import type { Registry } from 'prom-client';
 import type { WorkerState } from './embed-worker';
 
-/** What the API's /readyz and `doctor` read from `${prefix}:workers:${workerId}`. */
-export interface WorkerHeartbeatRecord {
-  workerId: string;
-  pid: number;
-  host: string;
-  device: string;
-  provider: string;
-  model: string;
-  dimension: number;
-  batchSize: number;
-  concurrency: number;
-  startedAt: string;
-  updatedAt: string;
-  state: 'running' | 'paused' | 'draining';
-}
+export type { WorkerHeartbeatRecord };
 
 export interface WorkerHeartbeatOptions {
   redis: Redis;
@@ -32,24 +19,24 @@ export interface WorkerHeartbeatOptions {
   healthFile: string;
   logger: Logger;
   intervalMs?: number;
+  /** How long the registry entry (heartbeat and metrics snapshot alike) lives without a new beat; 20 s. */
   heartbeatTtlMs?: number;
-  metricsTtlMs?: number;
 }
 
-export const heartbeatKey = (prefix: string, workerId: string): string => `${prefix}:workers:${workerId}`;
-export const metricsKey = (prefix: string, workerId: string): string => `${prefix}:metrics:${workerId}`;
-
 /**
- * Tells the rest of the system this worker is alive: the heartbeat key and the metrics snapshot in
- * Redis (both expire on their own when the process dies) and the local health file. Start it only
- * after the self-test passed, so a live heartbeat always means "can embed".
+ * Tells the rest of the system this worker is alive: its entry in the worker registry (heartbeat
+ * and metrics snapshot; it expires on its own when the process dies) and the local health file.
+ * Start it only after the self-test passed, so a live heartbeat always means "can embed".
  */
 export class WorkerHeartbeat {
   private timer: NodeJS.Timeout | undefined;
   private readonly startedAt = new Date().toISOString();
   private beating: Promise<void> = Promise.resolve();
+  private readonly workers: WorkerRegistry;
 
-  constructor(private readonly options: WorkerHeartbeatOptions) {}
+  constructor(private readonly options: WorkerHeartbeatOptions) {
+    this.workers = new WorkerRegistry(options.redis, options.prefix);
+  }
 
   async start(): Promise<void> {
     await this.beat();
@@ -59,19 +46,19 @@ export class WorkerHeartbeat {
     this.timer.unref();
   }
 
-  /** Stops beating and removes the heartbeat key, so the worker disappears from /readyz at once. */
+  /** Stops beating and leaves the registry, so the worker disappears from /readyz at once. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.beating;
-    const { redis, prefix, identity, logger } = this.options;
-    await redis.del(heartbeatKey(prefix, identity.workerId)).catch((error: unknown) => {
-      logger.debug({ err: error }, 'could not remove the heartbeat key; it expires by itself');
+    const { identity, logger } = this.options;
+    await this.workers.remove(identity.workerId).catch((error: unknown) => {
+      logger.debug({ err: error }, 'could not leave the worker registry; the entry expires by itself');
     });
   }
 
   private async beat(): Promise<void> {
-    const { redis, prefix, identity, registry, healthFile, logger } = this.options;
+    const { identity, registry, healthFile, logger } = this.options;
     const state = this.options.state();
     const updatedAt = new Date().toISOString();
     const record: WorkerHeartbeatRecord = {
@@ -83,17 +70,8 @@ export class WorkerHeartbeat {
       state: state === 'paused' ? 'paused' : state === 'draining' || state === 'closed' ? 'draining' : 'running',
     };
     try {
-      const snapshot = JSON.stringify(await registry.getMetricsAsJSON());
-      await redis
-        .multi()
-        .set(
-          heartbeatKey(prefix, identity.workerId),
-          JSON.stringify(record),
-          'PX',
-          this.options.heartbeatTtlMs ?? 20_000,
-        )
-        .set(metricsKey(prefix, identity.workerId), snapshot, 'PX', this.options.metricsTtlMs ?? 30_000)
-        .exec();
+      const metricsJson = JSON.stringify(await registry.getMetricsAsJSON());
+      await this.workers.beat(record, { ttlMs: this.options.heartbeatTtlMs ?? 20_000, metricsJson });
     } catch (error) {
       logger.warn({ err: error }, 'could not write the worker heartbeat to Redis');
     }

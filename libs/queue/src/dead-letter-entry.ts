@@ -1,29 +1,57 @@
-import { z } from 'zod';
-import { InvalidJobPayloadError } from './errors';
-import { jobPayloadSchema } from './job-payload';
+import type { Job } from 'bullmq';
+import { meaningOf } from '@vectorizer/errors';
+import { jobPayloadSchema, type JobPayload } from './job-payload';
 
-export const deadLetterEntrySchema = z.object({
-  /** The id the job had in the main queue; also the entry's id in the dead-letter queue. */
-  jobId: z.string().min(1),
-  payload: jobPayloadSchema,
-  /** Stable error code, e.g. FETCH_HTTP_404 or IMAGE_CORRUPT. */
-  code: z.string().min(1),
-  reason: z.string(),
-  attemptsMade: z.number().int().min(0),
-  failedAt: z.iso.datetime(),
-  firstEnqueuedAt: z.iso.datetime(),
-});
+/** Code of a failed job whose reason BullMQ wrote itself: its workers died holding it too often. */
+export const STALLED_CODE = 'JOB_STALLED';
+/** Code of a failed job whose reason names no code (a bug, or a foreign worker). */
+export const UNEXPECTED_CODE = 'UNEXPECTED_ERROR';
 
-/** Why one job was given up on, with everything needed to retry it. */
-export type DeadLetterEntry = z.infer<typeof deadLetterEntrySchema>;
+/** `<CODE>: <message>`, the form the pipeline fails jobs with. */
+const CODED_REASON = /^([A-Z][A-Z0-9_]+): ([\s\S]*)$/;
+/** BullMQ's own reasons for failing a job whose workers kept dying (maxStalledCount, maxStartedAttempts). */
+const STALLED_REASON = /^job (stalled|started) more than allowable limit/;
 
-export function parseDeadLetterEntry(data: unknown): DeadLetterEntry {
-  const result = deadLetterEntrySchema.safeParse(data);
-  if (!result.success) {
-    const details = result.error.issues
-      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-      .join('; ');
-    throw new InvalidJobPayloadError(`dead-letter entry: ${details}`, result.error);
-  }
-  return result.data;
+/** The code and message of a failed job's `failedReason`. */
+export function parseFailedReason(failedReason: string | undefined | null): { code: string; message: string } {
+  const reason = failedReason ?? '';
+  const coded = CODED_REASON.exec(reason);
+  if (coded) return { code: coded[1], message: coded[2] };
+  if (STALLED_REASON.test(reason)) return { code: STALLED_CODE, message: reason };
+  return { code: UNEXPECTED_CODE, message: reason === '' ? 'failed without a reason' : reason };
+}
+
+/** One dead-lettered job: a job in the embed queue's failed set, read for an operator. */
+export interface DeadLetter {
+  jobId: string;
+  /** Stable error code, e.g. FETCH_NOT_FOUND, JOB_STALLED. */
+  code: string;
+  reason: string;
+  /** The registry's fix for the code, when it has one. */
+  hint?: string;
+  attemptsMade: number;
+  /** When the job was first added. */
+  createdAt: string;
+  /** When it failed for good. */
+  failedAt?: string;
+  /** The job's payload; undefined when its data is not a valid payload (INVALID_JOB_PAYLOAD). */
+  payload?: JobPayload;
+}
+
+export function deadLetterOf(
+  job: Pick<Job, 'id' | 'failedReason' | 'data' | 'attemptsMade' | 'timestamp' | 'finishedOn'>,
+): DeadLetter {
+  const { code, message } = parseFailedReason(job.failedReason);
+  const payload = jobPayloadSchema.safeParse(job.data);
+  const hint = meaningOf(code).hint;
+  return {
+    jobId: String(job.id),
+    code,
+    reason: message,
+    ...(hint === undefined ? {} : { hint }),
+    attemptsMade: job.attemptsMade,
+    createdAt: new Date(job.timestamp).toISOString(),
+    ...(job.finishedOn ? { failedAt: new Date(job.finishedOn).toISOString() } : {}),
+    ...(payload.success ? { payload: payload.data } : {}),
+  };
 }

@@ -1,4 +1,4 @@
-export { EMBED_QUEUE, DEAD_LETTER_QUEUE, DEFAULT_QUEUE_PREFIX } from './queue-names';
+export { EMBED_QUEUE, DEFAULT_QUEUE_PREFIX } from './queue-names';
 export { RedisUnavailableError, InvalidJobPayloadError, redactUrl } from './errors';
 export {
   createWorkerConnection,
@@ -7,7 +7,14 @@ export {
   type CommandConnectionOptions,
 } from './connection';
 export { jobPayloadSchema, parseJobPayload, jobIdFor, type JobPayload } from './job-payload';
-export { backoffOptions, embedJobOptions, type RetryPolicy } from './job-options';
+export {
+  backoffOptions,
+  embedJobOptions,
+  DEFAULT_RETENTION,
+  retentionFromSettings,
+  type RetryPolicy,
+  type RetentionPolicy,
+} from './job-options';
 export { createEmbedQueue, type EmbedQueue, type QueueConnection } from './embed-queue';
 export {
   enqueueProducts,
@@ -17,6 +24,13 @@ export {
   type EnqueueResult,
   type EnqueueTarget,
 } from './producer';
-export { deadLetterEntrySchema, parseDeadLetterEntry, type DeadLetterEntry } from './dead-letter-entry';
-export { DeadLetterQueue, type RetryResult } from './dead-letter-queue';
+export { parseFailedReason, deadLetterOf, STALLED_CODE, UNEXPECTED_CODE, type DeadLetter } from './dead-letter-entry';
+export { DeadLetters, type RetryResult } from './dead-letters';
 export { getQueueStats, isDrained, type QueueStats } from './queue-stats';
+export {
+  WorkerRegistry,
+  workerRegistryKeys,
+  workerHeartbeatSchema,
+  type WorkerHeartbeatRecord,
+  type WorkerMetricsSnapshot,
+} from './worker-registry';

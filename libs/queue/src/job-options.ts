@@ -1,4 +1,4 @@
-import type { BackoffOptions, JobsOptions } from 'bullmq';
+import type { BackoffOptions, JobsOptions, KeepJobs } from 'bullmq';
 
 export interface RetryPolicy {
   /** Total tries per job (JOB_ATTEMPTS). */
@@ -6,6 +6,20 @@ export interface RetryPolicy {
   /** First retry delay; doubles each attempt (JOB_BACKOFF_MS). */
   backoffMs: number;
 }
+
+/** How many finished jobs Redis keeps, and for how long; whichever limit is reached first applies. */
+export interface RetentionPolicy {
+  /** Completed jobs: Bull Board shows the recent work done (QUEUE_KEEP_COMPLETED_COUNT / _AGE_S). */
+  completed: { count: number; ageSeconds: number };
+  /** Failed jobs, i.e. the dead letters (QUEUE_KEEP_FAILED_COUNT / _AGE_S). */
+  failed: { count: number; ageSeconds: number };
+}
+
+/** The defaults of the QUEUE_KEEP_* settings: an hour of recent work; two weeks of dead letters. */
+export const DEFAULT_RETENTION: RetentionPolicy = {
+  completed: { count: 1_000, ageSeconds: 3_600 },
+  failed: { count: 100_000, ageSeconds: 14 * 24 * 3_600 },
+};
 
 /**
  * Exponential backoff with 50 % jitter (BullMQ's built-in `jitter`): after an outage every failed
@@ -15,19 +29,32 @@ export function backoffOptions(policy: RetryPolicy): BackoffOptions {
   return { type: 'exponential', delay: policy.backoffMs, jitter: 0.5 };
 }
 
+const keep = ({ count, ageSeconds }: { count: number; ageSeconds: number }): KeepJobs => ({ count, age: ageSeconds });
+
 /**
- * Options of every `embed` job.
- * - removeOnComplete: true — a completed job kept in Redis would keep its id and make BullMQ ignore
- *   a later add of the same (product, image, model), e.g. re-embedding after the embeddings table
- *   was restored from an older backup. Postgres is the record of what was embedded, not Redis.
- * - removeOnFail: false — failed jobs stay visible (and retryable) in Bull Board; the dead-letter
- *   queue holds their cause.
+ * Options of every `embed` job. Finished jobs are trimmed by BullMQ itself when a job finishes
+ * (removeOnComplete / removeOnFail with age and count), so Redis stays bounded without a sweeper.
+ * A kept completed job does not block re-embedding: the producer replaces a finished job that has
+ * the same id (see producer.ts).
  */
-export function embedJobOptions(policy: RetryPolicy): JobsOptions {
+export function embedJobOptions(policy: RetryPolicy, retention: RetentionPolicy = DEFAULT_RETENTION): JobsOptions {
   return {
     attempts: policy.attempts,
     backoff: backoffOptions(policy),
-    removeOnComplete: true,
-    removeOnFail: false,
+    removeOnComplete: keep(retention.completed),
+    removeOnFail: keep(retention.failed),
+  };
+}
+
+/** The QUEUE_KEEP_* settings as a RetentionPolicy. */
+export function retentionFromSettings(settings: {
+  QUEUE_KEEP_COMPLETED_COUNT: number;
+  QUEUE_KEEP_COMPLETED_AGE_S: number;
+  QUEUE_KEEP_FAILED_COUNT: number;
+  QUEUE_KEEP_FAILED_AGE_S: number;
+}): RetentionPolicy {
+  return {
+    completed: { count: settings.QUEUE_KEEP_COMPLETED_COUNT, ageSeconds: settings.QUEUE_KEEP_COMPLETED_AGE_S },
+    failed: { count: settings.QUEUE_KEEP_FAILED_COUNT, ageSeconds: settings.QUEUE_KEEP_FAILED_AGE_S },
   };
 }

@@ -12,7 +12,8 @@ export interface EnqueueResult {
   added: number;
   /**
    * Products whose job with the same id is still pending (waiting, delayed, active), so nothing was
-   * added for them. A failed job kept under that id is replaced by a fresh one and counts as added.
+   * added for them. A finished job kept under that id (a dead letter, or a completed job kept for
+   * the dashboard) is replaced by a fresh one and counts as added.
    */
   skipped: number;
 }
@@ -64,8 +65,8 @@ export async function enqueueProducts(
     const ids = chunk.map(({ jobId }) => jobId);
     const keys = [queue.toKey('failed'), queue.toKey('completed'), ...ids.map((id) => queue.toKey(id))];
     const states = (await connection.eval(JOB_STATES, keys.length, ...keys, ...ids)) as number[];
-    // A failed job kept for inspection must not block a new attempt (BullMQ ignores an add whose id
-    // exists): the product is still missing its embedding, e.g. after its dead letter was purged.
+    // A finished job kept for inspection must not block a new attempt (BullMQ ignores an add whose id
+    // exists): the product is missing its embedding again, e.g. the row was lost or deleted.
     for (const [index, { jobId }] of chunk.entries()) if (states[index] === FINISHED) await queue.remove(jobId);
     const enqueuedAt = now().toISOString();
     const fresh = chunk.filter((_, index) => states[index] === ABSENT || states[index] === FINISHED);

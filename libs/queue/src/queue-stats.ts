@@ -6,8 +6,9 @@ export interface QueueStats {
   active: number;
   /** Waiting for their backoff to expire (retries) or a delay. */
   delayed: number;
+  /** The dead letters (see DeadLetters), bounded by QUEUE_KEEP_FAILED_*. */
   failed: number;
-  /** Usually 0: completed jobs are removed (see embedJobOptions). */
+  /** Completed jobs kept for the dashboard (bounded by QUEUE_KEEP_COMPLETED_*). */
   completed: number;
 }
 

@@ -2,7 +2,6 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { connectForCommand, createWorkerConnection } from './connection';
 import { createEmbedQueue, EmbedQueue } from './embed-queue';
-import { DeadLetterQueue } from './dead-letter-queue';
 import { enqueueProducts } from './producer';
 import { getQueueStats } from './queue-stats';
 import { jobIdFor } from './job-payload';
@@ -16,22 +15,18 @@ const products = (n: number, image = 'a') =>
 describe('embed queue (real Redis)', () => {
   let connection: Redis;
   let queue: EmbedQueue;
-  let dlq: DeadLetterQueue;
   const prefix = uniquePrefix('queue');
 
   beforeAll(async () => {
     connection = await connectForCommand(TEST_REDIS_URL);
     queue = createEmbedQueue({ connection, prefix, retryPolicy: { attempts: 2, backoffMs: 10 } });
-    dlq = new DeadLetterQueue({ connection, prefix }, queue);
   });
 
   afterEach(async () => {
     await queue.obliterate({ force: true });
-    await dlq.purge();
   });
 
   afterAll(async () => {
-    await dlq.close();
     await queue.close();
     await connection.quit();
   });
@@ -58,7 +53,8 @@ describe('embed queue (real Redis)', () => {
     expect(job?.opts).toMatchObject({
       attempts: 2,
       backoff: { type: 'exponential', delay: 10, jitter: 0.5 },
-      removeOnComplete: true,
+      removeOnComplete: { count: 1_000, age: 3_600 },
+      removeOnFail: { count: 100_000, age: 14 * 24 * 3_600 },
     });
   });
 
@@ -75,11 +71,12 @@ describe('embed queue (real Redis)', () => {
     });
   });
 
-  it('lets the same product be embedded again once its job completed', async () => {
+  it('keeps completed jobs, and still lets the same product be embedded again', async () => {
     await enqueueProducts({ queue, connection }, products(2), MODEL);
     await processAll(queue, prefix, async () => undefined);
-    expect(await getQueueStats(queue)).toMatchObject({ waiting: 0, completed: 0 });
+    expect(await getQueueStats(queue)).toMatchObject({ waiting: 0, completed: 2 });
     expect(await enqueueProducts({ queue, connection }, products(2), MODEL)).toEqual({ added: 2, skipped: 0 });
+    expect(await getQueueStats(queue)).toMatchObject({ waiting: 2, completed: 0 });
   });
 
   it('replaces a failed job kept under the same id instead of skipping the product', async () => {
@@ -92,60 +89,6 @@ describe('embed queue (real Redis)', () => {
     expect(await getQueueStats(queue)).toMatchObject({ waiting: 3, failed: 0 });
     const job = await queue.getJob(jobIdFor('p0', 'https://cdn.example/a/0.jpg', MODEL));
     expect(job?.attemptsMade).toBe(0);
-  });
-
-  it('dead-letters idempotently, lists, retries with a fresh attempt budget and purges', async () => {
-    await enqueueProducts({ queue, connection }, products(3), MODEL);
-    await processAll(queue, prefix, async () => {
-      throw new Error('boom');
-    });
-    const failed = await queue.getFailed();
-    expect(failed).toHaveLength(3);
-    for (const job of failed) {
-      const entry = {
-        jobId: job.id as string,
-        payload: job.data,
-        code: 'FETCH_HTTP_404',
-        reason: 'HTTP 404',
-        attemptsMade: job.attemptsMade,
-        failedAt: new Date().toISOString(),
-        firstEnqueuedAt: job.data.enqueuedAt,
-      };
-      await dlq.add(entry);
-      await dlq.add(entry);
-    }
-    expect(await dlq.count()).toBe(3);
-    const listed = await dlq.list({ offset: 1, limit: 1 });
-    expect(listed).toHaveLength(1);
-    expect(listed[0]).toMatchObject({ code: 'FETCH_HTTP_404', attemptsMade: 2 });
-
-    // A failed job kept under the same id would make BullMQ ignore the re-add; retry removes it.
-    const one = failed[0].id as string;
-    expect(await dlq.retry([one, 'nope'])).toEqual({ retried: 1, notFound: ['nope'] });
-    const again = await queue.getJob(one);
-    expect(await again?.getState()).toBe('waiting');
-    expect(again?.attemptsMade).toBe(0);
-    expect(await dlq.count()).toBe(2);
-
-    expect(await dlq.retry('all')).toEqual({ retried: 2, notFound: [] });
-    expect(await getQueueStats(queue)).toMatchObject({ waiting: 3, failed: 0 });
-    expect(await dlq.count()).toBe(0);
-
-    await dlq.add({
-      jobId: 'x1',
-      payload: failed[0].data,
-      code: 'C',
-      reason: 'r',
-      attemptsMade: 1,
-      failedAt: new Date().toISOString(),
-      firstEnqueuedAt: new Date().toISOString(),
-    });
-    expect(await dlq.purge()).toBe(1);
-    expect(await dlq.count()).toBe(0);
-  });
-
-  it('rejects an invalid dead-letter entry with a named error', async () => {
-    await expect(dlq.add({ jobId: '', payload: {} } as never)).rejects.toMatchObject({ code: 'INVALID_JOB_PAYLOAD' });
   });
 });
 

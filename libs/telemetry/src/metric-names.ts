@@ -17,6 +17,8 @@ export const METRIC_NAMES = {
   workerPaused: 'vectorizer_worker_paused',
   queueJobs: 'vectorizer_queue_jobs',
   liveWorkers: 'vectorizer_live_workers',
+  deadLetters: 'vectorizer_dead_letters',
+  metricsSourceUp: 'vectorizer_metrics_source_up',
 } as const;
 
 export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];

@@ -37,7 +37,7 @@ export function createPipelineMetrics(registry: Registry): PipelineMetrics {
     }),
     jobsDeadLettered: new Counter({
       name: METRIC_NAMES.jobsDeadLettered,
-      help: 'Jobs moved to the dead-letter queue by error code',
+      help: 'Jobs this worker dead-lettered (failed for good), by error code; vectorizer_dead_letters counts all, stalled-out ones included',
       labelNames: ['code'] as const,
       registers,
     }),

@@ -1,6 +1,6 @@
 /**
- * A live worker's heartbeat as the worker writes it to `${QUEUE_PREFIX}:workers:${workerId}` (JSON),
- * for tests of the readers (/readyz, doctor) without starting a worker.
+ * A live worker's heartbeat record as JSON, as the worker publishes it in the worker registry
+ * (libs/queue WorkerRegistry), for tests of the readers (/readyz, doctor) without starting a worker.
  */
 export function heartbeatFixture(workerId: string, model: string): string {
   const now = new Date().toISOString();

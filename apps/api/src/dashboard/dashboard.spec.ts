@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { Worker } from 'bullmq';
+import { UnrecoverableError, Worker } from 'bullmq';
 import request from 'supertest';
 import { type ApiHarness, createApiHarness } from '../test-support/api-harness';
 import type { DashboardAccess } from './dashboard-access';
@@ -22,7 +22,7 @@ async function failedJob(harness: ApiHarness, productId: string): Promise<string
   try {
     const active = await worker.getNextJob('token');
     expect(active?.id).toBe(job.id);
-    await active?.moveToFailed(new Error('FETCH_HTTP_404'), 'token');
+    await active?.moveToFailed(new UnrecoverableError('FETCH_NOT_FOUND: HTTP 404'), 'token');
   } finally {
     await worker.close(true);
     await connection.quit();
@@ -57,7 +57,7 @@ describe('dashboard with basic auth and a bearer token', () => {
     await request(harness.app).get('/admin/queues').set('Authorization', 'Bearer nope').expect(401);
   });
 
-  it('serves the board with basic auth and its API with the bearer token, listing both queues', async () => {
+  it('serves the board with basic auth and its API with the bearer token, listing the embed queue only', async () => {
     const page = await request(harness.app)
       .get('/admin/queues')
       .set('Authorization', basicHeader('ops', 's3cret'))
@@ -68,12 +68,18 @@ describe('dashboard with basic auth and a bearer token', () => {
       .set('Authorization', `Bearer ${TOKEN}`)
       .expect(200);
     const names = api.body.queues.map((q: { name: string }) => q.name).sort();
-    expect(names).toEqual(['embed', 'embed-dead-letter']);
+    expect(names).toEqual(['embed']);
     expect(api.body.queues.every((q: { readOnlyMode: boolean }) => q.readOnlyMode === false)).toBe(true);
   });
 
-  it('retries a failed job from the board', async () => {
+  it('retries a dead letter from the board with a fresh attempt budget', async () => {
     const jobId = await failedJob(harness, 'p-retry');
+    const failed = await request(harness.app)
+      .get('/admin/queues/api/queues?activeQueue=embed&status=failed&page=1')
+      .set('Authorization', `Bearer ${TOKEN}`)
+      .expect(200);
+    const shown = failed.body.queues[0].jobs.map((job: { id: string; failedReason: string }) => job);
+    expect(shown).toEqual([expect.objectContaining({ id: jobId, failedReason: 'FETCH_NOT_FOUND: HTTP 404' })]);
     await request(harness.app)
       .put(`/admin/queues/api/queues/embed/${jobId}/retry`)
       .set('Authorization', `Bearer ${TOKEN}`)
@@ -81,6 +87,7 @@ describe('dashboard with basic auth and a bearer token', () => {
       .set('Host', '127.0.0.1')
       .expect((res) => expect(res.status).toBeLessThan(300));
     expect(await harness.queues.embed.getJobState(jobId)).toBe('waiting');
+    expect((await harness.queues.embed.getJob(jobId))?.attemptsMade).toBe(0);
     await harness.queues.embed.remove(jobId); // out of the way of the next test's worker
   });
 

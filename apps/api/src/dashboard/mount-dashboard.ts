@@ -1,10 +1,10 @@
 import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import type { Express } from 'express';
 import { authenticate } from './authenticate';
 import type { DashboardAccess } from './dashboard-access';
+import { FreshBudgetAdapter } from './fresh-budget-adapter';
 import { refuseWrites } from './read-only';
 import { requireSameOrigin } from './same-origin';
 
@@ -17,8 +17,8 @@ export interface DashboardQueue {
 
 /**
  * Bull Board behind, in order: authentication (401), the same-origin guard for writes (403) and,
- * when read-only, the write refusal (403). Retrying failed jobs from the UI is the board's own
- * "retry" action on the main queue.
+ * when read-only, the write refusal (403). The embed queue's "failed" tab is the dead-letter view;
+ * its "retry" gives a job a fresh attempt budget (FreshBudgetAdapter), as `vectorizer dlq retry` does.
  */
 export function mountDashboard(app: Express, queues: readonly DashboardQueue[], access: DashboardAccess): void {
   const serverAdapter = new ExpressAdapter();
@@ -26,7 +26,7 @@ export function mountDashboard(app: Express, queues: readonly DashboardQueue[], 
   createBullBoard({
     queues: queues.map(
       ({ queue, description }) =>
-        new BullMQAdapter(queue, { readOnlyMode: access.readOnly, allowRetries: !access.readOnly, description }),
+        new FreshBudgetAdapter(queue, { readOnlyMode: access.readOnly, allowRetries: !access.readOnly, description }),
     ),
     serverAdapter,
     options: { uiConfig: { boardTitle: 'vectorizer' } },

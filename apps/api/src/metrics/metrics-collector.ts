@@ -1,6 +1,6 @@
-import { readWorkerHeartbeats, scanKeys } from '@vectorizer/health';
+import { readLiveWorkers } from '@vectorizer/health';
 import type { Logger } from '@vectorizer/logger';
-import { getQueueStats } from '@vectorizer/queue';
+import { getQueueStats, WorkerRegistry, type WorkerHeartbeatRecord } from '@vectorizer/queue';
 import { createQueueMetrics, createRegistry } from '@vectorizer/telemetry';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -11,22 +11,41 @@ type MetricSnapshot = MetricObjectWithValues<MetricValue<string>>[];
 export interface MetricsCollectorOptions {
   redis: Redis;
   queuePrefix: string;
-  queues: readonly Queue[];
+  /** The embed queue: its counts, and its failed count as the dead letters. */
+  queue: Queue;
   logger: Logger;
+  /** Per source (queue counts, worker registry); a slow Redis costs a scrape this long at most. */
+  timeoutMs?: number;
+}
+
+class SourceTimeoutError extends Error {}
+
+/** Resolves or rejects within `ms`; the work itself is not cancelled (Redis answers eventually). */
+function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new SourceTimeoutError(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**
  * GET /metrics: the API's own process metrics and queue gauges (set from Redis at scrape time,
- * so they are never stale) merged with each worker's last published snapshot
- * (`${prefix}:metrics:${workerId}`, 30 s TTL, so dead workers drop out by themselves).
+ * so they are never stale) merged with each live worker's last published snapshot, read from the
+ * worker registry (no keyspace scan). Each Redis source has a timeout: a slow or absent source
+ * leaves its gauges out and sets vectorizer_metrics_source_up{source} to 0, the scrape still answers.
  */
 export class MetricsCollector {
   private readonly registry: Registry;
   private readonly queueMetrics;
+  private readonly workers: WorkerRegistry;
+  private readonly timeoutMs: number;
 
   constructor(private readonly options: MetricsCollectorOptions) {
     this.registry = createRegistry({ labels: { worker: 'api' }, collectDefaults: true });
     this.queueMetrics = createQueueMetrics(this.registry);
+    this.workers = new WorkerRegistry(options.redis, options.queuePrefix);
+    this.timeoutMs = options.timeoutMs ?? 2_000;
   }
 
   get contentType(): string {
@@ -34,42 +53,57 @@ export class MetricsCollector {
   }
 
   async render(): Promise<string> {
-    await this.refreshQueueGauges();
-    const snapshots = [...(await this.readWorkerSnapshots()), await this.registry.getMetricsAsJSON()];
-    return AggregatorRegistry.aggregate(snapshots as Parameters<typeof AggregatorRegistry.aggregate>[0]).metrics();
+    const [, snapshots] = await Promise.all([this.refreshQueueGauges(), this.readWorkers()]);
+    const all = [...snapshots, await this.registry.getMetricsAsJSON()];
+    return AggregatorRegistry.aggregate(all as Parameters<typeof AggregatorRegistry.aggregate>[0]).metrics();
   }
 
   private async refreshQueueGauges(): Promise<void> {
-    const { queueJobs, liveWorkers } = this.queueMetrics;
-    const stats = await Promise.all(
-      this.options.queues.map(async (queue) => ({ queue: queue.name, stats: await getQueueStats(queue) })),
-    );
+    const { queueJobs, deadLetters, sourceUp } = this.queueMetrics;
+    const { queue } = this.options;
     queueJobs.reset();
-    for (const { queue, stats: counts } of stats) {
-      for (const [state, value] of Object.entries(counts)) queueJobs.set({ queue, state }, value);
+    deadLetters.reset();
+    try {
+      const counts = await within(this.timeoutMs, getQueueStats(queue));
+      for (const [state, value] of Object.entries(counts)) queueJobs.set({ queue: queue.name, state }, value);
+      deadLetters.set(counts.failed);
+      sourceUp.set({ source: 'queue' }, 1);
+    } catch (error) {
+      sourceUp.set({ source: 'queue' }, 0);
+      this.options.logger.warn({ err: error }, 'metrics: could not read the queue counts; left out of this scrape');
     }
-    const workers = await readWorkerHeartbeats(this.options.redis, this.options.queuePrefix);
+  }
+
+  /** Sets the live-worker gauge and returns the live workers' metrics snapshots. */
+  private async readWorkers(): Promise<MetricSnapshot[]> {
+    const { liveWorkers, sourceUp } = this.queueMetrics;
     liveWorkers.reset();
+    let workers: WorkerHeartbeatRecord[];
+    let raw: { workerId: string; json: string }[];
+    try {
+      [workers, raw] = await within(
+        this.timeoutMs,
+        Promise.all([readLiveWorkers(this.options.redis, this.options.queuePrefix), this.workers.liveMetrics()]),
+      );
+      sourceUp.set({ source: 'workers' }, 1);
+    } catch (error) {
+      sourceUp.set({ source: 'workers' }, 0);
+      this.options.logger.warn({ err: error }, 'metrics: could not read the worker registry; left out of this scrape');
+      return [];
+    }
     const perDevice = new Map<string, number>();
     for (const worker of workers) perDevice.set(worker.device, (perDevice.get(worker.device) ?? 0) + 1);
     for (const [device, count] of perDevice) liveWorkers.set({ device }, count);
-  }
-
-  private async readWorkerSnapshots(): Promise<MetricSnapshot[]> {
-    const keys = (await scanKeys(this.options.redis, `${this.options.queuePrefix}:metrics:*`)).sort();
-    if (keys.length === 0) return [];
-    const values = await this.options.redis.mget(...keys);
     const snapshots: MetricSnapshot[] = [];
-    values.forEach((value, index) => {
-      if (value === null) return;
+    for (const { workerId, json } of raw) {
       try {
-        const parsed: unknown = JSON.parse(value);
+        const parsed: unknown = JSON.parse(json);
         if (Array.isArray(parsed)) snapshots.push(parsed as MetricSnapshot);
       } catch (error) {
         // One worker's garbled snapshot must not take the whole scrape down.
-        this.options.logger.warn({ key: keys[index], err: error }, 'skipping unreadable worker metrics snapshot');
+        this.options.logger.warn({ workerId, err: error }, 'skipping unreadable worker metrics snapshot');
       }
-    });
+    }
     return snapshots;
   }
 }

@@ -1,6 +1,7 @@
 import { createPipelineMetrics, createRegistry } from '@vectorizer/telemetry';
 import request from 'supertest';
 import { type ApiHarness, createApiHarness } from '../test-support/api-harness';
+import { WorkerRegistry } from '@vectorizer/queue';
 import { type TcpProxy, heartbeatFixture, startTcpProxy } from '@vectorizer/testing';
 
 let proxy: TcpProxy;
@@ -25,40 +26,49 @@ describe('GET /healthz', () => {
   });
 });
 
-describe('GET /readyz', () => {
-  it('is 503 naming the missing worker while no worker heartbeats', async () => {
-    const res = await request(harness.app).get('/readyz').expect(503);
-    expect(res.body.status).toBe('fail');
-    expect(res.body.checks.workers.status).toBe('fail');
-    expect(res.body.checks.redis.status).toBe('ok');
-    expect(res.body.checks.schema.status).toBe('ok');
+const register = (workerId: string, model: string) =>
+  new WorkerRegistry(harness.redis, harness.prefix).beat(JSON.parse(heartbeatFixture(workerId, model)), {
+    ttlMs: 60_000,
   });
 
-  it('is 200 with every check ok once a worker heartbeats, and flips to 503 while Postgres is unreachable', async () => {
-    await harness.redis.set(`${harness.prefix}:workers:w1`, heartbeatFixture('w1', harness.model.id), 'PX', 60_000);
+describe('GET /readyz', () => {
+  it('is 200 without a worker, reporting the missing worker beside the checks', async () => {
+    const res = await request(harness.app).get('/readyz').expect(200);
+    expect(res.body.status).toBe('ok');
+    expect(Object.keys(res.body.checks).sort()).toEqual(['model', 'pgvector', 'postgres', 'redis', 'schema']);
+    expect(res.body.checks.model.detail).toContain(harness.model.id);
+    expect(res.body.workers).toMatchObject({ live: 0, status: 'fail', workers: [] });
+    expect(res.body.workers.fix).toContain('npx vectorizer worker');
+  });
+
+  it('lists live workers with device, model and state, and is 503 while Postgres is unreachable', async () => {
+    await register('w1', harness.model.id);
     const ready = await request(harness.app).get('/readyz').expect(200);
-    expect(Object.keys(ready.body.checks).sort()).toEqual(['pgvector', 'postgres', 'redis', 'schema', 'workers']);
-    expect(Object.values(ready.body.checks).every((c) => (c as { status: string }).status === 'ok')).toBe(true);
-    expect(ready.body.checks.workers.detail).toContain('w1 on cuda:0');
-    expect(ready.body.checks.workers.detail).toContain(harness.model.id);
+    expect(Object.values(ready.body.checks).every((c) => (c as { status: string }).status !== 'fail')).toBe(true);
+    expect(ready.body.workers).toMatchObject({
+      live: 1,
+      status: 'ok',
+      workers: [{ workerId: 'w1', device: 'cuda:0', model: harness.model.id, state: 'running', host: 'gpu-box' }],
+    });
 
     await proxy.down();
     const down = await request(harness.app).get('/readyz').expect(503);
     expect(down.body.checks.postgres.status).toBe('fail');
     expect(down.body.checks.redis.status).toBe('ok');
+    expect(down.body.workers.live).toBe(1);
 
     await proxy.up();
     await request(harness.app).get('/readyz').expect(200);
   });
 
-  it('warns, without failing, when a live worker embeds with another model than the API searches', async () => {
-    await harness.redis.set(`${harness.prefix}:workers:w2`, heartbeatFixture('w2', 'org/other-model'), 'PX', 60_000);
+  it('warns in the workers field, without failing, when a worker embeds with another model', async () => {
+    await register('w2', 'org/other-model');
     try {
       const res = await request(harness.app).get('/readyz').expect(200);
-      expect(res.body.checks.workers.status).toBe('warn');
-      expect(res.body.checks.workers.detail).toContain(`a model other than ${harness.model.id}`);
+      expect(res.body.workers.status).toBe('warn');
+      expect(res.body.workers.detail).toContain(`a model other than ${harness.model.id}`);
     } finally {
-      await harness.redis.del(`${harness.prefix}:workers:w2`);
+      await new WorkerRegistry(harness.redis, harness.prefix).remove('w2');
     }
   });
 });
@@ -70,14 +80,15 @@ describe('GET /metrics', () => {
     metrics.jobsCompleted.inc(5);
     metrics.jobsDeadLettered.inc({ code: 'FETCH_HTTP_404' });
     metrics.batchSize.observe(8);
-    await harness.redis.set(
-      `${harness.prefix}:metrics:w1`,
-      JSON.stringify(await workerRegistry.getMetricsAsJSON()),
-      'EX',
-      30,
-    );
-    await harness.redis.set(`${harness.prefix}:metrics:garbled`, '{not json', 'EX', 30);
-    await harness.redis.set(`${harness.prefix}:workers:w1`, heartbeatFixture('w1', harness.model.id), 'PX', 60_000);
+    const workers = new WorkerRegistry(harness.redis, harness.prefix);
+    await workers.beat(JSON.parse(heartbeatFixture('w1', harness.model.id)), {
+      ttlMs: 60_000,
+      metricsJson: JSON.stringify(await workerRegistry.getMetricsAsJSON()),
+    });
+    await workers.beat(JSON.parse(heartbeatFixture('garbled', harness.model.id)), {
+      ttlMs: 60_000,
+      metricsJson: '{not json',
+    });
     await harness.queues.embed.addBulk(
       ['a', 'b', 'c'].map((id) => ({
         name: 'embed',
@@ -96,8 +107,11 @@ describe('GET /metrics', () => {
     expect(res.text).toContain('vectorizer_jobs_dead_lettered_total{code="FETCH_HTTP_404",worker="w1"} 1');
     expect(res.text).toContain('vectorizer_batch_size_bucket{le="8",worker="w1"} 1');
     expect(res.text).toContain('vectorizer_queue_jobs{queue="embed",state="waiting",worker="api"} 3');
-    expect(res.text).toContain('vectorizer_queue_jobs{queue="embed-dead-letter",state="waiting",worker="api"} 0');
-    expect(res.text).toContain('vectorizer_live_workers{device="cuda:0",worker="api"} 1');
+    expect(res.text).toContain('vectorizer_dead_letters{worker="api"} 0');
+    expect(res.text).not.toContain('embed-dead-letter');
+    expect(res.text).toContain('vectorizer_live_workers{device="cuda:0",worker="api"} 2');
+    expect(res.text).toContain('vectorizer_metrics_source_up{source="queue",worker="api"} 1');
+    expect(res.text).toContain('vectorizer_metrics_source_up{source="workers",worker="api"} 1');
     expect(res.text).toMatch(/vectorizer_process_cpu_seconds_total\{worker="api"\} \d/);
   });
 });

@@ -3,8 +3,9 @@ import { Router } from 'express';
 
 /**
  * /healthz: the process answers (liveness; restart it when this fails).
- * /readyz: it can do its job — Redis, Postgres, pgvector + schema + HNSW index, a live worker
- * (readiness; route traffic elsewhere while it is 503).
+ * /readyz: it can serve — Redis, Postgres, pgvector + schema + HNSW index, the search model
+ * (readiness; route traffic elsewhere while it is 503). Live workers are reported in `workers`
+ * and never make it 503: search needs no worker.
  */
 export function healthRoutes(readiness: () => ReadinessDependencies): Router {
   const router = Router();

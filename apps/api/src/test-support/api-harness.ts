@@ -2,10 +2,10 @@ import { join } from 'node:path';
 import { ensureDevModel } from '@vectorizer/dev-model';
 import { Embedder, resolveModel, type ResolvedModel } from '@vectorizer/embedder';
 import { createLogger } from '@vectorizer/logger';
-import { DEAD_LETTER_QUEUE, createEmbedQueue } from '@vectorizer/queue';
+import { createEmbedQueue } from '@vectorizer/queue';
 import { EmbeddingsRepository, createPool, runMigrations } from '@vectorizer/store';
 import { TEST_REDIS_URL, createTestSchema, uniquePrefix, type TestSchema } from '@vectorizer/testing';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Express } from 'express';
 import IORedis, { type Redis } from 'ioredis';
 import type { Pool } from 'pg';
@@ -23,7 +23,7 @@ export interface ApiHarness {
   appPool: Pool;
   redis: Redis;
   prefix: string;
-  queues: { embed: Queue; deadLetter: Queue };
+  queues: { embed: Queue };
   model: ResolvedModel;
   searchModel: LazySearchModel;
   close(): Promise<void>;
@@ -34,6 +34,8 @@ export interface ApiHarnessOptions {
   /** Where the app's pool connects, e.g. a TCP proxy in front of the test database. */
   appDatabaseUrl?: string;
   readinessTimeoutMs?: number;
+  /** Another Redis than the shared test server, e.g. a private redis-server. */
+  redisUrl?: string;
 }
 
 /**
@@ -49,11 +51,10 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
     ? createPool(options.appDatabaseUrl, { schema: schema.schema, max: 4 })
     : schema.pool;
   appPool.on('error', () => undefined); // the proxy test cuts connections on purpose
-  const redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+  const redis = new IORedis(options.redisUrl ?? TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
   const prefix = uniquePrefix('api');
   const queues = {
     embed: createEmbedQueue({ connection: redis, prefix, retryPolicy: { attempts: 1, backoffMs: 1_000 } }) as Queue,
-    deadLetter: new Queue(DEAD_LETTER_QUEUE, { connection: redis, prefix }),
   };
   const logger = createLogger({ level: 'silent' });
   const searchModel = new LazySearchModel(() =>
@@ -72,6 +73,7 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
     logger,
     readinessTimeoutMs: options.readinessTimeoutMs,
     expectedModel: model.id,
+    resolveSearchModel: async () => model,
   });
   return {
     app,
@@ -84,8 +86,8 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
     searchModel,
     async close() {
       await searchModel.close();
-      await Promise.all([queues.embed.obliterate({ force: true }), queues.deadLetter.obliterate({ force: true })]);
-      await Promise.all([queues.embed.close(), queues.deadLetter.close()]);
+      await queues.embed.obliterate({ force: true });
+      await queues.embed.close();
       const leftovers = await redis.keys(`${prefix}:*`);
       if (leftovers.length > 0) await redis.del(...leftovers);
       await redis.quit();

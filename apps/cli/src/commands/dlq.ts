@@ -6,11 +6,15 @@ import { runCommand } from '../context';
 const PAGE_SIZE = 500;
 
 export function registerDlq(program: Command): void {
-  const dlq = program.command('dlq').description('Inspect, retry and purge dead-lettered embedding jobs.');
+  const dlq = program
+    .command('dlq')
+    .description(
+      "Inspect, retry and purge dead-lettered embedding jobs (the embed queue's failed jobs, also in Bull Board's failed tab).",
+    );
 
   dlq
     .command('list')
-    .description('List dead jobs, oldest first.')
+    .description('List dead jobs, oldest first, each with its error code and the fix.')
     .option('--json', 'one JSON object per dead job per line')
     .action((opts: { json?: boolean }) =>
       runCommand('dlq', async ({ config }) => {
@@ -22,23 +26,21 @@ export function registerDlq(program: Command): void {
             for (const entry of entries) {
               const row = {
                 jobId: entry.jobId,
-                productId: entry.payload.productId,
-                imageUrl: entry.payload.imageUrl,
+                productId: entry.payload?.productId,
+                imageUrl: entry.payload?.imageUrl,
                 code: entry.code,
                 reason: entry.reason,
+                hint: entry.hint,
                 attemptsMade: entry.attemptsMade,
+                createdAt: entry.createdAt,
                 failedAt: entry.failedAt,
               };
-              process.stdout.write(
-                opts.json
-                  ? `${JSON.stringify(row)}\n`
-                  : `${row.failedAt}  ${row.code}  product ${row.productId}  ${row.imageUrl}  (${row.attemptsMade} attempts): ${row.reason}  [${row.jobId}]\n`,
-              );
+              process.stdout.write(opts.json ? `${JSON.stringify(row)}\n` : formatDeadLetter(row));
               shown += 1;
             }
             if (entries.length < PAGE_SIZE) break;
           }
-          if (!opts.json && shown === 0) process.stdout.write('the dead-letter queue is empty\n');
+          if (!opts.json && shown === 0) process.stdout.write('no dead letters\n');
         } finally {
           await queues.close();
         }
@@ -84,4 +86,22 @@ export function registerDlq(program: Command): void {
         }
       }),
     );
+}
+
+interface DeadLetterRow {
+  jobId: string;
+  productId?: string;
+  imageUrl?: string;
+  code: string;
+  reason: string;
+  hint?: string;
+  attemptsMade: number;
+  failedAt?: string;
+}
+
+/** Two lines per dead job: what failed and why, then what to do about it. */
+export function formatDeadLetter(row: DeadLetterRow): string {
+  const product = row.productId === undefined ? '(invalid payload)' : `product ${row.productId}  ${row.imageUrl}`;
+  const head = `${row.failedAt ?? '-'}  ${row.code}  ${product}  (${row.attemptsMade} attempts): ${row.reason}  [${row.jobId}]\n`;
+  return row.hint === undefined ? head : `${head}    fix: ${row.hint}\n`;
 }

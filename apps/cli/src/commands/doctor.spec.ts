@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDevModel } from '@vectorizer/dev-model';
 import { resolveModel } from '@vectorizer/embedder';
+import { WorkerRegistry } from '@vectorizer/queue';
 import { createPool, runMigrations } from '@vectorizer/store';
 import { TEST_REDIS_URL, createTestDatabase, uniquePrefix, type TestDatabase } from '@vectorizer/testing';
 import IORedis from 'ioredis';
@@ -86,9 +87,8 @@ describe('vectorizer doctor', () => {
       await pool.query("INSERT INTO products (id, image_url) VALUES ('p1', 'https://img.test/p1.jpg')");
       await pool.end();
       const now = new Date().toISOString();
-      await redis.set(
-        `${prefix}:workers:w1`,
-        JSON.stringify({
+      await new WorkerRegistry(redis, prefix).beat(
+        {
           workerId: 'w1',
           pid: 1,
           host: 'h',
@@ -101,9 +101,8 @@ describe('vectorizer doctor', () => {
           startedAt: now,
           updatedAt: now,
           state: 'running',
-        }),
-        'PX',
-        60_000,
+        },
+        { ttlMs: 60_000 },
       );
     }, 60_000);
 
@@ -124,7 +123,7 @@ describe('vectorizer doctor', () => {
         'execution provider',
         'workers',
         'queue embed',
-        'dead-letter queue',
+        'dead letters',
       ]) {
         expect(byName(report.checks, name)).toMatchObject({ status: 'ok' });
       }

@@ -3,7 +3,7 @@ import type { Config } from '@vectorizer/config';
 import { ensureDevModel } from '@vectorizer/dev-model';
 import { resolveOptionsFromConfig } from '@vectorizer/embedder';
 import { type CheckResult, runDoctor, worstStatus } from '@vectorizer/health';
-import { DeadLetterQueue, createEmbedQueue } from '@vectorizer/queue';
+import { DeadLetters, createEmbedQueue } from '@vectorizer/queue';
 import { EmbeddingsRepository, createPool } from '@vectorizer/store';
 import IORedis from 'ioredis';
 import { runCommand } from '../context';
@@ -32,14 +32,14 @@ export async function doctor(config: Config, opts: { json?: boolean }): Promise<
     retryPolicy: { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS },
   });
   embedQueue.on('error', () => undefined);
-  const deadLetter = new DeadLetterQueue({ connection: redis, prefix: config.QUEUE_PREFIX }, embedQueue);
+
   try {
     const results = await runDoctor({
       redis,
       pool,
       queuePrefix: config.QUEUE_PREFIX,
       embedQueue,
-      deadLetter,
+      deadLetters: new DeadLetters(embedQueue),
       embeddings: new EmbeddingsRepository(pool),
       model: { ...resolveOptionsFromConfig(config), ensureDevModel },
       executionProvider: {
@@ -58,7 +58,7 @@ export async function doctor(config: Config, opts: { json?: boolean }): Promise<
     }
     return status === 'fail' ? 1 : 0;
   } finally {
-    await Promise.allSettled([deadLetter.close(), embedQueue.close()]);
+    await embedQueue.close().catch(() => undefined);
     redis.disconnect();
     await pool.end();
   }
@@ -69,7 +69,7 @@ export function registerDoctor(program: Command): void {
     .command('doctor')
     .description(
       'Check everything the pipeline needs — Redis (persistence, eviction policy), PostgreSQL, pgvector, schema and index, ' +
-        'model files, execution provider, workers, stalled / failed / dead-lettered jobs, embedding coverage — ' +
+        'model files, execution provider, workers, stalled jobs, dead letters, embedding coverage — ' +
         'one OK/WARN/FAIL line each with the fix; exits 1 on any FAIL.',
     )
     .option('--json', 'print {status, checks:[{name,status,detail,fix}]} as JSON')

@@ -3,7 +3,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { connectForCommand, createEmbedQueue, DeadLetterQueue, jobIdFor, type EmbedQueue } from '@vectorizer/queue';
+import { meaningOf } from '@vectorizer/errors';
+import {
+  connectForCommand,
+  createEmbedQueue,
+  createWorkerConnection,
+  DeadLetters,
+  jobIdFor,
+  type EmbedQueue,
+} from '@vectorizer/queue';
+import { UnrecoverableError, Worker, type Processor } from 'bullmq';
 import { createPool, runMigrations } from '@vectorizer/store';
 import { createTestDatabase, freePort, TEST_REDIS_URL, uniquePrefix, type TestDatabase } from '@vectorizer/testing';
 
@@ -21,7 +30,7 @@ describe('vectorizer ingest / enqueue / status / dlq (real services)', () => {
   let dir: string;
   let connection: Redis;
   let queue: EmbedQueue;
-  let deadLetters: DeadLetterQueue;
+  let deadLetters: DeadLetters;
   const prefix = uniquePrefix('cli-queue');
 
   const vectorizer = (args: string[], env: Record<string, string> = {}): Promise<Run> =>
@@ -53,12 +62,10 @@ describe('vectorizer ingest / enqueue / status / dlq (real services)', () => {
     dir = await mkdtemp(join(tmpdir(), 'cli-queue-'));
     connection = await connectForCommand(TEST_REDIS_URL);
     queue = createEmbedQueue({ connection, prefix, retryPolicy: { attempts: 1, backoffMs: 10 } });
-    deadLetters = new DeadLetterQueue({ connection, prefix }, queue);
+    deadLetters = new DeadLetters(queue);
   });
 
   afterAll(async () => {
-    await deadLetters.purge();
-    await deadLetters.close();
     await queue.obliterate({ force: true });
     await queue.close();
     await connection.quit();
@@ -107,62 +114,83 @@ describe('vectorizer ingest / enqueue / status / dlq (real services)', () => {
     expect(none.stderr).toContain('ENQUEUE_SELECTION_MISSING');
   });
 
-  it('lists, retries and purges dead letters', async () => {
-    const payload = {
-      productId: 'p1',
-      imageUrl: 'https://x.example/1.jpg',
-      model: MODEL,
-      enqueuedAt: new Date().toISOString(),
-    };
-    const jobId = jobIdFor(payload.productId, payload.imageUrl, payload.model);
+  it('lists dead letters with code and fix, retries them with a fresh budget and purges', async () => {
     await queue.obliterate({ force: true });
-    await deadLetters.add({
-      jobId,
-      payload,
-      code: 'FETCH_HTTP_404',
-      reason: 'HTTP 404 Not Found',
-      attemptsMade: 11,
-      failedAt: new Date().toISOString(),
-      firstEnqueuedAt: payload.enqueuedAt,
+    const file = join(dir, 'dead.jsonl');
+    await writeFile(
+      file,
+      ['{"id":"d1","image_url":"https://x.example/d1.jpg"}', '{"id":"d2","image_url":"https://x.example/d2.jpg"}'].join(
+        '\n',
+      ),
+    );
+    expect((await vectorizer(['ingest', file, '--model', MODEL])).code).toBe(0);
+    await runWorker(queue, prefix, async () => {
+      throw new UnrecoverableError('FETCH_NOT_FOUND: HTTP 404 Not Found');
     });
+    const d1 = jobIdFor('d1', 'https://x.example/d1.jpg', MODEL);
 
     const list = await vectorizer(['dlq', 'list', '--json']);
     expect(list.code).toBe(0);
-    expect(
-      list.stdout
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line)),
-    ).toEqual([
-      {
-        jobId,
-        productId: 'p1',
-        imageUrl: payload.imageUrl,
-        code: 'FETCH_HTTP_404',
-        reason: 'HTTP 404 Not Found',
-        attemptsMade: 11,
-        failedAt: expect.any(String),
-      },
-    ]);
+    const rows = list.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(rows).toHaveLength(2);
+    expect(rows.find((row) => row.jobId === d1)).toEqual({
+      jobId: d1,
+      productId: 'd1',
+      imageUrl: 'https://x.example/d1.jpg',
+      code: 'FETCH_NOT_FOUND',
+      reason: 'HTTP 404 Not Found',
+      hint: meaningOf('FETCH_NOT_FOUND').hint,
+      attemptsMade: 1,
+      createdAt: expect.any(String),
+      failedAt: expect.any(String),
+    });
+    const text = await vectorizer(['dlq', 'list']);
+    expect(text.stdout).toContain('FETCH_NOT_FOUND  product d1');
+    expect(text.stdout).toContain(`fix: ${meaningOf('FETCH_NOT_FOUND').hint}`);
+
+    // status and dlq agree: the dead letters are the failed jobs.
+    const status = JSON.parse((await vectorizer(['status', '--json', '--model', MODEL])).stdout);
+    expect(status.deadLetter).toBe(2);
+    expect(status.queue.failed).toBe(2);
 
     const unknown = await vectorizer(['dlq', 'retry', 'no-such-job']);
     expect(unknown.code).toBe(1);
-    const retry = await vectorizer(['dlq', 'retry', '--all']);
-    expect(retry.stdout).toContain('retried 1 dead job(s)');
-    expect(await queue.getJob(jobId)).toBeDefined();
-    expect(await deadLetters.count()).toBe(0);
+    expect((await vectorizer(['dlq', 'retry', d1])).stdout).toContain('retried 1 dead job(s)');
+    const retried = await queue.getJob(d1);
+    expect(await retried?.getState()).toBe('waiting');
+    expect(retried?.attemptsMade).toBe(0);
+    expect(await deadLetters.count()).toBe(1);
 
-    await deadLetters.add({
-      jobId: 'x',
-      payload,
-      code: 'C',
-      reason: 'r',
-      attemptsMade: 1,
-      failedAt: new Date().toISOString(),
-      firstEnqueuedAt: payload.enqueuedAt,
-    });
     expect((await vectorizer(['dlq', 'purge'])).stdout).toContain('purged 1 dead job(s)');
-    expect((await vectorizer(['dlq', 'list'])).stdout).toContain('empty');
+    expect((await vectorizer(['dlq', 'list'])).stdout).toContain('no dead letters');
+    expect(await queue.getJobCountByTypes('waiting')).toBe(1);
+  });
+
+  it('re-enqueues a product whose embedding was lost although its completed job is kept', async () => {
+    await queue.obliterate({ force: true });
+    const file = join(dir, 'kept.jsonl');
+    await writeFile(file, '{"id":"k1","image_url":"https://x.example/k1.jpg"}\n');
+    expect((await vectorizer(['ingest', file, '--model', MODEL])).code).toBe(0);
+    const runs = new Map<string, number>();
+    const complete = async (job: { data: { productId: string } }) => {
+      runs.set(job.data.productId, (runs.get(job.data.productId) ?? 0) + 1);
+    };
+    // Completes without writing a row: what Postgres looks like after the row was deleted.
+    await runWorker(queue, prefix, complete);
+    expect(runs.get('k1')).toBe(1);
+    const k1 = jobIdFor('k1', 'https://x.example/k1.jpg', MODEL);
+    expect(await queue.getJobState(k1)).toBe('completed');
+
+    const again = await vectorizer(['enqueue', '--missing', '--model', MODEL, '--json']);
+    expect(again.code).toBe(0);
+    // Every product without a row is added again, k1 included although its completed job was kept.
+    expect(JSON.parse(again.stdout)).toMatchObject({ skipped: 0 });
+    expect(await queue.getJobState(k1)).toBe('waiting');
+    await runWorker(queue, prefix, complete);
+    expect(runs.get('k1')).toBe(2);
   });
 
   it('fails fast, naming the service, URL and fix, when Redis or Postgres is unreachable', async () => {
@@ -190,3 +218,19 @@ describe('vectorizer ingest / enqueue / status / dlq (real services)', () => {
     expect(fatal.hint).toContain('DATABASE_URL');
   });
 });
+
+/** A real BullMQ worker on the queue until nothing is waiting, active or delayed. */
+async function runWorker(queue: EmbedQueue, prefix: string, handler: Processor): Promise<void> {
+  const connection = createWorkerConnection(TEST_REDIS_URL);
+  const worker = new Worker(queue.name, handler, { connection, prefix });
+  const deadline = Date.now() + 20_000;
+  try {
+    while ((await queue.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized')) > 0) {
+      if (Date.now() > deadline) throw new Error('the worker did not drain the queue');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  } finally {
+    await worker.close();
+    await connection.quit();
+  }
+}

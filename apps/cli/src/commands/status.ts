@@ -10,6 +10,7 @@ export interface StatusReport {
   embedded: number;
   missing: number;
   queue: { waiting: number; active: number; delayed: number; failed: number; completed: number };
+  /** The embed queue's failed jobs: the same number as queue.failed, `dlq list` and the metrics. */
   deadLetter: number;
 }
 
@@ -57,9 +58,8 @@ export function formatStatus(report: StatusReport): string {
     ['queue waiting', report.queue.waiting],
     ['queue active', report.queue.active],
     ['queue delayed (retrying)', report.queue.delayed],
-    ['queue failed', report.queue.failed],
     ['queue completed (kept)', report.queue.completed],
-    ['dead letters', report.deadLetter],
+    ['dead letters (failed)', report.deadLetter],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n') + '\n';

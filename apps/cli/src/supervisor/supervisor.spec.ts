@@ -127,5 +127,5 @@ describe('WorkerSupervisor (fake worker processes)', () => {
 });
 
 function workerId(device: string): string {
-  return `${require('node:os').hostname()}-${device.replace(/[^A-Za-z0-9]/g, '')}`;
+  return `${require('node:os').hostname()}-${device.replace(/[^A-Za-z0-9]/g, '')}-${process.pid}`;
 }

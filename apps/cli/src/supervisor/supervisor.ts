@@ -17,9 +17,12 @@ export interface SupervisorOptions {
   output?: NodeJS.WritableStream;
 }
 
-/** "host-cuda1" / "host-cpu": unique per machine and device, stable across restarts. */
-export function workerIdFor(plan: WorkerPlan, host = hostname()): string {
-  return `${host}-${plan.device.replace(/[^A-Za-z0-9]/g, '')}`;
+/**
+ * "host-cuda1-4242": the device, and the supervisor's pid so two supervisors on one host never share
+ * an id (and one registry entry). Stable across a child's restarts: the new child takes over its entry.
+ */
+export function workerIdFor(plan: WorkerPlan, host = hostname(), supervisorPid = process.pid): string {
+  return `${host}-${plan.device.replace(/[^A-Za-z0-9]/g, '')}-${supervisorPid}`;
 }
 
 /**

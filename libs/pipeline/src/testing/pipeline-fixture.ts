@@ -4,6 +4,7 @@ import { Embedder, resolveModel, type ResolvedModel } from '@vectorizer/embedder
 import { ImageFetcher, preprocessImage } from '@vectorizer/images';
 import { createLogger, type Logger } from '@vectorizer/logger';
 import {
+  DeadLetters,
   createEmbedQueue,
   createWorkerConnection,
   enqueueProducts,
@@ -48,14 +49,6 @@ export function countCalls(embedder: Embedder): CountingEmbedder {
   };
 }
 
-export interface DeadLetterView {
-  jobId: string;
-  productId: string;
-  imageUrl: string;
-  code: string | undefined;
-  attemptsMade: number;
-}
-
 export interface PipelineFixture {
   model: ResolvedModel;
   embedder: CountingEmbedder;
@@ -65,8 +58,7 @@ export interface PipelineFixture {
   prefix: string;
   connection: Redis;
   queue: EmbedQueue;
-  /** Jobs that ended failed (the dead letters), with the code their failed reason starts with. */
-  deadLetters(): Promise<DeadLetterView[]>;
+  deadLetters: DeadLetters;
   images: ImageServer;
   metrics: PipelineMetrics;
   logger: Logger;
@@ -107,6 +99,7 @@ export async function startPipelineFixture(
   const connection = createWorkerConnection(redisUrl);
   const queue = createEmbedQueue({ connection, prefix, retryPolicy: retry });
   queue.on('error', () => undefined);
+  const deadLetters = new DeadLetters(queue);
   const images = await startImageServer();
   const fetcher = new ImageFetcher({
     connectTimeoutMs: 2_000,
@@ -133,16 +126,7 @@ export async function startPipelineFixture(
     prefix,
     connection,
     queue,
-    async deadLetters() {
-      const failed = await queue.getFailed(0, -1);
-      return failed.map((job) => ({
-        jobId: job.id as string,
-        productId: job.data.productId,
-        imageUrl: job.data.imageUrl,
-        code: /^([A-Z][A-Z0-9_]+): /.exec(job.failedReason)?.[1],
-        attemptsMade: job.attemptsMade,
-      }));
-    },
+    deadLetters,
     images,
     metrics,
     logger,
