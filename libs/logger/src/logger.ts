@@ -1,5 +1,6 @@
 import pino, { type Logger, type LevelWithSilent } from 'pino';
 import pretty from 'pino-pretty';
+import { redactCredentials } from './redact';
 
 export type { Logger } from 'pino';
 
@@ -37,6 +38,18 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       formatters: { level: (label) => ({ level: label }) },
       serializers: { err: pino.stdSerializers.errWithCause, error: pino.stdSerializers.errWithCause },
     },
-    stream,
+    redacting(stream),
   );
+}
+
+/**
+ * Masks credentials in every serialized line before it reaches the destination (or the pretty
+ * printer): messages, `err` with its stack and causes, and any other field, whoever built them.
+ */
+function redacting(destination: NodeJS.WritableStream | pino.DestinationStream): pino.DestinationStream {
+  const target = destination as pino.DestinationStream & { flushSync?: () => void };
+  return {
+    write: (line: string) => target.write(redactCredentials(line)),
+    ...(target.flushSync ? { flushSync: () => target.flushSync?.() } : {}),
+  } as pino.DestinationStream;
 }

@@ -1,4 +1,5 @@
 import { VectorizerError } from '@vectorizer/errors';
+import { redactUrl } from '@vectorizer/logger';
 
 /** Redis did not answer; raised by commands that must fail fast instead of waiting for it. */
 export class RedisUnavailableError extends VectorizerError {
@@ -20,13 +21,5 @@ export class InvalidJobPayloadError extends VectorizerError {
   }
 }
 
-/** Keeps passwords out of error messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
+/** Keeps passwords out of error messages and logs (the logger's redaction, for unparseable URLs too). */
+export { redactUrl };
