@@ -1,7 +1,7 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '@vectorizer/config';
-import { Embedder, resolveModel, resolveOptionsFromConfig } from '@vectorizer/embedder';
+import { Embedder, assertDevModelAllowed, resolveModel, resolveOptionsFromConfig } from '@vectorizer/embedder';
 import { VectorizerError } from '@vectorizer/errors';
 import { decodeLimitsFromConfig } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
@@ -55,6 +55,15 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
   if (dashboard.open)
     logger.warn('DASHBOARD_DEV_MODE=true: the queue dashboard is served without credentials (loopback only)');
 
+  // Resolving reads config files only (no session). A model that cannot be resolved leaves the
+  // dashboard, health and metrics up; searches then answer with the named error.
+  const configuredModel = await resolveModel(resolveOptionsFromConfig(config)).catch((error: unknown) => {
+    logger.error({ err: error }, 'the configured model cannot be resolved: search is unavailable until it is fixed');
+    return undefined;
+  });
+  // The dev model in production is a deployment mistake, not an outage: refuse to start (exit 78).
+  if (configuredModel) assertDevModelAllowed(config, configuredModel);
+
   const pool = createPool(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX });
   // An idle client's error (Postgres restarted) must not crash the process; the next query reconnects.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
@@ -69,15 +78,10 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
     }),
     deadLetter: new Queue(DEAD_LETTER_QUEUE, { connection: redis, prefix: config.QUEUE_PREFIX }),
   };
-  // Resolving reads config files only (no session). A model that cannot be resolved leaves the
-  // dashboard, health and metrics up; searches then answer with the named error.
-  const configuredModel = await resolveModel(resolveOptionsFromConfig(config)).catch((error: unknown) => {
-    logger.error({ err: error }, 'the configured model cannot be resolved: search is unavailable until it is fixed');
-    return undefined;
-  });
   if (configuredModel) await migrateAtStart(configuredModel.dimension, pool, logger);
   const searchModel = new LazySearchModel(async () => {
     const model = configuredModel ?? (await resolveModel(resolveOptionsFromConfig(config)));
+    assertDevModelAllowed(config, model);
     if (model.isDevModel)
       logger.warn({ model: model.id }, 'searching with the generated dev model: random weights, meaningless results');
     return Embedder.start({

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Config } from '@vectorizer/config';
-import { Embedder, resolveModel, resolveOptionsFromConfig } from '@vectorizer/embedder';
+import { Embedder, assertDevModelAllowed, resolveModel, resolveOptionsFromConfig } from '@vectorizer/embedder';
 import { ImageFetcher, decodeLimitsFromConfig, fetcherOptionsFromConfig, preprocessImage } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
 import { EmbedWorker, WorkerHeartbeat } from '@vectorizer/pipeline';
@@ -21,6 +21,7 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
   const decodeLimits = decodeLimitsFromConfig(config);
 
   const model = await resolveModel(resolveOptionsFromConfig(config));
+  assertDevModelAllowed(config, model);
   if (model.isDevModel)
     logger.warn(
       { model: model.id },

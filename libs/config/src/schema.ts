@@ -56,6 +56,8 @@ export const modelEnv = z.object({
   HF_ENDPOINT: optionalString,
   MODEL_DTYPE: z.enum(['fp32', 'fp16', 'q8']).default('fp32'),
   DEV_MODEL_SIZE: z.enum(['tiny', 'base']).default('tiny'),
+  /** With NODE_ENV=production the worker and API refuse the random-weight dev model unless this is true. */
+  ALLOW_DEV_MODEL: bool(false),
   VECTORIZER_DEVICE: z
     .string()
     .default('auto')

@@ -1,5 +1,11 @@
 export { EMBED_QUEUE, DEAD_LETTER_QUEUE, DEFAULT_QUEUE_PREFIX } from './queue-names';
-export { RedisUnavailableError, InvalidJobPayloadError, redactUrl } from './errors';
+export {
+  RedisUnavailableError,
+  RedisAuthFailedError,
+  describeRedisFailure,
+  InvalidJobPayloadError,
+  redactUrl,
+} from './errors';
 export { createWorkerConnection, connectForCommand, type CommandConnectionOptions } from './connection';
 export { jobPayloadSchema, parseJobPayload, jobIdFor, type JobPayload } from './job-payload';
 export { backoffOptions, embedJobOptions, type RetryPolicy } from './job-options';
