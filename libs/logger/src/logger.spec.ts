@@ -53,6 +53,16 @@ describe('credential redaction', () => {
     expect(text).toContain('postgres://app:***@db:5432/x');
   });
 
+  it('masks the arguments of a failed Redis AUTH kept on the error (ioredis ReplyError.command)', () => {
+    const { logger, lines } = capture('json');
+    const reply = Object.assign(new Error('WRONGPASS invalid username-password pair'), {
+      command: { name: 'auth', args: ['default', 'auth-secret'] },
+    });
+    logger.fatal({ err: new Error('Redis refused the credentials', { cause: reply }) }, 'worker cannot start');
+    expect(lines()).toContain('WRONGPASS');
+    expect(lines()).not.toContain('auth-secret');
+  });
+
   it.each([
     ['postgres://u:pw@h:5432/db', 'postgres://u:***@h:5432/db'],
     ['postgres://u:p#w/x@h:notaport/db', 'postgres://u:***@h:notaport/db'],

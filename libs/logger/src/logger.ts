@@ -36,10 +36,26 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       base: { pid: process.pid, ...base },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      serializers: { err: pino.stdSerializers.errWithCause, error: pino.stdSerializers.errWithCause },
+      serializers: { err: serializeError, error: serializeError },
     },
     redacting(stream),
   );
+}
+
+/** Redis commands whose arguments carry a password (a Redis ReplyError keeps the failed command). */
+const SECRET_COMMANDS = new Set(['auth', 'hello', 'migrate']);
+
+/** pino's error serializer (with causes), minus the arguments of a failed AUTH/HELLO in any cause. */
+function serializeError(error: Error): unknown {
+  const serialized = pino.stdSerializers.errWithCause(error) as unknown;
+  for (let node = serialized as Record<string, unknown> | undefined; node;) {
+    const command = node['command'] as { name?: unknown; args?: unknown } | undefined;
+    if (command && typeof command.name === 'string' && SECRET_COMMANDS.has(command.name.toLowerCase()))
+      node['command'] = { ...command, args: '***' };
+    const cause = node['cause'];
+    node = cause !== null && typeof cause === 'object' ? (cause as Record<string, unknown>) : undefined;
+  }
+  return serialized;
 }
 
 /**
