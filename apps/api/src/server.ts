@@ -104,7 +104,11 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
     searchModel,
     embeddings: new EmbeddingsRepository(pool),
     dashboard,
-    search: { efSearch: config.SEARCH_EF_SEARCH, maxK: config.SEARCH_MAX_K },
+    search: {
+      efSearch: config.SEARCH_EF_SEARCH,
+      maxK: config.SEARCH_MAX_K,
+      maxConcurrentUploads: config.SEARCH_MAX_CONCURRENT_UPLOADS,
+    },
     imageMaxBytes: config.IMAGE_MAX_BYTES,
     logger,
   });

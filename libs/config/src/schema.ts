@@ -117,6 +117,8 @@ export const apiEnv = z.object({
   DASHBOARD_DEV_MODE: bool(false),
   SEARCH_EF_SEARCH: int(100, 1),
   SEARCH_MAX_K: int(100, 1),
+  /** Image searches the API holds at once (each buffers up to IMAGE_MAX_BYTES); beyond, 429 + Retry-After. */
+  SEARCH_MAX_CONCURRENT_UPLOADS: int(4, 1),
 });
 
 export const envSchema = runtimeEnv
