@@ -108,6 +108,13 @@ describe('docker-compose.yml (parsed)', () => {
     expect(words(postgres.healthcheck?.test)).toContain('pg_isready');
   });
 
+  it('runs every vectorizer container with NODE_ENV=production and ALLOW_DEV_MODEL off unless set', () => {
+    for (const name of vectorizerServices) {
+      expect(environmentOf(service(name))).toMatchObject({ NODE_ENV: 'production' });
+    }
+    expect(composeText).toContain('ALLOW_DEV_MODEL: ${ALLOW_DEV_MODEL:-false}');
+  });
+
   it('migrates once, after postgres is healthy', () => {
     const migrate = service('migrate');
     expect(words(migrate.command)).toEqual(['migrate']);

@@ -53,6 +53,11 @@ describe('infra/docker/Dockerfile', () => {
     expect(argsOf(stage, 'ENTRYPOINT')).toEqual(['["node", "bin/vectorizer.js"]']);
   });
 
+  it.each(['cpu', 'gpu'])('%s target sets NODE_ENV=production (which refuses the dev model)', (target) => {
+    const env = argsOf(findStage(dockerfile, target), 'ENV').join(' ');
+    expect(env).toMatch(/(^|\s)NODE_ENV=production(\s|\\|$)/);
+  });
+
   it('sends everything the COPY instructions need through .dockerignore', () => {
     const ignored = readFileSync(join(repoRoot, '.dockerignore'), 'utf8')
       .split(/\r?\n/)

@@ -24,7 +24,7 @@ export interface ApiDependencies {
   searchModel: LazySearchModel;
   embeddings: SearchRepository;
   dashboard: DashboardAccess;
-  search: { efSearch: number; maxK: number };
+  search: { efSearch: number; maxK: number; maxConcurrentUploads?: number };
   imageMaxBytes: number;
   logger: Logger;
   /** Per-check limit for /readyz. */
@@ -84,6 +84,7 @@ export function createApp(deps: ApiDependencies): Express {
       service: new SearchService(deps.searchModel, deps.embeddings, deps.search.efSearch),
       maxK: deps.search.maxK,
       imageMaxBytes: deps.imageMaxBytes,
+      maxConcurrentUploads: deps.search.maxConcurrentUploads,
     }),
   );
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '5m' }));

@@ -1,4 +1,5 @@
 import { loadConfig } from '@vectorizer/config';
+import { codeOf, meaningOf } from '@vectorizer/errors';
 import { createLogger, exitWithFatal } from '@vectorizer/logger';
 import { startApiServer } from './server';
 
@@ -22,7 +23,8 @@ async function main(): Promise<void> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   } catch (error) {
-    exitWithFatal(logger, error, 'api failed to start');
+    // The registry decides: 78 (a configuration an operator must fix) is not worth a restart.
+    exitWithFatal(logger, error, 'api failed to start', meaningOf(codeOf(error)).exit);
   }
 }
 

@@ -2,7 +2,7 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '@vectorizer/config';
 import { ensureDevModel } from '@vectorizer/dev-model';
-import { Embedder, resolveModel, resolveOptionsFromConfig } from '@vectorizer/embedder';
+import { Embedder, assertDevModelAllowed, resolveModel, resolveOptionsFromConfig } from '@vectorizer/embedder';
 import { VectorizerError } from '@vectorizer/errors';
 import { decodeLimitsFromConfig } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
@@ -55,6 +55,17 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
   if (dashboard.open)
     logger.warn('DASHBOARD_DEV_MODE=true: the queue dashboard is served without credentials (loopback only)');
 
+  // Resolving reads config files only (no session). A model that cannot be resolved leaves the
+  // dashboard, health and metrics up; searches then answer with the named error.
+  const configuredModel = await resolveModel({ ...resolveOptionsFromConfig(config), ensureDevModel }).catch(
+    (error: unknown) => {
+      logger.error({ err: error }, 'the configured model cannot be resolved: search is unavailable until it is fixed');
+      return undefined;
+    },
+  );
+  // The dev model in production is a deployment mistake, not an outage: refuse to start (exit 78).
+  if (configuredModel) assertDevModelAllowed(config, configuredModel);
+
   const pool = createPool(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX });
   // An idle client's error (Postgres restarted) must not crash the process; the next query reconnects.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
@@ -69,17 +80,10 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
       retention: retentionFromSettings(config),
     }),
   };
-  // Resolving reads config files only (no session). A model that cannot be resolved leaves the
-  // dashboard, health and metrics up; searches then answer with the named error.
-  const configuredModel = await resolveModel({ ...resolveOptionsFromConfig(config), ensureDevModel }).catch(
-    (error: unknown) => {
-      logger.error({ err: error }, 'the configured model cannot be resolved: search is unavailable until it is fixed');
-      return undefined;
-    },
-  );
   if (configuredModel) await migrateAtStart(configuredModel.dimension, pool, logger);
   const searchModel = new LazySearchModel(async () => {
     const model = configuredModel ?? (await resolveModel({ ...resolveOptionsFromConfig(config), ensureDevModel }));
+    assertDevModelAllowed(config, model);
     if (model.isDevModel)
       logger.warn({ model: model.id }, 'searching with the generated dev model: random weights, meaningless results');
     return Embedder.start({
@@ -105,7 +109,11 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
     searchModel,
     embeddings: new EmbeddingsRepository(pool),
     dashboard,
-    search: { efSearch: config.SEARCH_EF_SEARCH, maxK: config.SEARCH_MAX_K },
+    search: {
+      efSearch: config.SEARCH_EF_SEARCH,
+      maxK: config.SEARCH_MAX_K,
+      maxConcurrentUploads: config.SEARCH_MAX_CONCURRENT_UPLOADS,
+    },
     imageMaxBytes: config.IMAGE_MAX_BYTES,
     logger,
   });

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Config } from '@vectorizer/config';
 import { ensureDevModel } from '@vectorizer/dev-model';
-import { Embedder, resolveModel, resolveOptionsFromConfig } from '@vectorizer/embedder';
+import { Embedder, assertDevModelAllowed, resolveModel, resolveOptionsFromConfig } from '@vectorizer/embedder';
 import { ImageFetcher, decodeLimitsFromConfig, fetcherOptionsFromConfig, preprocessImage } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
 import { EmbedWorker, WorkerHeartbeat } from '@vectorizer/pipeline';
@@ -22,6 +22,7 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
   const decodeLimits = decodeLimitsFromConfig(config);
 
   const model = await resolveModel({ ...resolveOptionsFromConfig(config), ensureDevModel });
+  assertDevModelAllowed(config, model);
   if (model.isDevModel)
     logger.warn(
       { model: model.id },
@@ -89,7 +90,7 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
     fetcher,
     embeddings: new EmbeddingsRepository(pool),
     probes: {
-      postgres: () => probePostgres(config.DATABASE_URL, config.DEPENDENCY_PROBE_TIMEOUT_MS),
+      postgres: () => probePostgres(config.DATABASE_URL, { timeoutMs: config.DEPENDENCY_PROBE_TIMEOUT_MS }),
       redis: redisProbe.probe,
     },
     metrics,

@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { VectorizerError } from '@vectorizer/errors';
+import { createLogger } from '@vectorizer/logger';
 import { ConfigError, configKeys, loadConfig } from './index';
 
 describe('loadConfig', () => {
@@ -56,6 +59,45 @@ describe('loadConfig', () => {
     expect(configError.message).toMatch(/BATCH_SIZE: expected a whole number/);
     expect(configError.message).toMatch(/ALLOW_CPU_FALLBACK: expected true or false/);
     expect(configError.hint).toContain('.env.example');
+  });
+
+  describe('never echoes a password', () => {
+    // Each is rejected by the schema (new URL fails, or the scheme is wrong) and carries a password.
+    it.each([
+      ['DATABASE_URL', 'postgres://vectorizer:S3cr3t-pw@db.internal:notaport/catalog'],
+      ['DATABASE_URL', 'postgres://vectorizer:p#ss/w@rd@db.internal:5432/catalog'],
+      ['DATABASE_URL', 'mysql://vectorizer:S3cr3t-pw@db.internal/catalog'],
+      ['REDIS_URL', 'redis://:S3cr3t-pw@redis.internal:port/0'],
+      ['REDIS_URL', 'http://default:S3cr3t-pw@redis.internal:6379'],
+    ])('a malformed %s: not in the error, not in the logged line', (variable, value) => {
+      const password = /:\/\/[^:]*:(.*)@[^@]*$/.exec(value)?.[1] as string;
+      let error: unknown;
+      try {
+        loadConfig({ [variable]: value });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      const configError = error as ConfigError;
+      expect(configError.message).toContain(`${variable}:`);
+      expect(configError.message).toContain(':***@');
+      expect(configError.message).not.toContain(password);
+      expect(JSON.stringify(configError.problems)).not.toContain(password);
+
+      const stream = new PassThrough();
+      const chunks: string[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+      const logger = createLogger({ destination: stream, format: 'json' });
+      // As the worker logs a start-up failure: the message, the err field (with a cause that still
+      // holds the raw value) and the fix.
+      logger.fatal(
+        { err: new VectorizerError('CONFIG_INVALID', configError.message, { cause: new Error(value) }) },
+        `worker cannot start: ${configError.message}`,
+      );
+      const line = chunks.join('');
+      expect(line).toContain(variable);
+      expect(line).not.toContain(password);
+    });
   });
 
   it('documents every variable in .env.example', () => {

@@ -1,4 +1,5 @@
 import { VectorizerError } from '@vectorizer/errors';
+import { redactCredentials } from '@vectorizer/logger';
 import type { z } from 'zod';
 import { type Config, envSchema } from './schema';
 
@@ -44,7 +45,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   throw new ConfigError(
     result.error.issues.map((issue) => {
       const variable = String(issue.path[0] ?? '(environment)');
-      return { variable, problem: describeIssue(issue), received: input[variable] };
+      // The rejected value is echoed so the operator sees what was read, minus any password in it.
+      const received = input[variable] === undefined ? undefined : redactCredentials(input[variable]);
+      return { variable, problem: describeIssue(issue), received };
     }),
   );
 }

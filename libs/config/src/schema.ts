@@ -62,6 +62,8 @@ export const modelEnv = z.object({
   HF_ENDPOINT: optionalString,
   MODEL_DTYPE: z.enum(['fp32', 'fp16', 'q8']).default('fp32'),
   DEV_MODEL_SIZE: z.enum(['tiny', 'base']).default('tiny'),
+  /** With NODE_ENV=production the worker and API refuse the random-weight dev model unless this is true. */
+  ALLOW_DEV_MODEL: bool(false),
   VECTORIZER_DEVICE: z
     .string()
     .default('auto')
@@ -129,6 +131,8 @@ export const apiEnv = z.object({
   DASHBOARD_DEV_MODE: bool(false),
   SEARCH_EF_SEARCH: int(100, 1),
   SEARCH_MAX_K: int(100, 1),
+  /** Image searches the API holds at once (each buffers up to IMAGE_MAX_BYTES); beyond, 429 + Retry-After. */
+  SEARCH_MAX_CONCURRENT_UPLOADS: int(4, 1),
 });
 
 export const envSchema = runtimeEnv

@@ -7,6 +7,7 @@ export {
   type ResolvedModel,
 } from './model/resolve-model';
 export { resolveOptionsFromConfig } from './model/resolve-options-from-config';
+export { assertDevModelAllowed } from './model/dev-model-policy';
 export { verifyModel, type HashPolicy, type VerifyResult } from './model/verify-model';
 export { readManifest, writeManifest, type ModelManifest } from './model/manifest';
 export { downloadModel, type DownloadModelOptions, type DownloadResult } from './model/download';

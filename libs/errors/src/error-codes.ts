@@ -136,6 +136,7 @@ const TABLE: Record<string, Row> = {
   // The embedder was closed under a running job: we are shutting down.
   EMBEDDER_CLOSED: ['stop-worker', R, 503],
   INFERENCE_OUT_OF_MEMORY: ['retry', R, 503],
+  INFERENCE_QUEUE_FULL: ['retry', R, 503, 'Too many searches wait for the model; retry shortly.'],
   TEXT_MODEL_UNAVAILABLE: ['stop-worker', C, 501],
 
   // Configuration and schema: an operator must act.

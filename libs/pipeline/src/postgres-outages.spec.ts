@@ -68,7 +68,7 @@ describe('EmbedWorker across Postgres outages of every shape', () => {
     const worker = fx.worker({
       embeddings: new EmbeddingsRepository(pool),
       probes: {
-        postgres: () => probePostgres(url, 1_000),
+        postgres: () => probePostgres(url, { timeoutMs: 1_000 }),
         redis: async () => void (await fx.connection.ping()),
       },
     });

@@ -1,5 +1,5 @@
 import IORedis, { type Redis } from 'ioredis';
-import { RedisUnavailableError } from './errors';
+import { describeRedisFailure } from './errors';
 
 /**
  * A connection for BullMQ Workers: `maxRetriesPerRequest: null` is what BullMQ requires for
@@ -44,7 +44,7 @@ export async function connectForCommand(redisUrl: string, options: CommandConnec
     // A refused connection has already ended; disconnecting it again would arm a 2 s timer that
     // keeps the process alive.
     if (connection.status !== 'end') connection.disconnect();
-    throw new RedisUnavailableError(redisUrl, lastError ?? error);
+    throw describeRedisFailure(redisUrl, lastError ?? error);
   }
 }
 

@@ -1,5 +1,11 @@
 export { EMBED_QUEUE, DEFAULT_QUEUE_PREFIX } from './queue-names';
-export { RedisUnavailableError, InvalidJobPayloadError, redactUrl } from './errors';
+export {
+  RedisUnavailableError,
+  RedisAuthFailedError,
+  describeRedisFailure,
+  InvalidJobPayloadError,
+  redactUrl,
+} from './errors';
 export {
   createWorkerConnection,
   connectForCommand,

@@ -1,4 +1,10 @@
-export { createPool, probePostgres, type PoolOptions } from './pool';
+export { createPool, type PoolOptions } from './pool';
+export {
+  PostgresConnectError,
+  describePostgresFailure,
+  probePostgres,
+  type PostgresFailureCause,
+} from './connect-failure';
 export { runMigrations, type MigrateOptions, type MigrateResult } from './run-migrations';
 export { HNSW_INDEX_NAME, MAX_INDEXED_DIMENSION, type DimensionBinding } from './embedding-dimension';
 export { describeDatabase, checkSchema, type DatabaseDescription } from './describe-database';

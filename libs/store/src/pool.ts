@@ -66,24 +66,3 @@ export function createPool(databaseUrl: string, opts: PoolOptions = {}): pg.Pool
   pool.on('error', onIdleError);
   return pool;
 }
-
-/**
- * Resolves when PostgreSQL answers `SELECT 1` on a fresh connection within `timeoutMs`, rejects
- * otherwise. A fresh connection, not a pooled one: it is what a new write would get, so it tells a
- * real outage (refused, not accepting connections, never answering) from one bad statement.
- */
-export async function probePostgres(databaseUrl: string, timeoutMs: number): Promise<void> {
-  const client = new pg.Client({
-    connectionString: databaseUrl,
-    application_name: 'vectorizer-probe',
-    connectionTimeoutMillis: timeoutMs,
-    query_timeout: timeoutMs,
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}

@@ -1,3 +1,5 @@
+import { createServer, request as httpRequest, type ClientRequest, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { type ApiHarness, createApiHarness } from '../test-support/api-harness';
 import { patternImage } from '../test-support/catalog-images';
@@ -107,5 +109,108 @@ describe('GET /api/search/text', () => {
   it('answers 400 when q is missing', async () => {
     const res = await request(harness.app).get('/api/search/text').expect(400);
     expect(res.body.error.message).toContain('q is required');
+  });
+});
+
+describe('POST /api/search/image under load (SEARCH_MAX_CONCURRENT_UPLOADS, default 4)', () => {
+  const LIMIT = 4;
+  const BOUNDARY = 'vectorizer-test-boundary';
+  let server: Server;
+  let port: number;
+
+  beforeAll(async () => {
+    server = createServer(harness.app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+
+  /** A real upload whose body is sent in two parts: the request stays in progress until `finish()`. */
+  function startUpload(image: Buffer): {
+    req: ClientRequest;
+    response: Promise<{ res: IncomingMessage; body: string }>;
+    finish(): void;
+  } {
+    const head = Buffer.from(
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="image"; filename="q.png"\r\nContent-Type: image/png\r\n\r\n`,
+    );
+    const tail = Buffer.from(`\r\n--${BOUNDARY}--\r\n`);
+    const req = httpRequest({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/api/search/image?k=2',
+      headers: {
+        'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
+        'content-length': head.length + image.length + tail.length,
+      },
+    });
+    req.on('error', () => undefined);
+    const response = new Promise<{ res: IncomingMessage; body: string }>((resolve) =>
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ res, body: Buffer.concat(chunks).toString() }));
+      }),
+    );
+    req.write(head);
+    req.write(image.subarray(0, 100));
+    return {
+      req,
+      response,
+      finish: () => {
+        req.write(image.subarray(100));
+        req.end(tail);
+      },
+    };
+  }
+
+  it('answers 429 with Retry-After beyond the limit, before reading the upload, and frees slots as searches end', async () => {
+    const held = Array.from({ length: LIMIT }, () => startUpload(queryImage));
+    // Wait until the server holds all of them: a probe without any body gets 429 once they are in.
+    let refused: { res: IncomingMessage; body: string } | undefined;
+    for (let tries = 0; tries < 100 && !refused; tries++) {
+      const extra = startUpload(queryImage);
+      // Only the first 100 bytes of this one's body were sent: the answer must not wait for the rest.
+      const answer = await Promise.race([
+        extra.response,
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 200)),
+      ]);
+      if (answer?.res.statusCode === 429) refused = answer;
+      else extra.finish();
+      if (!answer) await extra.response;
+    }
+    expect(refused?.res.statusCode).toBe(429);
+    expect(refused?.res.headers['retry-after']).toBe('1');
+    expect(JSON.parse(refused?.body ?? '{}').error).toMatchObject({
+      code: 'TOO_MANY_REQUESTS',
+      hint: expect.stringContaining('SEARCH_MAX_CONCURRENT_UPLOADS'),
+    });
+
+    for (const upload of held) upload.finish();
+    const results = await Promise.all(held.map((upload) => upload.response));
+    expect(results.map((result) => result.res.statusCode)).toEqual(Array(LIMIT).fill(200));
+    // Every slot is free again.
+    const after = await Promise.all(
+      Array.from({ length: LIMIT }, () =>
+        request(harness.app).post('/api/search/image?k=1').attach('image', queryImage, 'q.png'),
+      ),
+    );
+    expect(after.map((res) => res.status)).toEqual(Array(LIMIT).fill(200));
+  });
+
+  it('frees the slot of a client that goes away mid-upload', async () => {
+    const gone = Array.from({ length: LIMIT }, () => startUpload(queryImage));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (const upload of gone) upload.req.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const res = await request(harness.app).post('/api/search/image?k=1').attach('image', queryImage, 'q.png');
+    expect(res.status).toBe(200);
   });
 });

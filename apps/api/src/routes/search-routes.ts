@@ -9,6 +9,44 @@ export interface SearchRoutesOptions {
   maxK: number;
   /** IMAGE_MAX_BYTES: the same ceiling the worker applies to downloaded images. */
   imageMaxBytes: number;
+  /** SEARCH_MAX_CONCURRENT_UPLOADS: image searches held at once; more answer 429 before reading a byte. */
+  maxConcurrentUploads?: number;
+}
+
+const DEFAULT_MAX_CONCURRENT_UPLOADS = 4;
+/** Seconds a refused client waits: one image search takes well under that. */
+const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * Bounds the memory image search can hold (uploads of up to IMAGE_MAX_BYTES each, buffered whole):
+ * beyond `max` searches in progress, answer 429 with Retry-After before the body is read. A slot is
+ * freed when its response ends or its client goes away.
+ */
+function imageSearchSlots(max: number): RequestHandler {
+  let inUse = 0;
+  return (_req, res, next) => {
+    if (inUse >= max) {
+      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+      // The body is never read; closing the connection stops the client from sending the rest of it.
+      res.setHeader('Connection', 'close');
+      next(
+        new VectorizerError('TOO_MANY_REQUESTS', `${max} image searches are already in progress`, {
+          hint: `Retry after ${RETRY_AFTER_SECONDS} s; SEARCH_MAX_CONCURRENT_UPLOADS sets the limit.`,
+        }),
+      );
+      return;
+    }
+    inUse += 1;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      inUse -= 1;
+    };
+    res.once('finish', release);
+    res.once('close', release);
+    next();
+  };
 }
 
 /** The upload arrives in memory (never on disk) and is cut off at imageMaxBytes while streaming. */
@@ -49,7 +87,8 @@ export function searchRoutes(options: SearchRoutesOptions): Router {
     res.json({ results: await service.similarToProduct(req.params.id, k) });
   });
 
-  router.post('/search/image', singleImageUpload(options.imageMaxBytes), async (req, res) => {
+  const slots = imageSearchSlots(options.maxConcurrentUploads ?? DEFAULT_MAX_CONCURRENT_UPLOADS);
+  router.post('/search/image', slots, singleImageUpload(options.imageMaxBytes), async (req, res) => {
     const k = parseK(req.query.k ?? (req.body as Record<string, unknown> | undefined)?.k, maxK);
     if (!req.file || req.file.size === 0) {
       throw new SearchInputError('No image uploaded', 'Send the image as multipart/form-data in the field "image".');

@@ -41,7 +41,7 @@ export function registerWorker(program: Command): void {
       'after',
       '\nEach GPU worker sees only its GPU (CUDA_VISIBLE_DEVICES=<its UUID>, so inside it the GPU is cuda:0); its\n' +
         'WORKER_ID (<host>-cuda<N>-<supervisor pid>) names the physical device and the supervisor. BATCH_SIZE / WORKER_CONCURRENCY override the plan.\n' +
-        'A worker that exits with code 78 (model or config broken) is retried a few times, then given up on.\n' +
+        'A worker that exits with code 78 (model or config broken: wrong password, no database) is given up on.\n' +
         'SIGTERM/SIGINT: workers finish their in-flight batch and exit; a second signal kills them.',
     )
     .action((opts: WorkerCommandOptions) =>

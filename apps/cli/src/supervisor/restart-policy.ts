@@ -6,7 +6,10 @@ export interface RestartPolicyOptions {
   maxDelayMs: number;
   /** A child that ran this long counts as healthy: its next crash starts the backoff over. */
   stableAfterMs: number;
-  /** Exits with code 78 tolerated before giving up on the device (a transient cause gets a chance). */
+  /**
+   * Exits with code 78 before giving up on the device. 78 means the error registry judged that a
+   * restart cannot help (a wrong password, a missing database, a broken model), so the default is 1.
+   */
   maxCannotWorkExits: number;
 }
 
@@ -14,7 +17,7 @@ export const DEFAULT_RESTART_POLICY: RestartPolicyOptions = {
   initialDelayMs: 1_000,
   maxDelayMs: 60_000,
   stableAfterMs: 60_000,
-  maxCannotWorkExits: 3,
+  maxCannotWorkExits: 1,
 };
 
 export type RestartDecision =

@@ -18,18 +18,28 @@ export interface SupervisedWorkerOptions {
   output?: NodeJS.WritableStream;
 }
 
-export type WorkerOutcome = 'stopped' | 'gave-up';
+/** 'stopped': exited 0 when asked to stop; 'stopped-unclean': asked to stop, but exited non-zero or was killed. */
+export type WorkerOutcome = 'stopped' | 'stopped-unclean' | 'gave-up';
+
+/** What a child said when it failed: its last fatal log line, folded into the supervisor's own line. */
+interface ChildFailure {
+  code?: string;
+  msg?: string;
+  hint?: string;
+}
 
 /**
  * One device's worker process, kept alive: restarted with backoff after a crash, given up on after
- * repeated "cannot work" exits. Child output is forwarded line by line: JSON log lines unchanged
+ * a "cannot work" exit (78). Child output is forwarded line by line: JSON log lines unchanged
  * (they carry their own workerId/device), anything else (native library messages) prefixed with
- * the device so it can be attributed.
+ * the device so it can be attributed. A child's fatal line is held back and its message, code and
+ * fix go into the supervisor's line about that exit, so each failed attempt is one line.
  */
 export class SupervisedWorker {
   private child: ChildProcess | undefined;
   private stopping = false;
   private restartTimer: NodeJS.Timeout | undefined;
+  private lastFailure: ChildFailure | undefined;
   private readonly policy: RestartPolicy;
   private resolveDone!: (outcome: WorkerOutcome) => void;
   readonly done: Promise<WorkerOutcome>;
@@ -52,6 +62,7 @@ export class SupervisedWorker {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    this.lastFailure = undefined;
     options.logger.info({ workerId: options.workerId, device: options.device, pid: child.pid }, 'worker started');
     this.forward(child.stdout);
     this.forward(child.stderr);
@@ -84,24 +95,43 @@ export class SupervisedWorker {
 
   private onExit(code: number | null, signal: NodeJS.Signals | null, ranForMs: number): void {
     const { logger, workerId, device } = this.options;
+    const failure = this.lastFailure;
+    const said = failure?.msg ? `: ${failure.msg}` : '';
+    const childFields = failure ? { childCode: failure.code, hint: failure.hint } : {};
     if (this.stopping) {
-      logger.info({ workerId, device, code, signal }, 'worker stopped');
-      this.resolveDone('stopped');
+      const clean = code === 0;
+      const fields = { workerId, device, code, signal, ...childFields };
+      if (clean) logger.info(fields, 'worker stopped');
+      else logger.error(fields, `worker did not stop cleanly (${signal ?? `exit ${code}`})${said}`);
+      this.resolveDone(clean ? 'stopped' : 'stopped-unclean');
       return;
     }
     const decision = this.policy.afterExit(code, ranForMs);
-    const cause =
-      code === EXIT_CANNOT_WORK
-        ? 'cannot work (exit 78: model or configuration broken; see its fatal log line above)'
-        : 'crashed';
+    const how = signal
+      ? `killed by ${signal}`
+      : code === EXIT_CANNOT_WORK
+        ? `exited ${code} (cannot work: model or configuration broken)`
+        : `exited ${code}`;
     if (decision.action === 'give-up') {
-      logger.error({ workerId, device, code, signal }, `giving up on ${device}: worker ${decision.reason}`);
+      logger.error(
+        { workerId, device, code, signal, ...childFields },
+        `giving up on ${device}: worker ${how}${said}; it ${decision.reason}`,
+      );
       this.resolveDone('gave-up');
       return;
     }
     logger.warn(
-      { workerId, device, code, signal, ranForMs, restartInMs: decision.delayMs, attempt: decision.attempt },
-      `worker ${cause}; restarting`,
+      {
+        workerId,
+        device,
+        code,
+        signal,
+        ranForMs,
+        restartInMs: decision.delayMs,
+        attempt: decision.attempt,
+        ...childFields,
+      },
+      `worker on ${device} ${how}${said}; restarting in ${formatDelay(decision.delayMs)} (attempt ${decision.attempt})`,
     );
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
@@ -114,7 +144,26 @@ export class SupervisedWorker {
     const output = this.options.output ?? process.stdout;
     const prefix = `[${this.options.device}] `;
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
-      output.write(line.startsWith('{') ? `${line}\n` : `${prefix}${line}\n`);
+      if (!line.startsWith('{')) return void output.write(`${prefix}${line}\n`);
+      const failure = this.lastFailure ? undefined : fatalOf(line);
+      // The first fatal line is reported with the exit, as one line; anything after it passes through.
+      if (failure) this.lastFailure = failure;
+      else output.write(`${line}\n`);
     });
   }
+}
+
+function fatalOf(line: string): ChildFailure | undefined {
+  try {
+    const entry = JSON.parse(line) as { level?: unknown; code?: unknown; msg?: unknown; hint?: unknown };
+    if (entry.level !== 'fatal' && entry.level !== 60) return undefined;
+    const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+    return { code: text(entry.code), msg: text(entry.msg), hint: text(entry.hint) };
+  } catch {
+    return undefined;
+  }
+}
+
+function formatDelay(ms: number): string {
+  return ms < 1_000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
 }

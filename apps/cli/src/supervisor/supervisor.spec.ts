@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { WorkerPlan } from '@vectorizer/devices';
 import { createLogger } from '@vectorizer/logger';
+import { DEFAULT_RESTART_POLICY } from './restart-policy';
 import { WorkerSupervisor } from './supervisor';
 
 const FAKE_WORKER = join(__dirname, 'testing', 'fake-worker.ts');
@@ -44,7 +45,7 @@ describe('WorkerSupervisor (fake worker processes)', () => {
   function supervisor(
     mode: string,
     plans: WorkerPlan[],
-    overrides: { shutdownTimeoutMs?: number } = {},
+    overrides: { shutdownTimeoutMs?: number; maxCannotWorkExits?: number } = {},
   ): WorkerSupervisor {
     const logStream = new PassThrough();
     logStream.on('data', (chunk: Buffer) => logLines.push(...chunk.toString().split('\n').filter(Boolean)));
@@ -57,7 +58,12 @@ describe('WorkerSupervisor (fake worker processes)', () => {
       baseEnv: { ...process.env, FAKE_WORKER_MODE: mode, FAKE_WORKER_LOG: eventsFile },
       logger: createLogger({ destination: logStream, format: 'json' }),
       shutdownTimeoutMs: overrides.shutdownTimeoutMs ?? 30_000,
-      restartPolicy: { initialDelayMs: 20, maxDelayMs: 1_000, stableAfterMs: 60_000, maxCannotWorkExits: 3 },
+      restartPolicy: {
+        initialDelayMs: 20,
+        maxDelayMs: 1_000,
+        stableAfterMs: 60_000,
+        maxCannotWorkExits: overrides.maxCannotWorkExits ?? 3,
+      },
       output: outputStream,
     });
   }
@@ -101,16 +107,56 @@ describe('WorkerSupervisor (fake worker processes)', () => {
     expect((await events()).filter((e) => e.event === 'start')).toHaveLength(6);
     const messages = logLines.map((line) => JSON.parse(line).msg as string);
     expect(messages.filter((msg) => msg.startsWith('giving up on cuda:'))).toHaveLength(2);
-    expect(messages.some((msg) => msg.includes('cannot work (exit 78'))).toBe(true);
+    expect(messages.some((msg) => msg.includes('exited 78 (cannot work'))).toBe(true);
     expect(messages).toContain('every device was given up on; no worker is running');
   });
 
-  it('kills a child that ignores SIGTERM after the shutdown timeout, and at once on a second stop', async () => {
+  it("gives up at the first exit 78 by default, in one line carrying the child's cause and fix", async () => {
+    const sup = supervisor('cannot-work', [plan('cpu')], {
+      maxCannotWorkExits: DEFAULT_RESTART_POLICY.maxCannotWorkExits,
+    });
+    await expect(sup.run()).resolves.toBe(1);
+    expect((await events()).filter((e) => e.event === 'start')).toHaveLength(1);
+    const entries = logLines.map((line) => JSON.parse(line));
+    const failures = entries.filter((entry) => entry.level === 'warn' || entry.level === 'error');
+    expect(failures[0]).toMatchObject({ level: 'error', childCode: 'POSTGRES_AUTH_FAILED', code: 78 });
+    expect(failures[0].msg).toContain('authentication failed for app');
+    expect(failures[0].hint).toContain('DATABASE_URL');
+    // The child's own fatal line is folded into that one line, not forwarded beside it.
+    expect(output.filter((line) => line.includes('"fatal"'))).toEqual([]);
+  });
+
+  it('logs one warn line per restart attempt of an unavailable service, with its cause and growing backoff', async () => {
+    const sup = supervisor('service-down', [plan('cpu')]);
+    const running = sup.run();
+    await until(async () => (await events()).filter((e) => e.event === 'start').length === 4);
+    sup.stop('SIGTERM');
+    await running;
+    const warns = logLines.map((line) => JSON.parse(line)).filter((entry) => entry.level === 'warn');
+    expect(warns.length).toBeGreaterThanOrEqual(3);
+    for (const warn of warns) {
+      expect(warn).toMatchObject({ childCode: 'POSTGRES_UNAVAILABLE', code: 1 });
+      expect(warn.msg).toMatch(/exited 1: worker cannot start: PostgreSQL at .*connection refused.*; restarting in/);
+    }
+    expect(warns.slice(0, 3).map((warn) => warn.restartInMs)).toEqual([20, 40, 80]);
+    expect(output.filter((line) => line.includes('"fatal"'))).toEqual([]);
+  });
+
+  it('exits 1 when a child exits non-zero on stop', async () => {
+    const sup = supervisor('fail-on-stop', [plan('cuda:0'), plan('cuda:1')]);
+    const running = sup.run();
+    await until(async () => (await events()).filter((e) => e.event === 'start').length === 2);
+    sup.stop('SIGTERM');
+    await expect(running).resolves.toBe(1);
+    expect(logLines.some((line) => line.includes('did not stop cleanly (exit 1)'))).toBe(true);
+  });
+
+  it('kills a child that ignores SIGTERM after the shutdown timeout (exit 1), and at once on a second stop', async () => {
     const sup = supervisor('ignore-sigterm', [plan('cpu')], { shutdownTimeoutMs: 200 });
     const running = sup.run();
     await until(async () => (await events()).some((e) => e.event === 'start'));
     sup.stop('SIGTERM');
-    await expect(running).resolves.toBe(0);
+    await expect(running).resolves.toBe(1);
     expect((await events()).map((e) => e.event)).toEqual(['start', 'sigterm-ignored']);
     expect(logLines.some((line) => line.includes('did not stop in time'))).toBe(true);
 
@@ -119,7 +165,7 @@ describe('WorkerSupervisor (fake worker processes)', () => {
     await until(async () => (await events()).filter((e) => e.event === 'start').length === 2);
     second.stop('SIGTERM');
     second.stop('SIGINT');
-    await expect(running2).resolves.toBe(0);
+    await expect(running2).resolves.toBe(1);
     // Killed by the second request, not by the 30 s timeout.
     expect(logLines.filter((line) => line.includes('second stop request'))).toHaveLength(1);
     expect(logLines.filter((line) => line.includes('did not stop in time'))).toHaveLength(1);

@@ -27,7 +27,9 @@ export function workerIdFor(plan: WorkerPlan, host = hostname(), supervisorPid =
 
 /**
  * Runs one worker process per planned device until stopped. `run()` resolves with the exit code
- * for the supervisor: 0 after a requested stop, 1 when every device was given up on.
+ * for the supervisor: 0 after a requested stop that every child honoured with exit 0; 1 when a
+ * child did not stop cleanly (exited non-zero, or was killed at the deadline) or when every device
+ * was given up on.
  */
 export class WorkerSupervisor {
   private readonly workers: SupervisedWorker[];
@@ -60,6 +62,11 @@ export class WorkerSupervisor {
     if (this.killTimer) clearTimeout(this.killTimer);
     if (!this.stopRequested && outcomes.every((outcome) => outcome === 'gave-up')) {
       this.options.logger.fatal('every device was given up on; no worker is running');
+      return 1;
+    }
+    const unclean = outcomes.filter((outcome) => outcome === 'stopped-unclean').length;
+    if (unclean > 0) {
+      this.options.logger.error({ unclean }, `${unclean} worker(s) did not stop cleanly; exiting 1`);
       return 1;
     }
     return 0;

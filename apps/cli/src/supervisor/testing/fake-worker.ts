@@ -14,13 +14,32 @@ const previousStarts = (): number =>
     .filter((line) => line.includes('"start"') && line.includes(`"${process.env.WORKER_ID}"`)).length;
 
 const mode = process.env.FAKE_WORKER_MODE;
-const exitCode = mode === 'cannot-work' ? 78 : mode === 'crash-twice' && previousStarts() < 2 ? 1 : undefined;
+const exitCode =
+  mode === 'cannot-work'
+    ? 78
+    : mode === 'service-down' || (mode === 'crash-twice' && previousStarts() < 2)
+      ? 1
+      : undefined;
+// As the real worker reports a failed start: one fatal line with its code, message and fix.
+const fatalLine: Record<string, object> = {
+  'cannot-work': {
+    code: 'POSTGRES_AUTH_FAILED',
+    msg: 'worker cannot start: PostgreSQL at postgres://app:***@db:5432/x: authentication failed for app',
+    hint: 'Fix the user or password in DATABASE_URL',
+  },
+  'service-down': {
+    code: 'POSTGRES_UNAVAILABLE',
+    msg: 'worker cannot start: PostgreSQL at postgres://app:***@db:5432/x: connection refused by db:5432',
+    hint: 'Start PostgreSQL, or fix the host and port in DATABASE_URL.',
+  },
+};
 
 if (exitCode === undefined) {
   setInterval(() => undefined, 1_000);
   process.on('SIGTERM', () => {
     if (mode === 'ignore-sigterm') return log('sigterm-ignored');
     log('sigterm');
+    if (mode === 'fail-on-stop') return void setTimeout(() => process.exit(1), 50);
     // As if finishing the in-flight batch.
     setTimeout(() => process.exit(0), 50);
   });
@@ -28,4 +47,8 @@ if (exitCode === undefined) {
 log('start');
 process.stdout.write(`${JSON.stringify({ level: 'info', msg: 'fake worker up', workerId: process.env.WORKER_ID })}\n`);
 process.stderr.write('a native library line\n');
-if (exitCode !== undefined) process.exit(exitCode);
+if (exitCode !== undefined) {
+  const fatal = mode === undefined ? undefined : fatalLine[mode];
+  if (fatal) process.stdout.write(`${JSON.stringify({ level: 'fatal', workerId: process.env.WORKER_ID, ...fatal })}\n`);
+  process.exit(exitCode);
+}
