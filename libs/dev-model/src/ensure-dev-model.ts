@@ -111,7 +111,7 @@ async function inspect(options: ValidDevModelOptions): Promise<DirState> {
       },
     );
   }
-  if (marker.size !== size || marker.seed !== seed || marker.poison !== poison) {
+  if (marker.size !== size || marker.seed !== seed || marker.poison !== poison || marker.fp16Io !== options.fp16Io) {
     throw new DevModelError(
       'DEV_MODEL_DIR_CONFLICT',
       `${dir} holds the ${describe(marker)}, not the requested ${describe({ size, seed, poison })}`,

@@ -29,6 +29,8 @@ export interface DevModelOptions {
   dtype?: string;
   /** A fault-test model: see DevModelPoison. Gets its own model id. */
   poison?: DevModelPoison;
+  /** Inputs/outputs of the fp16 files: float32 (transformers.js, default) or float16 (Optimum `--dtype fp16`). */
+  fp16Io?: 'float32' | 'float16';
 }
 
 export const DEFAULT_DEV_MODEL_SEED = 42;
@@ -47,10 +49,11 @@ export interface ValidDevModelOptions {
   /** Always starts with fp32. */
   dtypes: DevModelDtype[];
   poison?: DevModelPoison;
+  fp16Io?: 'float16';
 }
 
 export function validateDevModelOptions(options: DevModelOptions): ValidDevModelOptions {
-  const { dir, size, seed = DEFAULT_DEV_MODEL_SEED, dtype = 'fp32', poison } = options;
+  const { dir, size, seed = DEFAULT_DEV_MODEL_SEED, dtype = 'fp32', poison, fp16Io = 'float32' } = options;
   if (typeof dir !== 'string' || dir.trim() === '') {
     throw new DevModelError(
       'DEV_MODEL_INVALID_OPTIONS',
@@ -85,7 +88,23 @@ export function validateDevModelOptions(options: DevModelOptions): ValidDevModel
     });
   }
   const dtypes: DevModelDtype[] = dtype === 'fp32' ? ['fp32'] : ['fp32', dtype as DevModelDtype];
-  return { dir: resolve(dir), size, seed, dtypes, ...(poison ? { poison } : {}) };
+  if (fp16Io !== 'float32' && fp16Io !== 'float16') {
+    throw new DevModelError(
+      'DEV_MODEL_INVALID_OPTIONS',
+      `fp16Io must be float32 or float16, got ${JSON.stringify(fp16Io)}`,
+      {
+        hint: 'omit it for the transformers.js layout (float32 inputs and outputs)',
+      },
+    );
+  }
+  return {
+    dir: resolve(dir),
+    size,
+    seed,
+    dtypes,
+    ...(poison ? { poison } : {}),
+    ...(fp16Io === 'float16' ? { fp16Io } : {}),
+  };
 }
 
 /**
@@ -101,7 +120,7 @@ export async function makeDevModel(options: DevModelOptions): Promise<void> {
 
 /** makeDevModel for options already validated (ensureDevModel passes the union of the dtypes a directory needs). */
 export async function writeDevModel(options: ValidDevModelOptions): Promise<void> {
-  const { dir, size, seed, dtypes, poison } = options;
+  const { dir, size, seed, dtypes, poison, fp16Io } = options;
   const spec = DEV_MODEL_SIZES[size];
   const vocabSize = devVocabulary().length;
   const modelId = devModelId(size, poison);
@@ -113,7 +132,7 @@ export async function writeDevModel(options: ValidDevModelOptions): Promise<void
     let visionParameters = 0;
     let textParameters = 0;
     for (const dtype of dtypes) {
-      const precision = (graph: GraphBuilder) => (dtype === 'fp16' ? toHalfPrecision(graph) : graph);
+      const precision = (graph: GraphBuilder) => (dtype === 'fp16' ? toHalfPrecision(graph, fp16Io) : graph);
       visionParameters = await writeOnnxModel(
         join(dir, towerFile('vision_model', dtype)),
         precision(buildVisionGraph(spec.vision, { poison })),
@@ -145,6 +164,7 @@ export async function writeDevModel(options: ValidDevModelOptions): Promise<void
       seed,
       dtypes,
       ...(poison ? { poison } : {}),
+      ...(fp16Io ? { fp16Io } : {}),
       dimension: spec.vision.hiddenSize,
       visionParameters,
       textParameters,
