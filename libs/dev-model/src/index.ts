@@ -1,2 +1,3 @@
 export { makeDevModel, type DevModelOptions } from './make-dev-model';
 export { ensureDevModel } from './ensure-dev-model';
+export { writeDemoCatalog, serveDirectory } from './demo-catalog';

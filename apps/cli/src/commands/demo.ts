@@ -10,7 +10,7 @@ import type { Logger } from '@vectorizer/logger';
 import { EmbeddingsRepository, ProductsRepository } from '@vectorizer/store';
 import { currentModelId, openDatabase } from '../command-services';
 import { runCommand } from '../context';
-import { serveDirectory, writeDemoCatalog } from '../demo/demo-catalog';
+import { serveDirectory, writeDemoCatalog } from '@vectorizer/dev-model';
 import { repoRoot } from '../supervisor/worker-entry';
 
 interface DemoOptions {
