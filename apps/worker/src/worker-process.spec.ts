@@ -1,13 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDevModel } from '@vectorizer/dev-model';
 import { resolveModel, type ResolvedModel } from '@vectorizer/embedder';
 import {
   DeadLetters,
+  WorkerRegistry,
   createEmbedQueue,
   createWorkerConnection,
   enqueueProducts,
@@ -16,37 +15,10 @@ import {
 import { ProductsRepository, createPool, runMigrations } from '@vectorizer/store';
 import { TEST_REDIS_URL, createTestDatabase, uniquePrefix, type TestDatabase } from '@vectorizer/testing';
 import type { Redis } from 'ioredis';
-import sharp from 'sharp';
 import type pg from 'pg';
+import { REPO, eventually, spawnWorker, startSlowImageServer, type WorkerChild } from './test-support/worker-harness';
 
-const REPO = join(__dirname, '..', '..', '..');
-const MAIN = join(__dirname, 'main.ts');
 const DEV_TINY_DIR = join(REPO, 'tmp', 'models', 'dev-tiny');
-
-/** Serves one small PNG per path after `delayMs`, so jobs stay in flight long enough to interrupt. */
-async function startSlowImageServer(delayMs: number): Promise<{ origin: string; close(): Promise<void> }> {
-  const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 200, g: 40, b: 90 } } })
-    .png()
-    .toBuffer();
-  const server: Server = createServer((_request, response) => {
-    setTimeout(() => response.writeHead(200, { 'content-type': 'image/png' }).end(png), delayMs);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-interface WorkerChild {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
 
 describe('worker process (apps/worker/src/main.ts)', () => {
   let model: ResolvedModel;
@@ -91,38 +63,27 @@ describe('worker process (apps/worker/src/main.ts)', () => {
   });
 
   function startWorker(env: Record<string, string> = {}): WorkerChild {
-    const chunks: string[] = [];
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-      cwd: REPO,
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        HOME: process.env['HOME'] ?? '',
-        REDIS_URL: TEST_REDIS_URL,
-        DATABASE_URL: db.url,
-        QUEUE_PREFIX: prefix,
-        MODEL_DIR: DEV_TINY_DIR,
-        VECTORIZER_DEVICE: 'cpu',
-        BATCH_SIZE: '4',
-        WORKER_CONCURRENCY: '8',
-        INFERENCE_THREADS: '1',
-        IMAGE_ALLOW_PRIVATE_NETWORKS: 'true',
-        JOB_ATTEMPTS: '3',
-        JOB_BACKOFF_MS: '20',
-        WORKER_LOCK_DURATION_MS: '2000',
-        WORKER_STALLED_INTERVAL_MS: '1000',
-        WORKER_SHUTDOWN_TIMEOUT_MS: '20000',
-        WORKER_HEALTH_FILE: join(scratch, `health-${children.length}.json`),
-        WORKER_ID: `test-worker-${children.length}`,
-        LOG_FORMAT: 'json',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const worker = spawnWorker({
+      REDIS_URL: TEST_REDIS_URL,
+      DATABASE_URL: db.url,
+      QUEUE_PREFIX: prefix,
+      MODEL_DIR: DEV_TINY_DIR,
+      VECTORIZER_DEVICE: 'cpu',
+      BATCH_SIZE: '4',
+      WORKER_CONCURRENCY: '8',
+      INFERENCE_THREADS: '1',
+      IMAGE_ALLOW_PRIVATE_NETWORKS: 'true',
+      JOB_ATTEMPTS: '3',
+      JOB_BACKOFF_MS: '20',
+      WORKER_LOCK_DURATION_MS: '2000',
+      WORKER_STALLED_INTERVAL_MS: '1000',
+      WORKER_SHUTDOWN_TIMEOUT_MS: '20000',
+      WORKER_HEALTH_FILE: join(scratch, `health-${children.length}.json`),
+      WORKER_ID: `test-worker-${children.length}`,
+      ...env,
     });
-    children.push(child);
-    child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    return { child, output: () => chunks.join(''), exited };
+    children.push(worker.child);
+    return worker;
   }
 
   async function ingest(count: number, origin: string): Promise<void> {
@@ -134,14 +95,6 @@ describe('worker process (apps/worker/src/main.ts)', () => {
   const rowCount = async () =>
     Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM product_embeddings')).rows[0]?.n);
   const pending = () => queue.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized');
-
-  async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 45_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
 
   it('exits 78 with the named cause and takes no job when the model cannot load', async () => {
     const images = await startSlowImageServer(0);
@@ -162,7 +115,7 @@ describe('worker process (apps/worker/src/main.ts)', () => {
       const jobs = await queue.getJobs(['waiting']);
       expect(jobs).toHaveLength(3);
       expect(jobs.every((job) => job.attemptsMade === 0)).toBe(true);
-      expect(await connection.keys(`${prefix}:workers:*`)).toEqual([]);
+      expect(await new WorkerRegistry(connection, prefix).liveWorkers()).toEqual([]);
     } finally {
       await images.close();
     }
@@ -200,8 +153,9 @@ describe('worker process (apps/worker/src/main.ts)', () => {
     try {
       await ingest(24, images.origin);
       const worker = startWorker();
-      await eventually(async () => (await connection.keys(`${prefix}:workers:*`)).length === 1, 'heartbeat');
-      const heartbeat = JSON.parse((await connection.get(`${prefix}:workers:test-worker-0`)) ?? '{}');
+      const registry = new WorkerRegistry(connection, prefix);
+      await eventually(async () => (await registry.liveWorkers()).length === 1, 'heartbeat');
+      const [heartbeat] = await registry.liveWorkers();
       expect(heartbeat).toMatchObject({
         workerId: 'test-worker-0',
         device: 'cpu',
@@ -212,10 +166,9 @@ describe('worker process (apps/worker/src/main.ts)', () => {
         concurrency: 8,
         state: 'running',
       });
-      expect(await connection.pttl(`${prefix}:workers:test-worker-0`)).toBeGreaterThan(0);
-      const metrics = JSON.parse((await connection.get(`${prefix}:metrics:test-worker-0`)) ?? '[]') as {
-        name: string;
-      }[];
+      const [snapshot] = await registry.liveMetrics();
+      expect(snapshot?.workerId).toBe('test-worker-0');
+      const metrics = JSON.parse(snapshot?.json ?? '[]') as { name: string }[];
       expect(metrics.map((metric) => metric.name)).toEqual(
         expect.arrayContaining(['vectorizer_jobs_completed_total', 'vectorizer_batch_size']),
       );
@@ -233,7 +186,7 @@ describe('worker process (apps/worker/src/main.ts)', () => {
       const waiting = await queue.getJobs(['waiting']);
       expect(waiting.every((job) => job.attemptsMade === 0)).toBe(true);
       expect((await rowCount()) + waiting.length).toBe(24);
-      expect(await connection.exists(`${prefix}:workers:test-worker-0`)).toBe(0);
+      expect(await registry.liveWorkers()).toEqual([]);
       expect(worker.output()).toContain('worker stopped');
     } finally {
       await images.close();

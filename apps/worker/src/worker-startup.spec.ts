@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,15 +5,18 @@ import { ensureDevModel } from '@vectorizer/dev-model';
 import {
   TEST_DATABASE_URL,
   TEST_REDIS_URL,
+  createTestDatabase,
   freePort,
+  type TestDatabase,
   startRedisServer,
   type RedisServerHandle,
 } from '@vectorizer/testing';
 import IORedis from 'ioredis';
 
-const REPO = join(__dirname, '..', '..', '..');
-const MAIN = join(__dirname, 'main.ts');
+import { REPO, spawnWorker } from './test-support/worker-harness';
+
 const DEV_TINY_DIR = join(REPO, 'tmp', 'models', 'dev-tiny');
+let isolatedDatabase: TestDatabase;
 
 jest.setTimeout(60_000);
 
@@ -24,34 +26,25 @@ interface Run {
   text: string;
 }
 
-/** Starts the real worker process and waits for it to give up; every output line is kept. */
-function startWorker(env: Record<string, string>): Promise<Run> {
-  const chunks: string[] = [];
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    cwd: REPO,
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      HOME: process.env['HOME'] ?? '',
-      REDIS_URL: TEST_REDIS_URL,
-      DATABASE_URL: TEST_DATABASE_URL,
-      MODEL_DIR: DEV_TINY_DIR,
-      VECTORIZER_DEVICE: 'cpu',
-      INFERENCE_THREADS: '1',
-      LOG_FORMAT: 'json',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/**
+ * Starts the real worker process and waits for it to give up; every output line is kept. Its
+ * default database is this file's own, so a regression that got as far as migrating could never
+ * touch the schema other tests share.
+ */
+async function startWorker(env: Record<string, string>): Promise<Run> {
+  const worker = spawnWorker({
+    REDIS_URL: TEST_REDIS_URL,
+    DATABASE_URL: isolatedDatabase.url,
+    MODEL_DIR: DEV_TINY_DIR,
+    VECTORIZER_DEVICE: 'cpu',
+    INFERENCE_THREADS: '1',
+    ...env,
   });
-  child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
-  const killer = setTimeout(() => child.kill('SIGKILL'), 45_000);
-  return new Promise((resolve) =>
-    child.once('close', (code) => {
-      clearTimeout(killer);
-      const text = chunks.join('');
-      resolve({ code, text, lines: text.split('\n').filter((line) => line.trim() !== '') });
-    }),
-  );
+  const killer = setTimeout(() => worker.child.kill('SIGKILL'), 45_000);
+  const code = await worker.exited;
+  clearTimeout(killer);
+  const text = worker.output();
+  return { code, text, lines: text.split('\n').filter((line) => line.trim() !== '') };
 }
 
 /** The run printed exactly one line, the classified fatal one; returns it parsed. */
@@ -76,9 +69,13 @@ describe('worker start-up failures (apps/worker/src/main.ts)', () => {
 
   beforeAll(async () => {
     await ensureDevModel({ dir: DEV_TINY_DIR, size: 'tiny' });
+    isolatedDatabase = await createTestDatabase('worker_startup');
     scratch = await mkdtemp(join(tmpdir(), 'vectorizer-worker-startup-'));
   });
-  afterAll(() => rm(scratch, { recursive: true, force: true }));
+  afterAll(async () => {
+    await isolatedDatabase?.drop();
+    await rm(scratch, { recursive: true, force: true });
+  });
 
   it('a refused PostgreSQL port: one line naming service, URL, cause and fix; exit 1 (restart with backoff)', async () => {
     const url = databaseUrl({ port: await freePort() });
