@@ -7,7 +7,7 @@ export {
   type PilResample,
   type PreprocessorConfig,
 } from './preprocessor-config';
-export { type DecodeLimits } from './decode';
+export { type DecodeLimits, type ResizeMode } from './decode';
 export { preprocessImage } from './preprocess';
 export { ImageFetcher, type ImageFetcherOptions, type FetchedImage } from './fetch/image-fetcher';
 export { isPrivateAddress } from './fetch/ssrf-guard';
