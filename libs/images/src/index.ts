@@ -9,6 +9,8 @@ export {
 } from './preprocessor-config';
 export { type DecodeLimits, type ResizeMode } from './decode';
 export { preprocessImage } from './preprocess';
+export { readHeader as readImageHeader } from './decode';
+export { decodeMemoryEstimate, type DecodeMemoryTarget } from './decode-memory';
 export { ImageFetcher, type ImageFetcherOptions, type FetchedImage } from './fetch/image-fetcher';
 export { isPrivateAddress } from './fetch/ssrf-guard';
 export { parseRetryAfter } from './fetch/retry-after';
