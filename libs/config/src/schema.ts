@@ -83,6 +83,9 @@ export const imageEnv = z.object({
   IMAGE_MAX_BYTES: int(25 * 1024 * 1024, 1),
   IMAGE_MAX_PIXELS: int(50_000_000, 1),
   IMAGE_DECODE_TIMEOUT_MS: int(15_000, 1),
+  // fast: JPEGs at least twice the model's input size are DCT-scaled while decoding (embedding
+  // cosine ≥ 0.999 to exact); exact: always decode at full size, as Pillow/transformers do.
+  IMAGE_RESIZE: z.enum(['fast', 'exact']).default('fast'),
   IMAGE_FETCH_CONNECT_TIMEOUT_MS: int(5_000, 1),
   IMAGE_FETCH_HEADERS_TIMEOUT_MS: int(15_000, 1),
   IMAGE_FETCH_BODY_TIMEOUT_MS: int(30_000, 1),

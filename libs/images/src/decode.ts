@@ -10,7 +10,14 @@ export interface DecodeLimits {
   /** width × height as declared by the file header, checked before any pixel is decoded. */
   maxPixels: number;
   timeoutMs: number;
+  /**
+   * `exact` (the default here) decodes every image at full size before the Pillow-style resize;
+   * `fast` lets libjpeg decode large JPEGs at 1/2, 1/4 or 1/8 scale first (IMAGE_RESIZE).
+   */
+  resize?: ResizeMode;
 }
+
+export type ResizeMode = 'fast' | 'exact';
 
 export interface ResizeTarget {
   width: number;
@@ -33,11 +40,13 @@ export interface RgbPixels {
  * - embedded ICC profiles are ignored (Pillow does not apply them);
  * - `pipelineColourspace('srgb')` converts 16-bit and greyscale to 8-bit sRGB before the resize,
  *   as Pillow does, and also turns off JPEG shrink-on-load, which sharp applies even with
- *   `fastShrinkOnLoad: false` and which left errors of up to 16 levels on a 1000 px photo;
+ *   `fastShrinkOnLoad: false` and which left errors of up to 16 levels on a 1000 px photo.
+ *   In `fast` mode 8-bit JPEGs skip it, so libjpeg may scale while decoding (see decodeMode);
  * - alpha is DROPPED, not flattened onto a background: Pillow's convert("RGB") keeps the stored
  *   colour of transparent pixels. It is removed before resizing, because sharp would otherwise
  *   resize premultiplied and darken every partly transparent edge;
- * - CMYK uses Pillow's naive formula instead of an ICC transform (see cmyk.ts).
+ * - CMYK uses Pillow's naive formula instead of an ICC transform (see cmyk.ts), applied after
+ *   the resize so that memory stays bounded (see decodeMemoryEstimate for the parity cost).
  * - one deliberate divergence: 16-bit greyscale keeps its high byte (as Pillow does for 16-bit
  *   RGB). Pillow's own I -> RGB conversion clips every value above 255, turning such photos white;
  *   test/reference.py mirrors this choice.
@@ -56,20 +65,39 @@ export async function decodeRgbResized(bytes: Buffer, target: ResizeTarget, limi
         hint: 'the file is unusually expensive to decode; raise IMAGE_DECODE_TIMEOUT_MS if it is legitimate',
       }),
     async () => {
-      // Reading metadata parses the header only; without the pixel limit sharp lets us report the size.
-      const metadata = await translateSharpErrors(
-        sharp(bytes, { ...inputOptions(limits), limitInputPixels: false }).metadata(),
-      );
-      requirePixelBudget(metadata, limits.maxPixels);
+      const metadata = await readHeader(bytes, limits);
       const timeoutSeconds = Math.max(1, Math.ceil(limits.timeoutMs / 1000));
       if (metadata.space === 'cmyk') return decodeCmyk(bytes, target, limits, timeoutSeconds);
       if (metadata.hasAlpha) return decodeDroppingAlpha(bytes, target, limits, timeoutSeconds);
-      return runToRgb(resizeTo(oriented(bytes, limits).pipelineColourspace('srgb'), target), timeoutSeconds);
+      const image = oriented(bytes, limits);
+      if (limits.resize === 'fast' && isPlain8BitJpeg(metadata)) {
+        // No pipeline colourspace: sharp may then reload the JPEG with libjpeg's DCT scaling.
+        return runToPixels(
+          image.resize(target.width, target.height, { fit: 'fill', kernel: target.kernel }),
+          timeoutSeconds,
+        );
+      }
+      return runToPixels(resizeTo(image.pipelineColourspace('srgb'), target), timeoutSeconds);
     },
   );
 }
 
-function inputOptions(limits: DecodeLimits): SharpOptions {
+/**
+ * Reads the header only and applies the pixel budget. Without the pixel limit sharp lets us
+ * report the size; the result also feeds decodeMemoryEstimate.
+ */
+export async function readHeader(bytes: Buffer, limits: Pick<DecodeLimits, 'maxPixels'>): Promise<Metadata> {
+  const metadata = await translateSharpErrors(
+    sharp(bytes, { ...inputOptions(limits), limitInputPixels: false }).metadata(),
+  );
+  requirePixelBudget(metadata, limits.maxPixels);
+  return metadata;
+}
+
+const isPlain8BitJpeg = (metadata: Metadata): boolean =>
+  metadata.format === 'jpeg' && (metadata.space === 'srgb' || metadata.space === 'b-w') && metadata.depth === 'uchar';
+
+function inputOptions(limits: Pick<DecodeLimits, 'maxPixels'>): SharpOptions {
   // limitInputPixels backs up the header check for decoders that learn the size late;
   // failOn 'truncated' refuses cut-off files as Pillow does (instead of padding them with grey) yet,
   // like Pillow, tolerates libjpeg's benign warnings such as extraneous bytes before a marker.
@@ -93,7 +121,7 @@ const oriented = (bytes: Buffer, limits: DecodeLimits): Sharp => sharp(bytes, in
 const resizeTo = (image: Sharp, target: ResizeTarget): Sharp =>
   image.resize(target.width, target.height, { fit: 'fill', kernel: target.kernel, fastShrinkOnLoad: false });
 
-async function runToRgb(image: Sharp, timeoutSeconds: number): Promise<RgbPixels> {
+async function runToPixels(image: Sharp, timeoutSeconds: number): Promise<RgbPixels> {
   const { data, info } = await translateSharpErrors(
     image
       .toColourspace('srgb')
@@ -107,27 +135,37 @@ async function runToRgb(image: Sharp, timeoutSeconds: number): Promise<RgbPixels
   return { data, width: info.width, height: info.height };
 }
 
+/**
+ * sharp resizes any image with alpha premultiplied, which loses the colour Pillow keeps under
+ * transparent pixels; so the alpha is dropped at full size first. That full-size RGB buffer
+ * (3 bytes per pixel) is the one unbounded-by-target cost left; decodeMemoryEstimate counts it.
+ */
 async function decodeDroppingAlpha(bytes: Buffer, target: ResizeTarget, limits: DecodeLimits, timeoutSeconds: number) {
-  const full = await runToRgb(oriented(bytes, limits).pipelineColourspace('srgb'), timeoutSeconds);
-  return runToRgb(resizeTo(rawRgb(full), target), timeoutSeconds);
+  const full = await runToPixels(oriented(bytes, limits).pipelineColourspace('srgb'), timeoutSeconds);
+  return runToPixels(resizeTo(rawRgb(full), target), timeoutSeconds);
 }
 
+/**
+ * Resizes the ink values (a CMYK pipeline keeps them as stored, Adobe inversion already undone by
+ * libjpeg) and applies Pillow's CMYK → RGB formula to the small result. Pillow converts first and
+ * resizes after; the formula is not linear, so the two orders differ by a fraction of a level on
+ * photos, and never hold more than a few rows of the full-size image.
+ */
 async function decodeCmyk(bytes: Buffer, target: ResizeTarget, limits: DecodeLimits, timeoutSeconds: number) {
-  // A CMYK pipeline keeps the ink values as stored (Adobe inversion already undone by libjpeg).
   const { data, info } = await translateSharpErrors(
-    oriented(bytes, limits)
-      .pipelineColourspace('cmyk')
+    resizeTo(oriented(bytes, limits).pipelineColourspace('cmyk'), target)
       .toColourspace('cmyk')
       .raw()
       .timeout({ seconds: timeoutSeconds })
       .toBuffer({ resolveWithObject: true }),
   );
-  const rgb = {
+  if (info.channels < 4)
+    throw new ImageError('IMAGE_CORRUPT', `CMYK decoder produced ${info.channels} channels, expected 4`);
+  return {
     data: cmykToRgb(data, info.channels, info.width * info.height),
     width: info.width,
     height: info.height,
   };
-  return runToRgb(resizeTo(rawRgb(rgb), target), timeoutSeconds);
 }
 
 const rawRgb = (pixels: RgbPixels): Sharp =>

@@ -7,8 +7,10 @@ export {
   type PilResample,
   type PreprocessorConfig,
 } from './preprocessor-config';
-export { type DecodeLimits } from './decode';
+export { type DecodeLimits, type ResizeMode } from './decode';
 export { preprocessImage } from './preprocess';
+export { readHeader as readImageHeader } from './decode';
+export { decodeMemoryEstimate, type DecodeMemoryTarget } from './decode-memory';
 export { ImageFetcher, type ImageFetcherOptions, type FetchedImage } from './fetch/image-fetcher';
 export { isPrivateAddress } from './fetch/ssrf-guard';
 export { parseRetryAfter } from './fetch/retry-after';

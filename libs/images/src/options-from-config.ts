@@ -4,12 +4,13 @@ import type { ImageFetcherOptions } from './fetch/image-fetcher';
 
 /** The decode limits the IMAGE_* settings ask for; every app decodes under the same limits. */
 export function decodeLimitsFromConfig(
-  config: Pick<Config, 'IMAGE_MAX_BYTES' | 'IMAGE_MAX_PIXELS' | 'IMAGE_DECODE_TIMEOUT_MS'>,
+  config: Pick<Config, 'IMAGE_MAX_BYTES' | 'IMAGE_MAX_PIXELS' | 'IMAGE_DECODE_TIMEOUT_MS' | 'IMAGE_RESIZE'>,
 ): DecodeLimits {
   return {
     maxBytes: config.IMAGE_MAX_BYTES,
     maxPixels: config.IMAGE_MAX_PIXELS,
     timeoutMs: config.IMAGE_DECODE_TIMEOUT_MS,
+    resize: config.IMAGE_RESIZE,
   };
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
+import { photoLikeJpeg } from '../test/photo-like';
 import { FIXTURE_NAMES, differences, makeFixtures, referenceTensors } from '../test/pillow-reference';
 import { ImageError, parsePreprocessorConfig, preprocessImage, type DecodeLimits } from './index';
 
@@ -31,6 +32,9 @@ const W = config.size.width;
 // max 3.3, palette.png max 0.16), ICC-managed CMYK (mean 0.27), JPEG shrink-on-load (max 0.116).
 const MAX_MEAN_ABS = 0.012;
 const MAX_ABS = 0.1;
+// fast mode trades exactness for CPU on JPEGs ≥ 3x the target: a DCT-scaled decode differs by
+// about one level on average; embedding-level parity (cosine ≥ 0.999) is measured by bench:feed.
+const FAST_MAX_MEAN_ABS = 0.03;
 
 async function expectImageError(work: Promise<unknown>, code: string): Promise<ImageError> {
   const error = await work.then(
@@ -118,6 +122,26 @@ describe('preprocessImage', () => {
     const fromAvif = await preprocessImage(avif, config, limits);
     const { meanAbs } = differences(fromAvif, referenceFor('photo.tiff'));
     expect(meanAbs).toBeLessThan(MAX_MEAN_ABS);
+  });
+
+  describe('resize: fast (libjpeg DCT scaling on large JPEGs)', () => {
+    const fast = { ...limits, resize: 'fast' as const };
+
+    it.each([...FIXTURE_NAMES])('stays close to the Pillow reference for %s', async (name) => {
+      const { maxAbs, meanAbs } = differences(await preprocessImage(bytesOf(name), config, fast), referenceFor(name));
+      console.log(`fast ${name}: max abs ${maxAbs.toFixed(4)}, mean abs ${meanAbs.toFixed(5)}`);
+      expect(meanAbs).toBeLessThan(FAST_MAX_MEAN_ABS);
+    });
+
+    it('is a different decode from exact on a photo-like JPEG at least 3x the target (so the mode takes effect)', async () => {
+      const photo = await photoLikeJpeg({ width: 1000, height: 1000, seed: 3 });
+      const exact = await preprocessImage(photo, config, limits);
+      const scaled = await preprocessImage(photo, config, fast);
+      const { meanAbs, maxAbs } = differences(scaled, exact);
+      console.log(`photo-like 1000px fast vs exact: max abs ${maxAbs.toFixed(4)}, mean abs ${meanAbs.toFixed(5)}`);
+      expect(maxAbs).toBeGreaterThan(0);
+      expect(meanAbs).toBeLessThan(FAST_MAX_MEAN_ABS);
+    });
   });
 
   it('takes every number from the config (size, mean, std)', async () => {
