@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { ensureDevModel } from '@vectorizer/dev-model';
 import { Embedder, resolveModel, type ResolvedModel } from '@vectorizer/embedder';
-import { ImageFetcher, preprocessImage, type DecodeLimits } from '@vectorizer/images';
+import { ImageFetcher, planPreprocess, preprocessImage, type DecodeLimits } from '@vectorizer/images';
 import { createLogger } from '@vectorizer/logger';
 import { EmbedWorker } from '@vectorizer/pipeline';
 import { createEmbedQueue, createWorkerConnection, enqueueProducts } from '@vectorizer/queue';
@@ -169,8 +169,8 @@ async function endToEnd(
     embedder,
     preprocessor: model.preprocessor,
     decodeLimits: DECODE_LIMITS,
-    preprocess: preprocessImage,
-    decodeMemory: { budgetBytes: 512 * 1024 * 1024, cost: () => (512 * 1024 * 1024) / concurrency },
+    preprocess: planPreprocess,
+    decodeMemoryBudgetBytes: 512 * 1024 * 1024,
     fetcher,
     embeddings: new EmbeddingsRepository(pool),
     probes: {

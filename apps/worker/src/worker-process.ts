@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Config } from '@vectorizer/config';
 import { ensureDevModel } from '@vectorizer/dev-model';
 import { Embedder, assertDevModelAllowed, resolveModel, resolveOptionsFromConfig } from '@vectorizer/embedder';
-import { ImageFetcher, decodeLimitsFromConfig, fetcherOptionsFromConfig, preprocessImage } from '@vectorizer/images';
+import { ImageFetcher, decodeLimitsFromConfig, fetcherOptionsFromConfig, planPreprocess } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
 import { EmbedWorker, WorkerHeartbeat } from '@vectorizer/pipeline';
 import { connectForCommand, createRedisProbe, createWorkerConnection } from '@vectorizer/queue';
@@ -62,7 +62,6 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
   const concurrency = config.WORKER_CONCURRENCY ?? batchSize * 2;
   const connection = createWorkerConnection(config.REDIS_URL);
   const redisProbe = createRedisProbe(config.REDIS_URL, config.DEPENDENCY_PROBE_TIMEOUT_MS);
-  const decodeBudgetBytes = config.WORKER_DECODE_MEMORY_MB * 1024 * 1024;
   const fetcher = new ImageFetcher(fetcherOptionsFromConfig(config));
   const registry = createRegistry({ labels: { worker: workerId }, collectDefaults: true });
   const metrics = createPipelineMetrics(registry);
@@ -84,9 +83,8 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
     embedder,
     preprocessor: model.preprocessor,
     decodeLimits,
-    preprocess: preprocessImage,
-    // Until images report each decode's cost from its header: an equal share per job in hand.
-    decodeMemory: { budgetBytes: decodeBudgetBytes, cost: () => Math.ceil(decodeBudgetBytes / concurrency) },
+    preprocess: planPreprocess,
+    decodeMemoryBudgetBytes: config.WORKER_DECODE_MEMORY_MB * 1024 * 1024,
     fetcher,
     embeddings: new EmbeddingsRepository(pool),
     probes: {

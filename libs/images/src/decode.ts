@@ -51,13 +51,14 @@ export interface RgbPixels {
  *   RGB). Pillow's own I -> RGB conversion clips every value above 255, turning such photos white;
  *   test/reference.py mirrors this choice.
  */
-export async function decodeRgbResized(bytes: Buffer, target: ResizeTarget, limits: DecodeLimits): Promise<RgbPixels> {
-  if (bytes.length > limits.maxBytes) {
-    throw new ImageError('IMAGE_TOO_LARGE', `image is ${bytes.length} bytes, over the ${limits.maxBytes}-byte limit`, {
-      hint: 'raise IMAGE_MAX_BYTES if such files are expected',
-    });
-  }
-  requireSupportedFormat(bytes);
+export async function decodeRgbResized(
+  bytes: Buffer,
+  target: ResizeTarget,
+  limits: DecodeLimits,
+  /** The header, when the caller already read it with readHeader (it is not read twice). */
+  header?: Metadata,
+): Promise<RgbPixels> {
+  requireDecodable(bytes, limits);
   return withDeadline(
     limits.timeoutMs,
     () =>
@@ -65,7 +66,7 @@ export async function decodeRgbResized(bytes: Buffer, target: ResizeTarget, limi
         hint: 'the file is unusually expensive to decode; raise IMAGE_DECODE_TIMEOUT_MS if it is legitimate',
       }),
     async () => {
-      const metadata = await readHeader(bytes, limits);
+      const metadata = header ?? (await readHeader(bytes, limits));
       const timeoutSeconds = Math.max(1, Math.ceil(limits.timeoutMs / 1000));
       if (metadata.space === 'cmyk') return decodeCmyk(bytes, target, limits, timeoutSeconds);
       if (metadata.hasAlpha) return decodeDroppingAlpha(bytes, target, limits, timeoutSeconds);
@@ -80,6 +81,16 @@ export async function decodeRgbResized(bytes: Buffer, target: ResizeTarget, limi
       return runToPixels(resizeTo(image.pipelineColourspace('srgb'), target), timeoutSeconds);
     },
   );
+}
+
+/** The checks that need no decoding: the byte limit and a supported format (by magic bytes). */
+export function requireDecodable(bytes: Buffer, limits: Pick<DecodeLimits, 'maxBytes'>): void {
+  if (bytes.length > limits.maxBytes) {
+    throw new ImageError('IMAGE_TOO_LARGE', `image is ${bytes.length} bytes, over the ${limits.maxBytes}-byte limit`, {
+      hint: 'raise IMAGE_MAX_BYTES if such files are expected',
+    });
+  }
+  requireSupportedFormat(bytes);
 }
 
 /**

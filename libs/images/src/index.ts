@@ -8,7 +8,7 @@ export {
   type PreprocessorConfig,
 } from './preprocessor-config';
 export { type DecodeLimits, type ResizeMode } from './decode';
-export { preprocessImage } from './preprocess';
+export { preprocessImage, planPreprocess, type PreprocessPlan } from './preprocess';
 export { readHeader as readImageHeader } from './decode';
 export { decodeMemoryEstimate, type DecodeMemoryTarget } from './decode-memory';
 export { ImageFetcher, type ImageFetcherOptions, type FetchedImage } from './fetch/image-fetcher';

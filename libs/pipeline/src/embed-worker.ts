@@ -1,7 +1,7 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { EMBED_QUEUE } from '@vectorizer/queue';
-import type { DecodeLimits, PreprocessorConfig } from '@vectorizer/images';
+import type { DecodeLimits, PreprocessPlan, PreprocessorConfig } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
 import type { PipelineMetrics } from '@vectorizer/telemetry';
 import { createBatchEmbedder, type BatchOutcome, type EmbeddingWriter, type PixelEmbedder } from './batch-embedder';
@@ -38,12 +38,13 @@ export interface EmbedWorkerOptions {
   embedder: PixelEmbedder;
   preprocessor: PreprocessorConfig;
   decodeLimits: DecodeLimits;
-  preprocess: (bytes: Buffer, config: PreprocessorConfig, limits: DecodeLimits) => Promise<Float32Array>;
+  /** planPreprocess in production: the header read, the decode's memory cost, then the decode. */
+  preprocess: (bytes: Buffer, config: PreprocessorConfig, limits: DecodeLimits) => Promise<PreprocessPlan>;
   /**
-   * Bytes the decodes of all jobs in hand may hold at once, and each image's share of it (from its
-   * header). Bounds a worker's memory whatever the concurrency.
+   * Bytes the decodes of all jobs in hand may hold at once (each weighted by its plan's
+   * memoryBytes): bounds a worker's memory whatever the concurrency.
    */
-  decodeMemory: { budgetBytes: number; cost: (bytes: Buffer) => number };
+  decodeMemoryBudgetBytes: number;
   fetcher: ImageSource;
   embeddings: EmbeddingWriter;
   /**
@@ -118,8 +119,7 @@ export class EmbedWorker {
       preprocessor: options.preprocessor,
       decodeLimits: options.decodeLimits,
       metrics: options.metrics,
-      budget: new MemoryBudget(options.decodeMemory.budgetBytes),
-      decodeCost: options.decodeMemory.cost,
+      budget: new MemoryBudget(options.decodeMemoryBudgetBytes),
     };
     const service = new EmbeddingJobService({
       modelId: options.embedder.modelId,

@@ -1,5 +1,5 @@
 import type { JobPayload } from '@vectorizer/queue';
-import type { DecodeLimits, FetchedImage, PreprocessorConfig } from '@vectorizer/images';
+import type { DecodeLimits, FetchedImage, PreprocessPlan, PreprocessorConfig } from '@vectorizer/images';
 import type { PipelineMetrics } from '@vectorizer/telemetry';
 import type { MemoryBudget } from './memory-budget';
 
@@ -17,14 +17,13 @@ export interface ImageSource {
 
 export interface PrepareImageDeps {
   fetcher: ImageSource;
-  preprocess: (bytes: Buffer, config: PreprocessorConfig, limits: DecodeLimits) => Promise<Float32Array>;
+  /** Reads the header and plans the decode (planPreprocess): its memory cost, then the decode itself. */
+  preprocess: (bytes: Buffer, config: PreprocessorConfig, limits: DecodeLimits) => Promise<PreprocessPlan>;
   preprocessor: PreprocessorConfig;
   decodeLimits: DecodeLimits;
   metrics: PipelineMetrics;
   /** Bounds the memory held by the decodes of all jobs in hand (see MemoryBudget). */
   budget: MemoryBudget;
-  /** The most bytes decoding these bytes will hold at once (read from the image header). */
-  decodeCost: (bytes: Buffer) => number;
 }
 
 /** Fetch + decode of one image, timed; failures keep their ImageError (code, retryable). */
@@ -41,10 +40,10 @@ export async function prepareImage(
   );
   const pixels = await timed(
     metrics.imageDecodeDuration,
-    () =>
-      deps.budget.run(deps.decodeCost(fetched.bytes), () =>
-        deps.preprocess(fetched.bytes, deps.preprocessor, deps.decodeLimits),
-      ),
+    async () => {
+      const plan = await deps.preprocess(fetched.bytes, deps.preprocessor, deps.decodeLimits);
+      return deps.budget.run(plan.memoryBytes, plan.run);
+    },
     metrics,
   );
   return { payload, imageSha256: fetched.sha256, pixels };

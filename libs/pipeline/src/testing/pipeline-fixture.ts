@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ensureDevModel } from '@vectorizer/dev-model';
 import { Embedder, resolveModel, type ResolvedModel } from '@vectorizer/embedder';
-import { ImageFetcher, preprocessImage } from '@vectorizer/images';
+import { ImageFetcher, planPreprocess } from '@vectorizer/images';
 import { createLogger, type Logger } from '@vectorizer/logger';
 import {
   DeadLetters,
@@ -147,8 +147,8 @@ export async function startPipelineFixture(
         embedder,
         preprocessor: model.preprocessor,
         decodeLimits: { maxBytes: 1_000_000, maxPixels: 10_000_000, timeoutMs: 5_000 },
-        preprocess: preprocessImage,
-        decodeMemory: { budgetBytes: 256 * 1024 * 1024, cost: (bytes) => bytes.length * 8 },
+        preprocess: planPreprocess,
+        decodeMemoryBudgetBytes: 256 * 1024 * 1024,
         fetcher,
         embeddings,
         probes: {
