@@ -7,7 +7,7 @@ import { VectorizerError } from '@vectorizer/errors';
 import { decodeLimitsFromConfig } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
 import { createEmbedQueue, retentionFromSettings } from '@vectorizer/queue';
-import { EmbeddingsRepository, createPool, runMigrations } from '@vectorizer/store';
+import { EmbeddingsRepository, createPool, poolOptionsFromConfig, runMigrations } from '@vectorizer/store';
 import type pg from 'pg';
 import IORedis from 'ioredis';
 import { createApp } from './app';
@@ -66,7 +66,7 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
   // The dev model in production is a deployment mistake, not an outage: refuse to start (exit 78).
   if (configuredModel) assertDevModelAllowed(config, configuredModel);
 
-  const pool = createPool(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX });
+  const pool = createPool(config.DATABASE_URL, poolOptionsFromConfig(config));
   // An idle client's error (Postgres restarted) must not crash the process; the next query reconnects.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
   // Requests fail fast while Redis is away (one retry), and ioredis keeps reconnecting forever.

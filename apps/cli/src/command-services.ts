@@ -9,7 +9,7 @@ import {
 } from '@vectorizer/queue';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@vectorizer/logger';
-import { createPool, probePostgres } from '@vectorizer/store';
+import { createPool, poolOptionsFromConfig, probePostgres } from '@vectorizer/store';
 import { resolveConfiguredModel } from './commands/model';
 
 export interface QueueServices {
@@ -47,7 +47,11 @@ export async function openQueues(config: Config): Promise<QueueServices> {
  */
 export async function openDatabase(config: Config, options: { max?: number; schema?: string } = {}): Promise<pg.Pool> {
   await probePostgres(config.DATABASE_URL);
-  return createPool(config.DATABASE_URL, { max: options.max ?? config.DATABASE_POOL_MAX, schema: options.schema });
+  return createPool(config.DATABASE_URL, {
+    ...poolOptionsFromConfig(config),
+    max: options.max ?? config.DATABASE_POOL_MAX,
+    schema: options.schema,
+  });
 }
 
 /** The model id jobs and embeddings are keyed by: --model when given, else the configured model's. */

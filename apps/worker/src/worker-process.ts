@@ -6,7 +6,13 @@ import { ImageFetcher, decodeLimitsFromConfig, fetcherOptionsFromConfig, planPre
 import type { Logger } from '@vectorizer/logger';
 import { EmbedWorker, WorkerHeartbeat } from '@vectorizer/pipeline';
 import { connectForCommand, createRedisProbe, createWorkerConnection } from '@vectorizer/queue';
-import { EmbeddingsRepository, createPool, probePostgres, runMigrations } from '@vectorizer/store';
+import {
+  EmbeddingsRepository,
+  createPool,
+  poolOptionsFromConfig,
+  probePostgres,
+  runMigrations,
+} from '@vectorizer/store';
 import { createPipelineMetrics, createRegistry } from '@vectorizer/telemetry';
 import { EXIT_CLEAN, EXIT_RESTART } from '@vectorizer/errors';
 
@@ -38,11 +44,7 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
     decodeLimits,
   });
 
-  const pool = createPool(config.DATABASE_URL, {
-    max: config.DATABASE_POOL_MAX,
-    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
-    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
-  });
+  const pool = createPool(config.DATABASE_URL, poolOptionsFromConfig(config));
   // An idle connection dropped by the server emits here; unhandled, it would crash the process.
   // The next query fails instead, and the pipeline pauses until Postgres is back.
   pool.on('error', (error) => logger.warn({ err: error }, 'an idle PostgreSQL connection failed'));

@@ -96,6 +96,9 @@ describe('worker shutdown during an outage', () => {
       )
     ).rows[0] as { n: string; products: string };
 
+  /** The warn-or-worse lines of a worker's JSON log. */
+  const warnings = (output: string): string[] => output.split('\n').filter((line) => /"level":(4|5|6)0/.test(line));
+
   async function runOutage(dependency: 'postgres' | 'redis'): Promise<void> {
     const images = await startSlowImageServer(200);
     const proxy: TcpProxy = await startTcpProxy({ host: '127.0.0.1', port: dependency === 'postgres' ? 5432 : 6379 });
@@ -111,6 +114,12 @@ describe('worker shutdown during an outage', () => {
       await eventually(async () => Number((await rows()).n) >= 1, 'first rows written');
       await proxy.down();
       await eventually(async () => first.output().includes(`${dependency} is unavailable`), 'worker noticed');
+      // Ride the outage for a few probe rounds: the log gets a line per change of state, not per retry.
+      const noticedAt = warnings(first.output()).length;
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      const during = warnings(first.output()).slice(noticedAt);
+      console.log(`${dependency} outage: ${during.length} warn/error lines in 3 s after the first`);
+      expect(during.length).toBeLessThanOrEqual(2);
 
       const stopping = Date.now();
       first.child.kill('SIGTERM');

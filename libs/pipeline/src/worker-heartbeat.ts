@@ -57,6 +57,8 @@ export class WorkerHeartbeat {
     });
   }
 
+  private failing = false;
+
   private async beat(): Promise<void> {
     const { identity, registry, healthFile, logger } = this.options;
     const state = this.options.state();
@@ -72,8 +74,13 @@ export class WorkerHeartbeat {
     try {
       const metricsJson = JSON.stringify(await registry.getMetricsAsJSON());
       await this.workers.beat(record, { ttlMs: this.options.heartbeatTtlMs ?? 20_000, metricsJson });
+      if (this.failing) logger.info('the worker heartbeat reaches Redis again');
+      this.failing = false;
     } catch (error) {
-      logger.warn({ err: error }, 'could not write the worker heartbeat to Redis');
+      // One line when it starts failing, not one per beat while Redis is away.
+      if (this.failing) logger.debug({ err: error }, 'worker heartbeat still not written');
+      else logger.warn({ err: error }, 'could not write the worker heartbeat to Redis');
+      this.failing = true;
     }
     try {
       // Write-then-rename: a reader never sees a half-written file.

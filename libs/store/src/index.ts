@@ -1,4 +1,4 @@
-export { createPool, type PoolOptions } from './pool';
+export { createPool, poolOptionsFromConfig, type PoolOptions } from './pool';
 export {
   PostgresConnectError,
   describePostgresFailure,

@@ -66,3 +66,16 @@ export function createPool(databaseUrl: string, opts: PoolOptions = {}): pg.Pool
   pool.on('error', onIdleError);
   return pool;
 }
+
+/** The pool settings every process reads from the environment (DATABASE_*). */
+export function poolOptionsFromConfig(config: {
+  DATABASE_POOL_MAX: number;
+  DATABASE_CONNECT_TIMEOUT_MS: number;
+  DATABASE_STATEMENT_TIMEOUT_MS: number;
+}): Pick<PoolOptions, 'max' | 'connectTimeoutMs' | 'statementTimeoutMs'> {
+  return {
+    max: config.DATABASE_POOL_MAX,
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+  };
+}

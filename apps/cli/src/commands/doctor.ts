@@ -4,7 +4,7 @@ import { ensureDevModel } from '@vectorizer/dev-model';
 import { resolveOptionsFromConfig } from '@vectorizer/embedder';
 import { type CheckResult, runDoctor, worstStatus } from '@vectorizer/health';
 import { DeadLetters, createEmbedQueue } from '@vectorizer/queue';
-import { EmbeddingsRepository, createPool } from '@vectorizer/store';
+import { EmbeddingsRepository, createPool, poolOptionsFromConfig } from '@vectorizer/store';
 import IORedis from 'ioredis';
 import { runCommand } from '../context';
 
@@ -24,7 +24,7 @@ export async function doctor(config: Config, opts: { json?: boolean }): Promise<
     retryStrategy: (attempt) => (attempt > 2 ? null : 200),
   });
   redis.on('error', () => undefined);
-  const pool = createPool(config.DATABASE_URL, { max: 2 });
+  const pool = createPool(config.DATABASE_URL, { ...poolOptionsFromConfig(config), max: 2 });
   pool.on('error', () => undefined);
   const embedQueue = createEmbedQueue({
     connection: redis,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { VectorizerError } from '@vectorizer/errors';
-import { EmbeddingsRepository, ProductsRepository, createPool } from '@vectorizer/store';
+import { EmbeddingsRepository, ProductsRepository, createPool, poolOptionsFromConfig } from '@vectorizer/store';
 import { runCommand } from '../context';
 import { type DuplicateGroup, findDuplicates } from '@vectorizer/search';
 import { resolveConfiguredModel } from './model';
@@ -63,7 +63,7 @@ export function registerDuplicates(program: Command): void {
         const threshold = parseThreshold(opts.threshold);
         const k = parseNeighbours(opts.neighbours, config.SEARCH_MAX_K);
         const model = await resolveConfiguredModel(config, logger);
-        const pool = createPool(config.DATABASE_URL, { max: 2 });
+        const pool = createPool(config.DATABASE_URL, { ...poolOptionsFromConfig(config), max: 2 });
         try {
           const embeddings = new EmbeddingsRepository(pool);
           const products = new ProductsRepository(pool);
