@@ -2,18 +2,23 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { ensureDevModel } from '@vectorizer/dev-model';
-import { resolveModel, type ResolvedModel } from '@vectorizer/embedder';
+import type { ResolvedModel } from '@vectorizer/embedder';
 import { createEmbedQueue, createWorkerConnection, enqueueProducts, type EmbedQueue } from '@vectorizer/queue';
-import { ProductsRepository, createPool, runMigrations } from '@vectorizer/store';
-import { TEST_REDIS_URL, createTestDatabase, uniquePrefix, type TestDatabase } from '@vectorizer/testing';
+import { ProductsRepository } from '@vectorizer/store';
+import { TEST_REDIS_URL, uniquePrefix, type TestDatabase } from '@vectorizer/testing';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import sharp from 'sharp';
-import { REPO, eventually, spawnWorker } from './test-support/worker-harness';
+import {
+  DEV_TINY_DIR,
+  eventually,
+  openWorkerTestbed,
+  REPO,
+  spawnWorker,
+  type WorkerTestbed,
+} from './test-support/worker-harness';
 
 const MiB = 1024 * 1024;
-const DEV_TINY_DIR = join(REPO, 'tmp', 'models', 'dev-tiny');
 // 40 MP, as a camera writes them.
 const WIDTH = 7300;
 const HEIGHT = 5480;
@@ -36,6 +41,7 @@ async function residentSet(pid: number): Promise<{ peak: number; now: number }> 
  * eight such decodes at once would need about 2 GB.
  */
 describe('worker memory across 40 MP CMYK and RGBA images', () => {
+  let testbed: WorkerTestbed;
   let model: ResolvedModel;
   let db: TestDatabase;
   let pool: pg.Pool;
@@ -46,11 +52,8 @@ describe('worker memory across 40 MP CMYK and RGBA images', () => {
   const files: Buffer[] = [];
 
   beforeAll(async () => {
-    await ensureDevModel({ dir: DEV_TINY_DIR, size: 'tiny' });
-    model = await resolveModel({ modelDir: DEV_TINY_DIR, dtype: 'fp32', devModelSize: 'tiny' });
-    db = await createTestDatabase('worker_memory');
-    pool = createPool(db.url, { max: 2 });
-    await runMigrations(pool, { dimension: model.dimension });
+    testbed = await openWorkerTestbed('worker_memory');
+    ({ model, db, pool } = testbed);
     // Smooth content keeps the files small (the pixels, not the bytes, are what decoding holds).
     const scene = sharp({
       create: { width: 64, height: 48, channels: 3, background: { r: 180, g: 90, b: 40 } },
@@ -67,8 +70,7 @@ describe('worker memory across 40 MP CMYK and RGBA images', () => {
   }, 120_000);
   afterAll(async () => {
     await new Promise<void>((resolve) => server?.close(() => resolve()));
-    await pool?.end();
-    await db?.drop();
+    await testbed?.close();
   });
 
   it('stays under the documented bound while it holds 8 of them', async () => {

@@ -2,8 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureDevModel } from '@vectorizer/dev-model';
-import { resolveModel, type ResolvedModel } from '@vectorizer/embedder';
+import type { ResolvedModel } from '@vectorizer/embedder';
 import {
   DeadLetters,
   WorkerRegistry,
@@ -12,15 +11,22 @@ import {
   enqueueProducts,
   type EmbedQueue,
 } from '@vectorizer/queue';
-import { ProductsRepository, createPool, runMigrations } from '@vectorizer/store';
-import { TEST_REDIS_URL, createTestDatabase, uniquePrefix, type TestDatabase } from '@vectorizer/testing';
+import { ProductsRepository } from '@vectorizer/store';
+import { TEST_REDIS_URL, uniquePrefix, type TestDatabase } from '@vectorizer/testing';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { REPO, eventually, spawnWorker, startSlowImageServer, type WorkerChild } from './test-support/worker-harness';
-
-const DEV_TINY_DIR = join(REPO, 'tmp', 'models', 'dev-tiny');
+import {
+  DEV_TINY_DIR,
+  eventually,
+  openWorkerTestbed,
+  spawnWorker,
+  startSlowImageServer,
+  type WorkerChild,
+  type WorkerTestbed,
+} from './test-support/worker-harness';
 
 describe('worker process (apps/worker/src/main.ts)', () => {
+  let testbed: WorkerTestbed;
   let model: ResolvedModel;
   let db: TestDatabase;
   let pool: pg.Pool;
@@ -32,11 +38,8 @@ describe('worker process (apps/worker/src/main.ts)', () => {
   const children: ChildProcess[] = [];
 
   beforeAll(async () => {
-    await ensureDevModel({ dir: DEV_TINY_DIR, size: 'tiny' });
-    model = await resolveModel({ modelDir: DEV_TINY_DIR, dtype: 'fp32', devModelSize: 'tiny' });
-    db = await createTestDatabase('worker_process');
-    pool = createPool(db.url, { max: 2 });
-    await runMigrations(pool, { dimension: model.dimension });
+    testbed = await openWorkerTestbed('worker_process');
+    ({ model, db, pool } = testbed);
     scratch = await mkdtemp(join(tmpdir(), 'vectorizer-worker-test-'));
   });
 
@@ -57,8 +60,7 @@ describe('worker process (apps/worker/src/main.ts)', () => {
   });
 
   afterAll(async () => {
-    await pool?.end();
-    await db?.drop();
+    await testbed?.close();
     await rm(scratch, { recursive: true, force: true });
   });
 

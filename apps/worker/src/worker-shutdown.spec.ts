@@ -1,23 +1,22 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureDevModel } from '@vectorizer/dev-model';
-import { resolveModel, type ResolvedModel } from '@vectorizer/embedder';
+import type { ResolvedModel } from '@vectorizer/embedder';
 import { createEmbedQueue, createWorkerConnection, enqueueProducts, type EmbedQueue } from '@vectorizer/queue';
-import { ProductsRepository, createPool, runMigrations } from '@vectorizer/store';
-import {
-  TEST_REDIS_URL,
-  createTestDatabase,
-  startTcpProxy,
-  uniquePrefix,
-  type TcpProxy,
-  type TestDatabase,
-} from '@vectorizer/testing';
+import { ProductsRepository } from '@vectorizer/store';
+import { TEST_REDIS_URL, startTcpProxy, uniquePrefix, type TcpProxy, type TestDatabase } from '@vectorizer/testing';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { REPO, eventually, spawnWorker, startSlowImageServer, type WorkerChild } from './test-support/worker-harness';
+import {
+  DEV_TINY_DIR,
+  eventually,
+  openWorkerTestbed,
+  spawnWorker,
+  startSlowImageServer,
+  type WorkerChild,
+  type WorkerTestbed,
+} from './test-support/worker-harness';
 
-const DEV_TINY_DIR = join(REPO, 'tmp', 'models', 'dev-tiny');
 const SHUTDOWN_TIMEOUT_MS = 4_000;
 
 /**
@@ -26,6 +25,7 @@ const SHUTDOWN_TIMEOUT_MS = 4_000;
  * dependency is back, ends with every product embedded exactly once and nothing failed.
  */
 describe('worker shutdown during an outage', () => {
+  let testbed: WorkerTestbed;
   let model: ResolvedModel;
   let db: TestDatabase;
   let pool: pg.Pool;
@@ -36,11 +36,8 @@ describe('worker shutdown during an outage', () => {
   const children: WorkerChild[] = [];
 
   beforeAll(async () => {
-    await ensureDevModel({ dir: DEV_TINY_DIR, size: 'tiny' });
-    model = await resolveModel({ modelDir: DEV_TINY_DIR, dtype: 'fp32', devModelSize: 'tiny' });
-    db = await createTestDatabase('worker_shutdown');
-    pool = createPool(db.url, { max: 2 });
-    await runMigrations(pool, { dimension: model.dimension });
+    testbed = await openWorkerTestbed('worker_shutdown');
+    ({ model, db, pool } = testbed);
     scratch = await mkdtemp(join(tmpdir(), 'vectorizer-shutdown-test-'));
   });
   beforeEach(async () => {
@@ -57,8 +54,7 @@ describe('worker shutdown during an outage', () => {
     await connection.quit();
   });
   afterAll(async () => {
-    await pool?.end();
-    await db?.drop();
+    await testbed?.close();
     await rm(scratch, { recursive: true, force: true });
   });
 

@@ -13,9 +13,8 @@ import {
 } from '@vectorizer/testing';
 import IORedis from 'ioredis';
 
-import { REPO, spawnWorker } from './test-support/worker-harness';
+import { DEV_TINY_DIR, spawnWorker } from './test-support/worker-harness';
 
-const DEV_TINY_DIR = join(REPO, 'tmp', 'models', 'dev-tiny');
 let isolatedDatabase: TestDatabase;
 
 jest.setTimeout(60_000);

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDevModel } from '@vectorizer/dev-model';
 import { checkModel } from './model-checks';
+import { DEV_TINY_MODEL_DIR } from '@vectorizer/testing';
 
-const devModelDir = join(__dirname, '..', '..', '..', 'tmp', 'models', 'dev-tiny');
+const devModelDir = DEV_TINY_MODEL_DIR;
 
 describe('checkModel', () => {
   let emptyDir: string;

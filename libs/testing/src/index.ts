@@ -2,3 +2,4 @@ export * from './redis';
 export * from './postgres';
 export * from './tcp-proxy';
 export * from './worker-heartbeat';
+export * from './dev-model-dir';

@@ -1,10 +1,15 @@
-import { join } from 'node:path';
 import { ensureDevModel } from '@vectorizer/dev-model';
 import { Embedder, resolveModel, type ResolvedModel } from '@vectorizer/embedder';
 import { createLogger } from '@vectorizer/logger';
 import { createEmbedQueue } from '@vectorizer/queue';
 import { EmbeddingsRepository, createPool, runMigrations } from '@vectorizer/store';
-import { TEST_REDIS_URL, createTestSchema, uniquePrefix, type TestSchema } from '@vectorizer/testing';
+import {
+  TEST_REDIS_URL,
+  createTestSchema,
+  uniquePrefix,
+  type TestSchema,
+  DEV_TINY_MODEL_DIR,
+} from '@vectorizer/testing';
 import type { Queue } from 'bullmq';
 import type { Express } from 'express';
 import IORedis, { type Redis } from 'ioredis';
@@ -14,7 +19,7 @@ import type { DashboardAccess } from '../dashboard/dashboard-access';
 import { LazySearchModel } from '../search/search-model';
 
 /** The generated tiny model every API test embeds with (tmp/ is gitignored). */
-export const DEV_TINY_DIR = join(__dirname, '..', '..', '..', '..', 'tmp', 'models', 'dev-tiny');
+export const DEV_TINY_DIR = DEV_TINY_MODEL_DIR;
 
 export interface ApiHarness {
   app: Express;

@@ -6,11 +6,17 @@ import { ensureDevModel } from '@vectorizer/dev-model';
 import { resolveModel } from '@vectorizer/embedder';
 import { WorkerRegistry } from '@vectorizer/queue';
 import { createPool, runMigrations } from '@vectorizer/store';
-import { TEST_REDIS_URL, createTestDatabase, uniquePrefix, type TestDatabase } from '@vectorizer/testing';
+import {
+  TEST_REDIS_URL,
+  createTestDatabase,
+  uniquePrefix,
+  type TestDatabase,
+  DEV_TINY_MODEL_DIR,
+} from '@vectorizer/testing';
 import IORedis from 'ioredis';
 
 const repoRoot = join(__dirname, '..', '..', '..', '..');
-const devModelDir = join(repoRoot, 'tmp', 'models', 'dev-tiny');
+const devModelDir = DEV_TINY_MODEL_DIR;
 
 interface Check {
   name: string;

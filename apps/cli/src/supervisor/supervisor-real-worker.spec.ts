@@ -1,13 +1,13 @@
 import { PassThrough } from 'node:stream';
 import { ensureDevModel } from '@vectorizer/dev-model';
 import { createLogger } from '@vectorizer/logger';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from '@vectorizer/testing';
+import { TEST_DATABASE_URL, TEST_REDIS_URL, DEV_TINY_MODEL_DIR } from '@vectorizer/testing';
 import { WorkerSupervisor } from './supervisor';
 import { defaultWorkerEntry, repoRoot } from './worker-entry';
 
 const REPO = repoRoot();
 const MAIN = defaultWorkerEntry();
-const DEV_TINY_DIR = `${REPO}/tmp/models/dev-tiny`;
+const DEV_TINY_DIR = DEV_TINY_MODEL_DIR;
 
 jest.setTimeout(60_000);
 

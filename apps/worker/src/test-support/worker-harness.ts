@@ -2,6 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { ensureDevModel } from '@vectorizer/dev-model';
+import { resolveModel, type ResolvedModel } from '@vectorizer/embedder';
+import { createPool, runMigrations } from '@vectorizer/store';
+import { createTestDatabase, type TestDatabase, DEV_TINY_MODEL_DIR } from '@vectorizer/testing';
+import type pg from 'pg';
 import sharp from 'sharp';
 
 export const REPO = join(__dirname, '..', '..', '..', '..');
@@ -54,4 +59,31 @@ export async function eventually(check: () => Promise<boolean>, what: string, ti
     if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+export const DEV_TINY_DIR = DEV_TINY_MODEL_DIR;
+
+/** The tiny dev model and a database of the test file's own, migrated for it. */
+export interface WorkerTestbed {
+  model: ResolvedModel;
+  db: TestDatabase;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+export async function openWorkerTestbed(name: string): Promise<WorkerTestbed> {
+  await ensureDevModel({ dir: DEV_TINY_DIR, size: 'tiny' });
+  const model = await resolveModel({ modelDir: DEV_TINY_DIR, dtype: 'fp32', devModelSize: 'tiny' });
+  const db = await createTestDatabase(name);
+  const pool = createPool(db.url, { max: 2 });
+  await runMigrations(pool, { dimension: model.dimension });
+  return {
+    model,
+    db,
+    pool,
+    close: async () => {
+      await pool.end();
+      await db.drop();
+    },
+  };
 }

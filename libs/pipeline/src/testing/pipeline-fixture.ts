@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { ensureDevModel } from '@vectorizer/dev-model';
 import { Embedder, resolveModel, type ResolvedModel } from '@vectorizer/embedder';
 import { ImageFetcher, planPreprocess } from '@vectorizer/images';
@@ -12,14 +11,20 @@ import {
   type ProductToEmbed,
 } from '@vectorizer/queue';
 import { EmbeddingsRepository, ProductsRepository, createPool, runMigrations } from '@vectorizer/store';
-import { TEST_REDIS_URL, createTestSchema, uniquePrefix, type TestSchema } from '@vectorizer/testing';
+import {
+  TEST_REDIS_URL,
+  createTestSchema,
+  uniquePrefix,
+  type TestSchema,
+  DEV_TINY_MODEL_DIR,
+} from '@vectorizer/testing';
 import { createPipelineMetrics, createRegistry, type PipelineMetrics } from '@vectorizer/telemetry';
 import type { Redis } from 'ioredis';
 import { EmbedWorker, type EmbedWorkerOptions } from '../embed-worker';
 import type { PixelEmbedder } from '../batch-embedder';
 import { startImageServer, type ImageServer } from './image-server';
 
-export const DEV_TINY_DIR = join(__dirname, '..', '..', '..', '..', 'tmp', 'models', 'dev-tiny');
+export const DEV_TINY_DIR = DEV_TINY_MODEL_DIR;
 
 /**
  * The tiny dev model, resolved (generated on first use under <repo>/tmp). `poison: 'black'` gives
