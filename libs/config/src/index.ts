@@ -1,2 +1,2 @@
-export { loadConfig, ConfigError } from './load-config';
-export { envSchema, configKeys, type Config } from './schema';
+export { loadConfig } from './load-config';
+export { configKeys, type Config } from './schema';

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { VectorizerError } from '@vectorizer/errors';
 import { createLogger } from '@vectorizer/logger';
-import { ConfigError, configKeys, loadConfig } from './index';
+import { configKeys } from './index';
+import { ConfigError, loadConfig } from './load-config';
 
 describe('loadConfig', () => {
   it('applies local defaults', () => {

@@ -97,15 +97,3 @@ function uniqueByJobId(
   for (const product of products) byId.set(jobIdFor(product.id, product.imageUrl, model), product);
   return [...byId].map(([jobId, product]) => ({ jobId, product }));
 }
-
-/** The producer side of the embed queue for services that hold a queue for their lifetime. */
-export class Producer {
-  constructor(
-    private readonly target: EnqueueTarget,
-    private readonly options: { chunkSize?: number } = {},
-  ) {}
-
-  enqueueProducts(products: readonly ProductToEmbed[], model: string): Promise<EnqueueResult> {
-    return enqueueProducts(this.target, products, model, this.options);
-  }
-}

@@ -1,5 +1,6 @@
 import { AggregatorRegistry } from 'prom-client';
-import { METRIC_NAMES, createPipelineMetrics, createQueueMetrics, createRegistry } from './index';
+import { createPipelineMetrics, createQueueMetrics, createRegistry } from './index';
+import { METRIC_NAMES } from './metric-names';
 
 describe('telemetry', () => {
   it('names every metric with the vectorizer_ prefix', () => {
