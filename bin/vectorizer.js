@@ -1,6 +1,41 @@
 #!/usr/bin/env node
 'use strict';
-// Runs the TypeScript CLI through tsx (which also resolves the @vectorizer/* path aliases), so a
-// checkout works right after `npm ci` with no build step.
-require('tsx/cjs');
-require('../apps/cli/src/main.ts');
+// Runs the production build (dist/cli.js, made by `npm run build`, which `npm ci` runs through
+// `prepare`) when it is there and no source file that went into it has changed since; otherwise the
+// TypeScript sources through tsx (which also resolves the @vectorizer/* path aliases), so a checkout
+// being edited, or one installed without its build, still runs what its sources say.
+const { readFileSync, statSync } = require('node:fs');
+const { join } = require('node:path');
+
+const root = join(__dirname, '..');
+
+/** The build's entry when dist/ is complete and newer than every source it was built from. */
+function freshBuild() {
+  let info;
+  try {
+    info = JSON.parse(readFileSync(join(root, 'dist', 'build-info.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  // A production image carries dist/ without the sources: nothing to compare with.
+  try {
+    for (const input of info.inputs) {
+      if (statSync(join(root, input)).mtimeMs > info.builtAt) return undefined;
+    }
+  } catch (error) {
+    if (error.code !== 'ENOENT' || statExists(join(root, 'apps'))) return undefined;
+  }
+  return join(root, 'dist', 'cli.js');
+}
+
+function statExists(path) {
+  return statSync(path, { throwIfNoEntry: false }) !== undefined;
+}
+
+const built = process.env.VECTORIZER_FROM_SOURCES === '1' ? undefined : freshBuild();
+if (built) {
+  require(built);
+} else {
+  require('tsx/cjs');
+  require('../apps/cli/src/main.ts');
+}

@@ -53,6 +53,26 @@ describe('infra/docker/Dockerfile', () => {
     expect(argsOf(stage, 'ENTRYPOINT')).toEqual(['["node", "bin/vectorizer.js"]']);
   });
 
+  it.each(['cpu', 'gpu'])('%s target runs the build (dist/ from the build stage), no sources and no tsx', (target) => {
+    const copies = argsOf(findStage(dockerfile, target), 'COPY');
+    const dist = copies.filter((args) => /\/app\/dist\s+\.\/dist$/.test(args));
+    expect(dist).toHaveLength(1);
+    const buildStage = findStage(dockerfile, /--from=(\S+)/.exec(dist[0])?.[1] ?? '');
+    const build = argsOf(buildStage, 'RUN').join('\n');
+    expect(build).toMatch(/npm ci /);
+    expect(build).not.toMatch(/--omit=dev/);
+    expect(build).toMatch(/npm run build/);
+    // Sources stay in the build stage; the runtime needs package.json (the root marker), bin/ and dist/.
+    const sources = copies
+      .filter((args) => !args.includes('--from='))
+      .flatMap((args) => args.split(/\s+/).slice(0, -1));
+    expect(sources.filter((word) => !word.startsWith('--')).sort()).toEqual(['bin', 'package.json']);
+    const packageJson = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    expect(Object.keys(packageJson.dependencies)).not.toContain('tsx');
+  });
+
   it.each(['cpu', 'gpu'])('%s target sets NODE_ENV=production (which refuses the dev model)', (target) => {
     const env = argsOf(findStage(dockerfile, target), 'ENV').join(' ');
     expect(env).toMatch(/(^|\s)NODE_ENV=production(\s|\\|$)/);
@@ -72,7 +92,9 @@ describe('infra/docker/Dockerfile', () => {
         const words = args.split(/\s+/).filter((word) => !word.startsWith('--'));
         return words.slice(0, -1);
       });
-    expect(sources).toEqual(expect.arrayContaining(['package-lock.json', 'bin', 'apps', 'libs']));
+    expect(sources).toEqual(
+      expect.arrayContaining(['package-lock.json', 'tsconfig.base.json', 'tools/build.mjs', 'bin', 'apps', 'libs']),
+    );
     for (const source of sources) {
       // Literal top-level patterns are the ones that could hide a COPY source here.
       const hiddenBy = ignored.find((pattern) => pattern === source || source.startsWith(`${pattern}/`));

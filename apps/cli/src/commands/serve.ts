@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { runCommand } from '../context';
-import { nodeArgsFor, repoRoot } from '../supervisor/worker-entry';
+import { nodeArgsFor, processEntry } from '../supervisor/worker-entry';
 
 /** The API process entry; it lives in apps/api, which the CLI runs rather than imports. */
 export function apiEntry(): string {
-  return join(repoRoot(), 'apps', 'api', 'src', 'main.ts');
+  return processEntry('api');
 }
 
 export function registerServe(program: Command): void {
