@@ -26,7 +26,8 @@ const MALFORMED_LOG_LIMIT = 100;
 interface IngestCommandOptions {
   model?: string;
   format?: CatalogFormat;
-  chunkSize: number;
+  /** Unset: the intake default (read when the command runs, so `--help` loads no library). */
+  chunkSize?: number;
   rejects?: string;
   strict?: boolean;
   json?: boolean;
@@ -46,7 +47,7 @@ export function registerIngest(program: Command): void {
         'csv',
       ]),
     )
-    .option('--chunk-size <n>', 'products per database/queue round trip', positiveInt, DEFAULT_INGEST_CHUNK_SIZE)
+    .option('--chunk-size <n>', 'products per database/queue round trip (default 1000)', positiveInt)
     .option('--rejects <file>', 'write every rejected line (line number and reason) to this JSONL file')
     .option('--strict', `exit ${EXIT_MALFORMED_LINES} when any line was rejected (valid lines are still ingested)`)
     .option('--json', 'print the summary as JSON')
@@ -83,7 +84,7 @@ export function registerIngest(program: Command): void {
             queue: { queue: queues.queue, connection: queues.connection },
             model,
             logger,
-            chunkSize: opts.chunkSize,
+            chunkSize: opts.chunkSize ?? DEFAULT_INGEST_CHUNK_SIZE,
             onProgress: (s) => progress?.update(s),
             onMalformed: malformedReporter(logger, rejects, opts.rejects),
           });
