@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Config } from '@vectorizer/config';
+import { concurrencyFor } from '@vectorizer/devices';
 import { Embedder, resolveModel, resolveOptionsFromConfig } from '@vectorizer/embedder';
 import { ImageFetcher, decodeLimitsFromConfig, fetcherOptionsFromConfig, preprocessImage } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
@@ -8,6 +9,7 @@ import { DeadLetterQueue, connectForCommand, createEmbedQueue, createWorkerConne
 import { EmbeddingsRepository, createPool, runMigrations } from '@vectorizer/store';
 import { createPipelineMetrics, createRegistry } from '@vectorizer/telemetry';
 import { EXIT_CLEAN, EXIT_CRASH } from './exit-codes';
+import { applyThreadPlan } from './thread-plan';
 
 /** Batch size when neither BATCH_SIZE nor the supervisor's plan sets one. */
 const DEFAULT_BATCH_SIZE = 16;
@@ -19,6 +21,7 @@ const DEFAULT_BATCH_SIZE = 16;
 export async function runWorkerProcess(config: Config, logger: Logger): Promise<number> {
   const device = config.VECTORIZER_DEVICE;
   const decodeLimits = decodeLimitsFromConfig(config);
+  const threads = applyThreadPlan(config, logger);
 
   const model = await resolveModel(resolveOptionsFromConfig(config));
   if (model.isDevModel)
@@ -31,7 +34,7 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
     device,
     allowCpuFallback: config.ALLOW_CPU_FALLBACK,
     maxBatchSize: config.BATCH_SIZE ?? DEFAULT_BATCH_SIZE,
-    threads: config.INFERENCE_THREADS,
+    threads: threads.inferenceThreads,
     logger,
     decodeLimits,
   });
@@ -52,8 +55,7 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
 
   const workerId = config.WORKER_ID ?? `${hostname()}-${device.replace(':', '')}-${process.pid}`;
   const batchSize = embedder.maxBatchSize;
-  // Twice the batch: one batch can be fetched and decoded while the previous one is in inference.
-  const concurrency = config.WORKER_CONCURRENCY ?? batchSize * 2;
+  const concurrency = config.WORKER_CONCURRENCY ?? concurrencyFor(batchSize);
   const connection = createWorkerConnection(config.REDIS_URL);
   const retryPolicy = { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS };
   const embedQueue = createEmbedQueue({ connection, prefix: config.QUEUE_PREFIX, retryPolicy });
