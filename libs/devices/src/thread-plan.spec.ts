@@ -71,7 +71,7 @@ describe('planWorkerThreads', () => {
     expect(planWorkerThreads({ device: 'auto', probe })).toMatchObject({ cores: 64, inferenceThreads: 64 });
     expect(inferenceKindOf('cpu')).toBe('cpu');
     expect(inferenceKindOf('cuda')).toBe('gpu');
-    expect(inferenceKindOf('webgpu')).toBe('gpu');
+    expect(inferenceKindOf('webgpu')).toBe('cpu');
   });
 });
 

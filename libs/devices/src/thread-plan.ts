@@ -78,9 +78,13 @@ export function planThreads(options: ThreadPlanOptions): ThreadPlan {
   };
 }
 
-/** A device string as the kind of inference it plans for; "auto" plans for the CPU (it may end up there). */
+/**
+ * A device string as the kind of inference it plans for: CUDA devices are GPUs; "auto" plans for
+ * the CPU (a lone worker may end up there; supervised ones get "cuda:0" or "cpu"), and so does
+ * "webgpu", which the supervisor plans as a CPU-side worker too.
+ */
 export function inferenceKindOf(device: string): 'cpu' | 'gpu' {
-  return device.startsWith('cuda') || device === 'webgpu' ? 'gpu' : 'cpu';
+  return device.startsWith('cuda') ? 'gpu' : 'cpu';
 }
 
 export interface WorkerThreadOptions {
