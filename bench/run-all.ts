@@ -62,6 +62,7 @@ function main(): number {
   mkdirSync(workDir, { recursive: true });
   mkdirSync(outDir, { recursive: true });
   const date = new Date().toISOString();
+  const loadAtStart = os.loadavg()[0];
   const benchmarks = BENCHMARKS.filter((b) => !only || only.includes(b.name)).map((b) =>
     runOne(b.name, b.script, quick, workDir),
   );
@@ -69,7 +70,7 @@ function main(): number {
     generatedBy: `npm run bench${quick ? ' -- --quick' : ''}`,
     date,
     mode: quick ? 'quick' : 'full',
-    machine: machine(),
+    machine: { ...machine(), loadAverage: { start: loadAtStart, end: os.loadavg()[0] } },
     benchmarks,
   };
   writeFileSync(join(outDir, 'benchmarks.json'), `${JSON.stringify(report, null, 2)}\n`);

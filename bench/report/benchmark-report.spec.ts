@@ -11,6 +11,7 @@ const report: BenchmarkReport = {
     node: 'v20.19.0',
     onnxruntime: '1.30.0',
     os: 'Linux 6.1 x64',
+    loadAverage: { start: 0.5, end: 3.25 },
   },
   benchmarks: [
     {
@@ -49,6 +50,7 @@ Run 2025-01-02T03:04:05.000Z (quick mode: smaller sizes, \`npm run bench -- --qu
 - CPU: Test CPU @ 2.0GHz, 2 core(s) usable
 - memory: 23.5 GiB; Linux 6.1 x64
 - Node v20.19.0, onnxruntime-node 1.30.0
+- 1-minute load average 0.50 at the start, 3.25 at the end (above the core count, other work was competing and the figures are low)
 
 Each ratio is the figure over its ceiling, both measured in the same run; a ceiling is the plain
 library at its best settings for this machine (raw onnxruntime-node after a thread and batch sweep,

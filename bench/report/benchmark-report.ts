@@ -17,6 +17,8 @@ export interface MachineInfo {
   node: string;
   onnxruntime: string;
   os: string;
+  /** 1-minute load average when the run started and ended: other work on the machine skews every figure. */
+  loadAverage?: { start: number; end: number };
 }
 
 /** A benchmark's figures, or why it has none (failed, or its script does not exist yet). */
@@ -46,6 +48,11 @@ export function renderBenchmarksMarkdown(report: BenchmarkReport): string {
     `- CPU: ${machine.cpuModel}, ${machine.cores} core(s) usable`,
     `- memory: ${formatNumber(machine.memoryGiB)} GiB; ${machine.os}`,
     `- Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}`,
+    ...(machine.loadAverage
+      ? [
+          `- 1-minute load average ${machine.loadAverage.start.toFixed(2)} at the start, ${machine.loadAverage.end.toFixed(2)} at the end (above the core count, other work was competing and the figures are low)`,
+        ]
+      : []),
     '',
     'Each ratio is the figure over its ceiling, both measured in the same run; a ceiling is the plain',
     'library at its best settings for this machine (raw onnxruntime-node after a thread and batch sweep,',
