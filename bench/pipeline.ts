@@ -268,7 +268,7 @@ async function benchBase(
     value: rate,
     unit: 'products/s',
     ceiling,
-    ceilingName: `raw ORT best (${sweep.best.intraOpThreads} threads, batch ${sweep.best.batchSize})`,
+    ceilingName: `raw ORT best: ${describeSetting(sweep.best)}, mean of before and after`,
     note: `defaults: ${threads.inferenceThreads} ORT thread(s), batch ${embedder.maxBatchSize}; target ≥ 0.95`,
   });
 }

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import * as prettier from 'prettier';
 import { renderBenchmarksMarkdown, type BenchmarkOutcome, type BenchmarkReport } from './report/benchmark-report';
 import { argValue, type BenchResult } from '../libs/embedder/bench/support/bench-json';
 
@@ -54,7 +55,13 @@ function runOne(name: string, script: string, quick: boolean, dir: string): Benc
   return outcome;
 }
 
-function main(): number {
+/** Written in the repository's prettier style, so `npm run format:check` passes on generated files too. */
+async function writeFormatted(path: string, text: string): Promise<void> {
+  const options = (await prettier.resolveConfig(path)) ?? {};
+  writeFileSync(path, await prettier.format(text, { ...options, filepath: path }));
+}
+
+async function main(): Promise<number> {
   const quick = process.argv.includes('--quick');
   const only = argValue('only')?.split(',');
   const outDir = join(ROOT, 'docs');
@@ -73,10 +80,16 @@ function main(): number {
     machine: { ...machine(), loadAverage: { start: loadAtStart, end: os.loadavg()[0] } },
     benchmarks,
   };
-  writeFileSync(join(outDir, 'benchmarks.json'), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(outDir, 'benchmarks.md'), renderBenchmarksMarkdown(report));
+  await writeFormatted(join(outDir, 'benchmarks.json'), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFormatted(join(outDir, 'benchmarks.md'), renderBenchmarksMarkdown(report));
   console.log(`\nwrote docs/benchmarks.md and docs/benchmarks.json (${report.mode})`);
   return benchmarks.some((b) => b.failed) ? 1 : 0;
 }
 
-process.exitCode = main();
+main().then(
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  },
+);

@@ -149,7 +149,7 @@ async function main(): Promise<void> {
       value: ourBest,
       unit: 'img/s',
       ceiling,
-      ceilingName: 'raw ORT best',
+      ceilingName: `raw ORT best: ${describeSetting(sweep.best)}`,
       note: `${threads} ORT thread(s), batch ${bestBatch}`,
     });
 
@@ -189,7 +189,7 @@ async function main(): Promise<void> {
       value: combined,
       unit: 'img/s',
       ceiling: nearby,
-      ceilingName: 'raw ORT best (mean of before and after)',
+      ceilingName: `raw ORT best: ${describeSetting(sweep.best)}, mean of before and after`,
       note: `${threads} ORT thread(s); target ≥ 0.95`,
     });
     figures.write();
