@@ -85,30 +85,52 @@ export async function measureRawOrt(
   return result;
 }
 
-/** One session per thread setting (threads are fixed at session creation), every batch size on it. */
-async function measureSettings(options: RawOrtSweepOptions, settings: RawOrtSetting[]): Promise<RawOrtResult[]> {
-  const { intraOpThreads, executionMode, interOpThreads } = settings[0];
+/** A raw session at one setting, for interleaving its batches with another contender's. */
+export interface RawOrtRunner {
+  /** Runs one batch of `batchSize`; resolves with its seconds. */
+  runBatch(batchSize: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function openRawOrt(
+  options: Pick<RawOrtSweepOptions, 'modelPath' | 'image' | 'height' | 'width'>,
+  setting: Omit<RawOrtSetting, 'batchSize'>,
+): Promise<RawOrtRunner> {
   const session = await ort.InferenceSession.create(options.modelPath, {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
-    intraOpNumThreads: intraOpThreads,
-    interOpNumThreads: interOpThreads,
-    executionMode,
+    intraOpNumThreads: setting.intraOpThreads,
+    interOpNumThreads: setting.interOpThreads,
+    executionMode: setting.executionMode,
   });
   const inputName = session.inputNames.includes('pixel_values') ? 'pixel_values' : session.inputNames[0];
   const perImage = 3 * options.height * options.width;
+  const feedsFor = new Map<number, Record<string, ort.Tensor>>();
+  return {
+    async runBatch(batchSize) {
+      let feeds = feedsFor.get(batchSize);
+      if (!feeds) {
+        const pixels = new Float32Array(perImage * batchSize);
+        for (let i = 0; i < batchSize; i++) pixels.set(options.image, i * perImage);
+        feeds = { [inputName]: new ort.Tensor('float32', pixels, [batchSize, 3, options.height, options.width]) };
+        feedsFor.set(batchSize, feeds);
+      }
+      const started = performance.now();
+      const outputs = await session.run(feeds);
+      for (const tensor of Object.values(outputs)) tensor.dispose();
+      return (performance.now() - started) / 1000;
+    },
+    close: () => session.release(),
+  };
+}
+
+/** One session per thread setting (threads are fixed at session creation), every batch size on it. */
+async function measureSettings(options: RawOrtSweepOptions, settings: RawOrtSetting[]): Promise<RawOrtResult[]> {
+  const runner = await openRawOrt(options, settings[0]);
   const results: RawOrtResult[] = [];
   try {
     for (const setting of settings) {
-      const pixels = new Float32Array(perImage * setting.batchSize);
-      for (let i = 0; i < setting.batchSize; i++) pixels.set(options.image, i * perImage);
-      const feeds = {
-        [inputName]: new ort.Tensor('float32', pixels, [setting.batchSize, 3, options.height, options.width]),
-      };
-      const run = async () => {
-        const outputs = await session.run(feeds);
-        for (const tensor of Object.values(outputs)) tensor.dispose();
-      };
+      const run = () => runner.runBatch(setting.batchSize);
       await run(); // warm-up: first-run allocations and kernel selection
       const minMs = (options.minSeconds ?? 3) * 1000;
       let runs = 0;
@@ -121,7 +143,7 @@ async function measureSettings(options: RawOrtSweepOptions, settings: RawOrtSett
       results.push({ ...setting, imagesPerSecond });
     }
   } finally {
-    await session.release();
+    await runner.close();
   }
   return results;
 }
