@@ -69,7 +69,10 @@ export const modelEnv = z.object({
   BATCH_MAX_WAIT_MS: int(25),
   /** ONNX Runtime intra-op threads; unset uses the worker's thread plan (every core it may use, on CPU). */
   INFERENCE_THREADS: optionalInt(1),
-  /** Cores this worker may use; the supervisor sets each GPU worker's share. Unset: detected (CPUs, cgroup quota). */
+  /**
+   * Cores a worker may use; the supervisor sets each GPU worker's share. Given to `vectorizer worker` itself, the host's
+   * cores to share out. Unset: detected (CPUs, cgroup quota).
+   */
   WORKER_CORES: optionalInt(1),
 });
 
