@@ -55,6 +55,8 @@ const GPU_WORKER_INFERENCE_THREADS = 1;
  * measures the split: 2 intra-op threads on 2 cores beat 1 + a reserved decode core).
  * GPU worker: its share is host cores ÷ GPUs; one core stays with the event loop (fetch, Redis,
  * Postgres), the rest decode.
+ * The embedder runs a planned ORT thread count with spinning off (idle ORT threads sleep), since
+ * those threads share the cores with decoding.
  */
 export function planThreads(options: ThreadPlanOptions): ThreadPlan {
   const workersOnHost = Math.max(1, options.workersOnHost);

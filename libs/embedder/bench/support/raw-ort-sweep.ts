@@ -12,6 +12,8 @@ export interface RawOrtSetting {
   /** 'parallel' runs independent graph branches on interOpThreads threads; 'sequential' does not. */
   executionMode: 'sequential' | 'parallel';
   interOpThreads: number;
+  /** Whether idle intra-op threads spin (ORT's default) or sleep. */
+  spinning: boolean;
   batchSize: number;
 }
 
@@ -44,8 +46,9 @@ export function allThreadCounts(cores = os.availableParallelism()): number[] {
 }
 
 /**
- * Every intra-op count × batch size in sequential mode, then the best of those once more in
- * parallel mode with 2 inter-op threads (it only helps graphs with independent branches).
+ * Every intra-op count × batch size in sequential mode, then the best of those once more with
+ * idle threads sleeping instead of spinning, and in parallel mode with 2 inter-op threads (it only
+ * helps graphs with independent branches).
  */
 export async function sweepRawOrt(options: RawOrtSweepOptions): Promise<RawOrtSweep> {
   const results: RawOrtResult[] = [];
@@ -58,12 +61,14 @@ export async function sweepRawOrt(options: RawOrtSweepOptions): Promise<RawOrtSw
       intraOpThreads,
       executionMode: 'sequential' as const,
       interOpThreads: 1,
+      spinning: true,
       batchSize,
     }));
     for (const result of await measureSettings(options, settings)) record(result);
   }
   const sequentialBest = bestOf(results);
   if (sequentialBest.intraOpThreads > 1) {
+    record((await measureSettings(options, [{ ...sequentialBest, spinning: false }]))[0]);
     const [parallel] = await measureSettings(options, [
       { ...sequentialBest, executionMode: 'parallel', interOpThreads: 2 },
     ]);
@@ -102,6 +107,7 @@ export async function openRawOrt(
     intraOpNumThreads: setting.intraOpThreads,
     interOpNumThreads: setting.interOpThreads,
     executionMode: setting.executionMode,
+    ...(setting.spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
   });
   const inputName = session.inputNames.includes('pixel_values') ? 'pixel_values' : session.inputNames[0];
   const perImage = 3 * options.height * options.width;
@@ -150,5 +156,6 @@ async function measureSettings(options: RawOrtSweepOptions, settings: RawOrtSett
 
 export function describeSetting(setting: RawOrtSetting): string {
   const mode = setting.executionMode === 'parallel' ? `, parallel with ${setting.interOpThreads} inter-op` : '';
-  return `${setting.intraOpThreads} intra-op thread(s)${mode}, batch ${setting.batchSize}`;
+  const spinning = setting.spinning ? '' : ', no spinning';
+  return `${setting.intraOpThreads} intra-op thread(s)${mode}${spinning}, batch ${setting.batchSize}`;
 }
