@@ -46,9 +46,9 @@ export function allThreadCounts(cores = os.availableParallelism()): number[] {
 }
 
 /**
- * Every intra-op count × batch size in sequential mode, then the best of those once more with
- * idle threads sleeping instead of spinning, and in parallel mode with 2 inter-op threads (it only
- * helps graphs with independent branches).
+ * Every intra-op count × batch size in sequential mode, with idle threads spinning (ORT's default)
+ * and, from 2 threads up, sleeping; then the best of those once more in parallel mode with 2
+ * inter-op threads (it only helps graphs with independent branches).
  */
 export async function sweepRawOrt(options: RawOrtSweepOptions): Promise<RawOrtSweep> {
   const results: RawOrtResult[] = [];
@@ -57,18 +57,19 @@ export async function sweepRawOrt(options: RawOrtSweepOptions): Promise<RawOrtSw
     options.onResult?.(result);
   };
   for (const intraOpThreads of options.threadCounts ?? allThreadCounts()) {
-    const settings = options.batchSizes.map((batchSize) => ({
-      intraOpThreads,
-      executionMode: 'sequential' as const,
-      interOpThreads: 1,
-      spinning: true,
-      batchSize,
-    }));
-    for (const result of await measureSettings(options, settings)) record(result);
+    for (const spinning of intraOpThreads > 1 ? [true, false] : [true]) {
+      const settings = options.batchSizes.map((batchSize) => ({
+        intraOpThreads,
+        executionMode: 'sequential' as const,
+        interOpThreads: 1,
+        spinning,
+        batchSize,
+      }));
+      for (const result of await measureSettings(options, settings)) record(result);
+    }
   }
   const sequentialBest = bestOf(results);
   if (sequentialBest.intraOpThreads > 1) {
-    record((await measureSettings(options, [{ ...sequentialBest, spinning: false }]))[0]);
     const [parallel] = await measureSettings(options, [
       { ...sequentialBest, executionMode: 'parallel', interOpThreads: 2 },
     ]);
