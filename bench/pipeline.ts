@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { concurrencyFor, type ThreadPlan } from '@vectorizer/devices';
+import { CPU_BATCH_SIZE, concurrencyFor, type ThreadPlan } from '@vectorizer/devices';
 import { Embedder, ensureDevModel, resolveModel, type ResolvedModel } from '@vectorizer/embedder';
 import { ImageFetcher, preprocessImage, type DecodeLimits } from '@vectorizer/images';
 import { createLogger } from '@vectorizer/logger';
@@ -39,8 +39,6 @@ const IMAGE_SIDE = 400;
 const DECODE_LIMITS: DecodeLimits = { maxBytes: 10_000_000, maxPixels: 50_000_000, timeoutMs: 15_000 };
 const logger = createLogger({ level: 'warn' });
 const quick = process.argv.includes('--quick');
-/** The CPU worker's planned batch (planWorkers' CPU default) unless --batch says otherwise. */
-const CPU_WORKER_BATCH = 16;
 const figures = new BenchFigures('pipeline');
 
 function argument(name: string, fallback: number): number {
@@ -234,7 +232,7 @@ async function benchBase(
   urlFor: (i: number) => string,
   threads: ThreadPlan,
 ): Promise<void> {
-  const { model, embedder } = await loadModel('base', argument('--batch', CPU_WORKER_BATCH), threads);
+  const { model, embedder } = await loadModel('base', argument('--batch', CPU_BATCH_SIZE), threads);
   const concurrency = concurrencyFor(embedder.maxBatchSize);
   const { height, width } = model.preprocessor.size;
   const raw = { modelPath: model.visionModelPath, image: await oneImage(model, urlFor), height, width };

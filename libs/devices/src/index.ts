@@ -7,6 +7,7 @@ export {
   batchSizeFor,
   concurrencyFor,
   MAX_BATCH_SIZE,
+  CPU_BATCH_SIZE,
   WEIGHTS_OVERHEAD_FACTOR,
   DECODE_PREFETCH_JOBS,
   type WorkerPlan,

@@ -66,10 +66,10 @@ describe('planWorkers', () => {
     expect(planWorkers([], options)).toEqual([
       {
         device: 'cpu',
-        batchSize: 16,
-        concurrency: 40,
+        batchSize: 8,
+        concurrency: 24,
         threads: expect.objectContaining({ cores: 16, inferenceThreads: 16, decodeThreads: 16 }),
-        env: { VECTORIZER_DEVICE: 'cpu', BATCH_SIZE: '16', WORKER_CONCURRENCY: '40', WORKER_CORES: '16' },
+        env: { VECTORIZER_DEVICE: 'cpu', BATCH_SIZE: '8', WORKER_CONCURRENCY: '24', WORKER_CORES: '16' },
       },
     ]);
     expect(planWorkers([], { ...options, batchSizeOverride: 4 })[0]).toMatchObject({ batchSize: 4, concurrency: 16 });
