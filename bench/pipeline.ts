@@ -308,7 +308,7 @@ async function main(): Promise<void> {
     console.log(`bench:pipeline (${IMAGE_SIDE}x${IMAGE_SIDE} JPEGs, CPU, ${os.availableParallelism()} cores)`);
     console.log(`thread plan: ${describeThreadPlan(threads)}${threadsArg === undefined ? '' : ' (--threads)'}`);
     if (only !== 'tiny')
-      await benchBase(services, argument('--base-products', quick ? 64 : 160), images.urlFor, threads);
+      await benchBase(services, argument('--base-products', quick ? 128 : 240), images.urlFor, threads);
     if (only !== 'base')
       await benchTiny(services, argument('--tiny-products', quick ? 500 : 1_500), images.urlFor, threads);
     figures.write();
