@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { createPool, runMigrations } from '@vectorizer/store';
 import { createTestDatabase, startRedisServer, uniquePrefix } from '@vectorizer/testing';
+import { BenchFigures } from '../libs/embedder/bench/support/bench-json';
 
 const ROOT = join(__dirname, '..');
 const TARGET_SECONDS = 60;
@@ -20,7 +21,7 @@ const TARGET_RSS_MB = 300;
 
 function parseLines(argv: string[]): number {
   const index = argv.indexOf('--lines');
-  const lines = index === -1 ? 1_000_000 : Number(argv[index + 1]);
+  const lines = index === -1 ? (argv.includes('--quick') ? 100_000 : 1_000_000) : Number(argv[index + 1]);
   if (!Number.isInteger(lines) || lines < 1) throw new Error('--lines expects a positive whole number');
   return lines;
 }
@@ -127,6 +128,17 @@ async function main(): Promise<void> {
       rssVsTarget: `${rssMb.toFixed(0)} / ${TARGET_RSS_MB} MB (${((100 * rssMb) / TARGET_RSS_MB).toFixed(0)} %)`,
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    const figures = new BenchFigures('ingest');
+    figures.add({
+      name: `ingest + enqueue, ${lines} catalog lines`,
+      value: lines / seconds,
+      unit: 'lines/s',
+      ceiling: lines / ceiling,
+      ceilingName: 'read + parse the file alone',
+      note: `${seconds.toFixed(1)} s; target ${TARGET_SECONDS} s per 1M lines`,
+    });
+    figures.add({ name: 'ingest peak RSS', value: rssMb, unit: 'MB', note: `target ≤ ${TARGET_RSS_MB} MB` });
+    figures.write();
   } finally {
     await redis.stop();
     await db.drop();

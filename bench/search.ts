@@ -18,6 +18,7 @@
 import { performance } from 'node:perf_hooks';
 import { createTestDatabase } from '@vectorizer/testing';
 import pg from 'pg';
+import { BenchFigures } from '../libs/embedder/bench/support/bench-json';
 
 const TARGET_P95_MS = 10;
 const TARGET_RECALL = 0.95;
@@ -179,6 +180,8 @@ function recallAt10(found: number[][], exact: number[][]): number {
   return hits / total;
 }
 
+const figures = new BenchFigures('search');
+
 async function measure(client: pg.PoolClient, kind: QueryKind, queries: string[], efSearch: number[]): Promise<void> {
   console.log(`  ${kind} queries (${queries.length}):`);
   // The ceiling: the exact answer by a full scan (also the ground truth for recall).
@@ -188,6 +191,7 @@ async function measure(client: pg.PoolClient, kind: QueryKind, queries: string[]
   const exactSorted = [...exact.latenciesMs].sort((a, b) => a - b);
   const exactP50 = percentile(exactSorted, 50);
   console.log(`    exact scan: p50 ${exactP50.toFixed(1)} ms, p95 ${percentile(exactSorted, 95).toFixed(1)} ms`);
+  figures.add({ name: `exact scan p50, ${kind} queries`, value: exactP50, unit: 'ms' });
 
   const { rows: plan } = await client.query<{ 'QUERY PLAN': string }>(
     `EXPLAIN SELECT id FROM bench_items ORDER BY embedding <=> '${queries[0]}'::vector LIMIT ${K}`,
@@ -210,11 +214,28 @@ async function measure(client: pg.PoolClient, kind: QueryKind, queries: string[]
         `${(p95 <= TARGET_P95_MS ? 'met' : 'MISSED').padStart(11)}   ${(recall >= TARGET_RECALL ? 'met' : 'MISSED').padStart(13)}   ` +
         `${(exactP50 / p50).toFixed(1).padStart(19)}×`,
     );
+    figures.add({
+      name: `HNSW p95, ${kind} queries, ef_search ${ef}`,
+      value: p95,
+      unit: 'ms',
+      note: `p50 ${p50.toFixed(2)} ms (exact scan p50 ÷ HNSW p50 = ${(exactP50 / p50).toFixed(1)}×); target ≤ ${TARGET_P95_MS} ms`,
+    });
+    figures.add({
+      name: `HNSW recall@10, ${kind} queries, ef_search ${ef}`,
+      value: recall,
+      unit: 'recall',
+      ceiling: 1,
+      ceilingName: 'exact scan',
+      note: `target ≥ ${TARGET_RECALL}`,
+    });
   }
 }
 
 async function main(): Promise<void> {
-  const opts = parseOptions(process.argv.slice(2));
+  const quick = process.argv.includes('--quick');
+  // --quick: a smaller data set unless --rows / --queries say otherwise.
+  const argv = quick ? ['--rows', '20000', '--queries', '200', ...process.argv.slice(2)] : process.argv.slice(2);
+  const opts = parseOptions(argv);
   console.log(
     `bench:search — ${opts.rows} × ${opts.dim}-d ${opts.data === 'random' ? 'random' : `clustered (${CLUSTERS} centres)`} unit vectors, ${opts.queries} queries, k=${K}, HNSW m=${opts.m} ef_construction=${opts.efConstruction}`,
   );
@@ -251,6 +272,13 @@ async function main(): Promise<void> {
           : samples.map((source) => nearQuery(source, noise));
       await measure(client, kind, vectors.map(literal), opts.efSearch);
     }
+    figures.add({
+      name: `HNSW index build, ${opts.rows} × ${opts.dim}-d`,
+      value: buildSeconds,
+      unit: 's',
+      note: `m=${opts.m}, ef_construction=${opts.efConstruction}`,
+    });
+    figures.write();
   } finally {
     client.release();
     await pool.end();

@@ -1,3 +1,4 @@
+import { planWorkerThreads } from '@vectorizer/devices';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '@vectorizer/config';
@@ -91,7 +92,8 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
       device: config.VECTORIZER_DEVICE,
       allowCpuFallback: config.ALLOW_CPU_FALLBACK,
       maxBatchSize: SEARCH_BATCH_SIZE,
-      threads: config.INFERENCE_THREADS,
+      threads: planWorkerThreads({ device: config.VECTORIZER_DEVICE, inferenceThreads: config.INFERENCE_THREADS })
+        .inferenceThreads,
       logger,
       decodeLimits: decodeLimitsFromConfig(config),
     });

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { Config } from '@vectorizer/config';
 import { ensureDevModel } from '@vectorizer/dev-model';
+import { CPU_BATCH_SIZE, concurrencyFor } from '@vectorizer/devices';
 import { Embedder, assertDevModelAllowed, resolveModel, resolveOptionsFromConfig } from '@vectorizer/embedder';
 import { ImageFetcher, decodeLimitsFromConfig, fetcherOptionsFromConfig, planPreprocess } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
@@ -15,9 +16,7 @@ import {
 } from '@vectorizer/store';
 import { createPipelineMetrics, createRegistry } from '@vectorizer/telemetry';
 import { EXIT_CLEAN, EXIT_RESTART } from '@vectorizer/errors';
-
-/** Batch size when neither BATCH_SIZE nor the supervisor's plan sets one. */
-const DEFAULT_BATCH_SIZE = 16;
+import { applyThreadPlan } from './thread-plan';
 
 /**
  * Start-up in the order that never burns a job: model self-test, then the schema, then Redis; only
@@ -26,6 +25,7 @@ const DEFAULT_BATCH_SIZE = 16;
 export async function runWorkerProcess(config: Config, logger: Logger): Promise<number> {
   const device = config.VECTORIZER_DEVICE;
   const decodeLimits = decodeLimitsFromConfig(config);
+  const threads = applyThreadPlan(config, logger);
 
   const model = await resolveModel({ ...resolveOptionsFromConfig(config), ensureDevModel });
   assertDevModelAllowed(config, model);
@@ -38,8 +38,9 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
     model,
     device,
     allowCpuFallback: config.ALLOW_CPU_FALLBACK,
-    maxBatchSize: config.BATCH_SIZE ?? DEFAULT_BATCH_SIZE,
-    threads: config.INFERENCE_THREADS,
+    // Unset without a supervisor (which plans it from VRAM): the CPU worker's batch.
+    maxBatchSize: config.BATCH_SIZE ?? CPU_BATCH_SIZE,
+    threads: threads.inferenceThreads,
     logger,
     decodeLimits,
   });
@@ -60,8 +61,7 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
 
   const workerId = config.WORKER_ID ?? `${hostname()}-${device.replace(':', '')}-${process.pid}`;
   const batchSize = embedder.maxBatchSize;
-  // Twice the batch: one batch can be fetched and decoded while the previous one is in inference.
-  const concurrency = config.WORKER_CONCURRENCY ?? batchSize * 2;
+  const concurrency = config.WORKER_CONCURRENCY ?? concurrencyFor(batchSize);
   const connection = createWorkerConnection(config.REDIS_URL);
   const redisProbe = createRedisProbe(config.REDIS_URL, config.DEPENDENCY_PROBE_TIMEOUT_MS);
   const fetcher = new ImageFetcher(fetcherOptionsFromConfig(config));

@@ -75,8 +75,13 @@ export const modelEnv = z.object({
   BATCH_SIZE: optionalInt(1),
   /** How long a partial batch waits for more jobs before it runs anyway. */
   BATCH_MAX_WAIT_MS: int(25),
-  /** ONNX Runtime intra-op threads on CPU; unset lets ORT use every core. */
+  /** ONNX Runtime intra-op threads; unset uses the worker's thread plan (every core it may use, on CPU). */
   INFERENCE_THREADS: optionalInt(1),
+  /**
+   * Cores a worker may use; the supervisor sets each GPU worker's share. Given to `vectorizer worker` itself, the host's
+   * cores to share out. Unset: detected (CPUs, cgroup quota).
+   */
+  WORKER_CORES: optionalInt(1),
 });
 
 export const imageEnv = z.object({

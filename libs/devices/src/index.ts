@@ -5,9 +5,28 @@ export { estimateActivationBytesPerImage, type VisionTowerShape } from './activa
 export {
   planWorkers,
   batchSizeFor,
+  concurrencyFor,
   MAX_BATCH_SIZE,
+  CPU_BATCH_SIZE,
   WEIGHTS_OVERHEAD_FACTOR,
   DECODE_PREFETCH_JOBS,
   type WorkerPlan,
   type PlanOptions,
 } from './worker-plan';
+export {
+  detectHostCores,
+  cgroupQuotaCores,
+  systemProbe,
+  type HostCores,
+  type HostProbe,
+  type CoresSource,
+} from './host-cores';
+export {
+  planThreads,
+  planWorkerThreads,
+  inferenceKindOf,
+  UV_THREADS_BESIDE_DECODE,
+  type ThreadPlan,
+  type ThreadPlanOptions,
+} from './thread-plan';
+export { FEED_CORE_MS_PER_PRODUCT, feedRateFor, coresToFeed } from './feed-cost';

@@ -1,4 +1,4 @@
-import { batchSizeFor, planWorkers } from './worker-plan';
+import { batchSizeFor, concurrencyFor, planWorkers } from './worker-plan';
 import { estimateActivationBytesPerImage } from './activation-estimate';
 import { GpuInfo } from './gpu';
 
@@ -26,7 +26,8 @@ describe('batchSizeFor', () => {
 });
 
 describe('planWorkers', () => {
-  const options = { reserveMb: 1_024, modelBytes: 100 * MiB, activationBytesPerImage: 40 * MiB };
+  const host = { cores: 16, source: 'cpus' as const, availableParallelism: 16 };
+  const options = { reserveMb: 1_024, modelBytes: 100 * MiB, activationBytesPerImage: 40 * MiB, host };
 
   it('plans one worker per GPU sized from its own free memory, pinned by UUID', () => {
     const plans = planWorkers([gpu(0, 8_192), gpu(3, 3_000)], options);
@@ -36,10 +37,13 @@ describe('planWorkers', () => {
         gpu: expect.objectContaining({ index: 0, uuid: 'GPU-0' }),
         batchSize: 128,
         concurrency: 264,
+        // 16 cores shared by two GPU workers.
+        threads: expect.objectContaining({ cores: 8, workersOnHost: 2, inferenceThreads: 1, decodeThreads: 7 }),
         env: {
           VECTORIZER_DEVICE: 'cuda:0',
           BATCH_SIZE: '128',
           WORKER_CONCURRENCY: '264',
+          WORKER_CORES: '8',
           CUDA_VISIBLE_DEVICES: 'GPU-0',
           CUDA_DEVICE_ORDER: 'PCI_BUS_ID',
         },
@@ -62,12 +66,22 @@ describe('planWorkers', () => {
     expect(planWorkers([], options)).toEqual([
       {
         device: 'cpu',
-        batchSize: 16,
-        concurrency: 40,
-        env: { VECTORIZER_DEVICE: 'cpu', BATCH_SIZE: '16', WORKER_CONCURRENCY: '40' },
+        batchSize: 8,
+        concurrency: 24,
+        threads: expect.objectContaining({ cores: 16, inferenceThreads: 16, decodeThreads: 16 }),
+        env: { VECTORIZER_DEVICE: 'cpu', BATCH_SIZE: '8', WORKER_CONCURRENCY: '24', WORKER_CORES: '16' },
       },
     ]);
     expect(planWorkers([], { ...options, batchSizeOverride: 4 })[0]).toMatchObject({ batchSize: 4, concurrency: 16 });
+  });
+
+  it('is the one home of the concurrency formula: two batches plus the prefetch allowance', () => {
+    expect([1, 16, 256].map(concurrencyFor)).toEqual([10, 40, 520]);
+  });
+
+  it('passes INFERENCE_THREADS through to every plan', () => {
+    const [plan] = planWorkers([], { ...options, inferenceThreadsOverride: 3 });
+    expect(plan.threads).toMatchObject({ inferenceThreads: 3, inferenceThreadsSource: 'INFERENCE_THREADS' });
   });
 });
 

@@ -1,3 +1,4 @@
+import { planWorkerThreads } from '@vectorizer/devices';
 import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { Embedder } from '@vectorizer/embedder';
@@ -55,7 +56,8 @@ export function registerEmbed(program: Command): void {
           device: config.VECTORIZER_DEVICE,
           allowCpuFallback: config.ALLOW_CPU_FALLBACK,
           maxBatchSize: Math.min(config.BATCH_SIZE ?? 16, Math.max(1, inputs.length)),
-          threads: config.INFERENCE_THREADS,
+          threads: planWorkerThreads({ device: config.VECTORIZER_DEVICE, inferenceThreads: config.INFERENCE_THREADS })
+            .inferenceThreads,
           logger,
           decodeLimits: limits,
         });

@@ -1,3 +1,4 @@
+import { planWorkerThreads } from '@vectorizer/devices';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Config } from '@vectorizer/config';
@@ -37,7 +38,8 @@ async function startEmbedder(config: Config, model: ResolvedModel, logger: Logge
     device: config.VECTORIZER_DEVICE,
     allowCpuFallback: config.ALLOW_CPU_FALLBACK,
     maxBatchSize: 1,
-    threads: config.INFERENCE_THREADS,
+    threads: planWorkerThreads({ device: config.VECTORIZER_DEVICE, inferenceThreads: config.INFERENCE_THREADS })
+      .inferenceThreads,
     logger,
     decodeLimits: decodeLimitsFromConfig(config),
   });

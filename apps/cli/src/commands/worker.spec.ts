@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { batchSizeFor } from '@vectorizer/devices';
+import { FEED_CORE_MS_PER_PRODUCT, batchSizeFor } from '@vectorizer/devices';
 import { ensureDevModel } from '@vectorizer/dev-model';
 import { connectForCommand } from '@vectorizer/queue';
 import { freePort, TEST_REDIS_URL, uniquePrefix } from '@vectorizer/testing';
@@ -100,6 +100,60 @@ describe('vectorizer worker', () => {
     expect(JSON.parse(cpu.stdout)).toEqual([
       expect.objectContaining({ device: 'cpu', env: expect.objectContaining({ VECTORIZER_DEVICE: 'cpu' }) }),
     ]);
+  });
+
+  it('--plan on an 8-GPU, 64-core host gives each GPU worker 8 cores, 7 decode threads and its feed rate', async () => {
+    const eightGpus = join(dir, 'nvidia-smi-8');
+    const rows = Array.from(
+      { length: 8 },
+      (_, i) => `echo "${i}, GPU-0000000${i}-h100, NVIDIA H100 80GB HBM3, 81559, 80000"`,
+    );
+    await writeFile(eightGpus, `#!/bin/sh\n${rows.join('\n')}\n`);
+    await chmod(eightGpus, 0o755);
+    const run = await vectorizer(['worker', '--plan', '--cores', '64'], {
+      NVIDIA_SMI_PATH: eightGpus,
+      MODEL_DIR: DEV_MODEL_DIR,
+    });
+    expect(run.code).toBe(0);
+    const plans = JSON.parse(run.stdout) as {
+      device: string;
+      threads: Record<string, number | string>;
+      env: Record<string, string>;
+    }[];
+    expect(plans.map((p) => p.device)).toEqual(Array.from({ length: 8 }, (_, i) => `cuda:${i}`));
+    for (const p of plans) {
+      expect(p.threads).toEqual({
+        cores: 8,
+        hostCores: 64,
+        coresSource: 'assigned',
+        workersOnHost: 8,
+        inferenceThreads: 1,
+        inferenceThreadsSource: 'plan',
+        interOpThreads: 1,
+        decodeThreads: 7,
+        sharpConcurrency: 1,
+        uvThreadpoolSize: 9,
+        feedRatePerSecond: Math.round(8_000 / FEED_CORE_MS_PER_PRODUCT),
+        feedCoreMsPerProduct: FEED_CORE_MS_PER_PRODUCT,
+      });
+      expect(p.env.WORKER_CORES).toBe('8');
+    }
+  });
+
+  it('--plan on a CPU host gives ONNX Runtime every core unless INFERENCE_THREADS says otherwise', async () => {
+    const cpu = await vectorizer(['worker', '--plan', '--cores', '6'], { NVIDIA_SMI_PATH: join(dir, 'missing') });
+    expect(JSON.parse(cpu.stdout)[0].threads).toMatchObject({ cores: 6, inferenceThreads: 6, decodeThreads: 6 });
+    const pinned = await vectorizer(['worker', '--plan', '--cores', '6'], {
+      NVIDIA_SMI_PATH: join(dir, 'missing'),
+      INFERENCE_THREADS: '2',
+    });
+    expect(JSON.parse(pinned.stdout)[0].threads).toMatchObject({
+      inferenceThreads: 2,
+      inferenceThreadsSource: 'INFERENCE_THREADS',
+    });
+    const bad = await vectorizer(['worker', '--plan', '--cores', 'many'], {});
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('positive whole number');
   });
 
   it('refuses VECTORIZER_DEVICE=cuda without a GPU, naming the cause', async () => {

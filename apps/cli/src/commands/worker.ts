@@ -1,6 +1,6 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Config } from '@vectorizer/config';
-import { discoverGpus, planWorkers, type GpuInfo, type WorkerPlan } from '@vectorizer/devices';
+import { detectHostCores, discoverGpus, planWorkers, type GpuInfo, type WorkerPlan } from '@vectorizer/devices';
 import { VectorizerError } from '@vectorizer/errors';
 import type { Logger } from '@vectorizer/logger';
 import { openQueues } from '../command-services';
@@ -14,6 +14,7 @@ import { defaultWorkerEntry, repoRoot } from '../supervisor/worker-entry';
 
 interface WorkerCommandOptions {
   plan?: boolean;
+  cores?: number;
   drain?: boolean;
   health?: boolean;
   entry?: string;
@@ -29,7 +30,12 @@ export function registerWorker(program: Command): void {
     .description(
       'Start one embedding worker process per GPU (or one on CPU), sized from free VRAM, and keep them running.',
     )
-    .option('--plan', 'print the device plan as JSON and exit without starting anything')
+    .option('--plan', 'print the device and thread plan as JSON and exit without starting anything')
+    .option(
+      '--cores <n>',
+      'plan for a host with this many usable cores (default: detected from the CPUs and the cgroup quota)',
+      positiveInteger,
+    )
     .option('--drain', 'exit once the queue has nothing waiting, active or delayed (then stop the workers)')
     .option(
       '--health',
@@ -41,13 +47,15 @@ export function registerWorker(program: Command): void {
       'after',
       '\nEach GPU worker sees only its GPU (CUDA_VISIBLE_DEVICES=<its UUID>, so inside it the GPU is cuda:0); its\n' +
         'WORKER_ID (<host>-cuda<N>-<supervisor pid>) names the physical device and the supervisor. BATCH_SIZE / WORKER_CONCURRENCY override the plan.\n' +
+        'Threads: each GPU worker gets host cores ÷ GPUs (WORKER_CORES) for decoding, the CPU worker all of them for\n' +
+        'ONNX Runtime (INFERENCE_THREADS overrides); the supervisor sets UV_THREADPOOL_SIZE unless you did.\n' +
         'A worker that exits with code 78 (model or config broken: wrong password, no database) is given up on.\n' +
         'SIGTERM/SIGINT: workers finish their in-flight batch and exit; a second signal kills them.',
     )
     .action((opts: WorkerCommandOptions) =>
       runCommand('supervisor', async ({ config, logger }) => {
         if (opts.health) return health(config);
-        const plans = await planFromConfig(config, logger);
+        const plans = await planFromConfig(config, logger, opts.cores);
         if (opts.plan) {
           process.stdout.write(`${JSON.stringify(plans, null, 2)}\n`);
           return 0;
@@ -68,12 +76,14 @@ async function health(config: Config): Promise<number> {
 }
 
 /** VECTORIZER_DEVICE picks the devices: auto (every visible GPU, else CPU), cuda (every GPU), cuda:N, cpu, webgpu. */
-export async function planFromConfig(config: Config, logger: Logger): Promise<WorkerPlan[]> {
+export async function planFromConfig(config: Config, logger: Logger, cores?: number): Promise<WorkerPlan[]> {
   const requested = config.VECTORIZER_DEVICE;
   const sizing = {
     reserveMb: config.GPU_MEMORY_RESERVE_MB,
     batchSizeOverride: config.BATCH_SIZE,
     concurrencyOverride: config.WORKER_CONCURRENCY,
+    host: detectHostCores(undefined, cores ?? config.WORKER_CORES),
+    inferenceThreadsOverride: config.INFERENCE_THREADS,
   };
   if (requested === 'cpu' || requested === 'webgpu') {
     return planWorkers([], { ...sizing, modelBytes: 0, activationBytesPerImage: 1 }).map((plan) =>
@@ -106,6 +116,12 @@ export async function planFromConfig(config: Config, logger: Logger): Promise<Wo
   return planWorkers(gpus, { ...sizing, ...footprint });
 }
 
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
 function withDevice(plan: WorkerPlan, device: string): WorkerPlan {
   return { ...plan, device, env: { ...plan.env, VECTORIZER_DEVICE: device } };
 }
@@ -117,7 +133,17 @@ async function supervise(
   opts: WorkerCommandOptions,
 ): Promise<number> {
   logger.info(
-    { plans: plans.map(({ device, batchSize, concurrency }) => ({ device, batchSize, concurrency })) },
+    {
+      plans: plans.map(({ device, batchSize, concurrency, threads }) => ({
+        device,
+        batchSize,
+        concurrency,
+        cores: threads.cores,
+        inferenceThreads: threads.inferenceThreads,
+        decodeThreads: threads.decodeThreads,
+        feedRatePerSecond: threads.feedRatePerSecond,
+      })),
+    },
     `starting ${plans.length} worker(s)`,
   );
   const supervisor = new WorkerSupervisor({

@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { ensureDevModel } from '@vectorizer/dev-model';
 import { createLogger } from '@vectorizer/logger';
+import { planThreads } from '@vectorizer/devices';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, DEV_TINY_MODEL_DIR } from '@vectorizer/testing';
 import { WorkerSupervisor } from './supervisor';
 import { defaultWorkerEntry, repoRoot } from './worker-entry';
@@ -29,7 +30,19 @@ describe('WorkerSupervisor with the real worker', () => {
     const outputStream = new PassThrough();
     outputStream.on('data', (chunk: Buffer) => output.push(...chunk.toString().split('\n').filter(Boolean)));
     const supervisor = new WorkerSupervisor({
-      plans: [{ device: 'cpu', batchSize: 4, concurrency: 8, env: { VECTORIZER_DEVICE: 'cpu' } }],
+      plans: [
+        {
+          device: 'cpu',
+          batchSize: 4,
+          concurrency: 8,
+          threads: planThreads({
+            host: { cores: 2, source: 'assigned', availableParallelism: 2 },
+            workersOnHost: 1,
+            inference: 'cpu',
+          }),
+          env: { VECTORIZER_DEVICE: 'cpu' },
+        },
+      ],
       entry: MAIN,
       cwd: REPO,
       baseEnv: {

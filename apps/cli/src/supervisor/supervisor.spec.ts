@@ -2,16 +2,23 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import type { WorkerPlan } from '@vectorizer/devices';
+import { planThreads, type WorkerPlan } from '@vectorizer/devices';
 import { createLogger } from '@vectorizer/logger';
 import { DEFAULT_RESTART_POLICY } from './restart-policy';
-import { WorkerSupervisor } from './supervisor';
+import { WorkerSupervisor, childEnv } from './supervisor';
 
 const FAKE_WORKER = join(__dirname, 'testing', 'fake-worker.ts');
+// Two GPU workers on a 16-core host: 8 cores each, 7 decode threads, a libuv pool of 9.
+const threads = planThreads({
+  host: { cores: 16, source: 'assigned', availableParallelism: 16 },
+  workersOnHost: 2,
+  inference: 'gpu',
+});
 const plan = (device: string, batchSize = 4): WorkerPlan => ({
   device,
   batchSize,
   concurrency: batchSize * 2,
+  threads,
   env: {
     VECTORIZER_DEVICE: device === 'cpu' ? 'cpu' : 'cuda:0',
     BATCH_SIZE: String(batchSize),
@@ -25,6 +32,7 @@ interface Event {
   workerId: string;
   device: string;
   batchSize: string;
+  uvThreadpoolSize: string;
 }
 
 describe('WorkerSupervisor (fake worker processes)', () => {
@@ -55,7 +63,7 @@ describe('WorkerSupervisor (fake worker processes)', () => {
       plans,
       entry: FAKE_WORKER,
       cwd: dir,
-      baseEnv: { ...process.env, FAKE_WORKER_MODE: mode, FAKE_WORKER_LOG: eventsFile },
+      baseEnv: { ...process.env, UV_THREADPOOL_SIZE: undefined, FAKE_WORKER_MODE: mode, FAKE_WORKER_LOG: eventsFile },
       logger: createLogger({ destination: logStream, format: 'json' }),
       shutdownTimeoutMs: overrides.shutdownTimeoutMs ?? 30_000,
       restartPolicy: {
@@ -87,6 +95,9 @@ describe('WorkerSupervisor (fake worker processes)', () => {
     expect(new Set(starts.map((e) => `${e.workerId}|${e.device}|${e.batchSize}`))).toEqual(
       new Set([`${workerId('cuda:0')}|cuda:0|8`, `${workerId('cuda:1')}|cuda:0|2`]),
     );
+    // libuv reads its pool size at start: only the parent can set it, from the plan.
+    expect(new Set(starts.map((e) => e.uvThreadpoolSize))).toEqual(new Set([String(threads.uvThreadpoolSize)]));
+    expect(threads.uvThreadpoolSize).toBe(9);
     const restarts = logLines.map((line) => JSON.parse(line)).filter((entry) => entry.restartInMs !== undefined);
     expect(restarts.filter((entry) => entry.device === 'cuda:1').map((entry) => entry.restartInMs)).toEqual([20, 40]);
 
@@ -169,6 +180,19 @@ describe('WorkerSupervisor (fake worker processes)', () => {
     // Killed by the second request, not by the 30 s timeout.
     expect(logLines.filter((line) => line.includes('second stop request'))).toHaveLength(1);
     expect(logLines.filter((line) => line.includes('did not stop in time'))).toHaveLength(1);
+  });
+});
+
+describe('childEnv', () => {
+  it("puts the plan's libuv pool size in the child's environment unless the operator set one", () => {
+    const gpuPlan = plan('cuda:0');
+    expect(childEnv({ PATH: '/bin' }, gpuPlan, 'h-cuda0')).toMatchObject({
+      PATH: '/bin',
+      WORKER_ID: 'h-cuda0',
+      VECTORIZER_DEVICE: 'cuda:0',
+      UV_THREADPOOL_SIZE: '9',
+    });
+    expect(childEnv({ UV_THREADPOOL_SIZE: '32' }, gpuPlan, 'h-cuda0').UV_THREADPOOL_SIZE).toBe('32');
   });
 });
 

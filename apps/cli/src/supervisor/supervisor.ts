@@ -26,6 +26,20 @@ export function workerIdFor(plan: WorkerPlan, host = hostname(), supervisorPid =
 }
 
 /**
+ * The child's environment: the supervisor's, the plan's variables, its id, and the libuv pool size
+ * from its thread plan — libuv reads UV_THREADPOOL_SIZE once, when its pool starts, so only the
+ * parent can set it in time. An operator's own UV_THREADPOOL_SIZE wins.
+ */
+export function childEnv(baseEnv: NodeJS.ProcessEnv, plan: WorkerPlan, workerId: string): NodeJS.ProcessEnv {
+  return {
+    ...baseEnv,
+    ...plan.env,
+    WORKER_ID: workerId,
+    UV_THREADPOOL_SIZE: baseEnv.UV_THREADPOOL_SIZE ?? String(plan.threads.uvThreadpoolSize),
+  };
+}
+
+/**
  * Runs one worker process per planned device until stopped. `run()` resolves with the exit code
  * for the supervisor: 0 after a requested stop that every child honoured with exit 0; 1 when a
  * child did not stop cleanly (exited non-zero, or was killed at the deadline) or when every device
@@ -44,7 +58,7 @@ export class WorkerSupervisor {
         device: plan.device,
         entry: options.entry,
         cwd: options.cwd,
-        env: { ...options.baseEnv, ...plan.env, WORKER_ID: workerId },
+        env: childEnv(options.baseEnv, plan, workerId),
         logger: options.logger,
         restartPolicy: options.restartPolicy,
         output: options.output,

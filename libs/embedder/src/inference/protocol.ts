@@ -10,7 +10,7 @@ export interface ThreadInit {
   modelDir: string;
   textMaxLength?: number;
   attempts: ExecutionAttempt[];
-  /** ORT intra-op threads; undefined lets ORT pick. */
+  /** ORT intra-op threads; undefined lets ORT pick, which inside this worker thread is one core (see the thread plan). */
   threads?: number;
   testHooks?: InferenceTestHooks;
 }

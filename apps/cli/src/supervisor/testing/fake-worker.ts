@@ -6,7 +6,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 const log = (event: string): void =>
   appendFileSync(
     process.env.FAKE_WORKER_LOG as string,
-    `${JSON.stringify({ event, pid: process.pid, workerId: process.env.WORKER_ID, device: process.env.VECTORIZER_DEVICE, batchSize: process.env.BATCH_SIZE, concurrency: process.env.WORKER_CONCURRENCY, cuda: process.env.CUDA_VISIBLE_DEVICES })}\n`,
+    `${JSON.stringify({ event, pid: process.pid, workerId: process.env.WORKER_ID, device: process.env.VECTORIZER_DEVICE, batchSize: process.env.BATCH_SIZE, concurrency: process.env.WORKER_CONCURRENCY, cuda: process.env.CUDA_VISIBLE_DEVICES, uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE, cores: process.env.WORKER_CORES })}\n`,
   );
 const previousStarts = (): number =>
   readFileSync(process.env.FAKE_WORKER_LOG as string, 'utf8')
