@@ -9,7 +9,7 @@
  * onnxruntime-node on the same file and session options in this run, is subtracted.
  *
  * Floor: sharp's fastest decode-and-resize of the same 1000×1000 JPEGs to 384×384 raw RGB (kernels
- * nearest/linear/cubic/default, shrink-on-load on, 1 or 2 images at a time), core-ms per image.
+ * linear/cubic/default (lanczos3), shrink-on-load on, 1 or 2 images at a time), core-ms per image.
  * Target: feed ≤ 1.3 × floor.
  *
  * Parity: embedding cosine of IMAGE_RESIZE=fast vs exact through the dev models, on the Pillow
@@ -145,7 +145,7 @@ interface FloorResult {
  * shared machine does not pass for a cheaper setting; the cheapest variant is the floor.
  */
 async function sharpFloor(images: Buffer[], decodesPerRound: number): Promise<FloorResult> {
-  const kernels: (keyof KernelEnum | 'default')[] = ['nearest', 'linear', 'cubic', 'default'];
+  const kernels: (keyof KernelEnum | 'default')[] = ['linear', 'cubic', 'default'];
   const variants = kernels.flatMap((kernel) => [1, 2].map((concurrency) => ({ kernel, concurrency })));
   const rounds = new Map<string, number[]>();
   const label = (v: (typeof variants)[number]) => `${v.kernel}, ${v.concurrency} at a time`;
