@@ -52,6 +52,8 @@ function outOfMemory(batch: number, message: string): EmbedderError {
  */
 /** Batch input buffers kept for reuse: one in the thread while the next batch is packed. */
 const MAX_SPARE_BATCH_BUFFERS = 2;
+/** …and at most this many bytes of them (a GPU batch of 256 at 384 px is 453 MB: then none is kept). */
+const MAX_SPARE_BATCH_BYTES = 256 * 1024 * 1024;
 
 export class Embedder {
   private closed = false;
@@ -263,7 +265,12 @@ export class Embedder {
     const packed = new Float32Array(buffer, 0, length);
     batch.forEach((image, i) => packed.set(image, i * plane));
     const { embeddings, dimension, pixels } = await this.client.embedPixels(packed, batch.length, height, width);
-    if (pixels && this.spareBatchBuffers.length < MAX_SPARE_BATCH_BUFFERS)
+    const spareBytes = this.spareBatchBuffers.reduce((sum, kept) => sum + kept.byteLength, 0);
+    if (
+      pixels &&
+      this.spareBatchBuffers.length < MAX_SPARE_BATCH_BUFFERS &&
+      spareBytes + pixels.buffer.byteLength <= MAX_SPARE_BATCH_BYTES
+    )
       this.spareBatchBuffers.push(pixels.buffer as ArrayBuffer);
     if (dimension !== this.model.dimension) {
       throw new EmbedderError(
