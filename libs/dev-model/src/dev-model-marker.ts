@@ -21,6 +21,8 @@ export interface DevModelMarker {
   poison?: 'black';
   /** Present when the fp16 files take and return float16 (Optimum's layout). */
   fp16Io?: 'float16';
+  /** Present when the input side differs from the size's own (DevModelOptions.imageSize). */
+  imageSize?: number;
   dimension: number;
   visionParameters: number;
   textParameters: number;

@@ -111,7 +111,13 @@ async function inspect(options: ValidDevModelOptions): Promise<DirState> {
       },
     );
   }
-  if (marker.size !== size || marker.seed !== seed || marker.poison !== poison || marker.fp16Io !== options.fp16Io) {
+  if (
+    marker.size !== size ||
+    marker.seed !== seed ||
+    marker.poison !== poison ||
+    marker.fp16Io !== options.fp16Io ||
+    marker.imageSize !== options.imageSize
+  ) {
     throw new DevModelError(
       'DEV_MODEL_DIR_CONFLICT',
       `${dir} holds the ${describe(marker)}, not the requested ${describe({ size, seed, poison })}`,

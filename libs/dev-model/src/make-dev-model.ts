@@ -31,6 +31,13 @@ export interface DevModelOptions {
   poison?: DevModelPoison;
   /** Inputs/outputs of the fp16 files: float32 (transformers.js, default) or float16 (Optimum `--dtype fp16`). */
   fp16Io?: 'float32' | 'float16';
+  /**
+   * Input side in pixels instead of the size's own. The patches grow with it so the token grid
+   * (and so the transformer's cost) stays the size's own: `tiny` at 384 (96 px patches, 4×4 grid)
+   * is a near-zero-cost model with SigLIP-384's input, for measuring the image feeding alone.
+   * Must be a multiple of the grid side. Gets its own model id (`…-<side>px`).
+   */
+  imageSize?: number;
 }
 
 export const DEFAULT_DEV_MODEL_SEED = 42;
@@ -50,10 +57,11 @@ export interface ValidDevModelOptions {
   dtypes: DevModelDtype[];
   poison?: DevModelPoison;
   fp16Io?: 'float16';
+  imageSize?: number;
 }
 
 export function validateDevModelOptions(options: DevModelOptions): ValidDevModelOptions {
-  const { dir, size, seed = DEFAULT_DEV_MODEL_SEED, dtype = 'fp32', poison, fp16Io = 'float32' } = options;
+  const { dir, size, seed = DEFAULT_DEV_MODEL_SEED, dtype = 'fp32', poison, fp16Io = 'float32', imageSize } = options;
   if (typeof dir !== 'string' || dir.trim() === '') {
     throw new DevModelError(
       'DEV_MODEL_INVALID_OPTIONS',
@@ -97,6 +105,18 @@ export function validateDevModelOptions(options: DevModelOptions): ValidDevModel
       },
     );
   }
+  const { patchSize, imageSize: ownSize } = DEV_MODEL_SIZES[size].vision;
+  const grid = ownSize / patchSize;
+  if (
+    imageSize !== undefined &&
+    (!Number.isInteger(imageSize) || imageSize < grid || imageSize % grid !== 0 || imageSize > 4096)
+  ) {
+    throw new DevModelError(
+      'DEV_MODEL_INVALID_OPTIONS',
+      `dev model imageSize must be a multiple of the ${size} grid side ${grid} up to 4096, got ${imageSize}`,
+      { hint: `omit it for the ${size} model's own ${ownSize} px, or pass e.g. 384` },
+    );
+  }
   return {
     dir: resolve(dir),
     size,
@@ -104,6 +124,7 @@ export function validateDevModelOptions(options: DevModelOptions): ValidDevModel
     dtypes,
     ...(poison ? { poison } : {}),
     ...(fp16Io === 'float16' ? { fp16Io } : {}),
+    ...(imageSize !== undefined && imageSize !== ownSize ? { imageSize } : {}),
   };
 }
 
@@ -120,10 +141,12 @@ export async function makeDevModel(options: DevModelOptions): Promise<void> {
 
 /** makeDevModel for options already validated (ensureDevModel passes the union of the dtypes a directory needs). */
 export async function writeDevModel(options: ValidDevModelOptions): Promise<void> {
-  const { dir, size, seed, dtypes, poison, fp16Io } = options;
-  const spec = DEV_MODEL_SIZES[size];
+  const { dir, size, seed, dtypes, poison, fp16Io, imageSize } = options;
+  const own = DEV_MODEL_SIZES[size];
+  const grid = own.vision.imageSize / own.vision.patchSize;
+  const spec = imageSize ? { ...own, vision: { ...own.vision, imageSize, patchSize: imageSize / grid } } : own;
   const vocabSize = devVocabulary().length;
-  const modelId = devModelId(size, poison);
+  const modelId = `${devModelId(size, poison)}${imageSize ? `-${imageSize}px` : ''}`;
   const docString = `${modelId} seed ${seed}: random weights, generated for development; its embeddings mean nothing`;
   try {
     await mkdir(join(dir, 'onnx'), { recursive: true });
@@ -165,6 +188,7 @@ export async function writeDevModel(options: ValidDevModelOptions): Promise<void
       dtypes,
       ...(poison ? { poison } : {}),
       ...(fp16Io ? { fp16Io } : {}),
+      ...(imageSize ? { imageSize } : {}),
       dimension: spec.vision.hiddenSize,
       visionParameters,
       textParameters,

@@ -50,8 +50,14 @@ function outOfMemory(batch: number, message: string): EmbedderError {
  * One model session for the whole process, run in a worker thread. Every caller shares it;
  * batches are queued and run one at a time. Embeddings come back L2-normalized.
  */
+/** Batch input buffers kept for reuse: one in the thread while the next batch is packed. */
+const MAX_SPARE_BATCH_BUFFERS = 2;
+/** …and at most this many bytes of them (a GPU batch of 256 at 384 px is 453 MB: then none is kept). */
+const MAX_SPARE_BATCH_BYTES = 256 * 1024 * 1024;
+
 export class Embedder {
   private closed = false;
+  private readonly spareBatchBuffers: ArrayBuffer[] = [];
   private batchLimit: number;
 
   private constructor(
@@ -247,10 +253,25 @@ export class Embedder {
   private async runBatch(batch: Float32Array[]): Promise<Float32Array[]> {
     const { height, width } = this.model.preprocessor.size;
     const plane = 3 * height * width;
-    // One contiguous buffer, transferred (not copied) to the thread.
-    const packed = new Float32Array(batch.length * plane);
+    // One contiguous buffer, transferred (not copied) to the thread; the thread sends it back for the
+    // next batch, since allocating one (28 MB for 16 images at 384 px) costs more than filling it.
+    // Spares have room for a full batch, so partial batches (a view on the front) reuse them too.
+    const length = batch.length * plane;
+    const spare = this.spareBatchBuffers.findIndex((buffer) => buffer.byteLength >= length * 4);
+    const buffer =
+      spare === -1
+        ? new ArrayBuffer(Math.max(batch.length, this.batchLimit) * plane * 4)
+        : this.spareBatchBuffers.splice(spare, 1)[0];
+    const packed = new Float32Array(buffer, 0, length);
     batch.forEach((image, i) => packed.set(image, i * plane));
-    const { embeddings, dimension } = await this.client.embedPixels(packed, batch.length, height, width);
+    const { embeddings, dimension, pixels } = await this.client.embedPixels(packed, batch.length, height, width);
+    const spareBytes = this.spareBatchBuffers.reduce((sum, kept) => sum + kept.byteLength, 0);
+    if (
+      pixels &&
+      this.spareBatchBuffers.length < MAX_SPARE_BATCH_BUFFERS &&
+      spareBytes + pixels.buffer.byteLength <= MAX_SPARE_BATCH_BYTES
+    )
+      this.spareBatchBuffers.push(pixels.buffer as ArrayBuffer);
     if (dimension !== this.model.dimension) {
       throw new EmbedderError(
         'MODEL_DIMENSION_MISMATCH',

@@ -1,3 +1,4 @@
+import { takePixelBuffer } from './pixel-pool';
 import type { PreprocessorConfig } from './preprocessor-config';
 
 /**
@@ -8,7 +9,8 @@ import type { PreprocessorConfig } from './preprocessor-config';
 export function rgbToNormalizedChw(rgb: Buffer, pixelCount: number, config: PreprocessorConfig): Float32Array {
   const tables = [0, 1, 2].map((channel) => channelTable(config, channel));
   const [red, green, blue] = tables;
-  const out = new Float32Array(3 * pixelCount);
+  // Every value is written below, so a recycled array needs no clearing.
+  const out = takePixelBuffer(3 * pixelCount);
   const greenPlane = pixelCount;
   const bluePlane = 2 * pixelCount;
   for (let pixel = 0, src = 0; pixel < pixelCount; pixel++, src += 3) {

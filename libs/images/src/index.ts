@@ -9,6 +9,7 @@ export {
 } from './preprocessor-config';
 export { type DecodeLimits, type ResizeMode } from './decode';
 export { preprocessImage, planPreprocess, type PreprocessPlan } from './preprocess';
+export { recyclePixels } from './pixel-pool';
 export { readHeader as readImageHeader } from './decode';
 export { decodeMemoryEstimate, type DecodeMemoryTarget } from './decode-memory';
 export { ImageFetcher, type ImageFetcherOptions, type FetchedImage } from './fetch/image-fetcher';

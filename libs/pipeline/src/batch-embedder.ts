@@ -1,6 +1,7 @@
 import type { EmbeddingRow, UpsertResult } from '@vectorizer/store';
 import type { PipelineMetrics } from '@vectorizer/telemetry';
 import { isRegisteredCode, codeOf } from '@vectorizer/errors';
+import { recyclePixels } from '@vectorizer/images';
 import { DependencyUnavailableError, InvalidEmbeddingError, EmbeddingRowRejectedError } from './errors';
 import type { PreparedImage } from './prepare-image';
 
@@ -59,7 +60,14 @@ export function createBatchEmbedder(
     deps.metrics.batchSize.observe(items.length);
     const stopInference = deps.metrics.inferenceDuration.startTimer();
     // An inference failure is the whole batch's (the model or its thread), so it fails every job.
-    const vectors = await deps.embedder.embedPixels(items.map((item) => item.pixels));
+    const pixels = items.map((item) => item.pixels);
+    let vectors: Float32Array[];
+    try {
+      vectors = await deps.embedder.embedPixels(pixels);
+    } finally {
+      // Nothing reads a job's pixels after its batch ran (a retry fetches and decodes again).
+      recyclePixels(pixels);
+    }
     stopInference();
     if (vectors.length !== items.length) {
       throw new Error(`the embedder returned ${vectors.length} vectors for ${items.length} images`);

@@ -9,7 +9,7 @@ import {
 import { NEAREST_NEIGHBOURS_SQL } from './knn-query';
 import { chunk, inTransaction, valuesPlaceholders } from './sql';
 import type { EmbeddingRow, SearchHit } from './types';
-import { asDimensionError, vectorParam } from './vector-param';
+import { asDimensionError, vectorBinaryParam, vectorParam } from './vector-param';
 
 /** 6 parameters a row: 10000 rows stay below PostgreSQL's 65535-parameter limit. */
 const UPSERT_CHUNK_ROWS = 10_000;
@@ -38,13 +38,13 @@ export class EmbeddingsRepository {
    */
   async upsertMany(rows: EmbeddingRow[]): Promise<UpsertResult> {
     if (rows.length === 0) return { written: 0, superseded: [] };
-    const unique = new Map<string, { row: EmbeddingRow; vector: string }>();
+    const unique = new Map<string, { row: EmbeddingRow; vector: Buffer }>();
     rows.forEach((row, index) => {
       const vector = validateEmbeddingRow(row, index);
       unique.set(rowKey(row.productId, row.model, row.imageUrl), { row, vector });
     });
     const chunks = chunk([...unique.values()], UPSERT_CHUNK_ROWS);
-    const write = async (db: Pool | PoolClient, part: { row: EmbeddingRow; vector: string }[]): Promise<string[]> => {
+    const write = async (db: Pool | PoolClient, part: { row: EmbeddingRow; vector: Buffer }[]): Promise<string[]> => {
       const params = part.flatMap(({ row, vector }) => [
         row.productId,
         row.model,
@@ -73,7 +73,7 @@ export class EmbeddingsRepository {
     let writtenKeys: string[];
     try {
       if (chunks.length === 1)
-        writtenKeys = await write(this.pool, chunks[0] as { row: EmbeddingRow; vector: string }[]);
+        writtenKeys = await write(this.pool, chunks[0] as { row: EmbeddingRow; vector: Buffer }[]);
       else
         writtenKeys = await inTransaction(this.pool, async (client) => {
           const keys: string[] = [];
@@ -241,7 +241,7 @@ interface SearchSettings {
   dimension: number | null;
 }
 
-function validateEmbeddingRow(row: EmbeddingRow, index: number): string {
+function validateEmbeddingRow(row: EmbeddingRow, index: number): Buffer {
   const where = `rows[${index}]`;
   if (typeof row.productId !== 'string' || row.productId === '')
     throw new InvalidStoreInputError(`${where}.productId must be a non-empty string`);
@@ -252,7 +252,7 @@ function validateEmbeddingRow(row: EmbeddingRow, index: number): string {
   if (typeof row.imageSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(row.imageSha256)) {
     throw new InvalidStoreInputError(`${where}.imageSha256 must be 64 lower-case hex characters`);
   }
-  return vectorParam(row.embedding, `${where}.embedding`);
+  return vectorBinaryParam(row.embedding, `${where}.embedding`);
 }
 
 function validateSearch(k: number, efSearch: number): void {

@@ -1,11 +1,8 @@
 import pgvector from 'pgvector/pg';
 import { InvalidStoreInputError, VectorDimensionMismatchError } from './errors';
 
-/**
- * A vector as the text pgvector parses ("[0.1,0.2]"). pgvector's toSql takes plain arrays only, so
- * a Float32Array is copied into one first; NaN/Infinity are refused before they reach SQL.
- */
-export function vectorParam(vector: Float32Array | number[], what: string): string {
+/** Refuses what is not a non-empty vector of finite numbers. */
+function requireFiniteVector(vector: Float32Array | number[], what: string): void {
   // Checked by tag, not instanceof: vectors transferred from a worker thread can come from another realm.
   if (Object.prototype.toString.call(vector) !== '[object Float32Array]' && !Array.isArray(vector)) {
     throw new InvalidStoreInputError(`${what} must be a Float32Array`);
@@ -15,7 +12,37 @@ export function vectorParam(vector: Float32Array | number[], what: string): stri
     if (!Number.isFinite(vector[i]))
       throw new InvalidStoreInputError(`${what}[${i}] is ${vector[i]}, not a finite number`);
   }
+}
+
+/**
+ * A vector as the text pgvector parses ("[0.1,0.2]"). pgvector's toSql takes plain arrays only, so
+ * a Float32Array is copied into one first; NaN/Infinity are refused before they reach SQL.
+ */
+export function vectorParam(vector: Float32Array | number[], what: string): string {
+  requireFiniteVector(vector, what);
   return pgvector.toSql(Array.from(vector)) as string;
+}
+
+/** pgvector's binary wire format caps the dimension at an int16 (the type itself allows 16000). */
+const MAX_BINARY_DIMENSION = 0x7fff;
+
+/**
+ * A vector in pgvector's binary format (vector_recv: int16 dimension, int16 unused, then each value
+ * as a big-endian float4), for a `$n::vector` parameter: node-postgres sends a Buffer parameter in
+ * binary, so the values travel as the float32s they are. Writing it costs ~25 µs for 1152 values,
+ * the "[...]" text ~200 µs (plus the server's parse of ~20 kB of decimals).
+ */
+export function vectorBinaryParam(vector: Float32Array | number[], what: string): Buffer {
+  requireFiniteVector(vector, what);
+  if (vector.length > MAX_BINARY_DIMENSION)
+    throw new InvalidStoreInputError(
+      `${what} has ${vector.length} dimensions, over pgvector's ${MAX_BINARY_DIMENSION}`,
+    );
+  const bytes = Buffer.allocUnsafe(4 + 4 * vector.length);
+  bytes.writeInt16BE(vector.length, 0);
+  bytes.writeInt16BE(0, 2);
+  for (let i = 0; i < vector.length; i++) bytes.writeFloatBE(vector[i] as number, 4 + 4 * i);
+  return bytes;
 }
 
 /** pgvector reports dimension errors as data_exception (22000) with "dimensions" in the message. */

@@ -105,18 +105,21 @@ export class InferenceClient {
     });
   }
 
-  /** `pixels` is transferred: the caller's buffer is detached afterwards. */
+  /**
+   * `pixels` is transferred: the caller's buffer is detached afterwards, and comes back as
+   * `pixels` in the reply (unchanged in size) for the caller to reuse.
+   */
   async embedPixels(
     pixels: Float32Array,
     batch: number,
     height: number,
     width: number,
-  ): Promise<{ embeddings: Float32Array; dimension: number }> {
+  ): Promise<{ embeddings: Float32Array; dimension: number; pixels?: Float32Array }> {
     const reply = await this.request({ type: 'embed-pixels', id: 0, pixels, batch, height, width }, [
       pixels.buffer as ArrayBuffer,
     ]);
     if (reply.type !== 'result') throw new Error(`unexpected reply ${reply.type}`);
-    return { embeddings: reply.embeddings, dimension: reply.dimension };
+    return { embeddings: reply.embeddings, dimension: reply.dimension, pixels: reply.pixels };
   }
 
   async embedTexts(texts: string[]): Promise<{ embeddings: Float32Array; dimension: number }> {

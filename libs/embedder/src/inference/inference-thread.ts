@@ -127,7 +127,11 @@ async function embedPixels(message: Extract<ToThread, { type: 'embed-pixels' }>)
   const dimension = output.dims[output.dims.length - 1];
   const embeddings = l2NormalizeRows(outputAsFloat32(output), dimension);
   for (const tensor of Object.values(outputs)) tensor.dispose();
-  send({ type: 'result', id: message.id, embeddings, dimension }, [embeddings.buffer as ArrayBuffer]);
+  // The input goes back with the result: the main thread reuses it instead of allocating a new one.
+  send({ type: 'result', id: message.id, embeddings, dimension, pixels: message.pixels }, [
+    embeddings.buffer as ArrayBuffer,
+    message.pixels.buffer as ArrayBuffer,
+  ]);
 }
 
 async function startText(): Promise<NonNullable<typeof text>> {

@@ -41,6 +41,13 @@ export type ToThread =
 export type FromThread =
   | { type: 'ready'; session: SessionInfo; warnings: string[] }
   | { type: 'init-failed'; error: SerializedError; failures: { provider: string; error: SerializedError }[] }
-  | { type: 'result'; id: number; embeddings: Float32Array; dimension: number }
+  | {
+      type: 'result';
+      id: number;
+      embeddings: Float32Array;
+      dimension: number;
+      /** embed-pixels: the request's input, transferred back so the caller can fill it again. */
+      pixels?: Float32Array;
+    }
   | { type: 'failed'; id: number; error: SerializedError }
   | { type: 'closed'; id: number };
