@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { photoLikeRgb } from '../test/photo-like';
-import { decodeMemoryEstimate, readImageHeader } from './index';
+import { decodeMemoryEstimate } from './decode-memory';
+import { readHeader as readImageHeader } from './decode';
 
 const MiB = 1024 * 1024;
 // 40 MP, the size the issue names; 7300 x 5480 keeps a camera's 4:3-ish shape.

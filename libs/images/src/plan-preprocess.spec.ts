@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { decodeMemoryEstimate } from './decode-memory';
-import { parsePreprocessorConfig, planPreprocess, preprocessImage, readImageHeader, type DecodeLimits } from './index';
+import { parsePreprocessorConfig, planPreprocess, preprocessImage, type DecodeLimits } from './index';
+import { readHeader as readImageHeader } from './decode';
 
 const config = parsePreprocessorConfig({
   image_processor_type: 'SiglipImageProcessor',

@@ -5,7 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
-import { decodeMemoryEstimate, parsePreprocessorConfig, preprocessImage, readImageHeader } from '../src/index';
+import { parsePreprocessorConfig, preprocessImage } from '../src/index';
+import { decodeMemoryEstimate } from '../src/decode-memory';
+import { readHeader as readImageHeader } from '../src/decode';
 
 const config = parsePreprocessorConfig({
   image_processor_type: 'SiglipImageProcessor',

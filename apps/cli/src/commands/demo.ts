@@ -11,7 +11,7 @@ import { EmbeddingsRepository, ProductsRepository } from '@vectorizer/store';
 import { currentModelId, openDatabase } from '../command-services';
 import { runCommand } from '../context';
 import { serveDirectory, writeDemoCatalog } from '@vectorizer/dev-model';
-import { repoRoot } from '../supervisor/worker-entry';
+import { repoRoot } from '@vectorizer/supervisor';
 
 interface DemoOptions {
   products: number;

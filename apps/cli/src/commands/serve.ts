@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { runCommand } from '../context';
-import { nodeArgsFor, processEntry } from '../supervisor/worker-entry';
+import { nodeArgsFor, processEntry } from '@vectorizer/supervisor';
 
 /** The API process entry; it lives in apps/api, which the CLI runs rather than imports. */
 export function apiEntry(): string {

@@ -9,7 +9,7 @@ import { freePort, TEST_REDIS_URL, uniquePrefix } from '@vectorizer/testing';
 
 const ROOT = join(__dirname, '../../../..');
 const BIN = join(ROOT, 'bin/vectorizer.js');
-const FAKE_WORKER = join(__dirname, '../supervisor/testing/fake-worker.ts');
+const FAKE_WORKER = join(__dirname, '../../../../libs/supervisor/src/testing/fake-worker.ts');
 const DEV_MODEL_DIR = join(ROOT, 'tmp/models/dev-tiny');
 
 interface Run {

@@ -4,13 +4,16 @@ import { detectHostCores, discoverGpus, planWorkers, type GpuInfo, type WorkerPl
 import { VectorizerError } from '@vectorizer/errors';
 import type { Logger } from '@vectorizer/logger';
 import { openQueues } from '../command-services';
+import {
+  WorkerSupervisor,
+  checkWorkerHealth,
+  defaultWorkerEntry,
+  modelFootprint,
+  repoRoot,
+  waitUntilDrained,
+} from '@vectorizer/supervisor';
 import { runCommand } from '../context';
-import { waitUntilDrained } from '../supervisor/drain-watcher';
-import { checkWorkerHealth } from '../supervisor/health-check';
 import { resolveConfiguredModel } from './model';
-import { modelFootprint } from '../supervisor/model-footprint';
-import { WorkerSupervisor } from '../supervisor/supervisor';
-import { defaultWorkerEntry, repoRoot } from '../supervisor/worker-entry';
 
 interface WorkerCommandOptions {
   plan?: boolean;

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'supervisor',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};
