@@ -14,11 +14,13 @@ import { argValue, type BenchResult } from '../libs/embedder/bench/support/bench
 
 const ROOT = join(__dirname, '..');
 
-/** In run order; `feed` is skipped with a note until bench/feed.ts exists. */
+/** In run order; a script that does not exist is reported as skipped. */
 const BENCHMARKS = [
   { name: 'embedder', script: 'libs/embedder/bench/embedder.ts' },
   { name: 'pipeline', script: 'bench/pipeline.ts' },
   { name: 'feed', script: 'bench/feed.ts' },
+  { name: 'dtype', script: 'libs/embedder/bench/dtype.ts' },
+  { name: 'cli-start', script: 'bench/cli-start.ts' },
   { name: 'ingest', script: 'bench/ingest.ts' },
   { name: 'search', script: 'bench/search.ts' },
 ] as const;

@@ -28,7 +28,7 @@ function argument(name: string, fallback: string): string {
 
 const size = argument('size', 'base') as 'tiny' | 'base';
 const batch = Number(argument('batch', '8'));
-const rounds = Number(argument('rounds', '4'));
+const rounds = Number(argument('rounds', process.argv.includes('--quick') ? '2' : '4'));
 const threads = Number(argument('threads', String(availableParallelism())));
 const jsonFile = argument('json', '');
 
