@@ -25,7 +25,6 @@ import { applyThreadPlan } from './thread-plan';
 export async function runWorkerProcess(config: Config, logger: Logger): Promise<number> {
   const device = config.VECTORIZER_DEVICE;
   const decodeLimits = decodeLimitsFromConfig(config);
-  const threads = applyThreadPlan(config, logger);
 
   const model = await resolveModel({ ...resolveOptionsFromConfig(config), ensureDevModel });
   assertDevModelAllowed(config, model);
@@ -34,6 +33,7 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
       { model: model.id },
       'running the generated dev model: its embeddings have random weights and mean nothing',
     );
+  const threads = applyThreadPlan(config, logger);
   const embedder = await Embedder.start({
     model,
     device,
