@@ -11,8 +11,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const root = join(__dirname, '..');
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '10' }, json: { type: 'string' } } });
-const runs = Number(values.runs);
+const { values } = parseArgs({
+  options: { runs: { type: 'string' }, json: { type: 'string' }, quick: { type: 'boolean', default: false } },
+});
+const runs = Number(values.runs ?? (values.quick ? '5' : '10'));
 
 /** Median wall time of `command`, in ms, after one unmeasured warm-up run (disk cache). */
 function median(command: string, args: string[]): number {

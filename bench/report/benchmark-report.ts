@@ -50,7 +50,11 @@ export function renderBenchmarksMarkdown(report: BenchmarkReport): string {
     `- Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}`,
     ...(machine.loadAverage
       ? [
-          `- 1-minute load average ${machine.loadAverage.start.toFixed(2)} at the start, ${machine.loadAverage.end.toFixed(2)} at the end (above the core count, other work was competing and the figures are low)`,
+          `- 1-minute load average ${machine.loadAverage.start.toFixed(2)} at the start, ${machine.loadAverage.end.toFixed(2)} at the end${
+            Math.max(machine.loadAverage.start, machine.loadAverage.end) > machine.cores
+              ? ' (above the core count, other work was competing and the figures are low)'
+              : ' (within the core count: the benchmarks had the machine to themselves)'
+          }`,
         ]
       : []),
     '',
