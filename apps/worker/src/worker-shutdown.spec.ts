@@ -1,21 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { ResolvedModel } from '@vectorizer/embedder';
-import { createEmbedQueue, createWorkerConnection, enqueueProducts, type EmbedQueue } from '@vectorizer/queue';
+import { enqueueProducts } from '@vectorizer/queue';
 import { ProductsRepository } from '@vectorizer/store';
-import { TEST_REDIS_URL, startTcpProxy, uniquePrefix, type TcpProxy, type TestDatabase } from '@vectorizer/testing';
-import type { Redis } from 'ioredis';
-import type pg from 'pg';
-import {
-  DEV_TINY_DIR,
-  eventually,
-  openWorkerTestbed,
-  spawnWorker,
-  startSlowImageServer,
-  type WorkerChild,
-  type WorkerTestbed,
-} from './test-support/worker-harness';
+import { startTcpProxy, type TcpProxy } from '@vectorizer/testing';
+import { eventually, startSlowImageServer, useWorkerLab, type WorkerChild } from './test-support/worker-harness';
 
 const SHUTDOWN_TIMEOUT_MS = 4_000;
 
@@ -25,69 +11,22 @@ const SHUTDOWN_TIMEOUT_MS = 4_000;
  * dependency is back, ends with every product embedded exactly once and nothing failed.
  */
 describe('worker shutdown during an outage', () => {
-  let testbed: WorkerTestbed;
-  let model: ResolvedModel;
-  let db: TestDatabase;
-  let pool: pg.Pool;
-  let prefix: string;
-  let connection: Redis;
-  let queue: EmbedQueue;
-  let scratch: string;
-  const children: WorkerChild[] = [];
-
-  beforeAll(async () => {
-    testbed = await openWorkerTestbed('worker_shutdown');
-    ({ model, db, pool } = testbed);
-    scratch = await mkdtemp(join(tmpdir(), 'vectorizer-shutdown-test-'));
-  });
-  beforeEach(async () => {
-    prefix = uniquePrefix('worker-shutdown');
-    connection = createWorkerConnection(TEST_REDIS_URL);
-    queue = createEmbedQueue({ connection, prefix, retryPolicy: { attempts: 1, backoffMs: 20 } });
-    await pool.query('TRUNCATE product_embeddings, products CASCADE');
-  });
-  afterEach(async () => {
-    for (const { child } of children.splice(0))
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await queue.obliterate({ force: true }).catch(() => undefined);
-    await queue.close();
-    await connection.quit();
-  });
-  afterAll(async () => {
-    await testbed?.close();
-    await rm(scratch, { recursive: true, force: true });
-  });
-
-  function startWorker(env: Record<string, string>): WorkerChild {
-    const worker = spawnWorker({
-      REDIS_URL: TEST_REDIS_URL,
-      DATABASE_URL: db.url,
-      QUEUE_PREFIX: prefix,
-      MODEL_DIR: DEV_TINY_DIR,
-      VECTORIZER_DEVICE: 'cpu',
-      BATCH_SIZE: '4',
-      WORKER_CONCURRENCY: '8',
-      INFERENCE_THREADS: '1',
-      IMAGE_ALLOW_PRIVATE_NETWORKS: 'true',
+  const lab = useWorkerLab('worker_shutdown', {
+    retryPolicy: { attempts: 1, backoffMs: 20 },
+    env: {
       // One attempt: any attempt spent on the outage would dead-letter a job.
       JOB_ATTEMPTS: '1',
-      WORKER_LOCK_DURATION_MS: '2000',
-      WORKER_STALLED_INTERVAL_MS: '1000',
       WORKER_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
       DATABASE_CONNECT_TIMEOUT_MS: '1000',
       DATABASE_STATEMENT_TIMEOUT_MS: '2000',
       DEPENDENCY_PROBE_TIMEOUT_MS: '1000',
-      WORKER_HEALTH_FILE: join(scratch, `health-${children.length}.json`),
-      WORKER_ID: `shutdown-worker-${children.length}`,
-      ...env,
-    });
-    children.push(worker);
-    return worker;
-  }
+    },
+  });
+  const startWorker = (env: Record<string, string>): WorkerChild => lab.start(env);
 
   const rows = async () =>
     (
-      await pool.query<{ n: string; products: string }>(
+      await lab.testbed.pool.query<{ n: string; products: string }>(
         'SELECT count(*) AS n, count(DISTINCT product_id) AS products FROM product_embeddings',
       )
     ).rows[0] as { n: string; products: string };
@@ -100,11 +39,11 @@ describe('worker shutdown during an outage', () => {
     const proxy: TcpProxy = await startTcpProxy({ host: '127.0.0.1', port: dependency === 'postgres' ? 5432 : 6379 });
     try {
       const items = Array.from({ length: 30 }, (_, i) => ({ id: `s${i}`, imageUrl: `${images.origin}/img/${i}.png` }));
-      await new ProductsRepository(pool).upsertMany(items);
-      await enqueueProducts({ queue, connection }, items, model.id);
+      await new ProductsRepository(lab.testbed.pool).upsertMany(items);
+      await enqueueProducts({ queue: lab.queue, connection: lab.connection }, items, lab.testbed.model.id);
       const viaProxy: Record<string, string> =
         dependency === 'postgres'
-          ? { DATABASE_URL: db.url.replace(':5432/', `:${proxy.port}/`) }
+          ? { DATABASE_URL: lab.testbed.db.url.replace(':5432/', `:${proxy.port}/`) }
           : { REDIS_URL: `redis://127.0.0.1:${proxy.port}` };
       const first = startWorker(viaProxy);
       await eventually(async () => Number((await rows()).n) >= 1, 'first rows written');
@@ -132,11 +71,12 @@ describe('worker shutdown during an outage', () => {
       const second = startWorker({});
       await eventually(
         async () =>
-          (await rows()).products === '30' && (await queue.getJobCountByTypes('waiting', 'active', 'delayed')) === 0,
+          (await rows()).products === '30' &&
+          (await lab.queue.getJobCountByTypes('waiting', 'active', 'delayed')) === 0,
         'all 30 embedded after the outage',
       );
       expect(await rows()).toEqual({ n: '30', products: '30' });
-      expect(await queue.getJobCountByTypes('failed')).toBe(0);
+      expect(await lab.queue.getJobCountByTypes('failed')).toBe(0);
       second.child.kill('SIGTERM');
       expect(await second.exited).toBe(0);
     } finally {

@@ -1,12 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '@vectorizer/logger';
 import { ensureDevModel } from '@vectorizer/dev-model';
-import { Embedder } from './embedder';
 import { resolveModel } from './model/resolve-model';
 import type { ModelDtype } from './model/model-files';
 import { patternPng, solidPng } from './test-support/solid-images';
+import { startCpuEmbedder } from './test-support/cpu-embedder';
 
 const cosine = (a: Float32Array, b: Float32Array) => a.reduce((sum, x, i) => sum + x * b[i], 0);
 
@@ -23,14 +22,7 @@ describe('an fp16 export (the dev model written at both precisions)', () => {
 
   async function embedWith(dtype: ModelDtype, images: Buffer[], modelDir = dir) {
     const model = await resolveModel({ modelDir, dtype, devModelSize: 'tiny' });
-    const embedder = await Embedder.start({
-      model,
-      device: 'cpu',
-      allowCpuFallback: false,
-      maxBatchSize: 4,
-      threads: 1,
-      logger: createLogger({ level: 'silent' }),
-    });
+    const embedder = await startCpuEmbedder(model);
     try {
       return { model, vectors: await embedder.embedImages(images), texts: await embedder.embedTexts(['red shoe']) };
     } finally {

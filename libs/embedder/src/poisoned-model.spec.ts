@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '@vectorizer/logger';
 import { ensureDevModel } from '@vectorizer/dev-model';
-import { Embedder } from './embedder';
+import type { Embedder } from './embedder';
 import { resolveModel } from './model/resolve-model';
 import { patternPng, solidPng } from './test-support/solid-images';
+import { startCpuEmbedder } from './test-support/cpu-embedder';
 
 describe('the poisoned dev model (fault tests: NaN for one particular input)', () => {
   let root: string;
@@ -17,14 +17,7 @@ describe('the poisoned dev model (fault tests: NaN for one particular input)', (
     await ensureDevModel({ dir, size: 'tiny', poison: 'black' });
     const model = await resolveModel({ modelDir: dir, dtype: 'fp32', devModelSize: 'tiny' });
     expect(model).toMatchObject({ id: 'vectorizer/dev-siglip-tiny-poison-black', isDevModel: true });
-    embedder = await Embedder.start({
-      model,
-      device: 'cpu',
-      allowCpuFallback: false,
-      maxBatchSize: 4,
-      threads: 1,
-      logger: createLogger({ level: 'silent' }),
-    });
+    embedder = await startCpuEmbedder(model);
   });
   afterAll(async () => {
     await embedder?.close();

@@ -1,11 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDevModel } from '@vectorizer/dev-model';
 import { resolveModel, type ResolvedModel } from '@vectorizer/embedder';
+import { createEmbedQueue, createWorkerConnection, type EmbedQueue, type RetryPolicy } from '@vectorizer/queue';
 import { createPool, runMigrations } from '@vectorizer/store';
-import { createTestDatabase, type TestDatabase, DEV_TINY_MODEL_DIR } from '@vectorizer/testing';
+import {
+  DEV_TINY_MODEL_DIR,
+  TEST_REDIS_URL,
+  createTestDatabase,
+  uniquePrefix,
+  type TestDatabase,
+} from '@vectorizer/testing';
+import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import sharp from 'sharp';
 
@@ -84,6 +94,99 @@ export async function openWorkerTestbed(name: string): Promise<WorkerTestbed> {
     close: async () => {
       await pool.end();
       await db.drop();
+    },
+  };
+}
+
+/**
+ * One test file's worker processes: each test gets its own queue prefix and an empty catalog, and
+ * every worker it started is killed afterwards. `start` runs a worker with the file's settings,
+ * the test's own (`env`) winning.
+ */
+export interface WorkerLab {
+  readonly testbed: WorkerTestbed;
+  readonly prefix: string;
+  readonly connection: Redis;
+  readonly queue: EmbedQueue;
+  /** A folder of the file's own (each worker's health file is `health-<n>.json` in it). */
+  readonly scratch: string;
+  start(env?: Record<string, string>): WorkerChild;
+}
+
+export function useWorkerLab(
+  name: string,
+  options: { retryPolicy: RetryPolicy; env: Record<string, string> },
+): WorkerLab {
+  const state: { testbed?: WorkerTestbed; prefix?: string; connection?: Redis; queue?: EmbedQueue } = {};
+  let scratch = '';
+  const children: WorkerChild[] = [];
+  const required = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} is only available inside a test`);
+    return value;
+  };
+
+  beforeAll(async () => {
+    state.testbed = await openWorkerTestbed(name);
+    scratch = await mkdtemp(join(tmpdir(), `vectorizer-${name}-`));
+  });
+  beforeEach(async () => {
+    state.prefix = uniquePrefix(name);
+    state.connection = createWorkerConnection(TEST_REDIS_URL);
+    state.queue = createEmbedQueue({
+      connection: state.connection,
+      prefix: state.prefix,
+      retryPolicy: options.retryPolicy,
+    });
+    await state.testbed?.pool.query('TRUNCATE product_embeddings, products CASCADE');
+  });
+  afterEach(async () => {
+    for (const { child } of children.splice(0))
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await state.queue?.obliterate({ force: true }).catch(() => undefined);
+    await state.queue?.close().catch(() => undefined);
+    await state.connection?.quit();
+  });
+  afterAll(async () => {
+    await state.testbed?.close();
+    await rm(scratch, { recursive: true, force: true });
+  });
+
+  return {
+    get testbed() {
+      return required(state.testbed, 'the testbed');
+    },
+    get prefix() {
+      return required(state.prefix, 'the queue prefix');
+    },
+    get connection() {
+      return required(state.connection, 'the Redis connection');
+    },
+    get queue() {
+      return required(state.queue, 'the queue');
+    },
+    get scratch() {
+      return scratch;
+    },
+    start(env = {}) {
+      const worker = spawnWorker({
+        REDIS_URL: TEST_REDIS_URL,
+        DATABASE_URL: required(state.testbed, 'the testbed').db.url,
+        QUEUE_PREFIX: required(state.prefix, 'the queue prefix'),
+        MODEL_DIR: DEV_TINY_DIR,
+        VECTORIZER_DEVICE: 'cpu',
+        BATCH_SIZE: '4',
+        WORKER_CONCURRENCY: '8',
+        INFERENCE_THREADS: '1',
+        IMAGE_ALLOW_PRIVATE_NETWORKS: 'true',
+        WORKER_LOCK_DURATION_MS: '2000',
+        WORKER_STALLED_INTERVAL_MS: '1000',
+        WORKER_HEALTH_FILE: join(scratch, `health-${children.length}.json`),
+        WORKER_ID: `${name}-${children.length}`,
+        ...options.env,
+        ...env,
+      });
+      children.push(worker);
+      return worker;
     },
   };
 }

@@ -1,7 +1,7 @@
-import { createLogger } from '@vectorizer/logger';
-import { Embedder } from '../embedder';
+import type { Embedder } from '../embedder';
 import { resolveModel } from '../model/resolve-model';
 import { ensureTinyModel, TINY_MODEL_DIR } from '../test-support/tiny-model';
+import { startCpuEmbedder } from '../test-support/cpu-embedder';
 
 /** A distinct, deterministic image per seed. */
 const image = (seed: number) => new Float32Array(3 * 32 * 32).map((_, i) => Math.sin(i * 0.01 * (seed + 1)));
@@ -16,14 +16,7 @@ describe('batch input buffers reused across batches', () => {
   beforeAll(async () => {
     await ensureTinyModel();
     const model = await resolveModel({ modelDir: TINY_MODEL_DIR, dtype: 'fp32', devModelSize: 'tiny' });
-    embedder = await Embedder.start({
-      model,
-      device: 'cpu',
-      allowCpuFallback: false,
-      maxBatchSize: 4,
-      threads: 1,
-      logger: createLogger({ level: 'silent' }),
-    });
+    embedder = await startCpuEmbedder(model);
   });
   afterAll(() => embedder.close());
 

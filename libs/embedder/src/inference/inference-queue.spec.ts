@@ -2,6 +2,7 @@ import { createLogger } from '@vectorizer/logger';
 import { Embedder } from '../embedder';
 import { resolveModel } from '../model/resolve-model';
 import { ensureTinyModel, TINY_MODEL_DIR } from '../test-support/tiny-model';
+import { startCpuEmbedder } from '../test-support/cpu-embedder';
 
 const image = (fill: number) => new Float32Array(3 * 32 * 32).fill(fill);
 
@@ -11,15 +12,7 @@ describe('the bounded inference queue', () => {
   beforeAll(async () => {
     await ensureTinyModel();
     const model = await resolveModel({ modelDir: TINY_MODEL_DIR, dtype: 'fp32', devModelSize: 'tiny' });
-    embedder = await Embedder.start({
-      model,
-      device: 'cpu',
-      allowCpuFallback: false,
-      maxBatchSize: 4,
-      threads: 1,
-      logger: createLogger({ level: 'silent' }),
-      maxQueuedRequests: 2,
-    });
+    embedder = await startCpuEmbedder(model, { maxQueuedRequests: 2 });
   });
   afterAll(() => embedder.close());
 

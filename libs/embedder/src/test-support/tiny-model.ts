@@ -1,11 +1,12 @@
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { ensureDevModel } from '@vectorizer/dev-model';
+import { DEV_TINY_MODEL_DIR } from '@vectorizer/testing';
 import { DEV_MODEL_MARKER_FILE } from '../model/dev-model-marker';
 
 /** The repo's shared tiny dev model (tmp/ is gitignored); generated once, reused by every test file. */
-export const TINY_MODEL_DIR = resolve(__dirname, '../../../../tmp/models/dev-tiny');
+export const TINY_MODEL_DIR = DEV_TINY_MODEL_DIR;
 
 export function ensureTinyModel(): Promise<string> {
   return ensureDevModel({ dir: TINY_MODEL_DIR, size: 'tiny' });
