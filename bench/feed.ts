@@ -32,6 +32,7 @@ import { EmbeddingsRepository, ProductsRepository, createPool, runMigrations } f
 import { createTestDatabase, startRedisServer } from '@vectorizer/testing';
 import { photoLikeJpeg } from '../libs/images/test/photo-like';
 import { makeFixtures } from '../libs/images/test/pillow-reference';
+import type { BenchFigure } from '../libs/embedder/bench/support/bench-json';
 
 const ROOT = join(__dirname, '..');
 const MODEL_SIDE = 384;
@@ -39,16 +40,6 @@ const PHOTO_SIDE = 1000;
 const DISTINCT_PHOTOS = 32;
 const TICK_MS = 1000 / 100; // USER_HZ: /proc reports CPU time in 1/100 s on Linux
 const LIMITS: DecodeLimits = { maxBytes: 25 * 1024 * 1024, maxPixels: 50_000_000, timeoutMs: 30_000 };
-
-interface Figure {
-  name: string;
-  value: number;
-  unit: string;
-  ceiling?: number;
-  ceilingName?: string;
-  ratio?: number;
-  note?: string;
-}
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(name);
@@ -340,7 +331,7 @@ async function fastVsExactCosine(model: ResolvedModel, images: Buffer[]): Promis
   return lowest;
 }
 
-async function parityFigures(tiny384: ResolvedModel): Promise<Figure[]> {
+async function parityFigures(tiny384: ResolvedModel): Promise<BenchFigure[]> {
   const dir = await mkdtemp(join(os.tmpdir(), 'bench-feed-parity-'));
   try {
     const fixtures = await Promise.all(makeFixtures(dir).map((name) => readFile(join(dir, name))));
@@ -348,7 +339,7 @@ async function parityFigures(tiny384: ResolvedModel): Promise<Figure[]> {
     const baseDir = join(ROOT, 'tmp', 'models', 'dev-base');
     await ensureDevModel({ dir: baseDir, size: 'base' });
     const base = await resolveModel({ modelDir: baseDir, dtype: 'fp32', devModelSize: 'base' });
-    const figures: Figure[] = [];
+    const figures: BenchFigure[] = [];
     for (const [label, model] of [
       ['tiny@384', tiny384],
       ['base@224', base],
@@ -430,7 +421,7 @@ async function main(): Promise<void> {
     `  ${OURS}: ${floor.ours.toFixed(2)} core-ms/image (${(floor.ours / floor.best.coreMs).toFixed(2)} × floor); the rest of the feed cost is queue, fetch, batching, upsert`,
   );
 
-  const figures: Figure[] = [
+  const figures: BenchFigure[] = [
     {
       name: 'feed cost per product (worker CPU minus inference)',
       value: Number(feedMs.toFixed(2)),

@@ -17,6 +17,7 @@ import { createLogger } from '@vectorizer/logger';
 import { Embedder } from '../src/embedder';
 import type { ModelDtype } from '../src/model/model-files';
 import { resolveModel } from '../src/model/resolve-model';
+import type { BenchFigure } from './support/bench-json';
 
 /** The dev models' input side (their preprocessor_config.json). */
 const DEV_MODEL_IMAGE_SIDE = { tiny: 32, base: 224 } as const;
@@ -31,15 +32,6 @@ const batch = Number(argument('batch', '8'));
 const rounds = Number(argument('rounds', process.argv.includes('--quick') ? '2' : '4'));
 const threads = Number(argument('threads', String(availableParallelism())));
 const jsonFile = argument('json', '');
-
-interface Figure {
-  name: string;
-  value: number;
-  unit: string;
-  ceiling?: number;
-  ratio?: number;
-  note?: string;
-}
 
 /** Smooth gradients under noise, in SigLIP's normalized [-1, 1] range. */
 function images(count: number, side: number): Float32Array[] {
@@ -98,7 +90,7 @@ async function main(): Promise<void> {
     const rate = { fp32: (batch * rounds) / seconds.fp32, fp16: (batch * rounds) / seconds.fp16 };
     const cosines = vectors.fp16.map((v, i) => cosine(v, vectors.fp32[i]));
     const note = `dev-${size} seed 42, batch ${batch}, ${threads} ORT threads, CPU, ${rounds} alternating rounds`;
-    const figures: Figure[] = [
+    const figures: BenchFigure[] = [
       { name: 'fp32 img/s', value: rate.fp32, unit: 'img/s', note },
       {
         name: 'fp16 img/s',
