@@ -48,7 +48,7 @@ describe('createBatchEmbedder', () => {
       },
       metrics: createPipelineMetrics(createRegistry()),
       postgresIsDown: async () => false,
-      paused: () => false,
+      downDependency: () => undefined,
     });
   }
 
@@ -115,7 +115,7 @@ describe('createBatchEmbedder', () => {
       embeddings: new EmbeddingsRepository(fx.schema.pool),
       metrics: createPipelineMetrics(createRegistry()),
       postgresIsDown: async () => true,
-      paused: () => true,
+      downDependency: () => 'postgres',
     });
     const item = image('s2', 21);
     expect((await paused([item])).get(item)).toMatchObject({

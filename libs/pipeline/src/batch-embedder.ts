@@ -2,7 +2,12 @@ import type { EmbeddingRow, UpsertResult } from '@vectorizer/store';
 import type { PipelineMetrics } from '@vectorizer/telemetry';
 import { isRegisteredCode, codeOf } from '@vectorizer/errors';
 import { recyclePixels } from '@vectorizer/images';
-import { DependencyUnavailableError, InvalidEmbeddingError, EmbeddingRowRejectedError } from './errors';
+import {
+  DependencyUnavailableError,
+  InvalidEmbeddingError,
+  EmbeddingRowRejectedError,
+  type Dependency,
+} from './errors';
 import type { PreparedImage } from './prepare-image';
 
 /** The part of the Embedder the pipeline uses (tests wrap it to count calls). */
@@ -31,8 +36,8 @@ export interface BatchEmbedderDeps {
    * asking Postgres itself on a fresh connection. Down: every job of the batch is postponed.
    */
   postgresIsDown: (writeError: unknown) => Promise<boolean>;
-  /** True while the worker is paused for an outage: no inference is run that could not be written. */
-  paused: () => boolean;
+  /** The dependency the worker is paused for, if any: then no inference is run that could not be written. */
+  downDependency: () => Dependency | undefined;
 }
 
 const EMBEDDED: BatchOutcome = { status: 'embedded' };
@@ -52,8 +57,9 @@ export function createBatchEmbedder(
 ): (items: PreparedImage[]) => Promise<Map<PreparedImage, BatchOutcome>> {
   return async (items) => {
     const outcomes = new Map<PreparedImage, BatchOutcome>();
-    if (deps.paused()) {
-      const postponed = failed(new DependencyUnavailableError('postgres', 'the worker is paused for an outage'));
+    const down = deps.downDependency();
+    if (down) {
+      const postponed = failed(new DependencyUnavailableError(down, 'the worker is paused for an outage'));
       for (const item of items) outcomes.set(item, postponed);
       return outcomes;
     }

@@ -100,7 +100,7 @@ export class EmbedWorker {
         embedder: options.embedder,
         embeddings: options.embeddings,
         metrics,
-        paused: () => this.guard.paused,
+        downDependency: () => this.guard.down,
         postgresIsDown: (error) => this.isDown('postgres', error),
       }),
     });
