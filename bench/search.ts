@@ -1,6 +1,6 @@
 /*
  * `npm run bench:search [-- --rows N --dim D --queries Q --m M --ef-construction C --ef-search 40,100,200
- *                           --data random|clustered --query-kinds random,near]`:
+ *                           --data random|clustered --query-kinds random,near --storage vector,halfvec]`:
  * loads N unit vectors (default 100,000 × 768) into a fresh database, builds the HNSW index the way
  * migrations do (vector_cosine_ops, after the load, maintenance_work_mem 1 GB), then runs Q queries
  * (default 500) per ef_search value and prints p50/p95 latency of the production query shape and
@@ -14,6 +14,11 @@
  * so recall@10 collapses as N grows; run it to see that floor, not to judge the index settings.
  * Query kinds: "random" draws fresh vectors from the data's distribution; "near" takes catalog
  * vectors plus noise (cosine ≈ 0.92 to their source) — "find this product or its look-alikes".
+ *
+ * --storage (default both): the index of each model's storage kind, built one after the other on the
+ * same rows, as the models registry builds them (libs/store/src/model-index.ts): `vector` indexes the
+ * float32 column, `halfvec` the expression `embedding::halfvec(D)` (half the index size). Recall of
+ * both is measured against the same exact float32 scan, so the halfvec figures include its rounding.
  */
 import { performance } from 'node:perf_hooks';
 import { createTestDatabase } from '@vectorizer/testing';
@@ -34,7 +39,10 @@ interface Options {
   efSearch: number[];
   queryKinds: QueryKind[];
   data: DataKind;
+  storages: Storage[];
 }
+
+type Storage = 'vector' | 'halfvec';
 
 /** random: isotropic unit vectors (the worst case); clustered: 1000 centres + noise, like real embeddings. */
 type DataKind = 'random' | 'clustered';
@@ -62,9 +70,13 @@ function parseOptions(argv: string[]): Options {
     throw new Error('--query-kinds expects random and/or near');
   const data = value('--data', 'clustered') as DataKind;
   if (data !== 'random' && data !== 'clustered') throw new Error('--data expects random or clustered');
+  const storages = value('--storage', 'vector,halfvec').split(',') as Storage[];
+  if (storages.some((storage) => storage !== 'vector' && storage !== 'halfvec'))
+    throw new Error('--storage expects vector and/or halfvec');
   return {
     data,
     queryKinds,
+    storages,
     rows: whole('--rows', 100_000),
     dim: whole('--dim', 768),
     queries: whole('--queries', 500),
@@ -150,17 +162,26 @@ function nearQuery(source: number[], next: () => number): number[] {
   return moved.map((x) => x / norm);
 }
 
+/** The ORDER BY expression the storage's index serves (the same shape the store's kNN query uses). */
+function distanceExpression(storage: Storage, dim: number, query: string): string {
+  return storage === 'vector'
+    ? `embedding <=> ${query}::vector`
+    : `embedding::halfvec(${dim}) <=> ${query}::halfvec(${dim})`;
+}
+
 async function timedQueries(
   client: pg.PoolClient,
   queries: string[],
+  storage: Storage,
+  dim: number,
 ): Promise<{ ids: number[][]; latenciesMs: number[] }> {
   const ids: number[][] = [];
   const latenciesMs: number[] = [];
   for (const query of queries) {
     const started = performance.now();
     const { rows } = await client.query<{ id: number }>({
-      name: 'knn',
-      text: 'SELECT id FROM bench_items ORDER BY embedding <=> $1::vector LIMIT $2',
+      name: `knn-${storage}`,
+      text: `SELECT id FROM bench_items ORDER BY ${distanceExpression(storage, dim, '$1')} LIMIT $2`,
       values: [query, K],
     });
     latenciesMs.push(performance.now() - started);
@@ -182,29 +203,44 @@ function recallAt10(found: number[][], exact: number[][]): number {
 
 const figures = new BenchFigures('search');
 
-async function measure(client: pg.PoolClient, kind: QueryKind, queries: string[], efSearch: number[]): Promise<void> {
-  console.log(`  ${kind} queries (${queries.length}):`);
-  // The ceiling: the exact answer by a full scan (also the ground truth for recall).
-  await client.query('SET enable_indexscan = off');
-  const exact = await timedQueries(client, queries);
-  await client.query('SET enable_indexscan = on');
-  const exactSorted = [...exact.latenciesMs].sort((a, b) => a - b);
-  const exactP50 = percentile(exactSorted, 50);
-  console.log(`    exact scan: p50 ${exactP50.toFixed(1)} ms, p95 ${percentile(exactSorted, 95).toFixed(1)} ms`);
-  figures.add({ name: `exact scan p50, ${kind} queries`, value: exactP50, unit: 'ms' });
+interface QuerySet {
+  kind: QueryKind;
+  queries: string[];
+  /** The exact float32 answer by a full scan: the ground truth for recall, and the ceiling. */
+  exact: { ids: number[][]; p50: number };
+}
 
+async function exactAnswers(client: pg.PoolClient, kind: QueryKind, queries: string[], dim: number): Promise<QuerySet> {
+  await client.query('SET enable_indexscan = off');
+  const exact = await timedQueries(client, queries, 'vector', dim);
+  await client.query('SET enable_indexscan = on');
+  const sorted = [...exact.latenciesMs].sort((a, b) => a - b);
+  const p50 = percentile(sorted, 50);
+  console.log(
+    `  exact scan, ${kind} queries (${queries.length}): p50 ${p50.toFixed(1)} ms, p95 ${percentile(sorted, 95).toFixed(1)} ms`,
+  );
+  figures.add({ name: `exact scan p50, ${kind} queries`, value: p50, unit: 'ms' });
+  return { kind, queries, exact: { ids: exact.ids, p50 } };
+}
+
+/** Figure names of the vector index stay as they were; halfvec ones say so. */
+const storageLabel = (storage: Storage) => (storage === 'vector' ? '' : `, ${storage}`);
+
+async function measure(client: pg.PoolClient, storage: Storage, set: QuerySet, opts: Options): Promise<void> {
+  const { kind, queries, exact } = set;
+  console.log(`  ${storage} index, ${kind} queries (${queries.length}):`);
   const { rows: plan } = await client.query<{ 'QUERY PLAN': string }>(
-    `EXPLAIN SELECT id FROM bench_items ORDER BY embedding <=> '${queries[0]}'::vector LIMIT ${K}`,
+    `EXPLAIN SELECT id FROM bench_items ORDER BY ${distanceExpression(storage, opts.dim, `'${queries[0]}'`)} LIMIT ${K}`,
   );
   if (!plan.some((line) => line['QUERY PLAN'].includes(INDEX_NAME))) {
     console.log('    WARNING: the planner does not use the HNSW index; the numbers below are not index numbers');
   }
 
   console.log('    ef_search   p50 ms   p95 ms   recall@10   p95 ≤ 10 ms   recall ≥ 0.95   exact p50 / HNSW p50');
-  for (const ef of efSearch) {
+  for (const ef of opts.efSearch) {
     await client.query(`SET hnsw.ef_search = ${ef}`);
-    await timedQueries(client, queries.slice(0, Math.min(50, queries.length))); // warm the cache
-    const run = await timedQueries(client, queries);
+    await timedQueries(client, queries.slice(0, Math.min(50, queries.length)), storage, opts.dim); // warm the cache
+    const run = await timedQueries(client, queries, storage, opts.dim);
     const sorted = [...run.latenciesMs].sort((a, b) => a - b);
     const p50 = percentile(sorted, 50);
     const p95 = percentile(sorted, 95);
@@ -212,16 +248,16 @@ async function measure(client: pg.PoolClient, kind: QueryKind, queries: string[]
     console.log(
       `    ${String(ef).padStart(9)}   ${p50.toFixed(2).padStart(6)}   ${p95.toFixed(2).padStart(6)}   ${recall.toFixed(4).padStart(9)}   ` +
         `${(p95 <= TARGET_P95_MS ? 'met' : 'MISSED').padStart(11)}   ${(recall >= TARGET_RECALL ? 'met' : 'MISSED').padStart(13)}   ` +
-        `${(exactP50 / p50).toFixed(1).padStart(19)}×`,
+        `${(exact.p50 / p50).toFixed(1).padStart(19)}×`,
     );
     figures.add({
-      name: `HNSW p95, ${kind} queries, ef_search ${ef}`,
+      name: `HNSW p95, ${kind} queries, ef_search ${ef}${storageLabel(storage)}`,
       value: p95,
       unit: 'ms',
-      note: `p50 ${p50.toFixed(2)} ms (exact scan p50 ÷ HNSW p50 = ${(exactP50 / p50).toFixed(1)}×); target ≤ ${TARGET_P95_MS} ms`,
+      note: `p50 ${p50.toFixed(2)} ms (exact scan p50 ÷ HNSW p50 = ${(exact.p50 / p50).toFixed(1)}×); target ≤ ${TARGET_P95_MS} ms`,
     });
     figures.add({
-      name: `HNSW recall@10, ${kind} queries, ef_search ${ef}`,
+      name: `HNSW recall@10, ${kind} queries, ef_search ${ef}${storageLabel(storage)}`,
       value: recall,
       unit: 'recall',
       ceiling: 1,
@@ -229,6 +265,23 @@ async function measure(client: pg.PoolClient, kind: QueryKind, queries: string[]
       note: `target ≥ ${TARGET_RECALL}`,
     });
   }
+}
+
+/** Builds the storage's HNSW index the way the models registry does; returns seconds and bytes. */
+async function buildIndex(
+  client: pg.PoolClient,
+  storage: Storage,
+  opts: Options,
+): Promise<{ seconds: number; bytes: number }> {
+  const target =
+    storage === 'vector' ? 'embedding vector_cosine_ops' : `(embedding::halfvec(${opts.dim})) halfvec_cosine_ops`;
+  const started = performance.now();
+  await client.query(
+    `CREATE INDEX ${INDEX_NAME} ON bench_items USING hnsw (${target}) WITH (m = ${opts.m}, ef_construction = ${opts.efConstruction})`,
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const { rows } = await client.query<{ bytes: string }>(`SELECT pg_relation_size('${INDEX_NAME}') AS bytes`);
+  return { seconds, bytes: Number(rows[0].bytes) };
 }
 
 async function main(): Promise<void> {
@@ -250,34 +303,41 @@ async function main(): Promise<void> {
 
     // Built after the load (much faster than maintaining it row by row); 1 GB keeps the graph in memory.
     await client.query("SET maintenance_work_mem = '1GB'");
-    const buildStarted = performance.now();
-    await client.query(
-      `CREATE INDEX ${INDEX_NAME} ON bench_items USING hnsw (embedding vector_cosine_ops) WITH (m = ${opts.m}, ef_construction = ${opts.efConstruction})`,
-    );
-    const buildSeconds = (performance.now() - buildStarted) / 1000;
+    await client.query('VACUUM ANALYZE bench_items');
     const { rows: workers } = await client.query<{ max_parallel_maintenance_workers: string }>(
       'SHOW max_parallel_maintenance_workers',
     );
-    console.log(
-      `  index build: ${buildSeconds.toFixed(1)} s (max_parallel_maintenance_workers=${workers[0].max_parallel_maintenance_workers})`,
-    );
-    await client.query('VACUUM ANALYZE bench_items');
 
     const drawQuery = dataSource(opts, 7);
     const noise = gaussianSource(7);
+    const sets: QuerySet[] = [];
     for (const kind of opts.queryKinds) {
       const vectors =
         kind === 'random'
           ? Array.from({ length: opts.queries }, drawQuery)
           : samples.map((source) => nearQuery(source, noise));
-      await measure(client, kind, vectors.map(literal), opts.efSearch);
+      sets.push(await exactAnswers(client, kind, vectors.map(literal), opts.dim));
     }
-    figures.add({
-      name: `HNSW index build, ${opts.rows} × ${opts.dim}-d`,
-      value: buildSeconds,
-      unit: 's',
-      note: `m=${opts.m}, ef_construction=${opts.efConstruction}`,
-    });
+    for (const storage of opts.storages) {
+      const built = await buildIndex(client, storage, opts);
+      console.log(
+        `  ${storage} index build: ${built.seconds.toFixed(1)} s, ${(built.bytes / 2 ** 20).toFixed(1)} MiB ` +
+          `(max_parallel_maintenance_workers=${workers[0].max_parallel_maintenance_workers})`,
+      );
+      for (const set of sets) await measure(client, storage, set, opts);
+      figures.add({
+        name: `HNSW index build, ${opts.rows} × ${opts.dim}-d${storageLabel(storage)}`,
+        value: built.seconds,
+        unit: 's',
+        note: `m=${opts.m}, ef_construction=${opts.efConstruction}`,
+      });
+      figures.add({
+        name: `HNSW index size, ${opts.rows} × ${opts.dim}-d${storageLabel(storage)}`,
+        value: built.bytes / 2 ** 20,
+        unit: 'MiB',
+      });
+      await client.query(`DROP INDEX ${INDEX_NAME}`);
+    }
     figures.write();
   } finally {
     client.release();
