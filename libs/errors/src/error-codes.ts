@@ -141,11 +141,23 @@ const TABLE: Record<string, Row> = {
 
   // Configuration and schema: an operator must act.
   CONFIG_INVALID: ['stop-worker', C, 500],
-  EMBEDDING_DIMENSION_MISMATCH: ['stop-worker', C, 503],
   SCHEMA_NOT_READY: ['postpone', C, 503, 'Run `vectorizer migrate`.'],
   SCHEMA_NEWER_THAN_CODE: ['stop-worker', C, 503, 'Upgrade vectorizer to the version that migrated this database.'],
   PGVECTOR_MISSING: ['stop-worker', C, 503, 'Install pgvector: infra/scripts/ensure-pgvector.sh.'],
   PGVECTOR_PERMISSION_DENIED: ['stop-worker', C, 503],
+  // The model registry (`vectorizer models`). A worker whose model was dropped under it stops: a
+  // restart registers the model again, which must be an operator's decision.
+  MODEL_NOT_REGISTERED: ['stop-worker', C, 404, 'See the registered models: `vectorizer models list`.'],
+  MODEL_REGISTRATION_CONFLICT: ['stop-worker', C, 409],
+  NO_ACTIVE_MODEL: ['postpone', C, 503, 'Run `vectorizer migrate` (registers the configured model) or `vectorizer models activate ID`.'],
+  MODEL_COVERAGE_INCOMPLETE: ['dead-letter', C, 409, 'Finish embedding (`vectorizer status`), or pass --force.'],
+  ACTIVE_MODEL_DROP_REFUSED: ['dead-letter', C, 409, 'Activate another model first, or pass --force.'],
+  ACTIVE_MODEL_NOT_LOADED: [
+    'dead-letter',
+    R,
+    409,
+    'Restart the API (or CLI) with the active model configured (MODEL_ID / MODEL_DIR / MODEL_DTYPE), or activate the loaded one.',
+  ],
 
   // Requests.
   SEARCH_INPUT_INVALID: ['dead-letter', R, 400],

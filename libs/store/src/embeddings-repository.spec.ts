@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { createTestSchema, type TestSchema } from '@vectorizer/testing';
 import { EmbeddingsRepository } from './embeddings-repository';
-import { HNSW_INDEX_NAME } from './embedding-dimension';
 import {
   InvalidStoreInputError,
   ProductNotEmbeddedError,
   ProductNotFoundError,
   VectorDimensionMismatchError,
 } from './errors';
-import { NEAREST_NEIGHBOURS_SQL } from './knn-query';
+import { nearestNeighboursSql } from './knn-query';
+import { modelIndexName } from './model-index';
 import { createPool } from './pool';
 import { ProductsRepository } from './products-repository';
 import { runMigrations } from './run-migrations';
@@ -45,7 +45,8 @@ describe('EmbeddingsRepository', () => {
 
   beforeAll(async () => {
     db = await createTestSchema('store_embeddings', { connect: (url, schema) => createPool(url, { schema, max: 2 }) });
-    await runMigrations(db.pool, { dimension: DIMENSION });
+    await runMigrations(db.pool, { model: { id: MODEL, dimension: DIMENSION } });
+    await runMigrations(db.pool, { model: { id: 'other/model', dimension: DIMENSION } });
     products = new ProductsRepository(db.pool);
     embeddings = new EmbeddingsRepository(db.pool);
   });
@@ -145,6 +146,12 @@ describe('EmbeddingsRepository', () => {
     await expect(embeddings.upsertMany([row('p0', new Float32Array(8).fill(0.5))])).rejects.toBeInstanceOf(
       VectorDimensionMismatchError,
     );
+    await expect(embeddings.upsertMany([row('p0', unitVector(0), 'never/registered')])).rejects.toMatchObject({
+      code: 'MODEL_NOT_REGISTERED',
+    });
+    await expect(embeddings.searchByVector(unitVector(0), 'never/registered', 3, 40)).rejects.toMatchObject({
+      code: 'MODEL_NOT_REGISTERED',
+    });
     await expect(embeddings.searchByVector(new Float32Array(8).fill(0.5), MODEL, 3, 40)).rejects.toMatchObject({
       code: 'VECTOR_DIMENSION_MISMATCH',
     });
@@ -202,14 +209,14 @@ describe('EmbeddingsRepository', () => {
       // A 300-row table is cheap to sort, so the planner would rightly prefer a sequential scan;
       // disabling it shows the query's shape lets the index serve it, as it will on a large table.
       await client.query('SET LOCAL enable_seqscan = off');
-      const plan = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${NEAREST_NEIGHBOURS_SQL}`, [
+      const sql = nearestNeighboursSql({ id: MODEL, dim: DIMENSION, storage: 'vector' });
+      const plan = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, [
         `[${Array.from(unitVector(1)).join(',')}]`,
-        MODEL,
         null,
         10,
       ]);
       const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
-      expect(text).toContain(`Index Scan using ${HNSW_INDEX_NAME}`);
+      expect(text).toContain(`Index Scan using ${modelIndexName(MODEL)}`);
       expect(text).not.toMatch(/\bSort\b/);
     } finally {
       await client.query('ROLLBACK');

@@ -1,12 +1,13 @@
 import type { Pool, PoolClient } from 'pg';
-import { readBoundDimension } from './embedding-dimension';
 import {
   InvalidStoreInputError,
+  ModelNotRegisteredError,
   ProductNotEmbeddedError,
   ProductNotFoundError,
   VectorDimensionMismatchError,
 } from './errors';
-import { NEAREST_NEIGHBOURS_SQL } from './knn-query';
+import { nearestNeighboursSql } from './knn-query';
+import type { IndexedModel, VectorStorage } from './model-index';
 import { chunk, inTransaction, valuesPlaceholders } from './sql';
 import type { EmbeddingRow, SearchHit } from './types';
 import { asDimensionError, vectorBinaryParam, vectorParam } from './vector-param';
@@ -81,13 +82,43 @@ export class EmbeddingsRepository {
           return keys;
         });
     } catch (error) {
-      throw asDimensionError(error);
+      throw await this.explainRejectedWrite(
+        error,
+        [...unique.values()].map(({ row }) => row),
+      );
     }
     const written = new Set(writtenKeys);
     return {
       written: written.size,
       superseded: rows.filter((row) => !written.has(rowKey(row.productId, row.model, row.imageUrl))),
     };
+  }
+
+  /**
+   * A write the foreign key to the model registry refused names the model that is not registered
+   * (never registered, or dropped while a worker still embedded with it) or the dimension it is
+   * registered with; other errors pass through asDimensionError.
+   */
+  private async explainRejectedWrite(error: unknown, rows: EmbeddingRow[]): Promise<unknown> {
+    const { code, constraint } = error as { code?: string; constraint?: string };
+    if (code !== '23503' || constraint !== 'product_embeddings_model_registered') return asDimensionError(error);
+    const requested = new Map(rows.map((row) => [row.model, row.embedding.length]));
+    const { rows: registered } = await this.pool.query<{ id: string; dim: number }>(
+      'SELECT id, dim FROM models WHERE id = ANY($1::text[])',
+      [[...requested.keys()]],
+    );
+    const dims = new Map(registered.map((model) => [model.id, model.dim]));
+    for (const [model, length] of requested) {
+      const dim = dims.get(model);
+      if (dim === undefined) return new ModelNotRegisteredError(model);
+      if (dim !== length) {
+        return new VectorDimensionMismatchError(
+          `Model ${model} is registered with ${dim} dimensions; a vector of ${length} cannot be stored under it`,
+          error,
+        );
+      }
+    }
+    return error;
   }
 
   /**
@@ -143,30 +174,47 @@ export class EmbeddingsRepository {
     if (rows.length === 0) throw new ProductNotFoundError(productId);
     const embedding = rows[0]?.embedding;
     if (embedding == null) throw new ProductNotEmbeddedError(productId, model);
-    return this.nearest(embedding, model, productId, k, efSearch, await this.searchSettings());
+    return this.nearest(embedding, await this.indexedModel(model), productId, k, efSearch);
   }
 
   /** The k products whose `model` embedding is closest (cosine) to `vector`. */
   async searchByVector(vector: Float32Array, model: string, k: number, efSearch: number): Promise<SearchHit[]> {
     validateSearch(k, efSearch);
     const param = vectorParam(vector, 'search vector');
-    return this.nearest(param, model, null, k, efSearch, await this.searchSettings(vector.length));
+    const indexed = await this.indexedModel(model);
+    if (indexed.dim !== vector.length) {
+      throw new VectorDimensionMismatchError(
+        `The search vector has ${vector.length} dimensions but model ${model} is registered with ${indexed.dim}`,
+      );
+    }
+    return this.nearest(param, indexed, null, k, efSearch);
+  }
+
+  /** The registry row the kNN query is built from; ModelNotRegisteredError for an unknown model. */
+  private async indexedModel(model: string): Promise<IndexedModel> {
+    const { rows } = await this.pool.query<{ dim: number; storage: VectorStorage }>(
+      'SELECT dim, storage FROM models WHERE id = $1',
+      [model],
+    );
+    const row = rows[0];
+    if (!row) throw new ModelNotRegisteredError(model);
+    return { id: model, dim: row.dim, storage: row.storage };
   }
 
   /**
    * Runs the kNN query in a transaction so SET LOCAL scopes hnsw.ef_search (the candidate list
    * size: recall vs speed) to this query. ef_search is raised to k+1 when smaller, because HNSW
    * never returns more than ef_search rows. On pgvector >= 0.8, iterative scans keep looking when
-   * filters (model, the excluded product) discard candidates, so k hits come back when they exist.
+   * filters (the excluded product) discard candidates, so k hits come back when they exist.
    */
   private async nearest(
     vector: string,
-    model: string,
+    model: IndexedModel,
     excludeId: string | null,
     k: number,
     efSearch: number,
-    { iterativeScan }: SearchSettings,
   ): Promise<SearchHit[]> {
+    const { iterativeScan } = await this.searchSettings();
     try {
       return await inTransaction(this.pool, async (client) => {
         await client.query("SELECT set_config('hnsw.ef_search', $1, true)", [
@@ -178,7 +226,7 @@ export class EmbeddingsRepository {
           title: string | null;
           image_url: string;
           score: number;
-        }>(NEAREST_NEIGHBOURS_SQL, [vector, model, excludeId, k]);
+        }>(nearestNeighboursSql(model), [vector, excludeId, k]);
         return rows.map((row) => ({
           productId: row.product_id,
           title: row.title,
@@ -191,38 +239,22 @@ export class EmbeddingsRepository {
     }
   }
 
-  /**
-   * What the kNN query needs to know about the database, read once: whether pgvector has iterative
-   * index scans (0.8+), and the bound dimension, so a query vector of another length is refused
-   * even when no row would be compared with it. Re-read on a mismatch, in case of a rebind.
-   */
-  private async searchSettings(vectorLength?: number): Promise<SearchSettings> {
-    let settings = await (this.settings ??= this.readSearchSettings());
-    if (vectorLength !== undefined && settings.dimension !== vectorLength) {
-      this.settings = this.readSearchSettings();
-      settings = await this.settings;
-      if (settings.dimension !== vectorLength) {
-        throw new VectorDimensionMismatchError(
-          `The search vector has ${vectorLength} dimensions but product_embeddings.embedding_visual holds ${settings.dimension ?? 'no bound number of'}`,
-        );
-      }
+  /** Whether pgvector has iterative index scans (0.8+), read once. */
+  private searchSettings(): Promise<SearchSettings> {
+    if (!this.settings) {
+      const reading = this.pool
+        .query<{ extversion: string }>("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
+        .then(({ rows }) => {
+          const [major = 0, minor = 0] = (rows[0]?.extversion ?? '0.0').split('.').map(Number);
+          return { iterativeScan: major > 0 || minor >= 8 };
+        });
+      // Ask again next time instead of caching a failure.
+      reading.catch(() => {
+        if (this.settings === reading) this.settings = undefined;
+      });
+      this.settings = reading;
     }
-    return settings;
-  }
-
-  private readSearchSettings(): Promise<SearchSettings> {
-    const reading = Promise.all([
-      this.pool.query<{ extversion: string }>("SELECT extversion FROM pg_extension WHERE extname = 'vector'"),
-      readBoundDimension(this.pool),
-    ]).then(([{ rows }, dimension]) => {
-      const [major = 0, minor = 0] = (rows[0]?.extversion ?? '0.0').split('.').map(Number);
-      return { iterativeScan: major > 0 || minor >= 8, dimension };
-    });
-    // Ask again next time instead of caching a failure.
-    reading.catch(() => {
-      if (this.settings === reading) this.settings = undefined;
-    });
-    return reading;
+    return this.settings;
   }
 }
 
@@ -238,7 +270,6 @@ const rowKey = (productId: string, model: string, imageUrl: string): string =>
 
 interface SearchSettings {
   iterativeScan: boolean;
-  dimension: number | null;
 }
 
 function validateEmbeddingRow(row: EmbeddingRow, index: number): Buffer {

@@ -1,5 +1,5 @@
 import { describeError } from '@vectorizer/errors';
-import { EmbeddingDimensionMismatchError, PgvectorMissingError, ProductNotFoundError } from './errors';
+import { ModelCoverageIncompleteError, PgvectorMissingError, ProductNotFoundError } from './errors';
 
 describe('store errors', () => {
   it('PGVECTOR_MISSING points at the installer script and the pgvector Docker image', () => {
@@ -10,12 +10,10 @@ describe('store errors', () => {
     expect(described.cause).toContain('could not open extension control file');
   });
 
-  it('EMBEDDING_DIMENSION_MISMATCH names both dimensions and both follow-up commands', () => {
-    const error = new EmbeddingDimensionMismatchError(768, 1152);
-    expect(error.message).toBe(
-      'product_embeddings.embedding_visual is bound to 768 dimensions, but the configured model produces 1152-dimensional embeddings',
-    );
-    expect(error.hint).toMatch(/npx vectorizer migrate --reembed.*npx vectorizer enqueue --all/);
+  it('MODEL_COVERAGE_INCOMPLETE gives the coverage and both ways forward', () => {
+    const error = new ModelCoverageIncompleteError('m2', 999, 1000);
+    expect(error.message).toBe('Model "m2" has embedded 999 of 1000 products (99.9%); searches would miss the rest');
+    expect(error.hint).toMatch(/enqueue --all.*--force/);
   });
 
   it('PRODUCT_NOT_FOUND quotes the id', () => {

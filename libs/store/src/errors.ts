@@ -22,34 +22,11 @@ export class PgvectorPermissionError extends VectorizerError {
   }
 }
 
-/**
- * The embedding column is bound to one dimension and the configured model produces another.
- * Mixing dimensions in one HNSW index is impossible, so we refuse instead of guessing.
- */
-export class EmbeddingDimensionMismatchError extends VectorizerError {
-  constructor(
-    readonly boundDimension: number,
-    readonly requestedDimension: number,
-  ) {
-    super(
-      'EMBEDDING_DIMENSION_MISMATCH',
-      `product_embeddings.embedding_visual is bound to ${boundDimension} dimensions, ` +
-        `but the configured model produces ${requestedDimension}-dimensional embeddings`,
-      {
-        hint:
-          `Either configure the model that produced the ${boundDimension}-dimensional embeddings again, or run ` +
-          `\`npx vectorizer migrate --reembed\` to drop them and bind the column to ${requestedDimension} dimensions, ` +
-          'then `npx vectorizer enqueue --all` to embed every product again.',
-      },
-    );
-  }
-}
-
-/** A vector handed to a write or a search does not have the dimension the column is bound to. */
+/** A vector handed to a write or a search does not have the dimension its model is registered with. */
 export class VectorDimensionMismatchError extends VectorizerError {
   constructor(message: string, cause?: unknown) {
     super('VECTOR_DIMENSION_MISMATCH', message, {
-      hint: 'Embed with the model the database was migrated for (`npx vectorizer doctor` shows the bound dimension).',
+      hint: 'Embed with the model the vectors are stored under (`npx vectorizer models list` shows each dimension).',
       cause,
     });
   }
@@ -84,7 +61,7 @@ export class SchemaNewerThanCodeError extends VectorizerError {
   }
 }
 
-/** Readiness check failed: the schema is missing, behind, or bound to another dimension. */
+/** Readiness check failed: the schema is missing or behind, or a model's index is missing. */
 export class SchemaNotReadyError extends VectorizerError {
   constructor(reason: string, hint = 'Run `npx vectorizer migrate`.') {
     super('SCHEMA_NOT_READY', `The database schema is not ready: ${reason}`, { hint });
@@ -115,5 +92,98 @@ export class ProductNotEmbeddedError extends VectorizerError {
 export class InvalidStoreInputError extends VectorizerError {
   constructor(message: string) {
     super('INVALID_STORE_INPUT', message, { hint: 'Fix the input named above; nothing was written.' });
+  }
+}
+
+/** A model id that the registry (table models) does not hold. */
+export class ModelNotRegisteredError extends VectorizerError {
+  constructor(readonly modelId: string) {
+    super('MODEL_NOT_REGISTERED', `Model ${JSON.stringify(modelId)} is not registered`, {
+      hint:
+        'See the registered models with `npx vectorizer models list`; `npx vectorizer migrate` registers the ' +
+        'configured model (a worker or API start does too).',
+    });
+  }
+}
+
+/** The configured model's id is registered with another dimension: one id, one dimension. */
+export class ModelRegistrationConflictError extends VectorizerError {
+  constructor(
+    readonly modelId: string,
+    readonly registeredDimension: number,
+    readonly requestedDimension: number,
+  ) {
+    super(
+      'MODEL_REGISTRATION_CONFLICT',
+      `Model ${JSON.stringify(modelId)} is registered with ${registeredDimension} dimensions, ` +
+        `but the configured model of that id produces ${requestedDimension}`,
+      {
+        hint:
+          `Check MODEL_DIR / MODEL_ID: the files changed under the same id. To replace the model, ` +
+          `\`npx vectorizer models drop ${modelId} --force\` (deletes its vectors), then migrate and enqueue --all.`,
+      },
+    );
+  }
+}
+
+/** No model is active, so nothing can answer a search. */
+export class NoActiveModelError extends VectorizerError {
+  constructor() {
+    super('NO_ACTIVE_MODEL', 'No embedding model is active, so there is nothing to search', {
+      hint:
+        '`npx vectorizer migrate` registers the configured model (the first one registered becomes active); ' +
+        'otherwise `npx vectorizer models activate ID`.',
+    });
+  }
+}
+
+/** `models activate` without --force on a model that has not embedded every product. */
+export class ModelCoverageIncompleteError extends VectorizerError {
+  constructor(
+    readonly modelId: string,
+    readonly embedded: number,
+    readonly total: number,
+  ) {
+    super(
+      'MODEL_COVERAGE_INCOMPLETE',
+      `Model ${JSON.stringify(modelId)} has embedded ${embedded} of ${total} products ` +
+        `(${total === 0 ? 100 : Math.floor((1000 * embedded) / total) / 10}%); searches would miss the rest`,
+      {
+        hint:
+          'Finish embedding with it (workers configured with this model, `npx vectorizer enqueue --all`; ' +
+          '`npx vectorizer models list` shows the progress), or pass --force to activate it anyway.',
+      },
+    );
+  }
+}
+
+/** `models drop` without --force on the model that answers searches. */
+export class ActiveModelDropRefusedError extends VectorizerError {
+  constructor(readonly modelId: string) {
+    super('ACTIVE_MODEL_DROP_REFUSED', `Model ${JSON.stringify(modelId)} is active: dropping it stops every search`, {
+      hint: 'Activate another model first (`npx vectorizer models activate ID`), or pass --force to drop it anyway.',
+    });
+  }
+}
+
+/**
+ * A text or image query needs the active model's towers, and this process loaded another model:
+ * embedding the query with it would compare vectors of two different spaces.
+ */
+export class ActiveModelNotLoadedError extends VectorizerError {
+  constructor(
+    readonly loadedModelId: string,
+    readonly activeModelId: string,
+  ) {
+    super(
+      'ACTIVE_MODEL_NOT_LOADED',
+      `Search uses the active model ${JSON.stringify(activeModelId)}, but this process loaded ` +
+        `${JSON.stringify(loadedModelId)} to embed queries`,
+      {
+        hint:
+          `Restart it with the active model configured (MODEL_ID / MODEL_DIR / MODEL_DTYPE), or ` +
+          `\`npx vectorizer models activate ${loadedModelId}\`. Similar-product search needs no model and keeps working.`,
+      },
+    );
   }
 }

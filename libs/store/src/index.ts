@@ -1,8 +1,16 @@
 export { createPool, poolOptionsFromConfig, type PoolOptions } from './pool';
 export { probePostgres, type PostgresFailureCause } from './connect-failure';
 export { runMigrations, type MigrateOptions, type MigrateResult } from './run-migrations';
-export type { DimensionBinding } from './embedding-dimension';
 export { describeDatabase, checkSchema, type DatabaseDescription } from './describe-database';
 export { ProductsRepository, type NeedingEmbeddingOptions } from './products-repository';
 export { EmbeddingsRepository, type UpsertResult } from './embeddings-repository';
+export {
+  ModelsRepository,
+  type DropResult,
+  type ModelCoverage,
+  type ModelRegistration,
+  type RegisteredModel,
+  type RegistrationResult,
+} from './models-repository';
+export { MAX_INDEXED_DIMENSION, VECTOR_STORAGES, modelIndexName, type VectorStorage } from './model-index';
 export type { Product, ProductInput, EmbeddingRow, SearchHit } from './types';

@@ -12,7 +12,7 @@ describe('ProductsRepository', () => {
 
   beforeAll(async () => {
     db = await createTestSchema('store_products', { connect: (url, schema) => createPool(url, { schema, max: 2 }) });
-    await runMigrations(db.pool, { dimension: 4 });
+    await runMigrations(db.pool, { model: { id: MODEL, dimension: 4 } });
     products = new ProductsRepository(db.pool);
   });
 

@@ -1,24 +1,31 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '@vectorizer/logger';
 import type { Pool, PoolClient } from 'pg';
-import { assertValidDimension, bindEmbeddingDimension, type DimensionBinding } from './embedding-dimension';
 import { ensurePgvector } from './ensure-pgvector';
 import { InvalidStoreInputError, MigrationChecksumMismatchError, SchemaNewerThanCodeError } from './errors';
 import { type Migration, migrations as allMigrations } from './migrations';
+import {
+  ensureEveryModelIndex,
+  type ModelRegistration,
+  type RegistrationResult,
+  registerModel,
+} from './models-repository';
 
 /*
  * A small runner instead of node-pg-migrate: that package is ESM-only, which our CommonJS build and
- * Jest (SWC → CJS) cannot require, and we need the dimension-binding step under the same lock anyway.
+ * Jest (SWC → CJS) cannot require, and we need the model registration under the same lock anyway.
  */
 
 /** Advisory-lock class for migrations; the second key is hashtext(current_schema()). */
 export const MIGRATION_LOCK_CLASS = 0x76656374; // 'vect'
 
 export interface MigrateOptions {
-  /** The configured model's embedding dimension; embedding_visual is bound to vector(dimension). */
-  dimension: number;
-  /** Drop embeddings of another dimension and rebind the column (`vectorizer migrate --reembed`). */
-  reembed?: boolean;
+  /**
+   * The configured model: registered when new, with its HNSW index (the first model registered
+   * becomes active). Models of other dimensions already registered stay untouched. Left out, the
+   * schema is migrated and no model is registered.
+   */
+  model?: ModelRegistration;
   logger?: Logger;
   /** For tests of the runner itself; production always uses the built-in list. */
   migrations?: readonly Migration[];
@@ -29,7 +36,10 @@ export interface MigrateResult {
   applied: string[];
   schemaVersion: number;
   pgvectorVersion: string;
-  binding: DimensionBinding;
+  /** The configured model's registration, when one was given. */
+  registration?: RegistrationResult;
+  /** Registered models whose missing index this call built (e.g. after an upgrade from version 2). */
+  indexesBuilt: string[];
 }
 
 export const migrationLabel = (m: Pick<Migration, 'version' | 'name'>): string =>
@@ -38,12 +48,12 @@ export const migrationLabel = (m: Pick<Migration, 'version' | 'name'>): string =
 export const migrationChecksum = (m: Migration): string => createHash('sha256').update(m.sql).digest('hex');
 
 /**
- * Brings the schema of the pool's search_path up to date and binds the embedding dimension.
+ * Brings the schema of the pool's search_path up to date, builds any missing model index and
+ * registers the configured model.
  * Safe to run from several processes at once: they serialize on an advisory lock keyed by the
  * schema (so test schemas do not wait for each other), and the later ones find nothing to do.
  */
 export async function runMigrations(pool: Pool, opts: MigrateOptions): Promise<MigrateResult> {
-  assertValidDimension(opts.dimension);
   const migrations = opts.migrations ?? allMigrations;
   const client = await pool.connect();
   let failed = false;
@@ -51,17 +61,18 @@ export async function runMigrations(pool: Pool, opts: MigrateOptions): Promise<M
     const pgvectorVersion = await ensurePgvector(client);
     const schema = await lockSchema(client);
     const applied = await applyPending(client, migrations, opts.logger);
-    const binding = await bindEmbeddingDimension(client, opts.dimension, {
-      reembed: opts.reembed ?? false,
-      logger: opts.logger,
-    });
+    // A runner test's own migration list may have no registry.
+    const hasRegistry = (await client.query<{ exists: boolean }>("SELECT to_regclass('models') IS NOT NULL AS exists"))
+      .rows[0]?.exists;
+    const indexesBuilt = hasRegistry ? await ensureEveryModelIndex(client, opts.logger) : [];
+    const registration = hasRegistry && opts.model ? await registerModel(client, opts.model, opts.logger) : undefined;
     await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [MIGRATION_LOCK_CLASS, schema]);
     const schemaVersion = Math.max(0, ...migrations.map((m) => m.version));
     opts.logger?.info(
-      { schema, applied, schemaVersion, dimension: binding.dimension },
+      { schema, applied, schemaVersion, model: registration?.model.id },
       'database schema is up to date',
     );
-    return { applied, schemaVersion, pgvectorVersion, binding };
+    return { applied, schemaVersion, pgvectorVersion, indexesBuilt, ...(registration ? { registration } : {}) };
   } catch (error) {
     failed = true;
     throw error;
