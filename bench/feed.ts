@@ -223,7 +223,7 @@ async function workerFeed(
   roundCount: number,
 ): Promise<FeedResult> {
   const pool = createPool(services.databaseUrl, { max: 2 });
-  await runMigrations(pool, { dimension: model.dimension });
+  await runMigrations(pool, { model });
   const measured = perRound * roundCount;
   const items = Array.from({ length: warm + measured }, (_, i) => ({ id: `p${i}`, imageUrl: urlFor(i) }));
   await new ProductsRepository(pool).upsertMany(items);

@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   const redis = await startRedisServer();
   try {
     const pool = createPool(db.url, { max: 1 });
-    await runMigrations(pool, { dimension: 768 });
+    await runMigrations(pool, {});
     await pool.end();
 
     const ceiling = await readCeilingSeconds(catalog);

@@ -154,7 +154,7 @@ async function endToEnd(
 ): Promise<{ rate: number; steadyRate: number }> {
   const pool = createPool(services.databaseUrl, { max: 4 });
   await pool.query('DROP TABLE IF EXISTS product_embeddings, products, schema_migrations CASCADE');
-  await runMigrations(pool, { dimension: model.dimension });
+  await runMigrations(pool, { model });
   const items = Array.from({ length: products }, (_, i) => ({ id: `b${i}`, imageUrl: urlFor(i) }));
   await new ProductsRepository(pool).upsertMany(items);
   const prefix = uniquePrefix('bench-pipeline');

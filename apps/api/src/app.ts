@@ -13,7 +13,7 @@ import { healthRoutes } from './routes/health-routes';
 import { metricsRoutes } from './routes/metrics-routes';
 import { searchRoutes } from './routes/search-routes';
 import type { LazySearchModel } from './search/search-model';
-import { type SearchRepository, SearchService } from './search/search-service';
+import { type ActiveModelSource, type SearchRepository, SearchService } from './search/search-service';
 
 export interface ApiDependencies {
   pool: Pool;
@@ -23,6 +23,8 @@ export interface ApiDependencies {
   queues: { embed: Queue };
   searchModel: LazySearchModel;
   embeddings: SearchRepository;
+  /** The model registry: which model answers searches. */
+  models: ActiveModelSource;
   dashboard: DashboardAccess;
   search: { efSearch: number; maxK: number; maxConcurrentUploads?: number };
   imageMaxBytes: number;
@@ -81,7 +83,7 @@ export function createApp(deps: ApiDependencies): Express {
   app.use(
     '/api',
     searchRoutes({
-      service: new SearchService(deps.searchModel, deps.embeddings, deps.search.efSearch),
+      service: new SearchService(deps.searchModel, deps.embeddings, deps.models, deps.search.efSearch),
       maxK: deps.search.maxK,
       imageMaxBytes: deps.imageMaxBytes,
       maxConcurrentUploads: deps.search.maxConcurrentUploads,

@@ -8,7 +8,15 @@ import { VectorizerError } from '@vectorizer/errors';
 import { decodeLimitsFromConfig } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
 import { createEmbedQueue, retentionFromSettings } from '@vectorizer/queue';
-import { EmbeddingsRepository, createPool, poolOptionsFromConfig, runMigrations } from '@vectorizer/store';
+import {
+  EmbeddingsRepository,
+  type ModelRegistration,
+  ModelsRepository,
+  createPool,
+  modelRegistration,
+  poolOptionsFromConfig,
+  runMigrations,
+} from '@vectorizer/store';
 import type pg from 'pg';
 import IORedis from 'ioredis';
 import { createApp } from './app';
@@ -81,7 +89,7 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
       retention: retentionFromSettings(config),
     }),
   };
-  if (configuredModel) await migrateAtStart(configuredModel.dimension, pool, logger);
+  if (configuredModel) await migrateAtStart(modelRegistration(configuredModel, config), pool, logger);
   const searchModel = new LazySearchModel(async () => {
     const model = configuredModel ?? (await resolveModel({ ...resolveOptionsFromConfig(config), ensureDevModel }));
     assertDevModelAllowed(config, model);
@@ -110,6 +118,7 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
     queues,
     searchModel,
     embeddings: new EmbeddingsRepository(pool),
+    models: new ModelsRepository(pool),
     dashboard,
     search: {
       efSearch: config.SEARCH_EF_SEARCH,
@@ -144,14 +153,14 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
 }
 
 /**
- * Brings the schema up to date for the configured model's dimension (advisory-locked, so safe beside
+ * Brings the schema up to date and registers the configured model (advisory-locked, so safe beside
  * workers and `vectorizer migrate`). Postgres being down is not fatal here — the API still serves the
- * dashboard and /readyz reports it — but a schema this code must not touch (another dimension, edited
- * migrations) is.
+ * dashboard and /readyz reports it — but a schema this code must not touch (a model id registered
+ * with another dimension, edited migrations) is.
  */
-async function migrateAtStart(dimension: number, pool: pg.Pool, logger: Logger): Promise<void> {
+async function migrateAtStart(model: ModelRegistration, pool: pg.Pool, logger: Logger): Promise<void> {
   try {
-    await runMigrations(pool, { dimension, logger });
+    await runMigrations(pool, { model, logger });
   } catch (error) {
     if (error instanceof VectorizerError && error.code !== 'POSTGRES_UNAVAILABLE') throw error;
     logger.warn({ err: error }, 'could not migrate at start (is PostgreSQL up?); /readyz reports the schema');

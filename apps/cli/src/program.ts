@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerEmbed } from './commands/embed';
 import { registerMigrate } from './commands/migrate';
 import { registerModel } from './commands/model';
+import { registerModels } from './commands/models';
 import { registerDoctor } from './commands/doctor';
 import { registerDuplicates } from './commands/duplicates';
 import { registerSearch } from './commands/search';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerMigrate(program);
   registerEmbed(program);
   registerModel(program);
+  registerModels(program);
   registerServe(program);
   registerSearch(program);
   registerDoctor(program);

@@ -12,6 +12,7 @@ import {
   createPool,
   poolOptionsFromConfig,
   probePostgres,
+  modelRegistration,
   runMigrations,
 } from '@vectorizer/store';
 import { createPipelineMetrics, createRegistry } from '@vectorizer/telemetry';
@@ -50,8 +51,13 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
   // The next query fails instead, and the pipeline pauses until Postgres is back.
   pool.on('error', (error) => logger.warn({ err: error }, 'an idle PostgreSQL connection failed'));
   try {
-    // Safe beside other workers and `vectorizer migrate` (advisory lock); refuses a dimension mismatch.
-    await runMigrations(pool, { dimension: embedder.dimension, logger });
+    // Safe beside other workers and `vectorizer migrate` (advisory lock). Registers the model when
+    // new (beside the others, never touching the active model's vectors); refuses an id whose
+    // registered dimension differs.
+    await runMigrations(pool, {
+      model: modelRegistration({ id: model.id, dimension: embedder.dimension, dtype: model.dtype }, config),
+      logger,
+    });
     const probe = await connectForCommand(config.REDIS_URL);
     probe.disconnect();
   } catch (error) {

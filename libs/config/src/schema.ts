@@ -61,6 +61,12 @@ export const modelEnv = z.object({
   /** Hub base URL for `vectorizer model download` (a mirror); unset uses https://huggingface.co/. */
   HF_ENDPOINT: optionalString,
   MODEL_DTYPE: z.enum(['fp32', 'fp16', 'q8']).default('fp32'),
+  /**
+   * How a model's vectors are indexed when `migrate` (or a worker/API start) registers it: float32
+   * `vector`, or `halfvec` (half precision: half the HNSW index size, 4000 dimensions max). Fixed per
+   * model at registration; a registered model keeps its storage.
+   */
+  EMBEDDING_STORAGE: z.enum(['vector', 'halfvec']).default('vector'),
   DEV_MODEL_SIZE: z.enum(['tiny', 'base']).default('tiny'),
   /** With NODE_ENV=production the worker and API refuse the random-weight dev model unless this is true. */
   ALLOW_DEV_MODEL: bool(false),

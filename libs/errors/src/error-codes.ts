@@ -149,7 +149,12 @@ const TABLE: Record<string, Row> = {
   // restart registers the model again, which must be an operator's decision.
   MODEL_NOT_REGISTERED: ['stop-worker', C, 404, 'See the registered models: `vectorizer models list`.'],
   MODEL_REGISTRATION_CONFLICT: ['stop-worker', C, 409],
-  NO_ACTIVE_MODEL: ['postpone', C, 503, 'Run `vectorizer migrate` (registers the configured model) or `vectorizer models activate ID`.'],
+  NO_ACTIVE_MODEL: [
+    'postpone',
+    C,
+    503,
+    'Run `vectorizer migrate` (registers the configured model) or `vectorizer models activate ID`.',
+  ],
   MODEL_COVERAGE_INCOMPLETE: ['dead-letter', C, 409, 'Finish embedding (`vectorizer status`), or pass --force.'],
   ACTIVE_MODEL_DROP_REFUSED: ['dead-letter', C, 409, 'Activate another model first, or pass --force.'],
   ACTIVE_MODEL_NOT_LOADED: [
@@ -160,6 +165,7 @@ const TABLE: Record<string, Row> = {
   ],
 
   // Requests.
+  OPTION_RETIRED: ['dead-letter', C, 400],
   SEARCH_INPUT_INVALID: ['dead-letter', R, 400],
   REQUEST_INVALID: ['dead-letter', R, 400],
   PRODUCT_NOT_FOUND: ['dead-letter', R, 404],

@@ -56,22 +56,22 @@ describe('schema check on a migrated schema', () => {
     schema = await createTestSchema('health_schema', {
       connect: (url, name) => createPool(url, { schema: name, max: 2 }),
     });
-    await runMigrations(schema.pool, { dimension: 16 });
+    await runMigrations(schema.pool, { model: { id: 'm', dimension: 16 } });
   });
 
   afterAll(() => schema.drop());
 
-  it('is ok with the bound dimension and the HNSW index', async () => {
+  it('is ok with an active model and its HNSW index', async () => {
     const result = await checkSchema(schema.pool);
     expect(result.status).toBe('ok');
-    expect(result.detail).toContain('vector(16)');
+    expect(result.detail).toContain('active model m (vector(16))');
     expect((await checkPgvector(schema.pool)).status).toBe('ok');
   });
 
-  it('fails when the model produces another dimension', async () => {
-    const result = await checkSchema(schema.pool, 32);
+  it('fails when the configured model produces another dimension than registered', async () => {
+    const result = await checkSchema(schema.pool, { id: 'm', dimension: 32 });
     expect(result.status).toBe('fail');
-    expect(result.detail).toContain('vector(16) but the model produces 32');
+    expect(result.detail).toContain('registered with 16 dimensions but the configured files produce 32');
   });
 
   it('fails when the HNSW index is missing', async () => {
@@ -83,6 +83,6 @@ describe('schema check on a migrated schema', () => {
     await schema.pool.query(`DROP INDEX ${schema.schema}.${rows[0].indexname}`);
     const result = await checkSchema(schema.pool);
     expect(result.status).toBe('fail');
-    expect(result.detail).toContain('no HNSW index');
+    expect(result.detail).toContain('no HNSW index for model(s) m');
   });
 });

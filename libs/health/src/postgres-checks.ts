@@ -57,28 +57,44 @@ export async function checkPgvector(pool: Pool): Promise<CheckResult> {
 }
 
 /**
- * Migrations applied, the embedding column bound to a dimension (the model's, when known) and
- * its HNSW index present. Without the index every search is a sequential scan: correct, but
- * orders of magnitude slower — so that is a FAIL too.
+ * Migrations applied, a model active, and every registered model's HNSW index present (the
+ * configured model registered with its dimension, when known). Without its index a model's
+ * searches scan every row: correct, but orders of magnitude slower — so that is a FAIL too.
  */
-export function judgeSchema(db: DatabaseDescription, expectedDimension?: number): CheckResult {
+export function judgeSchema(db: DatabaseDescription, expectedModel?: { id: string; dimension: number }): CheckResult {
   const name = 'schema';
   const migrate = 'Run `npx vectorizer migrate`.';
   if (db.pendingMigrations.length > 0)
     return fail(name, `pending migrations: ${db.pendingMigrations.join(', ')}`, migrate);
-  if (db.dimension === null)
-    return fail(name, 'product_embeddings.embedding_visual is not bound to a dimension yet', migrate);
-  if (expectedDimension !== undefined && db.dimension !== expectedDimension) {
+  if (db.models.length === 0) return fail(name, 'no embedding model is registered yet', migrate);
+  if (expectedModel !== undefined) {
+    const registered = db.models.find((model) => model.id === expectedModel.id);
+    if (!registered) return fail(name, `the configured model ${expectedModel.id} is not registered`, migrate);
+    if (registered.dim !== expectedModel.dimension) {
+      return fail(
+        name,
+        `model ${expectedModel.id} is registered with ${registered.dim} dimensions but the configured files produce ${expectedModel.dimension}`,
+        `Check MODEL_DIR / MODEL_ID, or \`npx vectorizer models drop ${expectedModel.id} --force\` and migrate again.`,
+      );
+    }
+  }
+  const unindexed = db.models.filter((model) => !model.indexed).map((model) => model.id);
+  if (unindexed.length > 0)
     return fail(
       name,
-      `embedding_visual is vector(${db.dimension}) but the model produces ${expectedDimension} dimensions`,
-      'Configure the model the embeddings were made with, or run `npx vectorizer migrate --reembed` then `npx vectorizer enqueue --all`.',
+      `no HNSW index for model(s) ${unindexed.join(', ')}: their searches would scan every row`,
+      migrate,
     );
-  }
-  if (!db.hnswIndex) return fail(name, `no HNSW index on embedding_visual: searches would scan every row`, migrate);
-  return ok(name, `schema version ${db.schemaVersion}, embedding_visual vector(${db.dimension}), HNSW index present`);
+  const active = db.activeModel;
+  if (active === null)
+    return fail(name, 'no model is active: searches cannot answer', 'Run `npx vectorizer models activate ID`.');
+  return ok(
+    name,
+    `schema version ${db.schemaVersion}, active model ${active.id} (${active.storage}(${active.dim})), ` +
+      `${db.models.length} model(s) registered, HNSW indexes present`,
+  );
 }
 
-export async function checkSchema(pool: Pool, expectedDimension?: number): Promise<CheckResult> {
-  return judgeSchema(await describeDatabase(pool), expectedDimension);
+export async function checkSchema(pool: Pool, expectedModel?: { id: string; dimension: number }): Promise<CheckResult> {
+  return judgeSchema(await describeDatabase(pool), expectedModel);
 }

@@ -24,7 +24,7 @@ describe('EmbedWorker across Postgres outages of every shape', () => {
     admin = new pg.Client({ connectionString: db.url.replace(/\/[^/]+$/, '/postgres') });
     await admin.connect();
     const setup = createPool(db.url, { max: 1 });
-    await runMigrations(setup, { dimension: fx.model.dimension });
+    await runMigrations(setup, { model: fx.model });
     await setup.end();
   });
   afterAll(async () => {

@@ -6,6 +6,7 @@ export { ProductsRepository, type NeedingEmbeddingOptions } from './products-rep
 export { EmbeddingsRepository, type UpsertResult } from './embeddings-repository';
 export {
   ModelsRepository,
+  modelRegistration,
   type DropResult,
   type ModelCoverage,
   type ModelRegistration,

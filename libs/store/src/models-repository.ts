@@ -270,3 +270,16 @@ export class ModelsRepository {
     return { modelId: id, droppedEmbeddings, wasActive: model?.active ?? false };
   }
 }
+
+/** The registration of a resolved model (id, dimension, dtype) with the configured EMBEDDING_STORAGE. */
+export function modelRegistration(
+  model: { id: string; dimension: number; dtype?: string },
+  config: { EMBEDDING_STORAGE?: VectorStorage },
+): ModelRegistration {
+  return {
+    id: model.id,
+    dimension: model.dimension,
+    ...(model.dtype === undefined ? {} : { dtype: model.dtype }),
+    ...(config.EMBEDDING_STORAGE === undefined ? {} : { storage: config.EMBEDDING_STORAGE }),
+  };
+}

@@ -84,7 +84,7 @@ export function searchRoutes(options: SearchRoutesOptions): Router {
 
   router.get('/products/:id/similar', async (req, res) => {
     const k = parseK(req.query.k, maxK);
-    res.json({ results: await service.similarToProduct(req.params.id, k) });
+    res.json(await service.similarToProduct(req.params.id, k));
   });
 
   const slots = imageSearchSlots(options.maxConcurrentUploads ?? DEFAULT_MAX_CONCURRENT_UPLOADS);
@@ -93,13 +93,13 @@ export function searchRoutes(options: SearchRoutesOptions): Router {
     if (!req.file || req.file.size === 0) {
       throw new SearchInputError('No image uploaded', 'Send the image as multipart/form-data in the field "image".');
     }
-    res.json({ results: await service.byImage(req.file.buffer, k) });
+    res.json(await service.byImage(req.file.buffer, k));
   });
 
   router.get('/search/text', async (req, res) => {
     const q = parseTextQuery(req.query.q);
     const k = parseK(req.query.k, maxK);
-    res.json({ results: await service.byText(q, k) });
+    res.json(await service.byText(q, k));
   });
 
   return router;

@@ -2,7 +2,7 @@ import { ensureDevModel } from '@vectorizer/dev-model';
 import { Embedder, resolveModel, type ResolvedModel } from '@vectorizer/embedder';
 import { createLogger } from '@vectorizer/logger';
 import { createEmbedQueue } from '@vectorizer/queue';
-import { EmbeddingsRepository, createPool, runMigrations } from '@vectorizer/store';
+import { EmbeddingsRepository, ModelsRepository, createPool, runMigrations } from '@vectorizer/store';
 import {
   TEST_REDIS_URL,
   createTestSchema,
@@ -51,7 +51,7 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
   await ensureDevModel({ dir: DEV_TINY_DIR, size: 'tiny' });
   const model = await resolveModel({ modelDir: DEV_TINY_DIR, dtype: 'fp32', devModelSize: 'tiny' });
   const schema = await createTestSchema('api', { connect: (url, name) => createPool(url, { schema: name, max: 4 }) });
-  await runMigrations(schema.pool, { dimension: model.dimension });
+  await runMigrations(schema.pool, { model });
   const appPool = options.appDatabaseUrl
     ? createPool(options.appDatabaseUrl, { schema: schema.schema, max: 4 })
     : schema.pool;
@@ -72,6 +72,7 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
     queues,
     searchModel,
     embeddings: new EmbeddingsRepository(appPool),
+    models: new ModelsRepository(appPool),
     dashboard: options.dashboard ?? { token: 'test-token', open: false, readOnly: false },
     search: { efSearch: 100, maxK: 50 },
     imageMaxBytes: 1024 * 1024,

@@ -89,7 +89,7 @@ describe('vectorizer doctor', () => {
       const model = await resolveModel({ modelDir: devModelDir, dtype: 'fp32', devModelSize: 'tiny' });
       ready = await createTestDatabase('doctor_ready');
       const pool = createPool(ready.url, { max: 1 });
-      await runMigrations(pool, { dimension: model.dimension });
+      await runMigrations(pool, { model });
       await pool.query("INSERT INTO products (id, image_url) VALUES ('p1', 'https://img.test/p1.jpg')");
       await pool.end();
       const now = new Date().toISOString();

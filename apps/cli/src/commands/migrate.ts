@@ -1,74 +1,82 @@
-import { InvalidArgumentError, type Command } from 'commander';
-import type { Config } from '@vectorizer/config';
-import type { Logger } from '@vectorizer/logger';
-import { createPool, type MigrateResult, runMigrations } from '@vectorizer/store';
+import type { Command } from 'commander';
+import { VectorizerError } from '@vectorizer/errors';
+import { createPool, type MigrateResult, modelRegistration, runMigrations } from '@vectorizer/store';
 import { runCommand } from '../context';
 import { resolveConfiguredModel } from './model';
 
 interface MigrateOptions {
-  dimension?: number;
+  dimension?: string;
   reembed?: boolean;
 }
 
-function parseDimension(value: string): number {
-  const dimension = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(dimension) || dimension < 1) {
-    throw new InvalidArgumentError('expected a positive whole number, e.g. 768');
-  }
-  return dimension;
-}
-
-/** The configured model's dimension, read from the model's own config.json (resolveModel from @vectorizer/embedder). */
-async function configuredModelDimension(config: Config, logger: Logger): Promise<number> {
-  const model = await resolveConfiguredModel(config, logger);
-  logger.info({ model: model.id, dimension: model.dimension }, 'embedding dimension from the configured model');
-  return model.dimension;
-}
-
-/** One line for stdout: what changed, the schema version and the bound dimension. */
+/** One line for stdout: what changed, the schema version and the configured model's registration. */
 export function summarizeMigration(result: MigrateResult): string {
-  const { applied, schemaVersion, binding } = result;
+  const { applied, schemaVersion, registration, indexesBuilt } = result;
   const parts = [
     applied.length === 0
       ? `schema up to date (version ${schemaVersion})`
       : `applied ${applied.length} migration(s) ${applied.join(', ')} (schema version ${schemaVersion})`,
-    `embedding_visual bound to vector(${binding.dimension})`,
   ];
-  if (binding.droppedEmbeddings > 0 || (binding.changed && binding.previousDimension !== null)) {
+  if (indexesBuilt.length > 0) parts.push(`built the HNSW index of ${indexesBuilt.join(', ')}`);
+  if (registration) {
+    const { model, created } = registration;
     parts.push(
-      `--reembed dropped ${binding.droppedEmbeddings} embedding(s) of dimension ${binding.previousDimension ?? 'other'}; ` +
-        'next: npx vectorizer enqueue --all',
+      `model ${model.id} ${created ? 'registered' : 'already registered'} ` +
+        `(${model.storage}(${model.dim}), ${model.dtype}${model.active ? ', active' : ', not active'})`,
     );
+    if (!model.active)
+      parts.push(`next: npx vectorizer enqueue --all, then npx vectorizer models activate ${model.id}`);
   }
   return parts.join('; ');
+}
+
+/** The options models side by side made obsolete: refused with the way forward rather than ignored. */
+function refuseRetired(opts: MigrateOptions): void {
+  if (opts.reembed) {
+    throw new VectorizerError(
+      'OPTION_RETIRED',
+      '`migrate --reembed` is retired: models of different dimensions now live side by side, so nothing needs dropping',
+      {
+        hint:
+          'Configure the new model and run `npx vectorizer migrate` (registers it), `npx vectorizer enqueue --all`, ' +
+          'then `npx vectorizer models activate ID`; retire the old one with `npx vectorizer models drop ID`.',
+      },
+    );
+  }
+  if (opts.dimension !== undefined) {
+    throw new VectorizerError(
+      'OPTION_RETIRED',
+      '`migrate --dimension` is retired: the dimension belongs to the model',
+      {
+        hint: 'Configure the model (MODEL_DIR / MODEL_ID); migrate registers it with the dimension its config.json gives.',
+      },
+    );
+  }
 }
 
 export function registerMigrate(program: Command): void {
   program
     .command('migrate')
     .description(
-      "Create or update the database schema and bind the embedding column to the model's dimension " +
-        '(safe to run concurrently and repeatedly).',
+      'Create or update the database schema and register the configured model with its own HNSW index ' +
+        '(safe to run concurrently and repeatedly; never touches other models).',
     )
-    .option('--dimension <n>', "embedding dimension to bind instead of the configured model's", parseDimension)
-    .option(
-      '--reembed',
-      'DESTRUCTIVE: delete every embedding of another dimension and rebind the column to this one ' +
-        '(after switching to a model with another dimension); afterwards run `npx vectorizer enqueue --all`',
-    )
+    .option('--dimension <n>', 'retired: the dimension comes from the configured model')
+    .option('--reembed', 'retired: models of other dimensions are registered beside the existing ones')
     .addHelpText(
       'after',
-      '\nThe dimension comes from the configured model (MODEL_DIR / MODEL_ID / dev model) unless --dimension is given.\n' +
-        'If the database holds embeddings of another dimension, migrate refuses and names both; then either\n' +
-        'configure the old model again, or run `npx vectorizer migrate --reembed` followed by\n' +
-        '`npx vectorizer enqueue --all` to embed every product with the new model.',
+      '\nThe model comes from the configuration (MODEL_DIR / MODEL_ID / dev model); EMBEDDING_STORAGE=halfvec\n' +
+        'indexes a newly registered model in half precision. The first model registered becomes active\n' +
+        '(answers searches); switch with `npx vectorizer models activate ID` once the new one has embedded\n' +
+        'the catalog (`npx vectorizer enqueue --all` with it configured). See `npx vectorizer models --help`.',
     )
     .action((opts: MigrateOptions) =>
       runCommand('migrate', async ({ config, logger }) => {
-        const dimension = opts.dimension ?? (await configuredModelDimension(config, logger));
+        refuseRetired(opts);
+        const model = await resolveConfiguredModel(config, logger);
         const pool = createPool(config.DATABASE_URL, { max: 1 });
         try {
-          const result = await runMigrations(pool, { dimension, reembed: opts.reembed ?? false, logger });
+          const result = await runMigrations(pool, { model: modelRegistration(model, config), logger });
           process.stdout.write(`${summarizeMigration(result)}\n`);
         } finally {
           await pool.end();

@@ -57,7 +57,7 @@ describe('vectorizer ingest / enqueue / status / dlq (real services)', () => {
   beforeAll(async () => {
     db = await createTestDatabase('cli_queue');
     const pool = createPool(db.url, { max: 1 });
-    await runMigrations(pool, { dimension: 4 });
+    await runMigrations(pool, {});
     await pool.end();
     dir = await mkdtemp(join(tmpdir(), 'cli-queue-'));
     connection = await connectForCommand(TEST_REDIS_URL);

@@ -6,7 +6,7 @@ import { Embedder, type ResolvedModel } from '@vectorizer/embedder';
 import { VectorizerError } from '@vectorizer/errors';
 import { decodeLimitsFromConfig } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
-import { EmbeddingsRepository, type SearchHit, createPool } from '@vectorizer/store';
+import { EmbeddingsRepository, ModelsRepository, type SearchHit, createPool } from '@vectorizer/store';
 import { runCommand } from '../context';
 import { resolveConfiguredModel } from './model';
 
@@ -56,7 +56,8 @@ async function readImage(path: string): Promise<Buffer> {
   }
 }
 
-function printHits(hits: SearchHit[]): void {
+function printHits(model: string, hits: SearchHit[]): void {
+  process.stdout.write(`model ${model}\n`);
   if (hits.length === 0) {
     process.stdout.write('No results (nothing embedded for this model yet?).\n');
     return;
@@ -78,7 +79,13 @@ export function registerSearch(program: Command): void {
     .option('--text <query>', "find products matching this description (needs the model's text tower)")
     .option('--product <id>', 'find products similar to this product')
     .option('-k <n>', 'number of results', '10')
-    .option('--json', 'print {results:[{productId,title,imageUrl,score}]} as JSON')
+    .option('--json', 'print {model, results:[{productId,title,imageUrl,score}]} as JSON')
+    .addHelpText(
+      'after',
+      '\nThe active model answers (`npx vectorizer models list`). --product compares stored vectors and works\n' +
+        'with any active model; --image and --text embed the query with the configured model, which must be\n' +
+        'the active one (ACTIVE_MODEL_NOT_LOADED otherwise).',
+    )
     .action((opts: SearchOptions) =>
       runCommand('search', async ({ config, logger }) => {
         const modes = [opts.image, opts.text, opts.product].filter((value) => value !== undefined);
@@ -91,24 +98,28 @@ export function registerSearch(program: Command): void {
         const k = parseK(opts.k, config.SEARCH_MAX_K);
         if (opts.text !== undefined && opts.text.trim() === '')
           throw invalid('--text is empty', 'Pass the words to search for.');
-        const model = await resolveConfiguredModel(config, logger);
         const pool = createPool(config.DATABASE_URL, { max: 1 });
         const repository = new EmbeddingsRepository(pool);
+        const models = new ModelsRepository(pool);
         let embedder: Embedder | undefined;
         try {
           let hits: SearchHit[];
+          let answeredBy: string;
           if (opts.product !== undefined) {
-            hits = await repository.similarToProduct(opts.product, model.id, k, config.SEARCH_EF_SEARCH);
+            answeredBy = (await models.requireActive()).id;
+            hits = await repository.similarToProduct(opts.product, answeredBy, k, config.SEARCH_EF_SEARCH);
           } else {
             const image = opts.image === undefined ? undefined : await readImage(opts.image);
+            const model = await resolveConfiguredModel(config, logger);
+            answeredBy = (await models.requireActiveLoaded(model.id)).id;
             embedder = await startEmbedder(config, model, logger);
             const [vector] = image
               ? await embedder.embedImages([image])
               : await embedder.embedTexts([(opts.text as string).trim()]);
-            hits = await repository.searchByVector(vector, model.id, k, config.SEARCH_EF_SEARCH);
+            hits = await repository.searchByVector(vector, answeredBy, k, config.SEARCH_EF_SEARCH);
           }
-          if (opts.json) process.stdout.write(`${JSON.stringify({ results: hits }, null, 2)}\n`);
-          else printHits(hits);
+          if (opts.json) process.stdout.write(`${JSON.stringify({ model: answeredBy, results: hits }, null, 2)}\n`);
+          else printHits(answeredBy, hits);
         } finally {
           await embedder?.close();
           await pool.end();

@@ -35,7 +35,7 @@ export async function createEmbeddedCatalog(
   const database = await createTestDatabase(databaseName);
   const pool = createPool(database.url, { max: 1 });
   try {
-    await runMigrations(pool, { dimension: model.dimension });
+    await runMigrations(pool, { model });
     const rows = products(model.dimension);
     await new ProductsRepository(pool).upsertMany(
       rows.map(({ id, title }) => ({ id, title, imageUrl: `https://img.test/${id}.jpg` })),

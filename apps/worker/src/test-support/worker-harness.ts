@@ -86,7 +86,7 @@ export async function openWorkerTestbed(name: string): Promise<WorkerTestbed> {
   const model = await resolveModel({ modelDir: DEV_TINY_DIR, dtype: 'fp32', devModelSize: 'tiny' });
   const db = await createTestDatabase(name);
   const pool = createPool(db.url, { max: 2 });
-  await runMigrations(pool, { dimension: model.dimension });
+  await runMigrations(pool, { model });
   return {
     model,
     db,

@@ -99,7 +99,7 @@ export async function startPipelineFixture(
   const schema = await createTestSchema(name, {
     connect: (url, schemaName) => createPool(url, { schema: schemaName, max: 4 }),
   });
-  await runMigrations(schema.pool, { dimension: model.dimension });
+  await runMigrations(schema.pool, { model });
   const prefix = uniquePrefix(name);
   const connection = createWorkerConnection(redisUrl);
   const queue = createEmbedQueue({ connection, prefix, retryPolicy: retry });
