@@ -102,6 +102,7 @@ describe('GET /api/search/text', () => {
       .get('/api/search/text')
       .query({ q: 'a green canvas backpack', k: 3 })
       .expect(200);
+    expect(res.body.model).toBe(harness.model.id);
     expect(res.body.results[0]).toMatchObject({ productId: 'backpack', title: 'Green canvas backpack' });
     expect(res.body.results[0].score).toBeCloseTo(1, 4);
   });
