@@ -62,25 +62,28 @@ describe('switching the active model while search answers', () => {
     })();
 
     const text = async () => request(harness.app).get('/api/search/text').query({ q: 'a canvas backpack', k: 2 });
-    expect((await text()).body).toMatchObject({ model: loaded });
+    try {
+      expect((await text()).body).toMatchObject({ model: loaded });
 
-    await models.activate(NEXT_MODEL.id);
-    const similar = await request(harness.app).get('/api/products/original/similar').query({ k: 1 }).expect(200);
-    expect(similar.body).toMatchObject({ model: NEXT_MODEL.id, results: [{ productId: 'copy' }] });
-    expect(similar.body.results[0].score).toBeCloseTo(1, 2);
-    // The API loaded the other model: it cannot embed a query for the active one, and says so.
-    const refused = await text();
-    expect(refused.status).toBe(409);
-    expect(refused.body.error).toMatchObject({ code: 'ACTIVE_MODEL_NOT_LOADED' });
-    expect(refused.body.error.message).toContain(NEXT_MODEL.id);
+      await models.activate(NEXT_MODEL.id);
+      const similar = await request(harness.app).get('/api/products/original/similar').query({ k: 1 }).expect(200);
+      expect(similar.body).toMatchObject({ model: NEXT_MODEL.id, results: [{ productId: 'copy' }] });
+      expect(similar.body.results[0].score).toBeCloseTo(1, 2);
+      // The API loaded the other model: it cannot embed a query for the active one, and says so.
+      const refused = await text();
+      expect(refused.status).toBe(409);
+      expect(refused.body.error).toMatchObject({ code: 'ACTIVE_MODEL_NOT_LOADED' });
+      expect(refused.body.error.message).toContain(NEXT_MODEL.id);
 
-    await models.activate(loaded);
-    const back = await text();
-    expect(back.status).toBe(200);
-    expect(back.body.model).toBe(loaded);
-
-    switching = false;
-    await searching;
+      await models.activate(loaded);
+      const back = await text();
+      expect(back.status).toBe(200);
+      expect(back.body.model).toBe(loaded);
+    } finally {
+      // Stops the searches even when an expectation above failed, so the test ends.
+      switching = false;
+      await searching;
+    }
     expect(answers.length).toBeGreaterThan(2);
     expect(answers.filter((answer) => answer.status !== 200)).toEqual([]);
     expect(new Set(answers.map((answer) => answer.model))).toEqual(new Set([loaded, NEXT_MODEL.id]));

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { createTestDatabase, type TestDatabase } from '@vectorizer/testing';
-import { Client } from 'pg';
-import { registerMigrate } from './migrate';
+import { ensureDevModel } from '@vectorizer/dev-model';
+import { resolveModel } from '@vectorizer/embedder';
+import { EmbeddingsRepository, ProductsRepository, createPool, runMigrations } from '@vectorizer/store';
+import { DEV_TINY_MODEL_DIR, createTestDatabase, type TestDatabase } from '@vectorizer/testing';
 
 const BIN = join(__dirname, '../../../../bin/vectorizer.js');
 
@@ -18,83 +18,110 @@ function vectorizer(databaseUrl: string, ...args: string[]): Promise<Run> {
     execFile(
       process.execPath,
       [BIN, ...args],
-      { env: { ...process.env, DATABASE_URL: databaseUrl, LOG_FORMAT: 'json', LOG_LEVEL: 'warn' }, timeout: 60_000 },
+      {
+        env: {
+          ...process.env,
+          DATABASE_URL: databaseUrl,
+          MODEL_DIR: DEV_TINY_MODEL_DIR,
+          LOG_FORMAT: 'json',
+          LOG_LEVEL: 'warn',
+        },
+        timeout: 60_000,
+      },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
 
-describe('vectorizer migrate', () => {
+describe('vectorizer migrate and vectorizer models', () => {
   let db: TestDatabase;
+  let modelId: string;
+  let dimension: number;
 
   beforeAll(async () => {
+    await ensureDevModel({ dir: DEV_TINY_MODEL_DIR, size: 'tiny' });
+    const model = await resolveModel({ modelDir: DEV_TINY_MODEL_DIR, dtype: 'fp32', devModelSize: 'tiny' });
+    modelId = model.id;
+    dimension = model.dimension;
     db = await createTestDatabase('cli_migrate');
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await db.drop();
   });
 
-  it('migrates an empty database once when two processes race, then is a no-op', async () => {
-    const racing = await Promise.all([
-      vectorizer(db.url, 'migrate', '--dimension', '64'),
-      vectorizer(db.url, 'migrate', '--dimension', '64'),
-    ]);
+  it('migrates an empty database once when two processes race, registering the configured model as active', async () => {
+    const racing = await Promise.all([vectorizer(db.url, 'migrate'), vectorizer(db.url, 'migrate')]);
     expect(racing.map((run) => run.code)).toEqual([0, 0]);
     const lines = racing.map((run) => run.stdout.trim()).sort();
+    const registered = `model ${modelId} registered (vector(${dimension}), fp32, active)`;
+    const already = `model ${modelId} already registered (vector(${dimension}), fp32, active)`;
     expect(lines[0]).toBe(
-      'applied 2 migration(s) 0001_create_products, 0002_create_product_embeddings (schema version 2); embedding_visual bound to vector(64)',
+      'applied 3 migration(s) 0001_create_products, 0002_create_product_embeddings, 0003_create_models ' +
+        `(schema version 3); ${registered}`,
     );
-    expect(lines[1]).toBe('schema up to date (version 2); embedding_visual bound to vector(64)');
-
-    const again = await vectorizer(db.url, 'migrate', '--dimension', '64');
-    expect(again).toMatchObject({
-      code: 0,
-      stdout: 'schema up to date (version 2); embedding_visual bound to vector(64)\n',
-    });
+    expect(lines[1]).toBe(`schema up to date (version 3); ${already}`);
   });
 
-  it('refuses another dimension with both dimensions and the way out; --reembed drops and rebinds', async () => {
-    const client = new Client({ connectionString: db.url });
-    await client.connect();
+  it('refuses the retired --reembed and --dimension with the way forward', async () => {
+    const reembed = await vectorizer(db.url, 'migrate', '--reembed');
+    expect(reembed.code).not.toBe(0);
+    expect(reembed.stdout).toBe('');
+    expect(reembed.stderr).toContain('OPTION_RETIRED');
+    expect(reembed.stderr).toContain('npx vectorizer models activate ID');
+    const dimensionFlag = await vectorizer(db.url, 'migrate', '--dimension', '64');
+    expect(dimensionFlag.stderr).toContain('`migrate --dimension` is retired');
+  });
+
+  it('lists, activates (refusing below 100% without --force) and drops models', async () => {
+    const pool = createPool(db.url, { max: 1 });
     try {
-      await client.query("INSERT INTO products (id, image_url) VALUES ('p1', 'https://img/p1.jpg')");
-      await client.query(
-        `INSERT INTO product_embeddings (product_id, model, dim, embedding_visual, image_url, image_sha256)
-         VALUES ('p1', 'm', 64, array_fill(0.125, ARRAY[64])::real[]::vector, 'https://img/p1.jpg', $1)`,
-        ['c'.repeat(64)],
-      );
-      const refused = await vectorizer(db.url, 'migrate', '--dimension', '32');
-      expect(refused.code).toBe(1);
-      expect(refused.stdout).toBe('');
-      expect(refused.stderr).toContain('EMBEDDING_DIMENSION_MISMATCH');
-      expect(refused.stderr).toContain(
-        'bound to 64 dimensions, but the configured model produces 32-dimensional embeddings',
-      );
-      expect(refused.stderr).toContain('npx vectorizer migrate --reembed');
-
-      const reembedded = await vectorizer(db.url, 'migrate', '--dimension', '32', '--reembed');
-      expect(reembedded).toMatchObject({
-        code: 0,
-        stdout:
-          'schema up to date (version 2); embedding_visual bound to vector(32); ' +
-          '--reembed dropped 1 embedding(s) of dimension 64; next: npx vectorizer enqueue --all\n',
-      });
-      expect((await client.query('SELECT 1 FROM product_embeddings')).rowCount).toBe(0);
-      expect((await client.query('SELECT 1 FROM products')).rowCount).toBe(1);
+      await runMigrations(pool, { model: { id: 'next/model', dimension: 4, storage: 'halfvec' } });
+      await new ProductsRepository(pool).upsertMany([
+        { id: 'p1', imageUrl: 'https://img/p1.jpg' },
+        { id: 'p2', imageUrl: 'https://img/p2.jpg' },
+      ]);
+      await new EmbeddingsRepository(pool).upsertMany([
+        {
+          productId: 'p1',
+          model: 'next/model',
+          embedding: Float32Array.from([1, 0, 0, 0]),
+          imageUrl: 'https://img/p1.jpg',
+          imageSha256: 'c'.repeat(64),
+        },
+      ]);
     } finally {
-      await client.end();
+      await pool.end();
     }
-  });
 
-  it('rejects a malformed --dimension and documents the follow-up of --reembed in its help', async () => {
-    const bad = await vectorizer(db.url, 'migrate', '--dimension', 'abc');
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('expected a positive whole number');
+    const listed = await vectorizer(db.url, 'models', 'list', '--json');
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([
+      { id: modelId, dim: dimension, dtype: 'fp32', storage: 'vector', embedded: 0, total: 2, active: true },
+      { id: 'next/model', dim: 4, dtype: 'fp32', storage: 'halfvec', embedded: 1, total: 2, active: false },
+    ]);
 
-    const program = new Command('vectorizer');
-    registerMigrate(program);
-    const help = program.commands.find((command) => command.name() === 'migrate')?.helpInformation() ?? '';
-    expect(help.replace(/\s+/g, ' ')).toContain('afterwards run `npx vectorizer enqueue --all`');
+    const refused = await vectorizer(db.url, 'models', 'activate', 'next/model');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('MODEL_COVERAGE_INCOMPLETE');
+    expect(refused.stderr).toContain('has embedded 1 of 2 products (50%)');
+
+    const forced = await vectorizer(db.url, 'models', 'activate', 'next/model', '--force');
+    expect(forced).toMatchObject({
+      code: 0,
+      stdout: `model next/model is active (1/2 embedded, 50%); ${modelId} no longer answers searches\n`,
+    });
+    expect((await vectorizer(db.url, 'models', 'list')).stdout).toContain(
+      '* next/model\thalfvec(4)\tfp32\t1/2 embedded (50%)\tactive',
+    );
+
+    const activeDrop = await vectorizer(db.url, 'models', 'drop', 'next/model');
+    expect(activeDrop.stderr).toContain('ACTIVE_MODEL_DROP_REFUSED');
+    expect(await vectorizer(db.url, 'models', 'drop', modelId)).toMatchObject({
+      code: 0,
+      stdout: `dropped model ${modelId}: 0 vector(s) and its index\n`,
+    });
+    const unknown = await vectorizer(db.url, 'models', 'activate', 'nope');
+    expect(unknown.stderr).toContain('MODEL_NOT_REGISTERED');
   });
 });
