@@ -123,5 +123,5 @@ describe('vectorizer migrate and vectorizer models', () => {
     });
     const unknown = await vectorizer(db.url, 'models', 'activate', 'nope');
     expect(unknown.stderr).toContain('MODEL_NOT_REGISTERED');
-  });
+  }, 180_000);
 });
