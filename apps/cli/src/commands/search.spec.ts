@@ -25,7 +25,8 @@ describe('vectorizer search', () => {
   it('finds the exact duplicate of a product first', () => {
     const result = search('--product', 'shoe', '-k', '2', '--json');
     expect(result.status).toBe(0);
-    const { results } = JSON.parse(result.stdout);
+    const { model, results } = JSON.parse(result.stdout);
+    expect(model).toMatch(/^vectorizer\/dev-siglip-tiny/);
     expect(results).toHaveLength(2);
     expect(results[0]).toMatchObject({
       productId: 'shoe-dup',
@@ -38,12 +39,15 @@ describe('vectorizer search', () => {
   it('prints ranked lines for people', () => {
     const result = search('--product', 'shoe', '-k', '3');
     expect(result.status).toBe(0);
-    expect(result.stdout.split('\n')[0]).toMatch(/^ {2}1 {2}1\.0000 {2}shoe-dup\tSHOE-DUP\t/);
+    const [answeredBy, first] = result.stdout.split('\n');
+    expect(answeredBy).toMatch(/^model vectorizer\/dev-siglip-tiny/);
+    expect(first).toMatch(/^ {2}1 {2}1\.0000 {2}shoe-dup\tSHOE-DUP\t/);
   });
 
   it('runs a text query through the text tower', () => {
     const result = search('--text', 'a red shoe', '--json');
     expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ model: expect.stringMatching(/dev-siglip-tiny/) });
     expect(JSON.parse(result.stdout).results).toHaveLength(4);
   });
 
