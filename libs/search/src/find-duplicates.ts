@@ -79,12 +79,11 @@ export async function findDuplicates(options: FindDuplicatesOptions): Promise<Du
   for (const members of sets.groups()) {
     const products: DuplicateGroup['products'] = [];
     for (const productId of members) {
-      const known = details.get(productId) ?? {
-        productId,
-        title: null,
-        imageUrl: '',
-        ...(await options.describe(productId)),
-      };
+      let known = details.get(productId);
+      if (!known) {
+        const described = await options.describe(productId);
+        known = { productId, title: described?.title ?? null, imageUrl: described?.imageUrl ?? '' };
+      }
       products.push(known);
     }
     const scores = members.flatMap((id) => linkScores.get(id) ?? []);
