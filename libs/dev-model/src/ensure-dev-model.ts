@@ -151,7 +151,7 @@ async function replaceOutdated(dir: string, fresh: string): Promise<void> {
 }
 
 function describe(model: Pick<DevModelMarker, 'size' | 'seed' | 'poison' | 'family'>): string {
-  return `${model.size} ${model.family ?? 'siglip'} dev model with seed ${model.seed}${model.poison ? ` poisoned for ${model.poison} images` : ''}`;
+  return `${model.size}${model.family ? ` ${model.family}` : ''} dev model with seed ${model.seed}${model.poison ? ` poisoned for ${model.poison} images` : ''}`;
 }
 
 function union(a: DevModelDtype[], b: DevModelDtype[]): DevModelDtype[] {

@@ -7,7 +7,7 @@ import { ensureDevModel } from '@vectorizer/dev-model';
 import { createLogger } from '@vectorizer/logger';
 import { Embedder } from '../embedder';
 import { type ResolvedModel, resolveModel } from '../model/resolve-model';
-import { summarizeTextPreprocessing } from '../model/text-preprocessing';
+import { type TextPreprocessing, summarizeTextPreprocessing } from '../model/text-preprocessing';
 import { loadTextEncoder } from './tokenizer';
 
 /**
@@ -96,14 +96,14 @@ describe('SigLIP 2 (FixRes) text: Gemma tokenizer, pad id and length from the co
   });
 
   it('tokenizes like the reference: lower-cased, <eos> appended, byte fallback, padded to 64 with <pad>', async () => {
-    const encode = await loadTextEncoder(model.dir, model.textPreprocessing!);
+    const encode = await loadTextEncoder(model.dir, model.textPreprocessing as TextPreprocessing);
     const { inputIds, attentionMask } = await encode(REFERENCE.map(([text]) => text));
     expect(inputIds).toEqual(REFERENCE.map(([, ids]) => padded(ids)));
     expect(attentionMask[1].filter((bit) => bit === 1)).toHaveLength(REFERENCE[1][1].length);
   });
 
   it('truncates a long query to 64 tokens keeping <eos> last, as the fast tokenizer does', async () => {
-    const encode = await loadTextEncoder(model.dir, model.textPreprocessing!);
+    const encode = await loadTextEncoder(model.dir, model.textPreprocessing as TextPreprocessing);
     const { inputIds } = await encode([Array.from({ length: 100 }, () => 'red').join(' ')]);
     expect(inputIds[0]).toEqual([1731, ...new Array<number>(62).fill(458), EOS]);
   });
