@@ -6,3 +6,4 @@ export {
   type IngestSummary,
   type MalformedLine,
 } from './ingest-catalog';
+export { intakeProducts, type IntakeDeps, type IntakeProductsStore, type IntakeResult } from './intake-products';
