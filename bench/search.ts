@@ -223,6 +223,26 @@ async function exactAnswers(client: pg.PoolClient, kind: QueryKind, queries: str
   return { kind, queries, exact: { ids: exact.ids, p50 } };
 }
 
+/**
+ * What half precision alone costs: an exact scan ranking by the halfvec expression, against the
+ * float32 truth. HNSW recall varies between two builds of the same rows (random levels, parallel
+ * build) by more than this, so the index figures alone cannot separate the two effects.
+ */
+async function halfvecRoundingRecall(client: pg.PoolClient, set: QuerySet, dim: number): Promise<void> {
+  await client.query('SET enable_indexscan = off');
+  const rounded = await timedQueries(client, set.queries, 'halfvec', dim);
+  await client.query('SET enable_indexscan = on');
+  const recall = recallAt10(rounded.ids, set.exact.ids);
+  console.log(`  halfvec rounding alone (exact scan), ${set.kind} queries: recall@10 ${recall.toFixed(4)}`);
+  figures.add({
+    name: `halfvec exact-scan recall@10, ${set.kind} queries`,
+    value: recall,
+    unit: 'recall',
+    ceiling: 1,
+    ceilingName: 'float32 exact scan',
+  });
+}
+
 /** Figure names of the vector index stay as they were; halfvec ones say so. */
 const storageLabel = (storage: Storage) => (storage === 'vector' ? '' : `, ${storage}`);
 
@@ -318,6 +338,7 @@ async function main(): Promise<void> {
           : samples.map((source) => nearQuery(source, noise));
       sets.push(await exactAnswers(client, kind, vectors.map(literal), opts.dim));
     }
+    if (opts.storages.includes('halfvec')) for (const set of sets) await halfvecRoundingRecall(client, set, opts.dim);
     for (const storage of opts.storages) {
       const built = await buildIndex(client, storage, opts);
       console.log(
