@@ -21,7 +21,7 @@ describe('ingestCatalog (real Postgres and Redis)', () => {
 
   beforeAll(async () => {
     db = await createTestSchema('cli_ingest', { connect: (url, schema) => createPool(url, { schema, max: 2 }) });
-    await runMigrations(db.pool, {});
+    await runMigrations(db.pool, { model: { id: MODEL, dimension: 4 } });
     connection = await connectForCommand(TEST_REDIS_URL);
     queue = createEmbedQueue({
       connection,
