@@ -94,13 +94,14 @@ export function intakeRoutes(options: IntakeRoutesOptions): Router {
   });
 
   router.delete('/products/:id', auth, async (req, res) => {
-    const removed = await removeProduct(req.params.id, {
+    const id = String(req.params.id);
+    const removed = await removeProduct(id, {
       products: options.products,
       queue: options.queue,
       model: await options.model(),
     });
-    if (!removed) throw new VectorizerError('PRODUCT_NOT_FOUND', `No product with id ${JSON.stringify(req.params.id)}`);
-    res.json({ deleted: req.params.id });
+    if (!removed) throw new VectorizerError('PRODUCT_NOT_FOUND', `No product with id ${JSON.stringify(id)}`);
+    res.json({ deleted: id });
   });
 
   return router;
