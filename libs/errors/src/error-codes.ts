@@ -149,6 +149,12 @@ const TABLE: Record<string, Row> = {
 
   // Requests.
   SEARCH_INPUT_INVALID: ['dead-letter', R, 400],
+  SEARCH_FILTER_INVALID: [
+    'dead-letter',
+    R,
+    400,
+    'Pass filter as a JSON object of top-level attribute keys to string, number or boolean values, e.g. {"category":"shoes"}.',
+  ],
   REQUEST_INVALID: ['dead-letter', R, 400],
   PRODUCT_NOT_FOUND: ['dead-letter', R, 404],
   ROUTE_NOT_FOUND: ['dead-letter', R, 404],
