@@ -23,6 +23,7 @@ const BENCHMARKS = [
   { name: 'cli-start', script: 'bench/cli-start.ts' },
   { name: 'ingest', script: 'bench/ingest.ts' },
   { name: 'search', script: 'bench/search.ts' },
+  { name: 'filtered-search', script: 'bench/filtered-search.ts' },
 ] as const;
 
 function machine(): BenchmarkReport['machine'] {

@@ -214,6 +214,7 @@ describe('EmbeddingsRepository', () => {
         `[${Array.from(unitVector(1)).join(',')}]`,
         null,
         10,
+        null,
       ]);
       const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
       expect(text).toContain(`Index Scan using ${modelIndexName(MODEL)}`);

@@ -15,3 +15,9 @@ export {
 } from './models-repository';
 export { MAX_INDEXED_DIMENSION, VECTOR_STORAGES, modelIndexName, type VectorStorage } from './model-index';
 export type { Product, ProductInput, EmbeddingRow, SearchHit } from './types';
+export {
+  parseAttributeFilter,
+  SearchFilterInvalidError,
+  type AttributeFilter,
+  type AttributeValue,
+} from './attribute-filter';

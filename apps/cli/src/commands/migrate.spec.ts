@@ -57,10 +57,10 @@ describe('vectorizer migrate and vectorizer models', () => {
     const registered = `model ${modelId} registered (vector(${dimension}), fp32, active)`;
     const already = `model ${modelId} already registered (vector(${dimension}), fp32, active)`;
     expect(lines[0]).toBe(
-      'applied 3 migration(s) 0001_create_products, 0002_create_product_embeddings, 0003_create_models ' +
-        `(schema version 3); ${registered}`,
+      'applied 4 migration(s) 0001_create_products, 0002_create_product_embeddings, 0003_create_models, ' +
+        `0005_reuse_identical_images (schema version 5); ${registered}`,
     );
-    expect(lines[1]).toBe(`schema up to date (version 3); ${already}`);
+    expect(lines[1]).toBe(`schema up to date (version 5); ${already}`);
   });
 
   it('refuses the retired --reembed and --dimension with the way forward', async () => {

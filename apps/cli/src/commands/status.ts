@@ -8,6 +8,8 @@ export interface StatusReport {
   model: string;
   products: number;
   embedded: number;
+  /** Of `embedded`, products whose vector was copied from identical image bytes instead of inferred. */
+  reused: number;
   missing: number;
   queue: { waiting: number; active: number; delayed: number; failed: number; completed: number };
   /** The embed queue's failed jobs: the same number as queue.failed, `dlq list` and the metrics. */
@@ -30,14 +32,15 @@ export function registerStatus(program: Command): void {
             await checkSchema(pool);
             const model = await currentModelId(config, logger, opts.model);
             const embeddings = new EmbeddingsRepository(pool);
-            const [products, embedded, missing, queue, deadLetter] = await Promise.all([
+            const [products, embedded, reused, missing, queue, deadLetter] = await Promise.all([
               new ProductsRepository(pool).count(),
               embeddings.countEmbedded(model),
+              embeddings.countReused(model),
               embeddings.countMissing(model),
               getQueueStats(queues.queue),
               queues.deadLetters.count(),
             ]);
-            const report: StatusReport = { model, products, embedded, missing, queue, deadLetter };
+            const report: StatusReport = { model, products, embedded, reused, missing, queue, deadLetter };
             process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : formatStatus(report));
           } finally {
             await pool.end();
@@ -54,6 +57,7 @@ export function formatStatus(report: StatusReport): string {
     ['model', report.model],
     ['products', report.products],
     ['embedded', report.embedded],
+    ['  of which reused (identical image)', report.reused],
     ['missing', report.missing],
     ['queue waiting', report.queue.waiting],
     ['queue active', report.queue.active],

@@ -1,9 +1,15 @@
 import { createProducts } from './001-products';
 import { createProductEmbeddings } from './002-product-embeddings';
 import { createModels } from './003-models';
+import { reuseIdenticalImages } from './005-reuse-identical-images';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
 
 /** Every migration in version order. Append new ones; never edit or reorder applied ones. */
-export const migrations: readonly Migration[] = [createProducts, createProductEmbeddings, createModels];
+export const migrations: readonly Migration[] = [
+  createProducts,
+  createProductEmbeddings,
+  createModels,
+  reuseIdenticalImages,
+];
