@@ -112,6 +112,7 @@ describe('ModelsRepository: models of different dimensions side by side', () => 
           `[${Array.from(unitVector(1, model.dim)).join(',')}]`,
           null,
           10,
+          null,
         ]);
         const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
         expect(text).toContain(`Index Scan using ${modelIndexName(model.id)}`);
