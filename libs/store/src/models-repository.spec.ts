@@ -100,6 +100,7 @@ describe('ModelsRepository: models of different dimensions side by side', () => 
     ]);
 
     // The planner picks each model's partial index for its query (seq scans off: the table is small).
+    await db.pool.query('ANALYZE products; ANALYZE product_embeddings');
     const client = await db.pool.connect();
     try {
       await client.query('BEGIN');
