@@ -6,3 +6,12 @@ export {
   type IngestSummary,
   type MalformedLine,
 } from './ingest-catalog';
+export { QueueWindow, type WindowEnqueueResult } from './queue-window';
+export {
+  enqueueNeedingEmbedding,
+  type EnqueueNeedingDeps,
+  type EnqueueNeedingResult,
+} from './enqueue-needing-embedding';
+export { QueueTopUp, type TopUpResult } from './queue-top-up';
+export { ProductsListener, LISTENER_LOCK_CLASS, type ProductsListenerOptions } from './products-listener';
+export { startIntakeWatch, type IntakeWatch, type IntakeWatchOptions } from './intake-watch';

@@ -1,7 +1,9 @@
 import type { Logger } from '@vectorizer/logger';
-import { enqueueProducts, type EnqueueTarget } from '@vectorizer/queue';
+import type { EnqueueTarget } from '@vectorizer/queue';
 import type { ProductInput, ProductsRepository } from '@vectorizer/store';
 import type { CatalogEntry } from './catalog-reader';
+import { enqueueNeedingEmbedding } from './enqueue-needing-embedding';
+import { QueueWindow } from './queue-window';
 
 export interface IngestSummary {
   /** Non-empty lines read. */
@@ -14,6 +16,8 @@ export interface IngestSummary {
   enqueued: number;
   /** Products needing an embedding whose job is still pending (waiting, delayed or active). */
   alreadyQueued: number;
+  /** Products left pending in Postgres because the queue window was full (the reconcile loop enqueues them). */
+  deferred: number;
   malformed: number;
 }
 
@@ -26,6 +30,8 @@ export interface IngestOptions {
   entries: AsyncIterable<CatalogEntry>;
   products: ProductsRepository;
   queue: EnqueueTarget;
+  /** QUEUE_WINDOW: jobs at most pending in Redis; 0 or unset = no window. */
+  queueWindow?: number;
   model: string;
   logger: Logger;
   /** Products per round trip to Postgres and Redis; bounds memory. */
@@ -43,7 +49,8 @@ export const INGEST_CHUNKS_IN_FLIGHT = 3;
 /**
  * Loads a catalog: per chunk of valid lines, upsert the products, ask Postgres which of them still
  * need an embedding for `model` (missing, or made from another image_url), and enqueue exactly
- * those. Postgres stays the source of truth: re-running an ingest enqueues only what is missing.
+ * those while the queue window has room; the rest stay pending in Postgres for the reconcile loop.
+ * Postgres stays the source of truth: re-running an ingest enqueues only what is missing.
  *
  * Upserts run one after another in file order (a product listed twice ends with its last line);
  * each chunk's "which need embedding" query and its enqueue overlap the next chunks' upserts, with
@@ -51,20 +58,29 @@ export const INGEST_CHUNKS_IN_FLIGHT = 3;
  */
 export async function ingestCatalog(options: IngestOptions): Promise<IngestSummary> {
   const chunkSize = options.chunkSize ?? DEFAULT_INGEST_CHUNK_SIZE;
-  const summary: IngestSummary = { lines: 0, products: 0, changed: 0, enqueued: 0, alreadyQueued: 0, malformed: 0 };
+  const summary: IngestSummary = {
+    lines: 0,
+    products: 0,
+    changed: 0,
+    enqueued: 0,
+    alreadyQueued: 0,
+    deferred: 0,
+    malformed: 0,
+  };
+  const window = new QueueWindow(options.queue, options.queueWindow ?? 0);
   const inFlight = new Set<Promise<void>>();
   let upserts: Promise<unknown> = Promise.resolve();
   let failure: { error: unknown } | undefined;
 
   const enqueueNeeding = async (products: ProductInput[]): Promise<void> => {
-    const ids = [...new Set(products.map((product) => product.id))];
-    const needing: { id: string; imageUrl: string }[] = [];
-    for await (const page of options.products.streamNeedingEmbedding(options.model, { ids, batchSize: ids.length }))
-      needing.push(...page);
-    const result = await enqueueProducts(options.queue, needing, options.model);
+    const result = await enqueueNeedingEmbedding(
+      products.map((product) => product.id),
+      { products: options.products, window, model: options.model },
+    );
     summary.products += products.length;
-    summary.enqueued += result.added;
-    summary.alreadyQueued += result.skipped;
+    summary.enqueued += result.enqueued;
+    summary.alreadyQueued += result.alreadyQueued;
+    summary.deferred += result.deferred;
     options.onProgress?.(summary);
   };
 
