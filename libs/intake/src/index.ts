@@ -15,3 +15,4 @@ export {
 export { QueueTopUp, type TopUpResult } from './queue-top-up';
 export { ProductsListener, LISTENER_LOCK_CLASS, type ProductsListenerOptions } from './products-listener';
 export { startIntakeWatch, type IntakeWatch, type IntakeWatchOptions } from './intake-watch';
+export { pendingInPostgres } from './pending-in-postgres';

@@ -161,7 +161,10 @@ export class ProductsListener {
     if (state === 'leading') logger.info({ channel }, 'intake listener: leader, listening for product changes');
     else if (state === 'following') logger.info('intake listener: another listener leads; standing by');
     else if (state === 'disconnected')
-      logger.warn({ err: error, was: previous }, 'intake listener: PostgreSQL connection lost; reconnecting');
+      logger.warn(
+        { err: error, was: previous },
+        'intake listener: not listening (PostgreSQL unreachable, or the schema not migrated); retrying',
+      );
     else if (state === 'stopped') logger.info('intake listener stopped');
   }
 
