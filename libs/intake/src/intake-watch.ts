@@ -7,6 +7,9 @@ import { ProductsListener } from './products-listener';
 import { QueueTopUp } from './queue-top-up';
 import { QueueWindow } from './queue-window';
 
+/** How often the leader checks the window's room while a backlog waits in Postgres. */
+const BACKLOG_POLL_MS = 200;
+
 export interface IntakeWatchOptions {
   databaseUrl: string;
   /** Test schemas; unset: the search_path's. The pool must use the same one. */
@@ -35,7 +38,8 @@ export interface IntakeWatch {
  * `vectorizer watch` (and the worker's parent process unless WATCH=false): the listener enqueues
  * notified products as they come; the leader also runs the reconcile loop, which tops the queue up
  * from Postgres, oldest first, every `reconcileIntervalMs` and whenever the listener asks (it just
- * became leader, or a bulk statement changed too many products to name).
+ * became leader, or a bulk statement changed too many products to name); while a backlog waits
+ * behind a full window, every BACKLOG_POLL_MS.
  *
  * A pass that found nothing to do and read to the end of the table waits at least ten times its
  * own duration before the next full walk, so an idle 100M-product catalog costs Postgres at most a
@@ -78,8 +82,11 @@ export function startIntakeWatch(options: IntakeWatchOptions): IntakeWatch {
           const result = await topUp.pass();
           if (failing) logger.info('reconcile: PostgreSQL and Redis answer again');
           failing = false;
-          if (result.enqueued > 0) logger.info(result, 'reconcile: topped the queue up from Postgres');
-          if (result.enqueued === 0 && result.reachedEnd) pauseMs = Math.max(pauseMs, 10 * (Date.now() - started));
+          if (result.enqueued > 0) logger.debug(result, 'reconcile: topped the queue up from Postgres');
+          // A backlog waits behind a full window: check the room often (one Redis round trip)
+          // so fast workers never find the queue empty between passes.
+          if (!result.reachedEnd) pauseMs = Math.min(pauseMs, BACKLOG_POLL_MS);
+          else if (result.enqueued === 0) pauseMs = Math.max(pauseMs, 10 * (Date.now() - started));
         } catch (error) {
           if (!failing) logger.warn({ err: error }, 'reconcile pass failed; retrying every interval');
           failing = true;
