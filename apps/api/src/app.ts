@@ -8,6 +8,7 @@ import type { Pool } from 'pg';
 import type { DashboardAccess } from './dashboard/dashboard-access';
 import { mountDashboard } from './dashboard/mount-dashboard';
 import { MetricsCollector } from './metrics/metrics-collector';
+import { duplicatesRoutes } from './routes/duplicates-routes';
 import { errorHandler } from './routes/error-handler';
 import { healthRoutes } from './routes/health-routes';
 import { metricsRoutes } from './routes/metrics-routes';
@@ -85,6 +86,15 @@ export function createApp(deps: ApiDependencies): Express {
       maxK: deps.search.maxK,
       imageMaxBytes: deps.imageMaxBytes,
       maxConcurrentUploads: deps.search.maxConcurrentUploads,
+    }),
+  );
+  app.use(
+    '/api',
+    duplicatesRoutes({
+      pool: deps.pool,
+      searchModel: deps.searchModel,
+      efSearch: deps.search.efSearch,
+      maxK: deps.search.maxK,
     }),
   );
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '5m' }));

@@ -16,3 +16,4 @@ export { QueueTopUp, type TopUpResult } from './queue-top-up';
 export { ProductsListener, LISTENER_LOCK_CLASS, type ProductsListenerOptions } from './products-listener';
 export { startIntakeWatch, type IntakeWatch, type IntakeWatchOptions } from './intake-watch';
 export { pendingInPostgres } from './pending-in-postgres';
+export { intakeProducts, type IntakeDeps, type IntakeProductsStore, type IntakeResult } from './intake-products';

@@ -2,8 +2,7 @@ import type { Logger } from '@vectorizer/logger';
 import type { EnqueueTarget } from '@vectorizer/queue';
 import type { ProductInput, ProductsRepository } from '@vectorizer/store';
 import type { CatalogEntry } from './catalog-reader';
-import { enqueueNeedingEmbedding } from './enqueue-needing-embedding';
-import { QueueWindow } from './queue-window';
+import { intakeProducts, type IntakeProductsStore } from './intake-products';
 
 export interface IngestSummary {
   /** Non-empty lines read. */
@@ -30,8 +29,8 @@ export interface IngestOptions {
   entries: AsyncIterable<CatalogEntry>;
   products: ProductsRepository;
   queue: EnqueueTarget;
-  /** QUEUE_WINDOW: jobs at most pending in Redis; 0 or unset = no window. */
-  queueWindow?: number;
+  /** QUEUE_WINDOW: jobs at most pending in Redis; 0 = no window. */
+  queueWindow: number;
   model: string;
   logger: Logger;
   /** Products per round trip to Postgres and Redis; bounds memory. */
@@ -47,14 +46,14 @@ export const DEFAULT_INGEST_CHUNK_SIZE = 1_000;
 export const INGEST_CHUNKS_IN_FLIGHT = 3;
 
 /**
- * Loads a catalog: per chunk of valid lines, upsert the products, ask Postgres which of them still
- * need an embedding for `model` (missing, or made from another image_url), and enqueue exactly
- * those while the queue window has room; the rest stay pending in Postgres for the reconcile loop.
- * Postgres stays the source of truth: re-running an ingest enqueues only what is missing.
+ * Loads a catalog: each chunk of valid lines goes through intakeProducts (upsert, then enqueue what
+ * still needs an embedding while the queue window has room; the rest stay pending in Postgres for
+ * the reconcile loop). Postgres stays the source of truth: re-running an ingest enqueues only what
+ * is missing.
  *
  * Upserts run one after another in file order (a product listed twice ends with its last line);
- * each chunk's "which need embedding" query and its enqueue overlap the next chunks' upserts, with
- * at most INGEST_CHUNKS_IN_FLIGHT chunks in flight, so memory stays bounded.
+ * each chunk's enqueue step overlaps the next chunks' upserts, with at most
+ * INGEST_CHUNKS_IN_FLIGHT chunks in flight, so memory stays bounded.
  */
 export async function ingestCatalog(options: IngestOptions): Promise<IngestSummary> {
   const chunkSize = options.chunkSize ?? DEFAULT_INGEST_CHUNK_SIZE;
@@ -67,30 +66,27 @@ export async function ingestCatalog(options: IngestOptions): Promise<IngestSumma
     deferred: 0,
     malformed: 0,
   };
-  const window = new QueueWindow(options.queue, options.queueWindow ?? 0);
   const inFlight = new Set<Promise<void>>();
-  let upserts: Promise<unknown> = Promise.resolve();
+  const upsertsInOrder = new UpsertsInFileOrder(options.products);
   let failure: { error: unknown } | undefined;
 
-  const enqueueNeeding = async (products: ProductInput[]): Promise<void> => {
-    const result = await enqueueNeedingEmbedding(
-      products.map((product) => product.id),
-      { products: options.products, window, model: options.model },
-    );
-    summary.products += products.length;
-    summary.enqueued += result.enqueued;
-    summary.alreadyQueued += result.alreadyQueued;
-    summary.deferred += result.deferred;
-    options.onProgress?.(summary);
-  };
-
   const submit = async (products: ProductInput[]): Promise<void> => {
-    const upserted = upserts.then(() => options.products.upsertMany(products));
-    upserts = upserted.catch(() => undefined);
-    const task = upserted.then(async (changed) => {
-      summary.changed += changed;
-      await enqueueNeeding(products);
-    });
+    const turn = upsertsInOrder.nextTurn();
+    const task = intakeProducts(products, {
+      products: turn.store,
+      queue: options.queue,
+      queueWindow: options.queueWindow,
+      model: options.model,
+    })
+      .finally(turn.release)
+      .then((result) => {
+        summary.products += result.accepted;
+        summary.changed += result.changed;
+        summary.enqueued += result.enqueued;
+        summary.alreadyQueued += result.alreadyQueued;
+        summary.deferred += result.deferred;
+        options.onProgress?.(summary);
+      });
     inFlight.add(task);
     task.catch((error: unknown) => (failure ??= { error })).finally(() => inFlight.delete(task));
     while (inFlight.size >= INGEST_CHUNKS_IN_FLIGHT && !failure) await Promise.race(inFlight).catch(() => undefined);
@@ -120,4 +116,33 @@ export async function ingestCatalog(options: IngestOptions): Promise<IngestSumma
   if (failure) throw failure.error;
   options.onProgress?.(summary);
   return summary;
+}
+
+/**
+ * Hands each chunk a view of the products store whose upsert starts only once the previous
+ * chunk's upsert has settled, so chunks running in parallel still write in file order.
+ */
+class UpsertsInFileOrder {
+  private previous: Promise<void> = Promise.resolve();
+
+  constructor(private readonly products: ProductsRepository) {}
+
+  /** The next chunk's turn; call `release` when the chunk ends, so a chunk that failed before upserting never blocks the rest. */
+  nextTurn(): { store: IntakeProductsStore; release: () => void } {
+    const previous = this.previous;
+    let release!: () => void;
+    this.previous = new Promise<void>((resolve) => (release = resolve));
+    const store: IntakeProductsStore = {
+      upsertMany: async (chunk) => {
+        await previous;
+        try {
+          return await this.products.upsertMany(chunk);
+        } finally {
+          release();
+        }
+      },
+      streamNeedingEmbedding: (model, opts) => this.products.streamNeedingEmbedding(model, opts),
+    };
+    return { store, release };
+  }
 }

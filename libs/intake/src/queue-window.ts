@@ -43,14 +43,17 @@ export class QueueWindow {
 
   /**
    * Enqueues `products` in the order given while the window has room. A product whose job is
-   * already pending takes no room; everything after the room ran out is `deferred`.
+   * already pending, or completed a moment ago (see keepCompleted), takes no room; everything after
+   * the room ran out is `deferred`.
    */
   async enqueue(
     products: readonly ProductToEmbed[],
     model: string,
     options: { keepDeadLetters?: boolean } = {},
   ): Promise<WindowEnqueueResult> {
-    if (this.size === 0) return { ...(await enqueueProducts(this.target, products, model, options)), deferred: 0 };
+    const enqueueOptions = { ...options, keepCompleted: true };
+    if (this.size === 0)
+      return { ...(await enqueueProducts(this.target, products, model, enqueueOptions)), deferred: 0 };
     if (products.length === 0) return { added: 0, skipped: 0, deferred: 0 };
     return this.whileHoldingLease(async () => {
       const result: WindowEnqueueResult = { added: 0, skipped: 0, deferred: 0 };
@@ -59,7 +62,7 @@ export class QueueWindow {
       while (room > 0 && next < products.length) {
         const slice = products.slice(next, next + room);
         next += slice.length;
-        const added = await enqueueProducts(this.target, slice, model, options);
+        const added = await enqueueProducts(this.target, slice, model, enqueueOptions);
         result.added += added.added;
         result.skipped += added.skipped;
         room -= added.added;

@@ -61,6 +61,13 @@ export async function enqueueProducts(
     chunkSize?: number;
     now?: () => Date;
     /**
+     * Leave a product whose job completed (and is still kept) alone instead of replacing it. Intake
+     * passes this: a product read as "needing an embedding" a moment before its job completed would
+     * otherwise be embedded twice. Such a product counts as skipped; once BullMQ trims the kept job
+     * (QUEUE_KEEP_COMPLETED_*), a still-missing embedding is enqueued again.
+     */
+    keepCompleted?: boolean;
+    /**
      * Leave a product whose job is a dead letter alone instead of replacing it (the periodic
      * reconcile: a broken image would otherwise be retried every pass; `dlq retry` is for that).
      * Such a product counts as skipped.
@@ -79,7 +86,7 @@ export async function enqueueProducts(
     // A finished job kept for inspection must not block a new attempt (BullMQ ignores an add whose id
     // exists): the product is missing its embedding again, e.g. the row was lost or deleted.
     const replaces = (state: number | undefined) =>
-      state === COMPLETED || (state === FAILED && !options.keepDeadLetters);
+      (state === COMPLETED && !options.keepCompleted) || (state === FAILED && !options.keepDeadLetters);
     for (const [index, { jobId }] of chunk.entries()) if (replaces(states[index])) await queue.remove(jobId);
     const enqueuedAt = now().toISOString();
     const fresh = chunk.filter((_, index) => states[index] === ABSENT || replaces(states[index]));
