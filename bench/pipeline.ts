@@ -1,5 +1,5 @@
 /*
- * `npm run bench:pipeline [-- --base-products N --tiny-products M --only base|tiny --quick --threads N --json FILE]`:
+ * `npm run bench:pipeline [-- --base-products N --tiny-products M --only base|tiny|reuse --quick --threads N --json FILE]`:
  * end-to-end throughput of the worker pipeline (queue → fetch → decode → batch → ONNX → pgvector)
  * with a worker's default thread plan (no INFERENCE_THREADS), against ceilings measured in the
  * same run, on a fresh database, a private redis-server and a local image server:
@@ -8,6 +8,11 @@
  *     Inference dominates; target ratio ≥ 0.95.
  *   - `tiny` dev model: products/s vs fetch + decode alone at the same concurrency. Image work
  *     dominates; target ratio ≥ 0.80.
+ *   - `reuse`: a catalog of 300 products showing 30 distinct pictures (10× duplicated images, the
+ *     base dev model): images run through the model with the worker's reuse of identical bytes, vs
+ *     the same pictures served as distinct bytes (what every product costs without reuse).
+ * Every product's image is served as distinct bytes (a JPEG comment naming the product) unless the
+ * reuse run asks for shared ones, so the throughput runs measure inference, not reuse.
  * --threads N replaces the plan's ORT threads (to compare splits between inference and decoding).
  */
 import { createServer, type Server } from 'node:http';
@@ -20,7 +25,7 @@ import { ensureDevModel } from '@vectorizer/dev-model';
 import { Embedder, resolveModel, type ResolvedModel } from '@vectorizer/embedder';
 import { ImageFetcher, planPreprocess, preprocessImage, type DecodeLimits } from '@vectorizer/images';
 import { createLogger } from '@vectorizer/logger';
-import { EmbedWorker } from '@vectorizer/pipeline';
+import { EmbedWorker, type PixelEmbedder } from '@vectorizer/pipeline';
 import { createEmbedQueue, createWorkerConnection, enqueueProducts } from '@vectorizer/queue';
 import { EmbeddingsRepository, ProductsRepository, createPool, runMigrations } from '@vectorizer/store';
 import { createPipelineMetrics, createRegistry } from '@vectorizer/telemetry';
@@ -49,8 +54,27 @@ function argument(name: string, fallback: number): number {
   return value;
 }
 
+/** The JPEG with a comment segment (FF FE) after its start marker: other bytes, same pixels. */
+function withComment(jpeg: Buffer, comment: string): Buffer {
+  const text = Buffer.from(comment, 'latin1');
+  const segment = Buffer.alloc(4);
+  segment.writeUInt16BE(0xfffe, 0);
+  segment.writeUInt16BE(text.length + 2, 2);
+  return Buffer.concat([jpeg.subarray(0, 2), segment, text, jpeg.subarray(2)]);
+}
+
+interface ImageServer {
+  /** Product `product`'s photo (one of DISTINCT_IMAGES pictures), as bytes no other product has. */
+  urlFor(product: number): string;
+  /** Picture `picture` under product `product`'s own URL, as the same bytes for every product. */
+  sharedUrlFor(picture: number, product: number): string;
+  /** Picture `picture` under product `product`'s own URL, as bytes no other product has. */
+  uniqueUrlFor(picture: number, product: number): string;
+  close(): Promise<void>;
+}
+
 /** Product-photo-like JPEGs (smooth gradients, some texture), served from memory. */
-async function startImageServer(): Promise<{ urlFor(product: number): string; close(): Promise<void> }> {
+async function startImageServer(): Promise<ImageServer> {
   const images = await Promise.all(
     Array.from({ length: DISTINCT_IMAGES }, (_, n) => {
       const pixels = Buffer.alloc(IMAGE_SIDE * IMAGE_SIDE * 3);
@@ -67,15 +91,19 @@ async function startImageServer(): Promise<{ urlFor(product: number): string; cl
         .toBuffer();
     }),
   );
+  // /img/<picture>/<product>.jpg: unique bytes; /shared/<picture>/<product>.jpg: the picture's own bytes.
   const server: Server = createServer((request, response) => {
-    const n =
-      Number.parseInt(new URL(request.url ?? '/', 'http://x').pathname.split('/')[2] ?? '0', 10) % DISTINCT_IMAGES;
-    response.writeHead(200, { 'content-type': 'image/jpeg' }).end(images[n]);
+    const [, kind, picture, file] = new URL(request.url ?? '/', 'http://x').pathname.split('/');
+    const image = images[Number.parseInt(picture ?? '0', 10) % DISTINCT_IMAGES] as Buffer;
+    const body = kind === 'shared' ? image : withComment(image, `product ${file ?? ''}`);
+    response.writeHead(200, { 'content-type': 'image/jpeg' }).end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    urlFor: (product) => `${origin}/img/${product}.jpg`,
+    urlFor: (product) => `${origin}/img/${product}/${product}.jpg`,
+    sharedUrlFor: (picture, product) => `${origin}/shared/${picture}/${product}.jpg`,
+    uniqueUrlFor: (picture, product) => `${origin}/img/${picture}/${product}.jpg`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -151,7 +179,7 @@ async function endToEnd(
   products: number,
   concurrency: number,
   urlFor: (i: number) => string,
-): Promise<{ rate: number; steadyRate: number }> {
+): Promise<{ rate: number; steadyRate: number; inferred: number }> {
   const pool = createPool(services.databaseUrl, { max: 4 });
   await pool.query('DROP TABLE IF EXISTS product_embeddings, products, schema_migrations CASCADE');
   await runMigrations(pool, { dimension: model.dimension });
@@ -164,6 +192,15 @@ async function endToEnd(
   const metrics = createPipelineMetrics(createRegistry());
   const fetcher = newFetcher(concurrency);
   const workerConnection = createWorkerConnection(services.redisUrl);
+  let inferred = 0;
+  const counting: PixelEmbedder = {
+    modelId: embedder.modelId,
+    dimension: embedder.dimension,
+    embedPixels: (images) => {
+      inferred += images.length;
+      return embedder.embedPixels(images);
+    },
+  };
   const worker = new EmbedWorker({
     connection: workerConnection,
     prefix,
@@ -171,7 +208,7 @@ async function endToEnd(
     batch: { maxBatchSize: embedder.maxBatchSize, maxWaitMs: 25 },
     lockDurationMs: 120_000,
     stalledIntervalMs: 30_000,
-    embedder,
+    embedder: counting,
     preprocessor: model.preprocessor,
     decodeLimits: DECODE_LIMITS,
     preprocess: planPreprocess,
@@ -205,7 +242,7 @@ async function endToEnd(
   await queue.close();
   await Promise.all([connection.quit(), workerConnection.quit()]);
   await pool.end();
-  return { rate, steadyRate };
+  return { rate, steadyRate, inferred };
 }
 
 async function loadModel(
@@ -310,12 +347,49 @@ async function benchTiny(
   });
 }
 
+/** reuse: 10× duplicated images; images through the model with reuse vs the same pictures as distinct bytes. */
+async function benchReuse(services: Services, images: ImageServer, threads: ThreadPlan): Promise<void> {
+  const products = 300;
+  const pictures = 30;
+  const { model, embedder } = await loadModel('tiny', 32, threads);
+  const concurrency = concurrencyFor(embedder.maxBatchSize);
+  const run = (urlFor: (i: number) => string) => endToEnd(services, model, embedder, products, concurrency, urlFor);
+  // A first run warms the model, the caches and the JIT, so neither measured run pays for it.
+  await run((i) => images.uniqueUrlFor(i % pictures, i));
+  const shared = await run((i) => images.sharedUrlFor(i % pictures, i));
+  const unique = await run((i) => images.uniqueUrlFor(i % pictures, i));
+  await embedder.close();
+  const saved = unique.inferred - shared.inferred;
+  console.log(
+    `reuse (${products} products, ${pictures} distinct pictures): ${shared.inferred} images through the model ` +
+      `(${unique.inferred} as distinct bytes): ${saved} inference runs saved; ` +
+      `${shared.rate.toFixed(1)} products/s vs ${unique.rate.toFixed(1)} products/s`,
+  );
+  figures.add({
+    name: `images through the model, ${products} products showing ${pictures} pictures (10× duplicated)`,
+    value: shared.inferred,
+    unit: 'images',
+    ceiling: unique.inferred,
+    ceilingName: 'the same pictures as distinct bytes (no reuse possible)',
+    note: `${saved} inference runs saved; the ideal is ${pictures} (a picture can run twice when it is first seen by two batches in flight at once)`,
+  });
+  figures.add({
+    name: `pipeline end to end with 10× duplicated images, base model`,
+    value: shared.rate,
+    unit: 'products/s',
+    ceiling: unique.rate,
+    ceilingName: 'the same pictures as distinct bytes',
+    note: 'what reuse buys end to end (every product is still fetched and decoded)',
+  });
+}
+
 async function main(): Promise<void> {
   const planned = applyWorkerThreadPlan('cpu');
   const threadsArg = argValue('threads');
   const threads = threadsArg === undefined ? planned : { ...planned, inferenceThreads: Number(threadsArg) };
   const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-  if (only !== undefined && only !== 'base' && only !== 'tiny') throw new Error('--only expects base or tiny');
+  if (only !== undefined && only !== 'base' && only !== 'tiny' && only !== 'reuse')
+    throw new Error('--only expects base, tiny or reuse');
   const images = await startImageServer();
   const redis = await startRedisServer();
   const database = await createTestDatabase('bench_pipeline');
@@ -323,10 +397,11 @@ async function main(): Promise<void> {
   try {
     console.log(`bench:pipeline (${IMAGE_SIDE}x${IMAGE_SIDE} JPEGs, CPU, ${os.availableParallelism()} cores)`);
     console.log(`thread plan: ${describeThreadPlan(threads)}${threadsArg === undefined ? '' : ' (--threads)'}`);
-    if (only !== 'tiny')
+    if (only === undefined || only === 'base')
       await benchBase(services, argument('--base-products', quick ? 128 : 240), images.urlFor, threads);
-    if (only !== 'base')
+    if (only === undefined || only === 'tiny')
       await benchTiny(services, argument('--tiny-products', quick ? 500 : 1_500), images.urlFor, threads);
+    if (only === undefined || only === 'reuse') await benchReuse(services, images, threads);
     figures.write();
   } finally {
     await images.close();

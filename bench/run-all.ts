@@ -24,6 +24,7 @@ const BENCHMARKS = [
   { name: 'ingest', script: 'bench/ingest.ts' },
   { name: 'intake', script: 'bench/intake.ts' },
   { name: 'search', script: 'bench/search.ts' },
+  { name: 'filtered-search', script: 'bench/filtered-search.ts' },
 ] as const;
 
 function machine(): BenchmarkReport['machine'] {

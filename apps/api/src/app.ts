@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { ResolvedModel } from '@vectorizer/embedder';
 import type { Logger } from '@vectorizer/logger';
+import type { EmbedQueue } from '@vectorizer/queue';
+import { ProductsRepository } from '@vectorizer/store';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
@@ -11,6 +13,7 @@ import { MetricsCollector } from './metrics/metrics-collector';
 import { duplicatesRoutes } from './routes/duplicates-routes';
 import { errorHandler } from './routes/error-handler';
 import { healthRoutes } from './routes/health-routes';
+import { intakeRoutes } from './routes/intake-routes';
 import { metricsRoutes } from './routes/metrics-routes';
 import { searchRoutes } from './routes/search-routes';
 import type { LazySearchModel } from './search/search-model';
@@ -34,6 +37,15 @@ export interface ApiDependencies {
   expectedModel?: string;
   /** Resolves the model searches use, for /readyz (config files only, no session, no hashing). */
   resolveSearchModel?: () => Promise<ResolvedModel>;
+  /** POST/DELETE /api/products: off without a token. */
+  intake: {
+    token: string | undefined;
+    maxBodyBytes: number;
+    /** QUEUE_WINDOW (0 = no window). */
+    queueWindow: number;
+    /** The id of the model jobs are keyed by. */
+    model: () => Promise<string>;
+  };
 }
 
 const PUBLIC_DIR = join(__dirname, 'public');
@@ -95,6 +107,17 @@ export function createApp(deps: ApiDependencies): Express {
       searchModel: deps.searchModel,
       efSearch: deps.search.efSearch,
       maxK: deps.search.maxK,
+    }),
+  );
+  app.use(
+    '/api',
+    intakeRoutes({
+      token: deps.intake.token,
+      maxBodyBytes: deps.intake.maxBodyBytes,
+      products: new ProductsRepository(deps.pool),
+      queue: { queue: deps.queues.embed as EmbedQueue, connection: deps.redis },
+      queueWindow: deps.intake.queueWindow,
+      model: deps.intake.model,
     }),
   );
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '5m' }));

@@ -117,6 +117,12 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
       maxConcurrentUploads: config.SEARCH_MAX_CONCURRENT_UPLOADS,
     },
     imageMaxBytes: config.IMAGE_MAX_BYTES,
+    intake: {
+      token: config.INGEST_TOKEN,
+      maxBodyBytes: config.INGEST_MAX_BODY_BYTES,
+      queueWindow: config.QUEUE_WINDOW,
+      model: async () => (configuredModel ?? (await resolveModel(resolveOptionsFromConfig(config)))).id,
+    },
     logger,
   });
   const server = createServer(app);

@@ -17,3 +17,9 @@ export { ProductsListener, LISTENER_LOCK_CLASS, type ProductsListenerOptions } f
 export { startIntakeWatch, type IntakeWatch, type IntakeWatchOptions } from './intake-watch';
 export { pendingInPostgres } from './pending-in-postgres';
 export { intakeProducts, type IntakeDeps, type IntakeProductsStore, type IntakeResult } from './intake-products';
+export { parseJsonRecord, toProduct, toProductFromValue, type RecordResult } from './catalog-record';
+export { IntakeBodyInvalidError, IntakeMediaTypeError } from './errors';
+export { intakeBodyFormat, parseIntakeBody, type IntakeBodyFormat, type IntakeItem } from './intake-body';
+export { intakeItems, ITEMS_PER_INTAKE_CALL, type ItemError, type ItemsIntakeResult } from './intake-items';
+export { Loader, type CatalogRecord, type LoaderOpenOptions, type LoaderSettings } from './loader';
+export { removeProduct, type RemoveProductDeps } from './remove-product';

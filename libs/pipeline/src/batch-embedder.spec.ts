@@ -45,6 +45,7 @@ describe('createBatchEmbedder', () => {
           overrides.writes?.push(rows);
           return repository.upsertMany(rows);
         },
+        vectorsByImageSha256: (model, sha256s) => repository.vectorsByImageSha256(model, sha256s),
       },
       metrics: createPipelineMetrics(createRegistry()),
       postgresIsDown: async () => false,

@@ -19,13 +19,18 @@ export interface PixelEmbedder {
 
 export interface EmbeddingWriter {
   upsertMany(rows: EmbeddingRow[]): Promise<UpsertResult>;
+  /** Stored vectors of `model` for these image hashes (those that have any), in one query. */
+  vectorsByImageSha256(model: string, sha256s: readonly string[]): Promise<Map<string, Float32Array>>;
 }
 
 /**
- * What became of one job's image in its batch. `superseded`: the product's image changed (or the
- * product was deleted) while the job ran, so its vector was not written and the newer job's stands.
+ * What became of one job's image in its batch. `reused`: written with the vector of identical bytes
+ * (a stored row of the same model, or another job of the same batch) instead of running the model.
+ * `superseded`: the product's image changed (or the product was deleted) while the job ran, so its
+ * vector was not written and the newer job's stands.
  */
-export type BatchOutcome = { status: 'embedded' } | { status: 'superseded' } | { status: 'failed'; error: unknown };
+export type BatchOutcome =
+  { status: 'embedded' } | { status: 'reused' } | { status: 'superseded' } | { status: 'failed'; error: unknown };
 
 export interface BatchEmbedderDeps {
   embedder: PixelEmbedder;
@@ -41,16 +46,18 @@ export interface BatchEmbedderDeps {
 }
 
 const EMBEDDED: BatchOutcome = { status: 'embedded' };
+const REUSED: BatchOutcome = { status: 'reused' };
 const SUPERSEDED: BatchOutcome = { status: 'superseded' };
 
 /**
- * One batch: one session run for all images, then one multi-row write. Returns an outcome per
- * image, keyed by the image itself (never by position alone), and resolves only once the written
- * rows are committed, so a job completes only after its embedding is durable.
+ * One batch: one lookup of the images already embedded (by sha256), one session run for the
+ * others — each distinct image once — then one multi-row write. Returns an outcome per image, keyed
+ * by the image itself (never by position alone), and resolves only once the written rows are
+ * committed, so a job completes only after its embedding is durable.
  *
- * One bad item fails only its own job: each vector is checked before the write, and a write that
- * fails for a reason other than an outage is split in halves until the rows Postgres refuses are
- * found.
+ * One bad item fails only its own job (and the jobs of identical bytes, which share its vector):
+ * each vector is checked before the write, and a write that fails for a reason other than an outage
+ * is split in halves until the rows Postgres refuses are found.
  */
 export function createBatchEmbedder(
   deps: BatchEmbedderDeps,
@@ -63,44 +70,83 @@ export function createBatchEmbedder(
       for (const item of items) outcomes.set(item, postponed);
       return outcomes;
     }
-    deps.metrics.batchSize.observe(items.length);
-    const stopInference = deps.metrics.inferenceDuration.startTimer();
-    // An inference failure is the whole batch's (the model or its thread), so it fails every job.
-    const pixels = items.map((item) => item.pixels);
-    let vectors: Float32Array[];
+    let stored: Map<string, Float32Array>;
     try {
-      vectors = await deps.embedder.embedPixels(pixels);
-    } finally {
-      // Nothing reads a job's pixels after its batch ran (a retry fetches and decodes again).
-      recyclePixels(pixels);
+      stored = await deps.embeddings.vectorsByImageSha256(
+        deps.embedder.modelId,
+        items.map((item) => item.imageSha256),
+      );
+    } catch (error) {
+      if (!(await deps.postgresIsDown(error))) throw error;
+      recyclePixels(items.map((item) => item.pixels));
+      const postponed = failed(
+        error instanceof DependencyUnavailableError ? error : new DependencyUnavailableError('postgres', error),
+      );
+      for (const item of items) outcomes.set(item, postponed);
+      return outcomes;
     }
-    stopInference();
-    if (vectors.length !== items.length) {
-      throw new Error(`the embedder returned ${vectors.length} vectors for ${items.length} images`);
-    }
+    const vectors = await inferUnseenImages(items, stored, deps);
 
     const rows = new Map<EmbeddingRow, PreparedImage>();
-    items.forEach((item, index) => {
-      const vector = vectors[index] as Float32Array;
+    const inferred = new Set<string>();
+    for (const item of items) {
+      const vector = vectors.get(item.imageSha256);
       const invalid = checkVector(vector, deps.embedder.dimension);
       if (invalid) {
         outcomes.set(item, failed(new InvalidEmbeddingError(invalid.code, item.payload.productId, invalid.reason)));
-        return;
+        continue;
       }
+      // The first job of an image the model ran on counts as embedded; every other copy as reused.
+      const reused = stored.has(item.imageSha256) || inferred.has(item.imageSha256);
+      if (!reused) inferred.add(item.imageSha256);
       rows.set(
         {
           productId: item.payload.productId,
           model: item.payload.model,
-          embedding: vector,
+          embedding: vector as Float32Array,
           imageUrl: item.payload.imageUrl,
           imageSha256: item.imageSha256,
+          reused,
         },
         item,
       );
-    });
+    }
     await writeRows([...rows.keys()], rows, outcomes, deps);
     return outcomes;
   };
+}
+
+/**
+ * The vector of every distinct image of the batch: the stored one when its bytes were embedded
+ * before, otherwise from one inference run over the remaining distinct images (identical bytes
+ * within the batch run once).
+ */
+async function inferUnseenImages(
+  items: PreparedImage[],
+  stored: ReadonlyMap<string, Float32Array>,
+  deps: BatchEmbedderDeps,
+): Promise<Map<string, Float32Array>> {
+  const vectors = new Map(stored);
+  const unseen = new Map<string, Float32Array>();
+  for (const item of items) {
+    if (!stored.has(item.imageSha256) && !unseen.has(item.imageSha256)) unseen.set(item.imageSha256, item.pixels);
+  }
+  try {
+    if (unseen.size === 0) return vectors;
+    deps.metrics.batchSize.observe(unseen.size);
+    const stopInference = deps.metrics.inferenceDuration.startTimer();
+    // An inference failure is the whole batch's (the model or its thread), so it fails every job.
+    const inferred = await deps.embedder.embedPixels([...unseen.values()]);
+    stopInference();
+    if (inferred.length !== unseen.size) {
+      throw new Error(`the embedder returned ${inferred.length} vectors for ${unseen.size} images`);
+    }
+    [...unseen.keys()].forEach((sha256, index) => vectors.set(sha256, inferred[index] as Float32Array));
+    return vectors;
+  } finally {
+    // Nothing reads a job's pixels after its batch ran (a retry fetches and decodes again).
+    recyclePixels(items.map((item) => item.pixels));
+  }
 }
 
 /** Writes the rows; on a refused write, bisects so that only the offending rows fail. */
@@ -139,8 +185,16 @@ async function writeRows(
     return;
   }
   const superseded = new Set(result.superseded);
-  for (const row of rows) outcomes.set(owner(row), superseded.has(row) ? SUPERSEDED : EMBEDDED);
+  let reused = 0;
+  for (const row of rows) {
+    if (superseded.has(row)) outcomes.set(owner(row), SUPERSEDED);
+    else if (row.reused) {
+      outcomes.set(owner(row), REUSED);
+      reused += 1;
+    } else outcomes.set(owner(row), EMBEDDED);
+  }
   deps.metrics.embeddingsWritten.inc(result.written);
+  deps.metrics.embeddingsReused.inc(reused);
 }
 
 /** Why the vector cannot be stored, or undefined when it can. */

@@ -7,8 +7,11 @@ import { DependencyUnavailableError, JobModelMismatchError, type Dependency } fr
 import { classifyFailure } from './failure-policy';
 import type { PreparedImage } from './prepare-image';
 
-/** What a finished job returns to BullMQ (its `returnvalue`, shown in Bull Board). */
-export type JobResult = 'embedded' | 'superseded';
+/**
+ * What a finished job returns to BullMQ (its `returnvalue`, shown in Bull Board): `reused` when its
+ * row got the vector of identical image bytes (same sha256, same model) without inference.
+ */
+export type JobResult = 'embedded' | 'reused' | 'superseded';
 
 export interface EmbeddingJobServiceDeps {
   /** The model this worker embeds with; jobs for another model are refused. */
@@ -33,7 +36,7 @@ export interface EmbeddingJobServiceDeps {
  * Decides each embedding job's fate in one place: embed it, complete it as superseded, retry it,
  * postpone it (without spending an attempt) or dead-letter it. BullMQ learns the fate from what
  * `process` returns or throws:
- * - returns:                 completed (`embedded` or `superseded`);
+ * - returns:                 completed (`embedded`, `reused` or `superseded`);
  * - throws UnrecoverableError: failed now, no retries: dead-lettered;
  * - throws the failure:      BullMQ retries with backoff, and fails it after the last attempt;
  * - throws DelayedError:     back to `delayed`, the attempt not counted.
@@ -61,6 +64,7 @@ export class EmbeddingJobService {
           "superseded: the product's image changed while the job ran; the newer job's embedding stands",
         );
       } else {
+        // A reused vector is as durable as an inferred one: the job completes either way.
         this.deps.metrics.jobsCompleted.inc();
       }
       return outcome.status;

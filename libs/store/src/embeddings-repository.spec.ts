@@ -207,6 +207,7 @@ describe('EmbeddingsRepository', () => {
         MODEL,
         null,
         10,
+        null,
       ]);
       const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
       expect(text).toContain(`Index Scan using ${HNSW_INDEX_NAME}`);

@@ -6,13 +6,14 @@ import {
   ProductNotFoundError,
   VectorDimensionMismatchError,
 } from './errors';
+import { attributeFilterParam, type AttributeFilter } from './attribute-filter';
 import { NEAREST_NEIGHBOURS_SQL } from './knn-query';
 import { chunk, inTransaction, valuesPlaceholders } from './sql';
 import type { EmbeddingRow, SearchHit } from './types';
 import { asDimensionError, vectorBinaryParam, vectorParam } from './vector-param';
 
-/** 6 parameters a row: 10000 rows stay below PostgreSQL's 65535-parameter limit. */
-const UPSERT_CHUNK_ROWS = 10_000;
+/** 7 parameters a row: 9000 rows stay below PostgreSQL's 65535-parameter limit. */
+const UPSERT_CHUNK_ROWS = 9_000;
 /** pgvector's bounds for hnsw.ef_search; it returns at most ef_search rows. */
 const MAX_EF_SEARCH = 1000;
 const MAX_K = MAX_EF_SEARCH - 1;
@@ -30,7 +31,7 @@ export class EmbeddingsRepository {
 
   /**
    * Writes embeddings with one multi-row INSERT … ON CONFLICT (product_id, model) DO UPDATE
-   * (calls of more than 10000 rows are split, in one transaction). Idempotent.
+   * (calls of more than 9000 rows are split, in one transaction). Idempotent.
    *
    * A row is written only while its product still exists with the image URL the row embedded: a
    * slow job for a product's previous image must never overwrite the vector of its current one.
@@ -52,19 +53,20 @@ export class EmbeddingsRepository {
         vector,
         row.imageUrl,
         row.imageSha256,
+        row.reused ?? false,
       ]);
-      const casts = ['::text', '::text', '::int', '::vector', '::text', '::text'];
+      const casts = ['::text', '::text', '::int', '::vector', '::text', '::text', '::boolean'];
       // Joining on the current image_url makes "is this still the product's image?" and the write
       // one statement, so no concurrent image change can slip in between.
       const result = await db.query<{ product_id: string; model: string; image_url: string }>(
-        `INSERT INTO product_embeddings AS e (product_id, model, dim, embedding_visual, image_url, image_sha256)
-         SELECT v.product_id, v.model, v.dim, v.embedding, v.image_url, v.image_sha256
-           FROM (VALUES ${valuesPlaceholders(part.length, 6, (column) => casts[column] as string)})
-                AS v (product_id, model, dim, embedding, image_url, image_sha256)
+        `INSERT INTO product_embeddings AS e (product_id, model, dim, embedding_visual, image_url, image_sha256, reused)
+         SELECT v.product_id, v.model, v.dim, v.embedding, v.image_url, v.image_sha256, v.reused
+           FROM (VALUES ${valuesPlaceholders(part.length, 7, (column) => casts[column] as string)})
+                AS v (product_id, model, dim, embedding, image_url, image_sha256, reused)
            JOIN products p ON p.id = v.product_id AND p.image_url = v.image_url
          ON CONFLICT (product_id, model) DO UPDATE
             SET dim = EXCLUDED.dim, embedding_visual = EXCLUDED.embedding_visual, image_url = EXCLUDED.image_url,
-                image_sha256 = EXCLUDED.image_sha256, embedded_at = now()
+                image_sha256 = EXCLUDED.image_sha256, reused = EXCLUDED.reused, embedded_at = now()
          RETURNING e.product_id, e.model, e.image_url`,
         params,
       );
@@ -88,6 +90,26 @@ export class EmbeddingsRepository {
       written: written.size,
       superseded: rows.filter((row) => !written.has(rowKey(row.productId, row.model, row.imageUrl))),
     };
+  }
+
+  /**
+   * Stored vectors of `model` for images with these sha256s, one per hash that has any (rows of
+   * identical bytes hold identical vectors, so any one of them does). One index scan on
+   * (model, image_sha256) for the whole list: the worker asks once per batch, before inference.
+   */
+  async vectorsByImageSha256(model: string, sha256s: readonly string[]): Promise<Map<string, Float32Array>> {
+    const vectors = new Map<string, Float32Array>();
+    if (sha256s.length === 0) return vectors;
+    const { rows } = await this.pool.query<{ image_sha256: string; embedding: string }>(
+      `SELECT DISTINCT ON (image_sha256) image_sha256, embedding_visual::text AS embedding
+         FROM product_embeddings
+        WHERE model = $1 AND image_sha256 = ANY($2::text[]) AND embedding_visual IS NOT NULL
+        ORDER BY image_sha256`,
+      [model, [...new Set(sha256s)]],
+    );
+    // pgvector prints each float4 in its shortest round-trip form, so the copy is bit-identical.
+    for (const row of rows) vectors.set(row.image_sha256, Float32Array.from(JSON.parse(row.embedding) as number[]));
+    return vectors;
   }
 
   /**
@@ -118,6 +140,18 @@ export class EmbeddingsRepository {
     return Number(rows[0]?.count ?? 0);
   }
 
+  /**
+   * Products with an up-to-date embedding for `model` whose vector was copied from an identical
+   * image's rather than inferred (`reused`): the inference runs reuse saved, as the rows stand now.
+   */
+  async countReused(model: string): Promise<number> {
+    const { rows } = await this.pool.query<{ count: string }>(
+      `SELECT count(*) AS count FROM product_embeddings e JOIN products p ON ${FRESH_EMBEDDING} WHERE e.reused`,
+      [model],
+    );
+    return Number(rows[0]?.count ?? 0);
+  }
+
   /** Products whose embedding for `model` is missing or stale (image_url changed since). */
   async countMissing(model: string): Promise<number> {
     const { rows } = await this.pool.query<{ count: string }>(
@@ -128,11 +162,18 @@ export class EmbeddingsRepository {
   }
 
   /**
-   * The k products most similar to `productId` by its own `model` embedding, itself excluded.
+   * The k products most similar to `productId` by its own `model` embedding, itself excluded, among
+   * those matching `filter` (when given).
    * Throws ProductNotFoundError (PRODUCT_NOT_FOUND → 404) when the product does not exist and
    * ProductNotEmbeddedError (PRODUCT_NOT_EMBEDDED → 409) when it has no embedding for the model.
    */
-  async similarToProduct(productId: string, model: string, k: number, efSearch: number): Promise<SearchHit[]> {
+  async similarToProduct(
+    productId: string,
+    model: string,
+    k: number,
+    efSearch: number,
+    filter?: AttributeFilter,
+  ): Promise<SearchHit[]> {
     validateSearch(k, efSearch);
     const { rows } = await this.pool.query<{ embedding: string | null }>(
       `SELECT e.embedding_visual::text AS embedding
@@ -143,21 +184,29 @@ export class EmbeddingsRepository {
     if (rows.length === 0) throw new ProductNotFoundError(productId);
     const embedding = rows[0]?.embedding;
     if (embedding == null) throw new ProductNotEmbeddedError(productId, model);
-    return this.nearest(embedding, model, productId, k, efSearch, await this.searchSettings());
+    return this.nearest(embedding, model, productId, k, efSearch, filter, await this.searchSettings());
   }
 
-  /** The k products whose `model` embedding is closest (cosine) to `vector`. */
-  async searchByVector(vector: Float32Array, model: string, k: number, efSearch: number): Promise<SearchHit[]> {
+  /** The k products whose `model` embedding is closest (cosine) to `vector`, among those matching `filter`. */
+  async searchByVector(
+    vector: Float32Array,
+    model: string,
+    k: number,
+    efSearch: number,
+    filter?: AttributeFilter,
+  ): Promise<SearchHit[]> {
     validateSearch(k, efSearch);
     const param = vectorParam(vector, 'search vector');
-    return this.nearest(param, model, null, k, efSearch, await this.searchSettings(vector.length));
+    return this.nearest(param, model, null, k, efSearch, filter, await this.searchSettings(vector.length));
   }
 
   /**
    * Runs the kNN query in a transaction so SET LOCAL scopes hnsw.ef_search (the candidate list
    * size: recall vs speed) to this query. ef_search is raised to k+1 when smaller, because HNSW
    * never returns more than ef_search rows. On pgvector >= 0.8, iterative scans keep looking when
-   * filters (model, the excluded product) discard candidates, so k hits come back when they exist.
+   * filters (model, the excluded product, the attributes) discard candidates, so k hits come back
+   * when they exist among the first hnsw.max_scan_tuples (20 000 by default) index entries visited:
+   * about 20 000 × selectivity matches, e.g. 1 000 for a filter that keeps 5% of the catalog.
    */
   private async nearest(
     vector: string,
@@ -165,6 +214,7 @@ export class EmbeddingsRepository {
     excludeId: string | null,
     k: number,
     efSearch: number,
+    filter: AttributeFilter | undefined,
     { iterativeScan }: SearchSettings,
   ): Promise<SearchHit[]> {
     try {
@@ -178,7 +228,7 @@ export class EmbeddingsRepository {
           title: string | null;
           image_url: string;
           score: number;
-        }>(NEAREST_NEIGHBOURS_SQL, [vector, model, excludeId, k]);
+        }>(NEAREST_NEIGHBOURS_SQL, [vector, model, excludeId, k, attributeFilterParam(filter)]);
         return rows.map((row) => ({
           productId: row.product_id,
           title: row.title,
@@ -252,6 +302,8 @@ function validateEmbeddingRow(row: EmbeddingRow, index: number): Buffer {
   if (typeof row.imageSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(row.imageSha256)) {
     throw new InvalidStoreInputError(`${where}.imageSha256 must be 64 lower-case hex characters`);
   }
+  if (row.reused !== undefined && typeof row.reused !== 'boolean')
+    throw new InvalidStoreInputError(`${where}.reused must be a boolean when given`);
   return vectorBinaryParam(row.embedding, `${where}.embedding`);
 }
 

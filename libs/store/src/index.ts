@@ -6,3 +6,9 @@ export { describeDatabase, checkSchema, type DatabaseDescription } from './descr
 export { ProductsRepository, type NeedingEmbeddingOptions, type ProductPosition } from './products-repository';
 export { EmbeddingsRepository, type UpsertResult } from './embeddings-repository';
 export type { Product, ProductInput, EmbeddingRow, SearchHit } from './types';
+export {
+  parseAttributeFilter,
+  SearchFilterInvalidError,
+  type AttributeFilter,
+  type AttributeValue,
+} from './attribute-filter';

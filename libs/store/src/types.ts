@@ -22,6 +22,8 @@ export interface EmbeddingRow {
   embedding: Float32Array;
   imageUrl: string;
   imageSha256: string;
+  /** True when the vector was copied from an identical image's instead of inferred (default false). */
+  reused?: boolean;
 }
 
 export interface SearchHit {

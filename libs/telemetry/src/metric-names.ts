@@ -14,6 +14,7 @@ export const METRIC_NAMES = {
   imageFetchErrors: 'vectorizer_image_fetch_errors_total',
   imageDecodeDuration: 'vectorizer_image_decode_duration_seconds',
   embeddingsWritten: 'vectorizer_embeddings_written_total',
+  embeddingsReused: 'vectorizer_embeddings_reused_total',
   workerPaused: 'vectorizer_worker_paused',
   queueJobs: 'vectorizer_queue_jobs',
   liveWorkers: 'vectorizer_live_workers',

@@ -17,6 +17,7 @@ export interface PipelineMetrics {
   imageFetchErrors: Counter<'code'>;
   imageDecodeDuration: Histogram<never>;
   embeddingsWritten: Counter<never>;
+  embeddingsReused: Counter<never>;
   workerPaused: Gauge<never>;
 }
 
@@ -85,6 +86,11 @@ export function createPipelineMetrics(registry: Registry): PipelineMetrics {
     embeddingsWritten: new Counter({
       name: METRIC_NAMES.embeddingsWritten,
       help: 'Embedding rows upserted',
+      registers,
+    }),
+    embeddingsReused: new Counter({
+      name: METRIC_NAMES.embeddingsReused,
+      help: "Embedding rows written with a vector copied from an identical image's (same sha256 and model), without inference",
       registers,
     }),
     workerPaused: new Gauge({

@@ -4,6 +4,13 @@
 
 const statusLine = document.getElementById('status');
 const results = document.getElementById('results');
+const filterInput = document.getElementById('filter-input');
+
+/** `&filter=…` for the attribute filter typed in, or '' (the server checks it and says what is wrong). */
+function filterParam() {
+  const filter = filterInput.value.trim();
+  return filter === '' ? '' : `&filter=${encodeURIComponent(filter)}`;
+}
 
 function setStatus(text, isError = false) {
   statusLine.textContent = text;
@@ -64,14 +71,16 @@ function render(hits) {
 
 function searchSimilar(hit) {
   const label = `similar to “${hit.title || hit.productId}”`;
-  return runSearch(label, () => fetch(`/api/products/${encodeURIComponent(hit.productId)}/similar?k=24`));
+  return runSearch(label, () =>
+    fetch(`/api/products/${encodeURIComponent(hit.productId)}/similar?k=24${filterParam()}`),
+  );
 }
 
 document.getElementById('text-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const q = document.getElementById('text-query').value.trim();
   if (q === '') return;
-  runSearch(`for “${q}”`, () => fetch(`/api/search/text?k=24&q=${encodeURIComponent(q)}`));
+  runSearch(`for “${q}”`, () => fetch(`/api/search/text?k=24&q=${encodeURIComponent(q)}${filterParam()}`));
 });
 
 document.getElementById('image-form').addEventListener('submit', (event) => {
@@ -80,5 +89,5 @@ document.getElementById('image-form').addEventListener('submit', (event) => {
   if (!file) return;
   const form = new FormData();
   form.append('image', file);
-  runSearch(`like ${file.name}`, () => fetch('/api/search/image?k=24', { method: 'POST', body: form }));
+  runSearch(`like ${file.name}`, () => fetch(`/api/search/image?k=24${filterParam()}`, { method: 'POST', body: form }));
 });

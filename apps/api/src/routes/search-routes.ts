@@ -1,7 +1,7 @@
 import { VectorizerError } from '@vectorizer/errors';
 import { type RequestHandler, Router } from 'express';
 import multer from 'multer';
-import { SearchInputError, parseK, parseTextQuery } from '../search/search-input';
+import { SearchInputError, parseFilter, parseK, parseTextQuery } from '../search/search-input';
 import type { SearchService } from '../search/search-service';
 
 export interface SearchRoutesOptions {
@@ -84,22 +84,26 @@ export function searchRoutes(options: SearchRoutesOptions): Router {
 
   router.get('/products/:id/similar', async (req, res) => {
     const k = parseK(req.query.k, maxK);
-    res.json({ results: await service.similarToProduct(req.params.id, k) });
+    const filter = parseFilter(req.query);
+    res.json({ results: await service.similarToProduct(req.params.id, k, filter) });
   });
 
   const slots = imageSearchSlots(options.maxConcurrentUploads ?? DEFAULT_MAX_CONCURRENT_UPLOADS);
   router.post('/search/image', slots, singleImageUpload(options.imageMaxBytes), async (req, res) => {
-    const k = parseK(req.query.k ?? (req.body as Record<string, unknown> | undefined)?.k, maxK);
+    const fields = req.body as Record<string, unknown> | undefined;
+    const k = parseK(req.query.k ?? fields?.k, maxK);
+    const filter = parseFilter(req.query.filter === undefined ? fields : req.query);
     if (!req.file || req.file.size === 0) {
       throw new SearchInputError('No image uploaded', 'Send the image as multipart/form-data in the field "image".');
     }
-    res.json({ results: await service.byImage(req.file.buffer, k) });
+    res.json({ results: await service.byImage(req.file.buffer, k, filter) });
   });
 
   router.get('/search/text', async (req, res) => {
     const q = parseTextQuery(req.query.q);
     const k = parseK(req.query.k, maxK);
-    res.json({ results: await service.byText(q, k) });
+    const filter = parseFilter(req.query);
+    res.json({ results: await service.byText(q, k, filter) });
   });
 
   return router;

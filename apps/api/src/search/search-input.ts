@@ -1,4 +1,5 @@
 import { VectorizerError } from '@vectorizer/errors';
+import { SearchFilterInvalidError, parseAttributeFilter, type AttributeFilter } from '@vectorizer/store';
 
 /** A search request that cannot be answered as asked; the message names the parameter. */
 export class SearchInputError extends VectorizerError {
@@ -36,4 +37,26 @@ export function parseTextQuery(raw: unknown): string {
     );
   }
   return q;
+}
+
+/**
+ * The attribute filter from a request's query parameters or multipart fields: `filter`, JSON text of
+ * an object, e.g. filter={"category":"shoes"}. Absent or `{}` → no filter; anything malformed →
+ * SEARCH_FILTER_INVALID, including the bracket form filter[category]=shoes, which would otherwise
+ * be ignored silently and search the whole catalog.
+ */
+export function parseFilter(params: Record<string, unknown> | undefined): AttributeFilter | undefined {
+  const bracketed = Object.keys(params ?? {}).find((key) => key.startsWith('filter['));
+  if (bracketed !== undefined) {
+    throw new SearchFilterInvalidError(
+      `${bracketed} is not supported: pass filter as JSON text, e.g. filter={"category":"shoes"} (URL-encoded)`,
+    );
+  }
+  const raw = params?.filter;
+  if (raw === undefined) return undefined;
+  const text = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+  if (typeof text !== 'string') {
+    throw new SearchFilterInvalidError('filter must be JSON text, e.g. filter={"category":"shoes"} (URL-encoded)');
+  }
+  return parseAttributeFilter(text);
 }

@@ -1,12 +1,27 @@
-import type { SearchHit } from '@vectorizer/store';
+import type { AttributeFilter, SearchHit } from '@vectorizer/store';
 import type { LazySearchModel } from './search-model';
 
 export interface SearchRepository {
-  similarToProduct(productId: string, model: string, k: number, efSearch: number): Promise<SearchHit[]>;
-  searchByVector(vector: Float32Array, model: string, k: number, efSearch: number): Promise<SearchHit[]>;
+  similarToProduct(
+    productId: string,
+    model: string,
+    k: number,
+    efSearch: number,
+    filter?: AttributeFilter,
+  ): Promise<SearchHit[]>;
+  searchByVector(
+    vector: Float32Array,
+    model: string,
+    k: number,
+    efSearch: number,
+    filter?: AttributeFilter,
+  ): Promise<SearchHit[]>;
 }
 
-/** The three ways to search; each ends in the same HNSW kNN query ranked by cosine similarity. */
+/**
+ * The three ways to search; each ends in the same HNSW kNN query ranked by cosine similarity, over
+ * the products matching the attribute filter when one is given.
+ */
 export class SearchService {
   constructor(
     private readonly model: LazySearchModel,
@@ -14,20 +29,20 @@ export class SearchService {
     private readonly efSearch: number,
   ) {}
 
-  async similarToProduct(productId: string, k: number): Promise<SearchHit[]> {
+  async similarToProduct(productId: string, k: number, filter?: AttributeFilter): Promise<SearchHit[]> {
     const { modelId } = await this.model.encoder();
-    return this.repository.similarToProduct(productId, modelId, k, this.efSearch);
+    return this.repository.similarToProduct(productId, modelId, k, this.efSearch, filter);
   }
 
-  async byImage(image: Buffer, k: number): Promise<SearchHit[]> {
+  async byImage(image: Buffer, k: number, filter?: AttributeFilter): Promise<SearchHit[]> {
     const encoder = await this.model.encoder();
     const [vector] = await encoder.embedImages([image]);
-    return this.repository.searchByVector(vector, encoder.modelId, k, this.efSearch);
+    return this.repository.searchByVector(vector, encoder.modelId, k, this.efSearch, filter);
   }
 
-  async byText(query: string, k: number): Promise<SearchHit[]> {
+  async byText(query: string, k: number, filter?: AttributeFilter): Promise<SearchHit[]> {
     const encoder = await this.model.encoder();
     const [vector] = await encoder.embedTexts([query]);
-    return this.repository.searchByVector(vector, encoder.modelId, k, this.efSearch);
+    return this.repository.searchByVector(vector, encoder.modelId, k, this.efSearch, filter);
   }
 }

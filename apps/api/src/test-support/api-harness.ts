@@ -41,6 +41,10 @@ export interface ApiHarnessOptions {
   readinessTimeoutMs?: number;
   /** Another Redis than the shared test server, e.g. a private redis-server. */
   redisUrl?: string;
+  /** INGEST_TOKEN: POST/DELETE /api/products are off without one. */
+  ingestToken?: string;
+  /** INGEST_MAX_BODY_BYTES (default 1 MiB here). */
+  ingestMaxBodyBytes?: number;
 }
 
 /**
@@ -79,6 +83,12 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
     readinessTimeoutMs: options.readinessTimeoutMs,
     expectedModel: model.id,
     resolveSearchModel: async () => model,
+    intake: {
+      token: options.ingestToken,
+      maxBodyBytes: options.ingestMaxBodyBytes ?? 1024 * 1024,
+      queueWindow: 0,
+      model: async () => model.id,
+    },
   });
   return {
     app,

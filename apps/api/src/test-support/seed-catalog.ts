@@ -10,13 +10,14 @@ export interface SeedProduct {
   /** Stored instead of the image's embedding (text-search fixtures store a text embedding). */
   embedding?: Float32Array;
   imageUrl?: string;
+  attributes?: Record<string, unknown>;
 }
 
 /** Writes products and their embeddings the way the worker would, with the test's encoder. */
 export async function seedCatalog(pool: Pool, encoder: QueryEncoder, products: SeedProduct[]): Promise<void> {
   const imageUrlOf = (p: SeedProduct) => p.imageUrl ?? `https://img.test/${p.id}.png`;
   await new ProductsRepository(pool).upsertMany(
-    products.map((p) => ({ id: p.id, title: p.title, imageUrl: imageUrlOf(p) })),
+    products.map((p) => ({ id: p.id, title: p.title, imageUrl: imageUrlOf(p), attributes: p.attributes ?? null })),
   );
   const needImage = products.filter((p) => p.embedding === undefined);
   const vectors = needImage.length === 0 ? [] : await encoder.embedImages(needImage.map((p) => p.image));

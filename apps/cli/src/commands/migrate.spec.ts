@@ -43,14 +43,14 @@ describe('vectorizer migrate', () => {
     expect(racing.map((run) => run.code)).toEqual([0, 0]);
     const lines = racing.map((run) => run.stdout.trim()).sort();
     expect(lines[0]).toBe(
-      'applied 3 migration(s) 0001_create_products, 0002_create_product_embeddings, 0004_notify_products_to_embed (schema version 4); embedding_visual bound to vector(64)',
+      'applied 4 migration(s) 0001_create_products, 0002_create_product_embeddings, 0004_notify_products_to_embed, 0005_reuse_identical_images (schema version 5); embedding_visual bound to vector(64)',
     );
-    expect(lines[1]).toBe('schema up to date (version 4); embedding_visual bound to vector(64)');
+    expect(lines[1]).toBe('schema up to date (version 5); embedding_visual bound to vector(64)');
 
     const again = await vectorizer(db.url, 'migrate', '--dimension', '64');
     expect(again).toMatchObject({
       code: 0,
-      stdout: 'schema up to date (version 4); embedding_visual bound to vector(64)\n',
+      stdout: 'schema up to date (version 5); embedding_visual bound to vector(64)\n',
     });
   });
 
@@ -77,7 +77,7 @@ describe('vectorizer migrate', () => {
       expect(reembedded).toMatchObject({
         code: 0,
         stdout:
-          'schema up to date (version 4); embedding_visual bound to vector(32); ' +
+          'schema up to date (version 5); embedding_visual bound to vector(32); ' +
           '--reembed dropped 1 embedding(s) of dimension 64; next: npx vectorizer enqueue --all\n',
       });
       expect((await client.query('SELECT 1 FROM product_embeddings')).rowCount).toBe(0);

@@ -95,6 +95,7 @@ describe('vectorizer ingest / enqueue / status / dlq (real services)', () => {
       model: MODEL,
       products: 2,
       embedded: 0,
+      reused: 0,
       missing: 2,
       pendingInPostgres: 0,
       queue: { waiting: 2, active: 0, delayed: 0, failed: 0, completed: 0 },

@@ -13,7 +13,12 @@ describe('vectorizer search', () => {
       ['bag', 3],
     ] as const;
     database = await createEmbeddedCatalog('cli_search', (dimension) =>
-      seeds.map(([id, seed]) => ({ id, title: id.toUpperCase(), embedding: unitVector(seed, dimension) })),
+      seeds.map(([id, seed]) => ({
+        id,
+        title: id.toUpperCase(),
+        embedding: unitVector(seed, dimension),
+        attributes: { category: id.startsWith('shoe') ? 'shoes' : 'accessories' },
+      })),
     );
   }, 60_000);
 
@@ -45,6 +50,26 @@ describe('vectorizer search', () => {
     const result = search('--text', 'a red shoe', '--json');
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout).results).toHaveLength(4);
+  });
+
+  it('keeps only products whose attributes match --filter', () => {
+    const shoes = search('--text', 'a red shoe', '--filter', '{"category":"shoes"}', '--json');
+    expect(shoes.status).toBe(0);
+    expect(
+      JSON.parse(shoes.stdout)
+        .results.map((r: { productId: string }) => r.productId)
+        .sort(),
+    ).toEqual(['shoe', 'shoe-dup']);
+    const similar = search('--product', 'shoe', '--filter', '{"category":"accessories"}', '--json');
+    expect(
+      JSON.parse(similar.stdout)
+        .results.map((r: { productId: string }) => r.productId)
+        .sort(),
+    ).toEqual(['bag', 'hat']);
+    const malformed = search('--product', 'shoe', '--filter', '{"category":["shoes"]}');
+    expect(malformed.status).toBe(1);
+    expect(malformed.stderr).toContain('SEARCH_FILTER_INVALID');
+    expect(malformed.stderr).toContain('--filter.category is an array');
   });
 
   it('says what is wrong with the arguments', () => {

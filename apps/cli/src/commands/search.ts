@@ -6,7 +6,7 @@ import { Embedder, type ResolvedModel } from '@vectorizer/embedder';
 import { VectorizerError } from '@vectorizer/errors';
 import { decodeLimitsFromConfig } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
-import { EmbeddingsRepository, type SearchHit, createPool } from '@vectorizer/store';
+import { EmbeddingsRepository, type SearchHit, createPool, parseAttributeFilter } from '@vectorizer/store';
 import { runCommand } from '../context';
 import { resolveConfiguredModel } from './model';
 
@@ -15,6 +15,7 @@ interface SearchOptions {
   text?: string;
   product?: string;
   k: string;
+  filter?: string;
   json?: boolean;
 }
 
@@ -78,6 +79,10 @@ export function registerSearch(program: Command): void {
     .option('--text <query>', "find products matching this description (needs the model's text tower)")
     .option('--product <id>', 'find products similar to this product')
     .option('-k <n>', 'number of results', '10')
+    .option(
+      '--filter <json>',
+      'only products whose attributes hold these top-level values, e.g. \'{"category":"shoes"}\' (string, number or boolean values; all keys must match)',
+    )
     .option('--json', 'print {results:[{productId,title,imageUrl,score}]} as JSON')
     .action((opts: SearchOptions) =>
       runCommand('search', async ({ config, logger }) => {
@@ -89,6 +94,7 @@ export function registerSearch(program: Command): void {
           );
         }
         const k = parseK(opts.k, config.SEARCH_MAX_K);
+        const filter = parseAttributeFilter(opts.filter, '--filter');
         if (opts.text !== undefined && opts.text.trim() === '')
           throw invalid('--text is empty', 'Pass the words to search for.');
         const model = await resolveConfiguredModel(config, logger);
@@ -98,14 +104,14 @@ export function registerSearch(program: Command): void {
         try {
           let hits: SearchHit[];
           if (opts.product !== undefined) {
-            hits = await repository.similarToProduct(opts.product, model.id, k, config.SEARCH_EF_SEARCH);
+            hits = await repository.similarToProduct(opts.product, model.id, k, config.SEARCH_EF_SEARCH, filter);
           } else {
             const image = opts.image === undefined ? undefined : await readImage(opts.image);
             embedder = await startEmbedder(config, model, logger);
             const [vector] = image
               ? await embedder.embedImages([image])
               : await embedder.embedTexts([(opts.text as string).trim()]);
-            hits = await repository.searchByVector(vector, model.id, k, config.SEARCH_EF_SEARCH);
+            hits = await repository.searchByVector(vector, model.id, k, config.SEARCH_EF_SEARCH, filter);
           }
           if (opts.json) process.stdout.write(`${JSON.stringify({ results: hits }, null, 2)}\n`);
           else printHits(hits);

@@ -9,6 +9,8 @@ export interface StatusReport {
   model: string;
   products: number;
   embedded: number;
+  /** Of `embedded`, products whose vector was copied from identical image bytes instead of inferred. */
+  reused: number;
   missing: number;
   /** Missing embeddings the queue does not hold: left in Postgres by the queue window (an estimate). */
   pendingInPostgres: number;
@@ -33,9 +35,10 @@ export function registerStatus(program: Command): void {
             await checkSchema(pool);
             const model = await currentModelId(config, logger, opts.model);
             const embeddings = new EmbeddingsRepository(pool);
-            const [products, embedded, missing, queue, deadLetter] = await Promise.all([
+            const [products, embedded, reused, missing, queue, deadLetter] = await Promise.all([
               new ProductsRepository(pool).count(),
               embeddings.countEmbedded(model),
+              embeddings.countReused(model),
               embeddings.countMissing(model),
               getQueueStats(queues.queue),
               queues.deadLetters.count(),
@@ -44,6 +47,7 @@ export function registerStatus(program: Command): void {
               model,
               products,
               embedded,
+              reused,
               missing,
               pendingInPostgres: pendingInPostgres(missing, queue),
               queue,
@@ -65,6 +69,7 @@ export function formatStatus(report: StatusReport): string {
     ['model', report.model],
     ['products', report.products],
     ['embedded', report.embedded],
+    ['  of which reused (identical image)', report.reused],
     ['missing', report.missing],
     ['pending in Postgres (not yet queued)', report.pendingInPostgres],
     ['queue waiting (in Redis)', report.queue.waiting],

@@ -8,6 +8,7 @@ export interface EmbeddedProduct {
   id: string;
   title: string;
   embedding: Float32Array;
+  attributes?: Record<string, unknown>;
 }
 
 /** A deterministic unit vector; `nudge` moves it slightly (a re-encoded copy of the same photo). */
@@ -38,7 +39,12 @@ export async function createEmbeddedCatalog(
     await runMigrations(pool, { dimension: model.dimension });
     const rows = products(model.dimension);
     await new ProductsRepository(pool).upsertMany(
-      rows.map(({ id, title }) => ({ id, title, imageUrl: `https://img.test/${id}.jpg` })),
+      rows.map(({ id, title, attributes }) => ({
+        id,
+        title,
+        imageUrl: `https://img.test/${id}.jpg`,
+        attributes: attributes ?? null,
+      })),
     );
     await new EmbeddingsRepository(pool).upsertMany(
       rows.map(({ id, embedding }) => ({

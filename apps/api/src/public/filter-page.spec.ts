@@ -1,0 +1,81 @@
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Browser, chromium } from 'playwright-core';
+import { type ApiHarness, createApiHarness } from '../test-support/api-harness';
+import { patternImage } from '../test-support/catalog-images';
+import { seedCatalog } from '../test-support/seed-catalog';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium)
+  console.warn(`filter page browser test skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
+const describeInBrowser = hasChromium ? describe : describe.skip;
+
+/** The page's attribute filter applies to every kind of search, and a malformed one shows the server's 400. */
+describeInBrowser('search page attribute filter in headless Chromium', () => {
+  let harness: ApiHarness;
+  let server: Server;
+  let browser: Browser;
+  let baseUrl: string;
+  let queryImage: Buffer;
+
+  beforeAll(async () => {
+    harness = await createApiHarness();
+    const encoder = await harness.searchModel.encoder();
+    queryImage = await patternImage(11);
+    const products = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map(async (seed) => ({
+        id: `${seed % 2 === 0 ? 'shoe' : 'bag'}-${seed}`,
+        title: `Product ${seed}`,
+        image: seed === 1 ? queryImage : await patternImage(seed * 97),
+        attributes: { category: seed % 2 === 0 ? 'shoes' : 'bags' },
+      })),
+    );
+    await seedCatalog(harness.schema.pool, encoder, products);
+    server = harness.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+    await harness?.close();
+  });
+
+  it('keeps only matching products in text, image and similar searches', async () => {
+    const page = await browser.newPage();
+    // The products' image URLs point nowhere; the test reads ids, not pictures.
+    await page.route('https://img.test/**', (route) => route.abort());
+    const resultIds = () =>
+      page.locator('#results li').evaluateAll((items) => items.map((item) => item.getAttribute('data-product-id')));
+    const statusSays = (text: string) => page.locator('#status', { hasText: text }).waitFor();
+    await page.goto(baseUrl);
+
+    await page.fill('#filter-input', '{"category":"shoes"}');
+    await page.fill('#text-query', 'running shoes');
+    await page.click('#text-form button');
+    await statusSays('3 result(s) for');
+    expect((await resultIds()).sort()).toEqual(['shoe-2', 'shoe-4', 'shoe-6']);
+
+    await page.setInputFiles('#image-file', { name: 'photo.png', mimeType: 'image/png', buffer: queryImage });
+    await page.click('#image-form button');
+    await statusSays('3 result(s) like photo.png');
+    expect((await resultIds()).sort()).toEqual(['shoe-2', 'shoe-4', 'shoe-6']);
+
+    await page.fill('#filter-input', '{"category":"bags"}');
+    await page.click('#results li[data-product-id="shoe-2"] button');
+    await statusSays('3 result(s) similar to');
+    expect((await resultIds()).sort()).toEqual(['bag-1', 'bag-3', 'bag-5']);
+
+    await page.fill('#filter-input', 'category=shoes');
+    await page.click('#text-form button');
+    await page.waitForSelector('#status.error');
+    expect(await page.textContent('#status')).toContain('SEARCH_FILTER_INVALID: filter is not valid JSON');
+  });
+});
