@@ -149,6 +149,7 @@ describe('ingestCatalog (real Postgres and Redis)', () => {
       entries: readCatalog(file, 'jsonl').entries,
       products: slowFirst,
       queue: { queue, connection },
+      queueWindow: 0,
       model: MODEL,
       logger,
       chunkSize: 1,
