@@ -41,6 +41,8 @@ export interface ApiDependencies {
   intake: {
     token: string | undefined;
     maxBodyBytes: number;
+    /** QUEUE_WINDOW (0 = no window). */
+    queueWindow: number;
     /** The id of the model jobs are keyed by. */
     model: () => Promise<string>;
   };
@@ -114,6 +116,7 @@ export function createApp(deps: ApiDependencies): Express {
       maxBodyBytes: deps.intake.maxBodyBytes,
       products: new ProductsRepository(deps.pool),
       queue: { queue: deps.queues.embed as EmbedQueue, connection: deps.redis },
+      queueWindow: deps.intake.queueWindow,
       model: deps.intake.model,
     }),
   );

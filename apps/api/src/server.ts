@@ -120,6 +120,7 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
     intake: {
       token: config.INGEST_TOKEN,
       maxBodyBytes: config.INGEST_MAX_BODY_BYTES,
+      queueWindow: config.QUEUE_WINDOW,
       model: async () => (configuredModel ?? (await resolveModel(resolveOptionsFromConfig(config)))).id,
     },
     logger,

@@ -3,7 +3,7 @@ export { probePostgres, type PostgresFailureCause } from './connect-failure';
 export { runMigrations, type MigrateOptions, type MigrateResult } from './run-migrations';
 export type { DimensionBinding } from './embedding-dimension';
 export { describeDatabase, checkSchema, type DatabaseDescription } from './describe-database';
-export { ProductsRepository, type NeedingEmbeddingOptions } from './products-repository';
+export { ProductsRepository, type NeedingEmbeddingOptions, type ProductPosition } from './products-repository';
 export { EmbeddingsRepository, type UpsertResult } from './embeddings-repository';
 export type { Product, ProductInput, EmbeddingRow, SearchHit } from './types';
 export {

@@ -229,6 +229,7 @@ describe('runMigrations', () => {
     await runMigrations(pool(), { dimension: DIMENSION });
     const migrated = await checkSchema(pool(), DIMENSION);
     expect(migrated).toMatchObject({
+      // The newest version (versions may have gaps: each feature reserves its own number).
       schemaVersion: Math.max(...migrations.map((m) => m.version)),
       dimension: DIMENSION,
       hnswIndex: true,

@@ -86,6 +86,7 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
     intake: {
       token: options.ingestToken,
       maxBodyBytes: options.ingestMaxBodyBytes ?? 1024 * 1024,
+      queueWindow: 0,
       model: async () => model.id,
     },
   });

@@ -43,7 +43,7 @@ describe('vectorizer migrate', () => {
     expect(racing.map((run) => run.code)).toEqual([0, 0]);
     const lines = racing.map((run) => run.stdout.trim()).sort();
     expect(lines[0]).toBe(
-      'applied 3 migration(s) 0001_create_products, 0002_create_product_embeddings, 0005_reuse_identical_images (schema version 5); embedding_visual bound to vector(64)',
+      'applied 4 migration(s) 0001_create_products, 0002_create_product_embeddings, 0004_notify_products_to_embed, 0005_reuse_identical_images (schema version 5); embedding_visual bound to vector(64)',
     );
     expect(lines[1]).toBe('schema up to date (version 5); embedding_visual bound to vector(64)');
 

@@ -1,9 +1,15 @@
 import { createProducts } from './001-products';
 import { createProductEmbeddings } from './002-product-embeddings';
+import { notifyProductsToEmbed } from './004-notify-products-to-embed';
 import { reuseIdenticalImages } from './005-reuse-identical-images';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
 
 /** Every migration in version order. Append new ones; never edit or reorder applied ones. */
-export const migrations: readonly Migration[] = [createProducts, createProductEmbeddings, reuseIdenticalImages];
+export const migrations: readonly Migration[] = [
+  createProducts,
+  createProductEmbeddings,
+  notifyProductsToEmbed,
+  reuseIdenticalImages,
+];
