@@ -166,8 +166,10 @@ async function sharpFloor(
   const label = (v: (typeof variants)[number]) =>
     v.kernel === 'ours' ? OURS : v.kernel === 'scaled' ? SCALED : `${v.kernel}, ${v.concurrency} at a time`;
   const scratch = await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'bench-feed-scaled-'));
+  let scaledFiles = 0;
   const scaled = async (i: number) => {
-    const file = join(scratch, `${i}.jpg`);
+    // A new name each time: libvips caches file loads by name.
+    const file = join(scratch, `${(scaledFiles += 1)}.jpg`);
     await writeFile(file, images[i % images.length]);
     await sharp(`${file}[shrink=2]`).resize(MODEL_SIDE, MODEL_SIDE, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
     await unlink(file);

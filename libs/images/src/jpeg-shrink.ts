@@ -1,5 +1,5 @@
-import { existsSync, rmSync } from 'node:fs';
-import { mkdtemp, unlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,33 +22,28 @@ export function jpegShrinkFactor(
   return [8, 4, 2].find((factor) => room >= factor) ?? 1;
 }
 
-let scratchDir: Promise<string> | undefined;
+const SCRATCH_DIR = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 let sequence = 0;
-
-function scratch(): Promise<string> {
-  scratchDir ??= mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'vectorizer-jpeg-')).then((dir) => {
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    return dir;
-  });
-  return scratchDir;
-}
 
 /**
  * Runs `decode` on a libvips input name that loads `bytes` at 1/`factor` scale, or returns
- * undefined when the scratch file cannot be written (a full /dev/shm, a read-only tmp): the
- * caller then decodes from memory at full scale. The file is removed once `decode` settles.
+ * undefined when the scratch file cannot be written (a full /dev/shm, a read-only tmp, a name
+ * already taken): the caller then decodes from memory at full scale. The file is created
+ * exclusively (never through someone else's file or link), readable by this user only, and
+ * removed once `decode` settles.
  */
 export async function withScaledJpeg<T>(
   bytes: Buffer,
   factor: number,
   decode: (input: string) => Promise<T>,
 ): Promise<T | undefined> {
-  let file: string | undefined;
+  // A new name per decode: libvips caches file loads by name.
+  const file = join(SCRATCH_DIR, `vectorizer-jpeg-${process.pid}-${(sequence += 1)}.jpg`);
   try {
-    file = join(await scratch(), `${process.pid}-${(sequence += 1)}.jpg`);
-    await writeFile(file, bytes);
-  } catch {
-    if (file) await unlink(file).catch(() => undefined);
+    await writeFile(file, bytes, { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    // EEXIST: not ours to remove.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') await unlink(file).catch(() => undefined);
     return undefined;
   }
   try {
