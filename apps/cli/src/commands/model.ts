@@ -18,6 +18,9 @@ import { runCommand } from '../context';
 
 const DTYPES: ModelDtype[] = ['fp32', 'fp16', 'q8'];
 
+/** Set once the dev-model notice is out: a command that resolves the model twice says it once. */
+let devModelNoticeShown = false;
+
 /** MODEL_DIR (or --model-dir) → MODEL_ID in the HF cache → the dev model, as every process resolves it. */
 export async function resolveConfiguredModel(
   config: Config,
@@ -25,11 +28,9 @@ export async function resolveConfiguredModel(
   modelDir?: string,
 ): Promise<ResolvedModel> {
   const model = await resolveModel({ ...resolveOptionsFromConfig(config, modelDir), ensureDevModel });
-  if (model.isDevModel) {
-    logger.warn(
-      { model: model.id, dir: model.dir },
-      `USING THE GENERATED DEV MODEL ${model.id}: random weights, its embeddings have NO meaning. Set MODEL_DIR or MODEL_ID for real embeddings.`,
-    );
+  if (model.isDevModel && !devModelNoticeShown) {
+    devModelNoticeShown = true;
+    logger.warn(`dev model ${model.id} (random weights): results mean nothing; set MODEL_ID or MODEL_DIR`);
   }
   return model;
 }
