@@ -11,6 +11,8 @@ import { MetricsCollector } from './metrics/metrics-collector';
 import { errorHandler } from './routes/error-handler';
 import { healthRoutes } from './routes/health-routes';
 import { metricsRoutes } from './routes/metrics-routes';
+import { modelRoutes } from './routes/model-routes';
+import { productImageRoutes } from './routes/product-image-routes';
 import { searchRoutes } from './routes/search-routes';
 import type { LazySearchModel } from './search/search-model';
 import { type SearchRepository, SearchService } from './search/search-service';
@@ -33,6 +35,8 @@ export interface ApiDependencies {
   expectedModel?: string;
   /** Resolves the model searches use, for /readyz (config files only, no session, no hashing). */
   resolveSearchModel?: () => Promise<ResolvedModel>;
+  /** Directories whose files `GET /api/products/:id/image` may show (IMAGE_FILE_ROOT, the demo's folder). */
+  imageFileRoots?: readonly string[];
 }
 
 const PUBLIC_DIR = join(__dirname, 'public');
@@ -87,6 +91,11 @@ export function createApp(deps: ApiDependencies): Express {
       maxConcurrentUploads: deps.search.maxConcurrentUploads,
     }),
   );
+  app.use(
+    '/api',
+    productImageRoutes({ pool: deps.pool, fileRoots: deps.imageFileRoots ?? [], maxBytes: deps.imageMaxBytes }),
+  );
+  app.use('/api', modelRoutes(deps.resolveSearchModel));
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '5m' }));
   app.use((req, res) => {
     res.status(404).json({ error: { code: 'ROUTE_NOT_FOUND', message: `No route for ${req.method} ${req.path}` } });

@@ -1,4 +1,5 @@
 import type { SearchHit } from '@vectorizer/store';
+import { withDisplayImageUrl } from './display-image-url';
 import type { LazySearchModel } from './search-model';
 
 export interface SearchRepository {
@@ -6,7 +7,10 @@ export interface SearchRepository {
   searchByVector(vector: Float32Array, model: string, k: number, efSearch: number): Promise<SearchHit[]>;
 }
 
-/** The three ways to search; each ends in the same HNSW kNN query ranked by cosine similarity. */
+/**
+ * The three ways to search; each ends in the same HNSW kNN query ranked by cosine similarity. Hits
+ * carry an image URL a browser can load (`displayImageUrl`).
+ */
 export class SearchService {
   constructor(
     private readonly model: LazySearchModel,
@@ -16,18 +20,18 @@ export class SearchService {
 
   async similarToProduct(productId: string, k: number): Promise<SearchHit[]> {
     const { modelId } = await this.model.encoder();
-    return this.repository.similarToProduct(productId, modelId, k, this.efSearch);
+    return (await this.repository.similarToProduct(productId, modelId, k, this.efSearch)).map(withDisplayImageUrl);
   }
 
   async byImage(image: Buffer, k: number): Promise<SearchHit[]> {
     const encoder = await this.model.encoder();
     const [vector] = await encoder.embedImages([image]);
-    return this.repository.searchByVector(vector, encoder.modelId, k, this.efSearch);
+    return (await this.repository.searchByVector(vector, encoder.modelId, k, this.efSearch)).map(withDisplayImageUrl);
   }
 
   async byText(query: string, k: number): Promise<SearchHit[]> {
     const encoder = await this.model.encoder();
     const [vector] = await encoder.embedTexts([query]);
-    return this.repository.searchByVector(vector, encoder.modelId, k, this.efSearch);
+    return (await this.repository.searchByVector(vector, encoder.modelId, k, this.efSearch)).map(withDisplayImageUrl);
   }
 }
