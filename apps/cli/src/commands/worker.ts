@@ -42,7 +42,7 @@ export function registerWorker(program: Command): void {
     .option('--drain', 'exit once the queue has nothing waiting, active or delayed (then stop the workers)')
     .option(
       '--health',
-      'exit 0 iff a worker on this host reported healthy within the last 60 s (container health check)',
+      "exit 0 iff every device's worker on this host reported healthy within the last 60 s and none was given up on (container health check)",
     )
     // For tests and debugging: run another script in place of apps/worker/src/main.ts.
     .addOption(new Option('--entry <file>', 'worker entry script').hideHelp())
@@ -157,6 +157,7 @@ async function supervise(
     baseEnv: process.env,
     logger,
     shutdownTimeoutMs: config.WORKER_SHUTDOWN_TIMEOUT_MS + KILL_GRACE_MS,
+    healthFile: config.WORKER_HEALTH_FILE,
   });
   const onSignal = (signal: NodeJS.Signals) => supervisor.stop(signal);
   process.on('SIGTERM', onSignal);
