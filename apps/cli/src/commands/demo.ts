@@ -55,10 +55,19 @@ async function runDemo(config: Config, logger: Logger, opts: DemoOptions): Promi
   await workers;
   process.stderr.write(`\nworker and command logs: ${logFile}\n\n`);
   await run(['status'], {}, true);
-  const fileRoot = dir === defaultDemoDirectory(repoRoot()) ? '' : `IMAGE_FILE_ROOT=${dir} `;
+  // `serve` must search with the model the demo embedded with, and show images from its folder.
+  const serveEnv = [
+    config.MODEL_DIR ? `MODEL_DIR=${config.MODEL_DIR}` : '',
+    !config.MODEL_DIR && config.MODEL_ID ? `MODEL_ID=${config.MODEL_ID} MODEL_DTYPE=${config.MODEL_DTYPE}` : '',
+    config.HF_HOME && (config.MODEL_ID || config.MODEL_DIR) ? `HF_HOME=${config.HF_HOME}` : '',
+    dir === defaultDemoDirectory(repoRoot()) ? '' : `IMAGE_FILE_ROOT=${dir}`,
+  ]
+    .filter(Boolean)
+    .map((setting) => `${setting} `)
+    .join('');
   process.stdout.write(
     '\nDashboard and search page:\n' +
-      `  ${fileRoot}DASHBOARD_DEV_MODE=true npx vectorizer serve      # then open http://127.0.0.1:3000/admin/queues and http://127.0.0.1:3000/\n` +
+      `  ${serveEnv}DASHBOARD_DEV_MODE=true npx vectorizer serve      # then open http://127.0.0.1:3000/admin/queues and http://127.0.0.1:3000/\n` +
       '  (outside local development set DASHBOARD_USER/DASHBOARD_PASSWORD or DASHBOARD_TOKEN instead)\n',
   );
   return 0;
