@@ -105,7 +105,10 @@ export async function planFromConfig(config: Config, logger: Logger, cores?: num
         'NO_GPU',
         `VECTORIZER_DEVICE=${requested} but ${index === undefined ? 'no GPU is visible' : `GPU ${index} is not visible`} (nvidia-smi: ${config.NVIDIA_SMI_PATH}, CUDA_VISIBLE_DEVICES=${config.CUDA_VISIBLE_DEVICES ?? 'unset'})`,
         {
-          hint: 'check `nvidia-smi` and CUDA_VISIBLE_DEVICES, set VECTORIZER_DEVICE=auto or cpu, or ALLOW_CPU_FALLBACK=true',
+          hint:
+            'check `nvidia-smi` and CUDA_VISIBLE_DEVICES; in a container, install the NVIDIA Container Toolkit on the host ' +
+            'and pass the GPUs through (`docker run --gpus all`; compose reserves them under deploy.resources), or run ' +
+            'CPU workers (VECTORIZER_DEVICE=cpu, the compose profile workers-cpu); ALLOW_CPU_FALLBACK=true accepts CPU',
         },
       );
     }
