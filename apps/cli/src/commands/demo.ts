@@ -42,7 +42,7 @@ async function runDemo(config: Config, logger: Logger, opts: DemoOptions): Promi
   const dir = resolve(opts.dir);
   await mkdir(dir, { recursive: true });
   const catalog = await writeDemoCatalog(dir, opts.products);
-  logger.info({ catalog, products: opts.products }, 'demo catalog written');
+  logger.info(`demo catalog: ${opts.products} products in ${catalog}`);
   const logFile = join(dir, 'demo.log');
   const run = (args: string[], env: NodeJS.ProcessEnv = {}, showStdout = false) =>
     runCli(args, env, logFile, showStdout);
