@@ -15,7 +15,7 @@ import { repoRoot } from '@vectorizer/supervisor';
 
 interface DemoOptions {
   products: number;
-  dir: string;
+  dir?: string;
 }
 
 /**
@@ -30,16 +30,16 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description('Embed a generated demo catalog end to end: migrate, ingest, run workers until drained, status.')
     .option('--products <n>', 'demo catalog size', positiveInt, 300)
+    // No default value here: computing it would load the model generator for `--help`.
     .option(
       '--dir <dir>',
-      'where the catalog and its images are written (serve shows images from another dir with IMAGE_FILE_ROOT=DIR)',
-      defaultDemoDirectory(repoRoot()),
+      'where the catalog and its images are written (default <repo>/tmp/demo; serve shows images from another dir with IMAGE_FILE_ROOT=DIR)',
     )
     .action((opts: DemoOptions) => runCommand('demo', async ({ config, logger }) => runDemo(config, logger, opts)));
 }
 
 async function runDemo(config: Config, logger: Logger, opts: DemoOptions): Promise<number> {
-  const dir = resolve(opts.dir);
+  const dir = resolve(opts.dir ?? defaultDemoDirectory(repoRoot()));
   await mkdir(dir, { recursive: true });
   const catalog = await writeDemoCatalog(dir, opts.products);
   logger.info(`demo catalog: ${opts.products} products in ${catalog}`);
