@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { WorkerPlan } from '@vectorizer/devices';
 import type { Logger } from '@vectorizer/logger';
@@ -56,7 +56,6 @@ export class WorkerSupervisor {
   private readonly workers: SupervisedWorker[];
   private readonly devices: DeviceHealthEntry[];
   private stopRequested = false;
-  private healthWritten = false;
   private killTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SupervisorOptions) {
@@ -87,7 +86,9 @@ export class WorkerSupervisor {
   }
 
   async run(): Promise<number> {
-    await this.writeHealth();
+    // Synchronous up to the starts: a stop() requested meanwhile must find every child started.
+    this.removeStaleDeviceHealth();
+    void this.writeHealth();
     for (const worker of this.workers) worker.start();
     const outcomes = await Promise.all(
       this.workers.map(async (worker, index) => {
@@ -134,13 +135,15 @@ export class WorkerSupervisor {
     }, this.options.shutdownTimeoutMs);
   }
 
+  /** A device's file from a previous run (a restarted container keeps /tmp) must not pass for it. */
+  private removeStaleDeviceHealth(): void {
+    if (!this.options.healthFile) return;
+    for (const entry of this.devices) rmSync(entry.healthFile, { force: true });
+  }
+
   private async writeHealth(): Promise<void> {
     const file = this.options.healthFile;
     if (!file) return;
-    // At start, a device's file from a previous run (a restarted container keeps /tmp) must not pass for it.
-    if (!this.healthWritten)
-      await Promise.all(this.devices.map((entry) => rm(entry.healthFile, { force: true }).catch(() => undefined)));
-    this.healthWritten = true;
     await writeSupervisorHealth(file, this.devices).catch((error: unknown) =>
       this.options.logger.warn({ err: error, healthFile: file }, 'could not write the supervisor health file'),
     );
