@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { ResolvedModel } from '@vectorizer/embedder';
 import type { Logger } from '@vectorizer/logger';
+import type { EmbedQueue } from '@vectorizer/queue';
+import { ProductsRepository } from '@vectorizer/store';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
@@ -8,8 +10,10 @@ import type { Pool } from 'pg';
 import type { DashboardAccess } from './dashboard/dashboard-access';
 import { mountDashboard } from './dashboard/mount-dashboard';
 import { MetricsCollector } from './metrics/metrics-collector';
+import { duplicatesRoutes } from './routes/duplicates-routes';
 import { errorHandler } from './routes/error-handler';
 import { healthRoutes } from './routes/health-routes';
+import { intakeRoutes } from './routes/intake-routes';
 import { metricsRoutes } from './routes/metrics-routes';
 import { modelRoutes } from './routes/model-routes';
 import { productImageRoutes } from './routes/product-image-routes';
@@ -37,6 +41,13 @@ export interface ApiDependencies {
   resolveSearchModel?: () => Promise<ResolvedModel>;
   /** Directories whose files `GET /api/products/:id/image` may show (IMAGE_FILE_ROOT, the demo's folder). */
   imageFileRoots?: readonly string[];
+  /** POST/DELETE /api/products: off without a token. */
+  intake: {
+    token: string | undefined;
+    maxBodyBytes: number;
+    /** The id of the model jobs are keyed by. */
+    model: () => Promise<string>;
+  };
 }
 
 const PUBLIC_DIR = join(__dirname, 'public');
@@ -89,6 +100,25 @@ export function createApp(deps: ApiDependencies): Express {
       maxK: deps.search.maxK,
       imageMaxBytes: deps.imageMaxBytes,
       maxConcurrentUploads: deps.search.maxConcurrentUploads,
+    }),
+  );
+  app.use(
+    '/api',
+    duplicatesRoutes({
+      pool: deps.pool,
+      searchModel: deps.searchModel,
+      efSearch: deps.search.efSearch,
+      maxK: deps.search.maxK,
+    }),
+  );
+  app.use(
+    '/api',
+    intakeRoutes({
+      token: deps.intake.token,
+      maxBodyBytes: deps.intake.maxBodyBytes,
+      products: new ProductsRepository(deps.pool),
+      queue: { queue: deps.queues.embed as EmbedQueue, connection: deps.redis },
+      model: deps.intake.model,
     }),
   );
   app.use(

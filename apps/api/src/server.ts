@@ -129,6 +129,11 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
     },
     imageMaxBytes: config.IMAGE_MAX_BYTES,
     imageFileRoots: imageFileRoots(config),
+    intake: {
+      token: config.INGEST_TOKEN,
+      maxBodyBytes: config.INGEST_MAX_BODY_BYTES,
+      model: async () => (configuredModel ?? (await resolveModel(resolveOptionsFromConfig(config)))).id,
+    },
     logger,
   });
   const server = createServer(app);

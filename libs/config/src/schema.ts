@@ -141,6 +141,10 @@ export const apiEnv = z.object({
   SEARCH_MAX_K: int(100, 1),
   /** Image searches the API holds at once (each buffers up to IMAGE_MAX_BYTES); beyond, 429 + Retry-After. */
   SEARCH_MAX_CONCURRENT_UPLOADS: int(4, 1),
+  /** Bearer token of POST/DELETE /api/products (not the dashboard's); unset turns those endpoints off (404). */
+  INGEST_TOKEN: optionalString,
+  /** Largest request body POST /api/products reads (bytes); a larger one is refused with 413. */
+  INGEST_MAX_BODY_BYTES: int(10 * 1024 * 1024, 1),
 });
 
 export const envSchema = runtimeEnv

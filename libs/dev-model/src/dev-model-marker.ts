@@ -19,6 +19,8 @@ export interface DevModelMarker {
   /** Precisions present (onnx/*_fp16.onnx beside the fp32 files); absent in markers before fp16 existed. */
   dtypes?: ('fp32' | 'fp16')[];
   poison?: 'black';
+  /** Present for the SigLIP 2-shaped variant (Gemma tokenizer). */
+  family?: 'siglip2';
   /** Present when the fp16 files take and return float16 (Optimum's layout). */
   fp16Io?: 'float16';
   /** Present when the input side differs from the size's own (DevModelOptions.imageSize). */

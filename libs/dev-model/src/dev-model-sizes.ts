@@ -66,7 +66,13 @@ export function isDevModelSize(value: unknown): value is DevModelSize {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(DEV_MODEL_SIZES, value);
 }
 
-/** `vectorizer/dev-siglip-<size>`, with `-poison-<kind>` for a poisoned one (its vectors must never mix with the clean model's). */
-export function devModelId(size: DevModelSize, poison?: string): string {
-  return `vectorizer/dev-siglip-${size}${poison ? `-poison-${poison}` : ''}`;
+/** The model family a dev model imitates: SigLIP (SentencePiece tokenizer) or SigLIP 2 FixRes (Gemma tokenizer). */
+export type DevModelFamily = 'siglip' | 'siglip2';
+
+/**
+ * `vectorizer/dev-siglip-<size>` (`dev-siglip2-…` for the SigLIP 2 variant), with `-poison-<kind>`
+ * for a poisoned one (its vectors must never mix with the clean model's).
+ */
+export function devModelId(size: DevModelSize, poison?: string, family: DevModelFamily = 'siglip'): string {
+  return `vectorizer/dev-${family}-${size}${poison ? `-poison-${poison}` : ''}`;
 }

@@ -181,6 +181,19 @@ describe('ensureDevModel', () => {
     });
   });
 
+  it('keeps the SigLIP 2-shaped model apart from the SigLIP one, under its own id', async () => {
+    const dir = join(root, 'dev-tiny-siglip2');
+    await ensureDevModel({ dir, size: 'tiny', family: 'siglip2' });
+    expect(await readDevModelMarker(dir)).toMatchObject({ family: 'siglip2', modelId: 'vectorizer/dev-siglip2-tiny' });
+    await expect(ensureDevModel({ dir, size: 'tiny' })).rejects.toMatchObject({
+      code: 'DEV_MODEL_DIR_CONFLICT',
+      message: expect.stringContaining('tiny siglip2 dev model'),
+    });
+    await expect(ensureDevModel({ dir, size: 'tiny', family: 'siglip3' as 'siglip2' })).rejects.toMatchObject({
+      code: 'DEV_MODEL_INVALID_OPTIONS',
+    });
+  });
+
   it('refuses a dtype the generator cannot write', async () => {
     await expect(ensureDevModel({ dir: join(root, 'x'), size: 'tiny', dtype: 'q8' })).rejects.toMatchObject({
       code: 'DEV_MODEL_INVALID_OPTIONS',

@@ -116,11 +116,12 @@ async function inspect(options: ValidDevModelOptions): Promise<DirState> {
     marker.seed !== seed ||
     marker.poison !== poison ||
     marker.fp16Io !== options.fp16Io ||
-    marker.imageSize !== options.imageSize
+    marker.imageSize !== options.imageSize ||
+    marker.family !== options.family
   ) {
     throw new DevModelError(
       'DEV_MODEL_DIR_CONFLICT',
-      `${dir} holds the ${describe(marker)}, not the requested ${describe({ size, seed, poison })}`,
+      `${dir} holds the ${describe(marker)}, not the requested ${describe({ size, seed, poison, family: options.family })}`,
       {
         hint: `use another directory for this size/seed, or delete ${dir}`,
       },
@@ -149,8 +150,8 @@ async function replaceOutdated(dir: string, fresh: string): Promise<void> {
   await rm(trash, { recursive: true, force: true });
 }
 
-function describe(model: Pick<DevModelMarker, 'size' | 'seed' | 'poison'>): string {
-  return `${model.size} dev model with seed ${model.seed}${model.poison ? ` poisoned for ${model.poison} images` : ''}`;
+function describe(model: Pick<DevModelMarker, 'size' | 'seed' | 'poison' | 'family'>): string {
+  return `${model.size}${model.family ? ` ${model.family}` : ''} dev model with seed ${model.seed}${model.poison ? ` poisoned for ${model.poison} images` : ''}`;
 }
 
 function union(a: DevModelDtype[], b: DevModelDtype[]): DevModelDtype[] {

@@ -2,9 +2,15 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DevModelError } from './dev-model-error';
 import { DEV_MODEL_FORMAT_VERSION, DEV_MODEL_MARKER_FILE, DevModelMarker } from './dev-model-marker';
-import { DEV_MODEL_SIZES, DevModelSize, devModelId, isDevModelSize } from './dev-model-sizes';
+import { DEV_MODEL_SIZES, DevModelFamily, DevModelSize, devModelId, isDevModelSize } from './dev-model-sizes';
 import { visionFlopsPerImage } from './flops';
-import { siglipConfigJson, siglipPreprocessorConfigJson } from './model-config';
+import {
+  siglip2ConfigJson,
+  siglip2PreprocessorConfigJson,
+  siglipConfigJson,
+  siglipPreprocessorConfigJson,
+} from './model-config';
+import { gemmaDevTokenizerFiles, gemmaDevVocabulary } from './gemma-tokenizer';
 import { GraphBuilder } from './graph-builder';
 import { writeOnnxModel } from './onnx-file-writer';
 import { buildTextGraph } from './text-tower';
@@ -38,6 +44,12 @@ export interface DevModelOptions {
    * Must be a multiple of the grid side. Gets its own model id (`…-<side>px`).
    */
   imageSize?: number;
+  /**
+   * `siglip2`: a SigLIP 2 FixRes-shaped model (Gemma byte-fallback BPE tokenizer, `<pad>` id 0, no
+   * max length in the tokenizer, SigLIP 2's config.json and bilinear preprocessing). Id
+   * `vectorizer/dev-siglip2-<size>`. Default `siglip`.
+   */
+  family?: DevModelFamily;
 }
 
 export const DEFAULT_DEV_MODEL_SEED = 42;
@@ -58,10 +70,25 @@ export interface ValidDevModelOptions {
   poison?: DevModelPoison;
   fp16Io?: 'float16';
   imageSize?: number;
+  family?: 'siglip2';
 }
 
 export function validateDevModelOptions(options: DevModelOptions): ValidDevModelOptions {
-  const { dir, size, seed = DEFAULT_DEV_MODEL_SEED, dtype = 'fp32', poison, fp16Io = 'float32', imageSize } = options;
+  const {
+    dir,
+    size,
+    seed = DEFAULT_DEV_MODEL_SEED,
+    dtype = 'fp32',
+    poison,
+    fp16Io = 'float32',
+    imageSize,
+    family = 'siglip',
+  } = options;
+  if (family !== 'siglip' && family !== 'siglip2') {
+    throw new DevModelError('DEV_MODEL_INVALID_OPTIONS', `unknown dev model family ${JSON.stringify(family)}`, {
+      hint: "use family 'siglip' (default) or 'siglip2'",
+    });
+  }
   if (typeof dir !== 'string' || dir.trim() === '') {
     throw new DevModelError(
       'DEV_MODEL_INVALID_OPTIONS',
@@ -125,6 +152,7 @@ export function validateDevModelOptions(options: DevModelOptions): ValidDevModel
     ...(poison ? { poison } : {}),
     ...(fp16Io === 'float16' ? { fp16Io } : {}),
     ...(imageSize !== undefined && imageSize !== ownSize ? { imageSize } : {}),
+    ...(family === 'siglip2' ? { family } : {}),
   };
 }
 
@@ -141,12 +169,13 @@ export async function makeDevModel(options: DevModelOptions): Promise<void> {
 
 /** makeDevModel for options already validated (ensureDevModel passes the union of the dtypes a directory needs). */
 export async function writeDevModel(options: ValidDevModelOptions): Promise<void> {
-  const { dir, size, seed, dtypes, poison, fp16Io, imageSize } = options;
+  const { dir, size, seed, dtypes, poison, fp16Io, imageSize, family } = options;
   const own = DEV_MODEL_SIZES[size];
   const grid = own.vision.imageSize / own.vision.patchSize;
   const spec = imageSize ? { ...own, vision: { ...own.vision, imageSize, patchSize: imageSize / grid } } : own;
-  const vocabSize = devVocabulary().length;
-  const modelId = `${devModelId(size, poison)}${imageSize ? `-${imageSize}px` : ''}`;
+  const siglip2 = family === 'siglip2';
+  const vocabSize = siglip2 ? Object.keys(gemmaDevVocabulary().vocab).length : devVocabulary().length;
+  const modelId = `${devModelId(size, poison, family)}${imageSize ? `-${imageSize}px` : ''}`;
   const docString = `${modelId} seed ${seed}: random weights, generated for development; its embeddings mean nothing`;
   try {
     await mkdir(join(dir, 'onnx'), { recursive: true });
@@ -169,9 +198,17 @@ export async function writeDevModel(options: ValidDevModelOptions): Promise<void
       onnxFiles.push(towerFile('vision_model', dtype), towerFile('text_model', dtype));
     }
     const jsonFiles: Record<string, unknown> = {
-      'config.json': siglipConfigJson(modelId, spec, vocabSize),
-      'preprocessor_config.json': siglipPreprocessorConfigJson(spec),
-      ...devTokenizerFiles(),
+      ...(siglip2
+        ? {
+            'config.json': siglip2ConfigJson(modelId, spec, vocabSize),
+            'preprocessor_config.json': siglip2PreprocessorConfigJson(spec),
+            ...gemmaDevTokenizerFiles(),
+          }
+        : {
+            'config.json': siglipConfigJson(modelId, spec, vocabSize),
+            'preprocessor_config.json': siglipPreprocessorConfigJson(spec),
+            ...devTokenizerFiles(),
+          }),
     };
     for (const [name, content] of Object.entries(jsonFiles))
       await writeFile(join(dir, name), `${JSON.stringify(content, null, 2)}\n`);
@@ -189,6 +226,7 @@ export async function writeDevModel(options: ValidDevModelOptions): Promise<void
       ...(poison ? { poison } : {}),
       ...(fp16Io ? { fp16Io } : {}),
       ...(imageSize ? { imageSize } : {}),
+      ...(family ? { family } : {}),
       dimension: spec.vision.hiddenSize,
       visionParameters,
       textParameters,

@@ -59,3 +59,22 @@ export function siglipPreprocessorConfigJson(spec: DevModelSpec): Record<string,
     size: { height: spec.vision.imageSize, width: spec.vision.imageSize },
   };
 }
+
+/**
+ * config.json as the SigLIP 2 FixRes checkpoints ship it (google/siglip2-*, onnx-community/siglip2-*-ONNX):
+ * model_type `siglip` (FixRes is SigLIP-compatible) and only the fields that differ from
+ * SiglipTextConfig's defaults — so no max_position_embeddings (the dev sizes use the default, 64)
+ * and no pad_token_id / eos_token_id (the class default pad id 1 is Gemma's `<eos>`; the tokenizer
+ * pads with `<pad>`, id 0, which is what a reader must use).
+ */
+export function siglip2ConfigJson(modelId: string, spec: DevModelSpec, vocabSize: number): Record<string, unknown> {
+  const full = siglipConfigJson(modelId, spec, vocabSize);
+  const text = { ...(full.text_config as Record<string, unknown>) };
+  for (const defaulted of ['max_position_embeddings', 'pad_token_id', 'eos_token_id']) delete text[defaulted];
+  return { ...full, text_config: text, transformers_version: '4.49.0' };
+}
+
+/** SigLIP 2's preprocessor_config.json: like SigLIP's, but a bilinear resize (resample 2). */
+export function siglip2PreprocessorConfigJson(spec: DevModelSpec): Record<string, unknown> {
+  return { ...siglipPreprocessorConfigJson(spec), resample: 2 };
+}

@@ -141,7 +141,7 @@ export class Embedder {
           visionModelPath: model.visionModelPath,
           textModelPath: model.textModelPath,
           modelDir: model.dir,
-          textMaxLength: model.textMaxLength,
+          textPreprocessing: model.textPreprocessing,
           attempts: plan.attempts,
           threads: opts.threads,
           testHooks: opts.testHooks,

@@ -161,6 +161,29 @@ const TABLE: Record<string, Row> = {
     'Start `serve` with IMAGE_FILE_ROOT set to the directory holding the catalog images.',
   ],
   TOO_MANY_REQUESTS: ['retry', R, 429, 'Retry after the time the Retry-After header gives.'],
+
+  // Product intake over HTTP (POST/DELETE /api/products).
+  // Off is 404, not 503: nothing will bring it up by waiting, and a 503 invites endless client retries.
+  INGEST_DISABLED: ['dead-letter', R, 404, 'Set INGEST_TOKEN on the API to turn on POST/DELETE /api/products.'],
+  INGEST_UNAUTHORIZED: ['dead-letter', R, 401, 'Send Authorization: Bearer <INGEST_TOKEN>.'],
+  INGEST_BODY_TOO_LARGE: [
+    'dead-letter',
+    R,
+    413,
+    'Split the products over several requests, or raise INGEST_MAX_BODY_BYTES on the API.',
+  ],
+  INGEST_BODY_INVALID: [
+    'dead-letter',
+    R,
+    400,
+    'Send a JSON array of {"id","image_url",…} objects, or one such object per line as application/x-ndjson.',
+  ],
+  INGEST_MEDIA_TYPE_UNSUPPORTED: [
+    'dead-letter',
+    R,
+    415,
+    'Send Content-Type: application/json (an array) or application/x-ndjson (one product per line).',
+  ],
 };
 
 /** Unknown failures (a bug, an unexpected library error) get the retry budget, then the DLQ. */

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
 import { VectorizerError } from '@vectorizer/errors';
 import type { ProductInput } from '@vectorizer/store';
-import { toProduct } from './catalog-record';
+import { parseJsonRecord, toProduct } from './catalog-record';
 
 export type CatalogFormat = 'jsonl' | 'csv';
 
@@ -36,18 +36,7 @@ async function* readJsonLines(stream: ReadStream): AsyncIterable<CatalogEntry> {
   for await (const text of createInterface({ input: stream, crlfDelay: Infinity })) {
     line += 1;
     if (text.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      yield { line, error: `invalid JSON: ${(error as Error).message}` };
-      continue;
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      yield { line, error: 'expected a JSON object' };
-      continue;
-    }
-    const result = toProduct(value as Record<string, unknown>);
+    const result = parseJsonRecord(text);
     yield result.ok ? { line, product: result.product } : { line, error: result.reason };
   }
 }

@@ -1,5 +1,5 @@
 import { detectFormat } from './catalog-reader';
-import { toProduct } from './catalog-record';
+import { parseJsonRecord, toProduct } from './catalog-record';
 
 describe('toProduct', () => {
   it.each<[string, Record<string, unknown>, string]>([
@@ -37,6 +37,29 @@ describe('toProduct', () => {
       ok: true,
       product: { id: 'p', imageUrl: 'file:///srv/img/a.jpg', title: null, attributes: null },
     });
+  });
+});
+
+describe('an "attributes" field', () => {
+  it('is the attributes when it is an object (the HTTP shape), merged with the other extra fields', () => {
+    expect(
+      toProduct({ id: 'p', image_url: 'https://x.example/a.jpg', attributes: { color: 'red' }, size: 41 }),
+    ).toMatchObject({ ok: true, product: { attributes: { color: 'red', size: 41 } } });
+  });
+
+  it('stays one attribute named "attributes" when it is not an object (a CSV column)', () => {
+    expect(toProduct({ id: 'p', image_url: 'https://x.example/a.jpg', attributes: 'wool' })).toMatchObject({
+      ok: true,
+      product: { attributes: { attributes: 'wool' } },
+    });
+  });
+});
+
+describe('parseJsonRecord', () => {
+  it('names invalid JSON and a value that is not an object', () => {
+    expect(parseJsonRecord('{"id": ')).toMatchObject({ ok: false, reason: expect.stringContaining('invalid JSON') });
+    expect(parseJsonRecord('[1]')).toEqual({ ok: false, reason: 'expected a JSON object' });
+    expect(parseJsonRecord('{"id": "p", "image_url": "https://x.example/a.jpg"}')).toMatchObject({ ok: true });
   });
 });
 

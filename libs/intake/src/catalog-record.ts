@@ -26,12 +26,39 @@ export function toProduct(fields: Record<string, unknown>): RecordResult {
   for (const [key, value] of Object.entries(fields)) {
     if (KNOWN_FIELDS.has(key)) continue;
     attributes ??= {};
-    attributes[key] = value;
+    // An "attributes" object (the HTTP shape {id, image_url, title, attributes}) is the attributes
+    // themselves, not one attribute named "attributes"; anything else under that name stays as given.
+    if (key === 'attributes' && isPlainObject(value)) Object.assign(attributes, value);
+    else attributes[key] = value;
   }
   return {
     ok: true,
     product: { id, imageUrl: imageUrl.trim(), title: title === '' ? null : (title ?? null), attributes },
   };
+}
+
+/**
+ * One JSON text (a JSONL line, an NDJSON body line) as a product, or what is wrong with it:
+ * invalid JSON, not an object, or a record toProduct rejects.
+ */
+export function parseJsonRecord(text: string): RecordResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, reason: `invalid JSON: ${(error as Error).message}` };
+  }
+  return toProductFromValue(value);
+}
+
+/** Any parsed JSON value as a product: a record must be an object. */
+export function toProductFromValue(value: unknown): RecordResult {
+  if (!isPlainObject(value)) return { ok: false, reason: 'expected a JSON object' };
+  return toProduct(value);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function checkImageUrl(value: string): string | undefined {

@@ -6,3 +6,10 @@ export {
   type IngestSummary,
   type MalformedLine,
 } from './ingest-catalog';
+export { intakeProducts, type IntakeDeps, type IntakeProductsStore, type IntakeResult } from './intake-products';
+export { parseJsonRecord, toProduct, toProductFromValue, type RecordResult } from './catalog-record';
+export { IntakeBodyInvalidError, IntakeMediaTypeError } from './errors';
+export { intakeBodyFormat, parseIntakeBody, type IntakeBodyFormat, type IntakeItem } from './intake-body';
+export { intakeItems, ITEMS_PER_INTAKE_CALL, type ItemError, type ItemsIntakeResult } from './intake-items';
+export { Loader, type CatalogRecord, type LoaderOpenOptions, type LoaderSettings } from './loader';
+export { removeProduct, type RemoveProductDeps } from './remove-product';

@@ -121,6 +121,41 @@ describe('ingestCatalog (real Postgres and Redis)', () => {
     expect((await getQueueStats(queue)).waiting).toBe(3);
   });
 
+  it('keeps file order across chunks in flight: a product listed again later ends with its last line', async () => {
+    // The first chunk's upsert holds back until a later chunk has written (or 300 ms passed, which is
+    // what happens when upserts are correctly serialised): out-of-order writes would end with line 1.
+    let laterChunkWrote!: () => void;
+    const laterWrite = new Promise<void>((resolve) => (laterChunkWrote = resolve));
+    let calls = 0;
+    const slowFirst = Object.assign(Object.create(products) as ProductsRepository, {
+      upsertMany: async (chunk: Parameters<ProductsRepository['upsertMany']>[0]) => {
+        calls += 1;
+        if (calls === 1) await Promise.race([laterWrite, new Promise((resolve) => setTimeout(resolve, 300))]);
+        const changed = await products.upsertMany(chunk);
+        if (calls > 1) laterChunkWrote();
+        return changed;
+      },
+    });
+    const file = join(dir, 'repeated.jsonl');
+    await writeFile(
+      file,
+      jsonl(
+        { id: 'p0', image_url: 'https://x.example/first.jpg' },
+        { id: 'p0', image_url: 'https://x.example/last.jpg' },
+      ),
+    );
+    const summary = await ingestCatalog({
+      entries: readCatalog(file, 'jsonl').entries,
+      products: slowFirst,
+      queue: { queue, connection },
+      model: MODEL,
+      logger,
+      chunkSize: 1,
+    });
+    expect(summary).toMatchObject({ lines: 2, products: 2, malformed: 0 });
+    expect(await products.get('p0')).toMatchObject({ imageUrl: 'https://x.example/last.jpg' });
+  });
+
   it('reads CSV with a header, extra columns as attributes, and reports bad rows by line', async () => {
     const { summary, malformed } = await ingest(
       'catalog.csv',

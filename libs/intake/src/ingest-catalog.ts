@@ -1,7 +1,8 @@
 import type { Logger } from '@vectorizer/logger';
-import { enqueueProducts, type EnqueueTarget } from '@vectorizer/queue';
+import type { EnqueueTarget } from '@vectorizer/queue';
 import type { ProductInput, ProductsRepository } from '@vectorizer/store';
 import type { CatalogEntry } from './catalog-reader';
+import { intakeProducts, type IntakeProductsStore } from './intake-products';
 
 export interface IngestSummary {
   /** Non-empty lines read. */
@@ -41,40 +42,32 @@ export const DEFAULT_INGEST_CHUNK_SIZE = 1_000;
 export const INGEST_CHUNKS_IN_FLIGHT = 3;
 
 /**
- * Loads a catalog: per chunk of valid lines, upsert the products, ask Postgres which of them still
- * need an embedding for `model` (missing, or made from another image_url), and enqueue exactly
- * those. Postgres stays the source of truth: re-running an ingest enqueues only what is missing.
+ * Loads a catalog: each chunk of valid lines goes through intakeProducts (upsert, then enqueue what
+ * still needs an embedding). Postgres stays the source of truth: re-running an ingest enqueues only
+ * what is missing.
  *
  * Upserts run one after another in file order (a product listed twice ends with its last line);
- * each chunk's "which need embedding" query and its enqueue overlap the next chunks' upserts, with
- * at most INGEST_CHUNKS_IN_FLIGHT chunks in flight, so memory stays bounded.
+ * each chunk's enqueue step overlaps the next chunks' upserts, with at most
+ * INGEST_CHUNKS_IN_FLIGHT chunks in flight, so memory stays bounded.
  */
 export async function ingestCatalog(options: IngestOptions): Promise<IngestSummary> {
   const chunkSize = options.chunkSize ?? DEFAULT_INGEST_CHUNK_SIZE;
   const summary: IngestSummary = { lines: 0, products: 0, changed: 0, enqueued: 0, alreadyQueued: 0, malformed: 0 };
   const inFlight = new Set<Promise<void>>();
-  let upserts: Promise<unknown> = Promise.resolve();
+  const upsertsInOrder = new UpsertsInFileOrder(options.products);
   let failure: { error: unknown } | undefined;
 
-  const enqueueNeeding = async (products: ProductInput[]): Promise<void> => {
-    const ids = [...new Set(products.map((product) => product.id))];
-    const needing: { id: string; imageUrl: string }[] = [];
-    for await (const page of options.products.streamNeedingEmbedding(options.model, { ids, batchSize: ids.length }))
-      needing.push(...page);
-    const result = await enqueueProducts(options.queue, needing, options.model);
-    summary.products += products.length;
-    summary.enqueued += result.added;
-    summary.alreadyQueued += result.skipped;
-    options.onProgress?.(summary);
-  };
-
   const submit = async (products: ProductInput[]): Promise<void> => {
-    const upserted = upserts.then(() => options.products.upsertMany(products));
-    upserts = upserted.catch(() => undefined);
-    const task = upserted.then(async (changed) => {
-      summary.changed += changed;
-      await enqueueNeeding(products);
-    });
+    const turn = upsertsInOrder.nextTurn();
+    const task = intakeProducts(products, { products: turn.store, queue: options.queue, model: options.model })
+      .finally(turn.release)
+      .then((result) => {
+        summary.products += result.accepted;
+        summary.changed += result.changed;
+        summary.enqueued += result.enqueued;
+        summary.alreadyQueued += result.alreadyQueued;
+        options.onProgress?.(summary);
+      });
     inFlight.add(task);
     task.catch((error: unknown) => (failure ??= { error })).finally(() => inFlight.delete(task));
     while (inFlight.size >= INGEST_CHUNKS_IN_FLIGHT && !failure) await Promise.race(inFlight).catch(() => undefined);
@@ -104,4 +97,33 @@ export async function ingestCatalog(options: IngestOptions): Promise<IngestSumma
   if (failure) throw failure.error;
   options.onProgress?.(summary);
   return summary;
+}
+
+/**
+ * Hands each chunk a view of the products store whose upsert starts only once the previous
+ * chunk's upsert has settled, so chunks running in parallel still write in file order.
+ */
+class UpsertsInFileOrder {
+  private previous: Promise<void> = Promise.resolve();
+
+  constructor(private readonly products: ProductsRepository) {}
+
+  /** The next chunk's turn; call `release` when the chunk ends, so a chunk that failed before upserting never blocks the rest. */
+  nextTurn(): { store: IntakeProductsStore; release: () => void } {
+    const previous = this.previous;
+    let release!: () => void;
+    this.previous = new Promise<void>((resolve) => (release = resolve));
+    const store: IntakeProductsStore = {
+      upsertMany: async (chunk) => {
+        await previous;
+        try {
+          return await this.products.upsertMany(chunk);
+        } finally {
+          release();
+        }
+      },
+      streamNeedingEmbedding: (model, opts) => this.products.streamNeedingEmbedding(model, opts),
+    };
+    return { store, release };
+  }
 }

@@ -6,7 +6,7 @@ export {
   createRedisProbe,
   type CommandConnectionOptions,
 } from './connection';
-export { parseJobPayload, jobIdFor, type JobPayload } from './job-payload';
+export { parseJobPayload, jobIdFor, jobPayloadJsonSchema, jobPayloadSchema, type JobPayload } from './job-payload';
 export { retentionFromSettings, type RetryPolicy, type RetentionPolicy } from './job-options';
 export { createEmbedQueue, type EmbedQueue, type QueueConnection } from './embed-queue';
 export { enqueueProducts, type ProductToEmbed, type EnqueueResult, type EnqueueTarget } from './producer';

@@ -65,6 +65,20 @@ describe('ProductsRepository', () => {
     expect(await products.get('missing')).toBeUndefined();
   });
 
+  it('deletes a product with its embeddings, and says when there was none', async () => {
+    await products.upsertMany([
+      { id: 'a', imageUrl: 'https://img/a.jpg' },
+      { id: 'b', imageUrl: 'https://img/b.jpg' },
+    ]);
+    await embed('a', 'https://img/a.jpg');
+    expect(await products.delete('a')).toEqual({ imageUrl: 'https://img/a.jpg' });
+    expect(await products.get('a')).toBeUndefined();
+    const { rows } = await db.pool.query('SELECT product_id FROM product_embeddings');
+    expect(rows).toEqual([]);
+    expect(await products.delete('a')).toBeUndefined();
+    expect(await products.get('b')).toBeDefined();
+  });
+
   it('keeps the last occurrence of a repeated id and writes 1000 rows per statement', async () => {
     const spy = jest.spyOn(db.pool, 'query');
     try {

@@ -82,6 +82,18 @@ export class ProductsRepository {
   }
 
   /**
+   * Deletes one product; its embeddings go with it (ON DELETE CASCADE). Returns the image_url it
+   * had, so the caller can drop a job still queued for it, or undefined when there was no such product.
+   */
+  async delete(id: string): Promise<{ imageUrl: string } | undefined> {
+    const { rows } = await this.pool.query<{ image_url: string }>(
+      'DELETE FROM products WHERE id = $1 RETURNING image_url',
+      [id],
+    );
+    return rows[0] === undefined ? undefined : { imageUrl: rows[0].image_url };
+  }
+
+  /**
    * Pages of products whose embedding for `model` is missing or stale (no row, no vector, or
    * embedded from another image_url), in id order. Keyset pagination (id > last id of the previous
    * page) keeps every page one index range scan and memory at one page, even on millions of rows.

@@ -3,7 +3,7 @@ import type { RequestHandler } from 'express';
 import type { DashboardAccess } from './dashboard-access';
 
 /** Compares digests so neither the length nor the content of the secret leaks through timing. */
-function safeEqual(given: string, expected: string): boolean {
+export function safeEqual(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);

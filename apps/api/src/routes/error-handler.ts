@@ -16,7 +16,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
           : 500;
     if (status >= 500) logger.error({ err: error, method: req.method, url: req.originalUrl }, 'request failed');
     if (error instanceof VectorizerError) {
-      res.status(status).json({ error: { code: error.code, message: error.message, hint: error.hint } });
+      // An error raised without its own hint gets the registry's default fix.
+      const hint = error.hint ?? meaningOf(error.code).hint;
+      res.status(status).json({ error: { code: error.code, message: error.message, hint } });
       return;
     }
     const described = describeError(error);

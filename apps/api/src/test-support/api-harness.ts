@@ -48,6 +48,10 @@ export interface ApiHarnessOptions {
   databaseUrl?: string;
   /** Directories `GET /api/products/:id/image` may read file:// images from. */
   imageFileRoots?: string[];
+  /** INGEST_TOKEN: POST/DELETE /api/products are off without one. */
+  ingestToken?: string;
+  /** INGEST_MAX_BODY_BYTES (default 1 MiB here). */
+  ingestMaxBodyBytes?: number;
 }
 
 /**
@@ -89,6 +93,11 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
     expectedModel: model.id,
     resolveSearchModel: async () => model,
     imageFileRoots: options.imageFileRoots,
+    intake: {
+      token: options.ingestToken,
+      maxBodyBytes: options.ingestMaxBodyBytes ?? 1024 * 1024,
+      model: async () => model.id,
+    },
   });
   return {
     app,

@@ -28,11 +28,16 @@ describe('vectorizer duplicates', () => {
   const run = (...args: string[]) =>
     runCliSync(['duplicates', ...args], { DATABASE_URL: database.url, MODEL_DIR: TINY_DEV_MODEL_DIR });
 
-  it('finds the planted groups and nothing else', () => {
+  it('by default chooses the threshold from the catalog and finds the planted groups and nothing else', () => {
     const result = run('--json');
     expect(result.status).toBe(0);
-    const { threshold, groups } = JSON.parse(result.stdout);
-    expect(threshold).toBe(0.97);
+    const { threshold, choice, groups } = JSON.parse(result.stdout);
+    // The break lies between the unrelated products' nearest neighbours and the planted copies.
+    expect(choice.rule).toBe('widest-gap');
+    expect(choice.distribution.count).toBe(25);
+    expect(threshold).toBeGreaterThan(choice.gap.below);
+    expect(threshold).toBeLessThan(choice.gap.above);
+    expect(choice.productsAbove).toBe(5);
     const ids = groups.map((g: { products: { productId: string }[] }) => g.products.map((p) => p.productId));
     expect(ids).toEqual([
       ['a1', 'a2', 'a3'],
@@ -44,12 +49,21 @@ describe('vectorizer duplicates', () => {
       imageUrl: 'https://img.test/a1.jpg',
     });
     expect(groups[1].maxScore).toBeCloseTo(1, 5);
-    expect(groups[0].minScore).toBeGreaterThanOrEqual(0.97);
+    expect(groups[0].minScore).toBeGreaterThanOrEqual(threshold);
   });
 
-  it('prints groups for people', () => {
+  it('prints the distribution and the chosen threshold', () => {
+    const result = run();
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/nearest-neighbour similarity over 25 products: min .* median .* max /);
+    expect(result.stdout).toMatch(/threshold 0\.\d{4} \(auto: middle of the widest gap/);
+    expect(result.stdout).toContain('2 group(s), 5 products.');
+  });
+
+  it('takes a threshold given by hand, and prints no automatic choice then', () => {
     const result = run('--threshold', '0.97');
     expect(result.status).toBe(0);
+    expect(result.stdout).not.toContain('auto:');
     expect(result.stdout).toContain('group 1: 3 products');
     expect(result.stdout).toContain('2 group(s), 5 products.');
   });

@@ -2,17 +2,18 @@ import type { Command } from 'commander';
 import { VectorizerError } from '@vectorizer/errors';
 import { EmbeddingsRepository, ProductsRepository, createPool, poolOptionsFromConfig } from '@vectorizer/store';
 import { runCommand } from '../context';
-import { type DuplicateGroup, findDuplicates } from '@vectorizer/search';
+import { type DuplicatesReport, findDuplicates } from '@vectorizer/search';
 import { resolveConfiguredModel } from './model';
 
-function parseThreshold(raw: string): number {
+function parseThreshold(raw: string | undefined): number | 'auto' {
+  if (raw === undefined || raw === 'auto') return 'auto';
   const value = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(value) || value <= 0 || value > 1) {
     throw new VectorizerError(
       'SEARCH_INPUT_INVALID',
       `--threshold must be a cosine similarity in (0, 1], got ${JSON.stringify(raw)}`,
       {
-        hint: 'Use e.g. --threshold 0.97 (higher: only closer duplicates).',
+        hint: 'Leave it out (or pass auto) to choose it from the catalog, or pass e.g. --threshold 0.97 (higher: only closer duplicates).',
       },
     );
   }
@@ -33,15 +34,34 @@ function parseNeighbours(raw: string, maxK: number): number {
   return value;
 }
 
-function printGroups(groups: DuplicateGroup[], threshold: number): void {
+const f4 = (value: number) => value.toFixed(4);
+
+/** Says how the threshold was chosen and from which distribution, so a user can judge and override it. */
+function printChoice(report: DuplicatesReport): void {
+  const { choice } = report;
+  if (!choice) return;
+  const d = choice.distribution;
+  process.stdout.write(
+    `nearest-neighbour similarity over ${d.count} products: min ${f4(d.min)}, p25 ${f4(d.p25)}, median ${f4(d.median)}, p75 ${f4(d.p75)}, p95 ${f4(d.p95)}, max ${f4(d.max)}\n`,
+  );
+  process.stdout.write(
+    choice.gap
+      ? `threshold ${f4(choice.threshold)} (auto: middle of the widest gap at or above the median, ${f4(choice.gap.below)} to ${f4(choice.gap.above)}; ${choice.productsAbove} products above it; override with --threshold)\n`
+      : `threshold ${f4(choice.threshold)} (auto: no gap in the distribution, identical vectors only; override with --threshold)\n`,
+  );
+}
+
+function printGroups(report: DuplicatesReport): void {
   const out = process.stdout;
+  const { groups, threshold } = report;
+  printChoice(report);
   if (groups.length === 0) {
     out.write(`No near-duplicates at similarity >= ${threshold}.\n`);
     return;
   }
   groups.forEach((group, index) => {
     out.write(
-      `group ${index + 1}: ${group.products.length} products, similarity ${group.minScore.toFixed(4)}–${group.maxScore.toFixed(4)}\n`,
+      `group ${index + 1}: ${group.products.length} products, similarity ${f4(group.minScore)}–${f4(group.maxScore)}\n`,
     );
     for (const product of group.products)
       out.write(`  ${product.productId}\t${product.title ?? ''}\t${product.imageUrl}\n`);
@@ -55,10 +75,13 @@ export function registerDuplicates(program: Command): void {
     .description(
       "Find groups of near-duplicate products: each product's nearest neighbours through the HNSW index, linked above a similarity threshold.",
     )
-    .option('--threshold <similarity>', 'cosine similarity at or above which two products count as duplicates', '0.97')
+    .option(
+      '--threshold <similarity>',
+      'cosine similarity at or above which two products count as duplicates (default: auto, chosen from the catalog and printed)',
+    )
     .option('-k, --neighbours <n>', 'neighbours looked at per product', '10')
-    .option('--json', 'print {threshold, groups} as JSON')
-    .action((opts: { threshold: string; neighbours: string; json?: boolean }) =>
+    .option('--json', 'print {threshold, model, choice, groups} as JSON')
+    .action((opts: { threshold?: string; neighbours: string; json?: boolean }) =>
       runCommand('duplicates', async ({ config, logger }) => {
         const threshold = parseThreshold(opts.threshold);
         const k = parseNeighbours(opts.neighbours, config.SEARCH_MAX_K);
@@ -67,15 +90,19 @@ export function registerDuplicates(program: Command): void {
         try {
           const embeddings = new EmbeddingsRepository(pool);
           const products = new ProductsRepository(pool);
-          const groups = await findDuplicates({
+          const report = await findDuplicates({
             productIds: embeddings.embeddedProductIds(model.id),
             neighbours: (productId) => embeddings.similarToProduct(productId, model.id, k, config.SEARCH_EF_SEARCH),
             describe: (productId) => products.get(productId),
             threshold,
             onProgress: (done) => logger.debug({ done }, 'duplicates: products looked at'),
           });
-          if (opts.json) process.stdout.write(`${JSON.stringify({ threshold, model: model.id, groups }, null, 2)}\n`);
-          else printGroups(groups, threshold);
+          if (opts.json) {
+            const { threshold: chosen, choice, groups } = report;
+            process.stdout.write(
+              `${JSON.stringify({ threshold: chosen, model: model.id, choice, groups }, null, 2)}\n`,
+            );
+          } else printGroups(report);
         } finally {
           await pool.end();
         }

@@ -200,14 +200,20 @@ export function registerModel(program: Command): void {
     .description('Generate the SigLIP-shaped dev model (random weights: for tests and demos, never for real search).')
     .option('--size <size>', 'tiny | base', 'tiny')
     .option('--seed <n>', 'weight seed', (value) => Number.parseInt(value, 10))
-    .action((dir: string, opts: { size: string; seed?: number }) =>
+    .option('--family <family>', 'siglip | siglip2 (SigLIP 2 FixRes layout: Gemma tokenizer, <pad> padding)', 'siglip')
+    .action((dir: string, opts: { size: string; seed?: number; family: string }) =>
       runCommand('model-make-dev', async ({ logger }) => {
         if (opts.size !== 'tiny' && opts.size !== 'base') {
           throw new EmbedderError('MODEL_CONFIG_INVALID', `Unknown dev model size "${opts.size}"`, {
             hint: 'Use --size tiny or --size base.',
           });
         }
-        await makeDevModel({ dir, size: opts.size, seed: opts.seed });
+        if (opts.family !== 'siglip' && opts.family !== 'siglip2') {
+          throw new EmbedderError('MODEL_CONFIG_INVALID', `Unknown dev model family "${opts.family}"`, {
+            hint: 'Use --family siglip or --family siglip2.',
+          });
+        }
+        await makeDevModel({ dir, size: opts.size, seed: opts.seed, family: opts.family });
         logger.warn({ dir }, 'dev model written: random weights, its embeddings have no meaning');
       }),
     );

@@ -135,14 +135,14 @@ async function embedPixels(message: Extract<ToThread, { type: 'embed-pixels' }>)
 }
 
 async function startText(): Promise<NonNullable<typeof text>> {
-  if (!init.textModelPath) {
+  if (!init.textModelPath || !init.textPreprocessing) {
     throw Object.assign(new Error('this model directory has no text tower'), { code: 'TEXT_MODEL_UNAVAILABLE' });
   }
   const { session } = await createSession(init.textModelPath);
   const outputName = pickOutput(session, ['pooler_output', 'text_embeds']);
   const tokenize = await loadTokenizer({
     modelDir: init.modelDir,
-    maxLength: init.textMaxLength,
+    preprocessing: init.textPreprocessing,
     inputNames: session.inputNames,
   });
   return { session, outputName, tokenize };

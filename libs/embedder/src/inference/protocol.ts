@@ -1,5 +1,6 @@
 import type { SerializedError } from './serialized-error';
 import type { ExecutionAttempt } from './providers';
+import type { TextPreprocessing } from '../model/text-preprocessing';
 
 /** Messages between the main thread (inference-client.ts) and the session thread (inference-thread.ts). */
 
@@ -8,7 +9,8 @@ export interface ThreadInit {
   textModelPath?: string;
   /** Folder with tokenizer.json, for the lazily loaded text tower. */
   modelDir: string;
-  textMaxLength?: number;
+  /** Present with textModelPath. */
+  textPreprocessing?: TextPreprocessing;
   attempts: ExecutionAttempt[];
   /** ORT intra-op threads; undefined lets ORT pick, which inside this worker thread is one core (see the thread plan). */
   threads?: number;

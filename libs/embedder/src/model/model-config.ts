@@ -23,6 +23,37 @@ function section(value: unknown): Json | undefined {
 }
 
 /**
+ * transformers writes only the fields that differ from its config classes' defaults, so a
+ * base-sized export (google/siglip-base-*, google/siglip2-base-*: model_type `siglip`) has no
+ * hidden_size or max_position_embeddings at all. These are those classes' own defaults
+ * (SiglipVisionConfig / SiglipTextConfig, and the Siglip2 ones, which match), read exactly as
+ * transformers reads a config that leaves them out — keyed by the section's model_type, so a config
+ * of another family still has to state its numbers.
+ */
+const CONFIG_CLASS_DEFAULTS: Record<string, Json> = {
+  siglip_vision_model: { hidden_size: 768 },
+  siglip2_vision_model: { hidden_size: 768 },
+  siglip_text_model: { hidden_size: 768, max_position_embeddings: 64 },
+  siglip2_text_model: { hidden_size: 768, max_position_embeddings: 64 },
+};
+
+/** The fields of one config class, with its defaults under the ones the file states. */
+function withClassDefaults(part: Json, modelType: unknown): Json {
+  return { ...(CONFIG_CLASS_DEFAULTS[typeof modelType === 'string' ? modelType : ''] ?? {}), ...part };
+}
+
+/**
+ * One tower's config: `vision_config` / `text_config` (its model_type, else `<model_type>_<tower>_model`),
+ * an all-default tower when a SigLIP config leaves the section out entirely, else undefined.
+ */
+function towerConfig(config: Json, tower: 'vision' | 'text'): Json | undefined {
+  const part = section(config[`${tower}_config`]);
+  const impliedType = typeof config.model_type === 'string' ? `${config.model_type}_${tower}_model` : undefined;
+  if (part) return withClassDefaults(part, part.model_type ?? impliedType);
+  return impliedType && impliedType in CONFIG_CLASS_DEFAULTS ? withClassDefaults({}, impliedType) : undefined;
+}
+
+/**
  * Reads the numbers the code must not hard-code from config.json. Handles a full dual-tower config
  * (vision_config / text_config) and a vision-only export (hidden_size at the top level).
  */
@@ -33,7 +64,8 @@ export function summarizeModelConfig(json: unknown, file: string): ModelConfigSu
       hint: 'Re-download the model; config.json must be the transformers model configuration.',
     });
   }
-  const vision = section(config.vision_config) ?? config;
+  // A vision-only export (SiglipVisionModel) has the tower's fields at the top level.
+  const vision = towerConfig(config, 'vision') ?? withClassDefaults(config, config.model_type);
   const dimension = positiveInt(vision.projection_dim) ?? positiveInt(vision.hidden_size);
   if (dimension === undefined) {
     throw new EmbedderError(
@@ -44,7 +76,7 @@ export function summarizeModelConfig(json: unknown, file: string): ModelConfigSu
       },
     );
   }
-  const text = section(config.text_config);
+  const text = towerConfig(config, 'text');
   return {
     dimension,
     textMaxLength: positiveInt(text?.max_position_embeddings),

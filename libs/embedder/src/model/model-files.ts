@@ -15,7 +15,8 @@ export function externalDataFileFor(onnxFile: string): string {
 
 export const CONFIG_FILE = 'config.json';
 export const PREPROCESSOR_FILE = 'preprocessor_config.json';
-export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json'] as const;
+export const TOKENIZER_CONFIG_FILE = 'tokenizer_config.json';
+export const TOKENIZER_FILES = ['tokenizer.json', TOKENIZER_CONFIG_FILE] as const;
 /** Optional tokenizer companions some exports ship (SentencePiece models, special tokens). */
 export const OPTIONAL_TOKENIZER_FILES = ['special_tokens_map.json', 'spiece.model'] as const;
 export const MANIFEST_FILE = 'vectorizer-manifest.json';

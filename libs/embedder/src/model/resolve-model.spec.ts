@@ -44,7 +44,7 @@ describe('resolveModel', () => {
       dimension: 64,
       visionModelPath: join(dir, 'onnx/vision_model.onnx'),
       textModelPath: join(dir, 'onnx/text_model.onnx'),
-      textMaxLength: 64,
+      textPreprocessing: { maxLength: 64, padToken: '</s>', paddingSide: 'right', lowercase: true },
     });
     expect(model.preprocessor.size).toEqual({ height: 32, width: 32 });
   });

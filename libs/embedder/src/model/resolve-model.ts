@@ -9,6 +9,7 @@ import { readJsonFile, readModelConfig } from './model-config';
 import { type ModelDtype, PREPROCESSOR_FILE, TOKENIZER_FILES, onnxFileFor } from './model-files';
 import { repairHint, type ModelSource } from './repair-hint';
 import { storedModelId } from './stored-model-id';
+import { type TextPreprocessing, readTextPreprocessing } from './text-preprocessing';
 
 /** What the app asks of the dev-model generator (libs/dev-model's ensureDevModel fits). */
 export interface DevModelRequest {
@@ -44,7 +45,8 @@ export interface ResolvedModel {
   visionModelPath: string;
   /** Present when the directory has the text tower and its tokenizer (text search). */
   textModelPath?: string;
-  textMaxLength?: number;
+  /** How text queries are tokenized (length, pad token, case), from the model's config files; with textModelPath. */
+  textPreprocessing?: TextPreprocessing;
   preprocessor: PreprocessorConfig;
   /** Where the model came from, which decides the repair command in every model error. */
   source: ModelSource;
@@ -135,6 +137,7 @@ export async function resolveModel(opts: ResolveModelOptions): Promise<ResolvedM
   }
   const textModelPath = join(dir, onnxFileFor('text_model', opts.dtype));
   const hasText = existsSync(textModelPath) && TOKENIZER_FILES.every((file) => existsSync(join(dir, file)));
+  const textPreprocessing = hasText ? await readTextPreprocessing(dir) : undefined;
 
   return {
     id: storedModelId(located.id ?? config.nameOrPath ?? `local/${basename(dir)}`, opts.dtype),
@@ -144,7 +147,7 @@ export async function resolveModel(opts: ResolveModelOptions): Promise<ResolvedM
     dtype: opts.dtype,
     visionModelPath,
     textModelPath: hasText ? textModelPath : undefined,
-    textMaxLength: config.textMaxLength,
+    textPreprocessing,
     preprocessor,
     source,
   };

@@ -1,0 +1,140 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import { type ApiHarness, createApiHarness } from '../test-support/api-harness';
+import { patternImage } from '../test-support/catalog-images';
+import { seedCatalog } from '../test-support/seed-catalog';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(__dirname, '..', '..', '..', '..', 'test-artifacts');
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium)
+  console.warn(`duplicates page browser test skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
+const describeInBrowser = hasChromium ? describe : describe.skip;
+
+const dataUrl = (png: Buffer) => `data:image/png;base64,${png.toString('base64')}`;
+
+interface DuplicatesBody {
+  model: string;
+  threshold: number;
+  choice?: { rule: string; distribution: { count: number } };
+  groups: { products: { productId: string; imageUrl: string }[] }[];
+  error?: { code: string; message: string };
+}
+
+describe('GET /api/duplicates and the duplicates page', () => {
+  let harness: ApiHarness;
+  let server: Server;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    harness = await createApiHarness();
+    const encoder = await harness.searchModel.encoder();
+    const mug = await patternImage(11);
+    const lamp = await patternImage(22);
+    const others = await Promise.all(
+      [3, 4, 5, 6, 7, 8, 9, 10].map(async (seed) => ({
+        id: `other-${seed}`,
+        title: `Other ${seed}`,
+        image: await patternImage(seed * 97),
+      })),
+    );
+    // Planted: the same mug photo under two products, the same lamp photo under three.
+    const products = [
+      { id: 'mug', title: 'Blue mug', image: mug },
+      { id: 'mug-copy', title: 'Blue mug (reseller)', image: mug },
+      { id: 'lamp', title: 'Desk lamp', image: lamp },
+      { id: 'lamp-copy-1', title: 'Desk lamp (shop 1)', image: lamp },
+      { id: 'lamp-copy-2', title: 'Desk lamp (shop 2)', image: lamp },
+      ...others,
+    ];
+    await seedCatalog(
+      harness.schema.pool,
+      encoder,
+      products.map((p) => ({ ...p, imageUrl: dataUrl(p.image) })),
+    );
+    server = harness.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }, 120_000);
+
+  afterAll(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+    await harness?.close();
+  });
+
+  const get = async (query = '') => {
+    const response = await fetch(`${baseUrl}/api/duplicates${query}`);
+    return { status: response.status, body: (await response.json()) as DuplicatesBody };
+  };
+  const groupIds = (body: DuplicatesBody) => body.groups.map((g) => g.products.map((p) => p.productId).sort());
+
+  it('finds the planted groups with an automatic threshold and reports how it was chosen', async () => {
+    const { status, body } = await get();
+    expect(status).toBe(200);
+    expect(body.model).toBe(harness.model.id);
+    expect(body.choice).toMatchObject({ rule: 'widest-gap', distribution: { count: 13 } });
+    expect(groupIds(body)).toEqual([
+      ['lamp', 'lamp-copy-1', 'lamp-copy-2'],
+      ['mug', 'mug-copy'],
+    ]);
+  });
+
+  it('takes a threshold given by hand and refuses a malformed one', async () => {
+    const given = await get('?threshold=0.999999');
+    expect(given.status).toBe(200);
+    expect(given.body.threshold).toBe(0.999999);
+    expect(given.body.choice).toBeUndefined();
+    const bad = await get('?threshold=high');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: 'SEARCH_INPUT_INVALID' });
+    expect(bad.body.error?.message).toContain('threshold must be a cosine similarity');
+  });
+
+  describeInBrowser('in headless Chromium', () => {
+    let browser: Browser;
+    beforeAll(async () => {
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+      });
+    }, 60_000);
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    it('shows each duplicate group with its pictures, and the chosen threshold', async () => {
+      const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+      await page.goto(`${baseUrl}/duplicates.html`);
+      await page.locator('#status', { hasText: 'group(s)' }).waitFor();
+      expect(await page.textContent('#status')).toContain('2 group(s), 5 products');
+      expect(await page.textContent('#choice')).toContain('chosen automatically');
+      const groups = await page
+        .locator('#groups > li')
+        .evaluateAll((items) =>
+          items.map((item) =>
+            [...item.querySelectorAll('[data-product-id]')].map((m) => m.getAttribute('data-product-id')).sort(),
+          ),
+        );
+      expect(groups).toEqual([
+        ['lamp', 'lamp-copy-1', 'lamp-copy-2'],
+        ['mug', 'mug-copy'],
+      ]);
+      const imagesLoaded = await page.$$eval('#groups img', (images) =>
+        images.every((img) => (img as unknown as { naturalWidth: number }).naturalWidth > 0),
+      );
+      expect(await page.locator('#groups img').count()).toBe(5);
+      expect(imagesLoaded).toBe(true);
+
+      // A threshold given by hand replaces the automatic one.
+      await page.fill('#threshold', '0.5');
+      await page.click('#threshold-form button');
+      await page.locator('#choice', { hasText: '(given)' }).waitFor();
+
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'duplicates-page.png'), fullPage: true });
+    });
+  });
+});

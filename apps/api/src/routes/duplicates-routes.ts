@@ -1,0 +1,52 @@
+import { findDuplicates } from '@vectorizer/search';
+import { EmbeddingsRepository, ProductsRepository } from '@vectorizer/store';
+import { Router } from 'express';
+import type { Pool } from 'pg';
+import { SearchInputError, parseK } from '../search/search-input';
+import type { LazySearchModel } from '../search/search-model';
+
+export interface DuplicatesRoutesOptions {
+  pool: Pool;
+  /** Names the model whose vectors are compared (the one searches use). */
+  searchModel: LazySearchModel;
+  efSearch: number;
+  maxK: number;
+}
+
+/** `threshold` from a query string: absent or `auto` → chosen from the catalog; else a similarity in (0, 1]. */
+export function parseThreshold(raw: unknown): number | 'auto' {
+  const text = Array.isArray(raw) ? String(raw[raw.length - 1]) : raw === undefined ? '' : String(raw);
+  if (text === '' || text === 'auto') return 'auto';
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0 || value > 1) {
+    throw new SearchInputError(
+      `threshold must be a cosine similarity in (0, 1] or auto, got ${JSON.stringify(text)}`,
+      'Leave it out to choose it from the catalog, or pass e.g. threshold=0.97.',
+    );
+  }
+  return value;
+}
+
+/**
+ * GET /api/duplicates: groups of near-duplicate products (libs/search findDuplicates), with the
+ * threshold used and, when chosen automatically, the distribution it came from. One kNN query per
+ * embedded product: seconds for thousands of products, minutes for millions.
+ */
+export function duplicatesRoutes(options: DuplicatesRoutesOptions): Router {
+  const router = Router();
+  const embeddings = new EmbeddingsRepository(options.pool);
+  const products = new ProductsRepository(options.pool);
+  router.get('/duplicates', async (req, res) => {
+    const threshold = parseThreshold(req.query.threshold);
+    const k = parseK(req.query.k, options.maxK);
+    const { modelId } = await options.searchModel.encoder();
+    const report = await findDuplicates({
+      productIds: embeddings.embeddedProductIds(modelId),
+      neighbours: (productId) => embeddings.similarToProduct(productId, modelId, k, options.efSearch),
+      describe: (productId) => products.get(productId),
+      threshold,
+    });
+    res.json({ model: modelId, ...report });
+  });
+  return router;
+}
