@@ -165,6 +165,7 @@ describe('vectorizer worker', () => {
     });
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain('NO_GPU');
+    expect(run.stderr).toContain('NVIDIA Container Toolkit');
   });
 
   it('--health is 0 only for a fresh ok health file', async () => {

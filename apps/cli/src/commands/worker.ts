@@ -46,7 +46,7 @@ export function registerWorker(program: Command): void {
     .option('--drain', 'exit once the queue has nothing waiting, active or delayed (then stop the workers)')
     .option(
       '--health',
-      'exit 0 iff a worker on this host reported healthy within the last 60 s (container health check)',
+      "exit 0 iff every device's worker on this host reported healthy within the last 60 s and none was given up on (container health check)",
     )
     // For tests and debugging: run another script in place of apps/worker/src/main.ts.
     .addOption(new Option('--entry <file>', 'worker entry script').hideHelp())
@@ -109,7 +109,10 @@ export async function planFromConfig(config: Config, logger: Logger, cores?: num
         'NO_GPU',
         `VECTORIZER_DEVICE=${requested} but ${index === undefined ? 'no GPU is visible' : `GPU ${index} is not visible`} (nvidia-smi: ${config.NVIDIA_SMI_PATH}, CUDA_VISIBLE_DEVICES=${config.CUDA_VISIBLE_DEVICES ?? 'unset'})`,
         {
-          hint: 'check `nvidia-smi` and CUDA_VISIBLE_DEVICES, set VECTORIZER_DEVICE=auto or cpu, or ALLOW_CPU_FALLBACK=true',
+          hint:
+            'check `nvidia-smi` and CUDA_VISIBLE_DEVICES; in a container, install the NVIDIA Container Toolkit on the host ' +
+            'and pass the GPUs through (`docker run --gpus all`; compose reserves them under deploy.resources), or run ' +
+            'CPU workers (VECTORIZER_DEVICE=cpu, the compose profile workers-cpu); ALLOW_CPU_FALLBACK=true accepts CPU',
         },
       );
     }
@@ -161,6 +164,7 @@ async function supervise(
     baseEnv: process.env,
     logger,
     shutdownTimeoutMs: config.WORKER_SHUTDOWN_TIMEOUT_MS + KILL_GRACE_MS,
+    healthFile: config.WORKER_HEALTH_FILE,
   });
   const onSignal = (signal: NodeJS.Signals) => supervisor.stop(signal);
   process.on('SIGTERM', onSignal);
