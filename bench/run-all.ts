@@ -22,6 +22,7 @@ const BENCHMARKS = [
   { name: 'dtype', script: 'libs/embedder/bench/dtype.ts' },
   { name: 'cli-start', script: 'bench/cli-start.ts' },
   { name: 'ingest', script: 'bench/ingest.ts' },
+  { name: 'intake', script: 'bench/intake.ts' },
   { name: 'search', script: 'bench/search.ts' },
   { name: 'filtered-search', script: 'bench/filtered-search.ts' },
 ] as const;

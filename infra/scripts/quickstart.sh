@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The README's first Quick-start command: from a fresh checkout to a demo catalog embedded end to end.
 #   installs the npm dependencies (CPU build of onnxruntime-node), makes sure Redis and PostgreSQL are
-#   running (or uses REDIS_URL / DATABASE_URL), installs pgvector if missing, then `vectorizer demo`:
-#   migrate, generate the dev model, serve a demo catalog's images locally, ingest, run the workers
-#   until the queue is drained, and print the status table and where the dashboard is.
+#   running (or uses REDIS_URL / DATABASE_URL), installs pgvector if missing, fetches a small real
+#   SigLIP export when the model hub is reachable (the dev model otherwise, see quickstart-model.sh),
+#   then `vectorizer demo`: migrate, write a demo catalog of local images, ingest, run the workers
+#   until the queue is drained, and print the status table and how to start the search page.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export ONNXRUNTIME_NODE_INSTALL="${ONNXRUNTIME_NODE_INSTALL:-skip}"
@@ -17,4 +18,5 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 bash infra/scripts/ensure-services.sh
 bash infra/scripts/ensure-pgvector.sh
+eval "$(bash infra/scripts/quickstart-model.sh)"
 node bin/vectorizer.js demo "$@"

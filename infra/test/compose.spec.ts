@@ -171,11 +171,22 @@ describe('docker-compose.yml (parsed)', () => {
     expect(environmentOf(worker)).toMatchObject({ VECTORIZER_DEVICE: 'cpu' });
   });
 
-  it('downloads MODEL_ID into the shared model cache from the tools profile', () => {
-    const download = service('model-download');
-    expect(download.profiles).toEqual(['tools']);
-    expect(namedVolumesOf(download)).toMatchObject({ models: '/models' });
-    expect(words(download.entrypoint).join(' ')).toMatch(/node bin\/vectorizer\.js model download "\$\{MODEL_ID:\?/);
+  it('fetches MODEL_ID into the shared model cache first: migrate, the api and every worker wait for it', () => {
+    const fetch = service('model-fetch');
+    expect(fetch.profiles).toBeUndefined();
+    expect(words(fetch.command)).toEqual(['model', 'fetch']);
+    expect(fetch.restart).toBe('no');
+    expect(namedVolumesOf(fetch)).toMatchObject({ models: '/models' });
+    expect(environmentOf(fetch)).toMatchObject({ HF_HOME: '/models' });
+    for (const name of ['migrate', 'api', 'worker', 'worker-cpu'])
+      expect({ name, ...dependencyConditions(service(name)) }).toMatchObject({
+        name,
+        'model-fetch': 'service_completed_successfully',
+      });
+  });
+
+  it('requires the GPU in the GPU worker (no silent CPU fallback)', () => {
+    expect(environmentOf(service('worker'))).toMatchObject({ VECTORIZER_DEVICE: 'cuda', ALLOW_CPU_FALLBACK: 'false' });
   });
 
   it('declares every named volume it mounts', () => {
@@ -250,9 +261,13 @@ describe('docker-compose.yml (validated by the compose tool)', () => {
     // Resolved by compose itself: anchors and merge keys land where the parser-based checks assume.
     const resolved = parse(result.stdout) as ComposeFile;
     expect(Object.keys(resolved.services)).toEqual(
-      expect.arrayContaining(['redis', 'postgres', 'migrate', 'api', 'worker', 'worker-cpu', 'model-download']),
+      expect.arrayContaining(['redis', 'postgres', 'model-fetch', 'migrate', 'api', 'worker', 'worker-cpu']),
     );
     expect(resolved.services.worker.restart).toBe('on-failure');
+    expect(environmentOf(resolved.services.worker).VECTORIZER_DEVICE).toBe('cuda');
+    expect(dependencyConditions(resolved.services.worker)).toMatchObject({
+      'model-fetch': 'service_completed_successfully',
+    });
     expect(resolved.services.worker.deploy?.resources?.reservations?.devices?.[0]?.capabilities).toContain('gpu');
     expect(environmentOf(resolved.services.api).DATABASE_URL).toContain(requiredEnv.POSTGRES_PASSWORD);
   });

@@ -15,6 +15,8 @@ import { errorHandler } from './routes/error-handler';
 import { healthRoutes } from './routes/health-routes';
 import { intakeRoutes } from './routes/intake-routes';
 import { metricsRoutes } from './routes/metrics-routes';
+import { modelRoutes } from './routes/model-routes';
+import { productImageRoutes } from './routes/product-image-routes';
 import { searchRoutes } from './routes/search-routes';
 import type { LazySearchModel } from './search/search-model';
 import { type ActiveModelSource, type SearchRepository, SearchService } from './search/search-service';
@@ -39,10 +41,14 @@ export interface ApiDependencies {
   expectedModel?: string;
   /** Resolves the model searches use, for /readyz (config files only, no session, no hashing). */
   resolveSearchModel?: () => Promise<ResolvedModel>;
+  /** Directories whose files `GET /api/products/:id/image` may show (IMAGE_FILE_ROOT, the demo's folder). */
+  imageFileRoots?: readonly string[];
   /** POST/DELETE /api/products: off without a token. */
   intake: {
     token: string | undefined;
     maxBodyBytes: number;
+    /** QUEUE_WINDOW (0 = no window). */
+    queueWindow: number;
     /** The id of the model jobs are keyed by. */
     model: () => Promise<string>;
   };
@@ -116,9 +122,15 @@ export function createApp(deps: ApiDependencies): Express {
       maxBodyBytes: deps.intake.maxBodyBytes,
       products: new ProductsRepository(deps.pool),
       queue: { queue: deps.queues.embed as EmbedQueue, connection: deps.redis },
+      queueWindow: deps.intake.queueWindow,
       model: deps.intake.model,
     }),
   );
+  app.use(
+    '/api',
+    productImageRoutes({ pool: deps.pool, fileRoots: deps.imageFileRoots ?? [], maxBytes: deps.imageMaxBytes }),
+  );
+  app.use('/api', modelRoutes(deps.resolveSearchModel));
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '5m' }));
   app.use((req, res) => {
     res.status(404).json({ error: { code: 'ROUTE_NOT_FOUND', message: `No route for ${req.method} ${req.path}` } });

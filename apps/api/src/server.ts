@@ -2,7 +2,8 @@ import { planWorkerThreads } from '@vectorizer/devices';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '@vectorizer/config';
-import { ensureDevModel } from '@vectorizer/dev-model';
+import { defaultDemoDirectory, ensureDevModel } from '@vectorizer/dev-model';
+import { repoRoot } from '@vectorizer/supervisor';
 import { Embedder, assertDevModelAllowed, resolveModel, resolveOptionsFromConfig } from '@vectorizer/embedder';
 import { VectorizerError } from '@vectorizer/errors';
 import { decodeLimitsFromConfig } from '@vectorizer/images';
@@ -52,6 +53,16 @@ function listen(server: Server, host: string, port: number): Promise<void> {
       resolve();
     });
   });
+}
+
+/**
+ * Where product images given as `file://` URLs may be shown from: IMAGE_FILE_ROOT, and outside
+ * production the demo's folder, so the quick start's images load whenever `serve` runs.
+ */
+function imageFileRoots(config: Config): string[] {
+  const roots = config.IMAGE_FILE_ROOT ? [config.IMAGE_FILE_ROOT] : [];
+  if (config.NODE_ENV !== 'production') roots.push(defaultDemoDirectory(repoRoot()));
+  return roots;
 }
 
 /**
@@ -126,9 +137,11 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
       maxConcurrentUploads: config.SEARCH_MAX_CONCURRENT_UPLOADS,
     },
     imageMaxBytes: config.IMAGE_MAX_BYTES,
+    imageFileRoots: imageFileRoots(config),
     intake: {
       token: config.INGEST_TOKEN,
       maxBodyBytes: config.INGEST_MAX_BODY_BYTES,
+      queueWindow: config.QUEUE_WINDOW,
       model: async () => (configuredModel ?? (await resolveModel(resolveOptionsFromConfig(config)))).id,
     },
     logger,

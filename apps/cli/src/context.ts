@@ -1,4 +1,5 @@
 import { type Config, loadConfig } from '@vectorizer/config';
+import { VectorizerError, describeError } from '@vectorizer/errors';
 import { createLogger, exitWithFatal, type Logger } from '@vectorizer/logger';
 
 export interface CommandContext {
@@ -7,25 +8,42 @@ export interface CommandContext {
 }
 
 /**
- * Loads config and a logger for one command and runs it; any error becomes one fatal log line with
- * its cause and fix, then a non-zero exit. Logs go to stderr so stdout stays machine-readable.
+ * Loads config and a logger for one command and runs it. Logs go to stderr so stdout stays
+ * machine-readable. A failure the project names (a VectorizerError: unknown product, bad catalog,
+ * service down) is one line with its cause and fix; its stack only with LOG_LEVEL=debug. Anything
+ * else is a bug and is logged whole.
  */
 export async function runCommand(
   component: string,
   action: (ctx: CommandContext) => Promise<number | void>,
 ): Promise<void> {
   let logger = createLogger({ destination: process.stderr, base: { component } });
+  let debug = false;
+  let pretty = process.stderr.isTTY === true;
   try {
     const config = loadConfig();
+    debug = config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace';
+    pretty = config.LOG_FORMAT === 'pretty' || (config.LOG_FORMAT === 'auto' && process.stderr.isTTY === true);
     logger = createLogger({
       destination: process.stderr,
       level: config.LOG_LEVEL,
       format: config.LOG_FORMAT,
-      base: { component },
+      // On a terminal every field is a line of its own; the person who typed the command knows which it was.
+      base: pretty ? {} : { component },
     });
     const code = await action({ config, logger });
     process.exitCode = code ?? 0;
   } catch (error) {
-    exitWithFatal(logger, error, `${component} failed`);
+    if (debug || !(error instanceof VectorizerError)) exitWithFatal(logger, error, `${component} failed`);
+    reportFailure(logger, error, component, pretty);
   }
+}
+
+/** One line: `vectorizer search: <what went wrong> — fix: <what to do>` (JSON: the same, plus the code). */
+function reportFailure(logger: Logger, error: VectorizerError, component: string, pretty: boolean): never {
+  const { message, hint, cause } = describeError(error);
+  const line = `${message}${cause && !message.includes(cause) ? ` (${cause})` : ''}${hint ? ` — fix: ${hint}` : ''}`;
+  if (pretty) process.stderr.write(`vectorizer ${component}: ${line} [${error.code}]\n`);
+  else logger.fatal({ code: error.code, hint }, `${component} failed: ${line}`);
+  process.exit(1);
 }

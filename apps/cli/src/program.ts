@@ -13,6 +13,7 @@ import { registerStatus } from './commands/status';
 import { registerDlq } from './commands/dlq';
 import { registerWorker } from './commands/worker';
 import { registerDemo } from './commands/demo';
+import { registerWatch } from './commands/watch';
 
 /** Every `vectorizer` command registers itself here; each lives in commands/<name>.ts. */
 export function buildProgram(): Command {
@@ -34,5 +35,6 @@ export function buildProgram(): Command {
   registerDlq(program);
   registerWorker(program);
   registerDemo(program);
+  registerWatch(program);
   return program;
 }

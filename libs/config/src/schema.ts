@@ -134,6 +134,19 @@ export const jobEnv = z.object({
   GPU_MEMORY_RESERVE_MB: int(1_024),
 });
 
+export const intakeEnv = z.object({
+  /**
+   * Jobs at most pending in Redis (waiting, delayed, active) that intake adds up to; the rest stay
+   * pending in Postgres until the reconcile loop tops the queue up. About 1 KB of Redis per job.
+   * 0 = no window (every product needing an embedding is enqueued at once).
+   */
+  QUEUE_WINDOW: int(20_000),
+  /** `vectorizer worker` also runs the Postgres listener + reconcile loop (one leader per cluster). */
+  WATCH: bool(true),
+  /** How often the reconcile loop tops the queue up from Postgres (and catches missed notifications). */
+  RECONCILE_INTERVAL_MS: int(5_000, 100),
+});
+
 export const apiEnv = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: int(3000, 0),
@@ -158,6 +171,7 @@ export const envSchema = runtimeEnv
   .extend(modelEnv.shape)
   .extend(imageEnv.shape)
   .extend(jobEnv.shape)
+  .extend(intakeEnv.shape)
   .extend(apiEnv.shape);
 
 export type Config = z.infer<typeof envSchema>;

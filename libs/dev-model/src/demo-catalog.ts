@@ -1,8 +1,6 @@
-import { createReadStream } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join, normalize } from 'node:path';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 
 const COLORS = ['red', 'blue', 'green', 'black', 'white', 'yellow', 'orange', 'purple', 'pink', 'brown'] as const;
@@ -55,8 +53,17 @@ async function drawImage(product: DemoProduct, index: number): Promise<Buffer> {
   return sharp(Buffer.from(svg)).jpeg({ quality: 88 }).toBuffer();
 }
 
-/** Writes the images (once) and a JSONL catalog whose image_url points at `baseUrl`. */
-export async function writeDemoCatalog(dir: string, count: number, baseUrl: string): Promise<string> {
+/** Where `vectorizer demo` writes its catalog and images unless told otherwise: `<repo>/tmp/demo`. */
+export function defaultDemoDirectory(repoRoot: string): string {
+  return join(repoRoot, 'tmp', 'demo');
+}
+
+/**
+ * Writes the images (once) and a JSONL catalog whose image_url is each image's `file://` URL: the
+ * workers read them under IMAGE_FILE_ROOT=`dir`, and the API shows them without any image server
+ * (`GET /api/products/:id/image`), so they load whenever `serve` runs, long after the demo exited.
+ */
+export async function writeDemoCatalog(dir: string, count: number): Promise<string> {
   const imageDir = join(dir, 'images');
   await mkdir(imageDir, { recursive: true });
   const products = demoProducts(count);
@@ -75,7 +82,7 @@ export async function writeDemoCatalog(dir: string, count: number, baseUrl: stri
   const lines = products.map((p) =>
     JSON.stringify({
       id: p.id,
-      image_url: `${baseUrl}/images/${p.image}`,
+      image_url: pathToFileURL(join(imageDir, p.image)).href,
       title: p.title,
       color: p.color,
       kind: p.kind,
@@ -83,43 +90,4 @@ export async function writeDemoCatalog(dir: string, count: number, baseUrl: stri
   );
   await writeFile(catalogPath, `${lines.join('\n')}\n`);
   return catalogPath;
-}
-
-/** Serves `dir` read-only on 127.0.0.1 (port 0: a random one) so workers fetch images over real HTTP. */
-export async function serveDirectory(
-  dir: string,
-  port = 0,
-): Promise<{ url: string; server: Server; close: () => Promise<void> }> {
-  const root = normalize(dir);
-  const server = createServer((req, res) => {
-    const path = normalize(join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
-    if (!path.startsWith(root)) {
-      res.writeHead(403).end();
-      return;
-    }
-    stat(path).then(
-      (info) => {
-        if (!info.isFile()) {
-          res.writeHead(404).end();
-          return;
-        }
-        res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': info.size });
-        createReadStream(path).pipe(res);
-      },
-      () => res.writeHead(404).end(),
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    server,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
 }

@@ -1,3 +1,3 @@
 export { makeDevModel, type DevModelOptions } from './make-dev-model';
 export { ensureDevModel } from './ensure-dev-model';
-export { writeDemoCatalog, serveDirectory } from './demo-catalog';
+export { defaultDemoDirectory, writeDemoCatalog } from './demo-catalog';

@@ -177,6 +177,13 @@ const TABLE: Record<string, Row> = {
   PRODUCT_NOT_FOUND: ['dead-letter', R, 404],
   ROUTE_NOT_FOUND: ['dead-letter', R, 404],
   PRODUCT_NOT_EMBEDDED: ['dead-letter', R, 409],
+  // A product's file:// image outside every root the API may show (IMAGE_FILE_ROOT, the demo's folder).
+  PRODUCT_IMAGE_UNAVAILABLE: [
+    'dead-letter',
+    R,
+    404,
+    'Start `serve` with IMAGE_FILE_ROOT set to the directory holding the catalog images.',
+  ],
   TOO_MANY_REQUESTS: ['retry', R, 429, 'Retry after the time the Retry-After header gives.'],
 
   // Product intake over HTTP (POST/DELETE /api/products).

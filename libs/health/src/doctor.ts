@@ -21,6 +21,8 @@ export interface DoctorDependencies {
   embeddings: { countEmbedded(model: string): Promise<number>; countMissing(model: string): Promise<number> };
   model: ResolveModelOptions;
   executionProvider: ExecutionProviderCheckOptions;
+  /** `isLocalDevelopment(config)`: operational advice (Redis persistence) is a WARN, not a FAIL. */
+  localDevelopment?: boolean;
   timeoutMs?: number;
 }
 
@@ -44,7 +46,11 @@ export async function runDoctor(deps: DoctorDependencies): Promise<CheckResult[]
 
   const redisUp = (await run('redis', () => checkRedisReachable(deps.redis), redisFix)).status !== 'fail';
   if (redisUp) {
-    await run('redis persistence', () => checkRedisPersistence(deps.redis), redisFix);
+    await run(
+      'redis persistence',
+      () => checkRedisPersistence(deps.redis, { localDevelopment: deps.localDevelopment }),
+      redisFix,
+    );
     await run('redis maxmemory-policy', () => checkRedisEvictionPolicy(deps.redis), redisFix);
   } else {
     results.push(
@@ -72,7 +78,11 @@ export async function runDoctor(deps: DoctorDependencies): Promise<CheckResult[]
   results.push(checkExecutionProvider(deps.executionProvider));
 
   if (redisUp) {
-    await run('workers', () => checkWorkers(deps.redis, deps.queuePrefix, modelOutcome.model?.id), redisFix);
+    await run(
+      'workers',
+      () => checkWorkers(deps.redis, deps.queuePrefix, modelOutcome.model?.id, deps.embedQueue),
+      redisFix,
+    );
     await run(`queue ${deps.embedQueue.name}`, () => checkQueueJobs(deps.embedQueue, deps.redis), redisFix);
     await run('dead letters', () => checkDeadLetters(deps.deadLetters), redisFix);
   } else {

@@ -21,6 +21,11 @@ describe('redis checks', () => {
     expect(persistence.status).toBe('fail');
     expect(persistence.fix).toContain('appendonly yes');
 
+    // Local development (the quick start's own Redis): the same finding is advice.
+    const advice = await checkRedisPersistence(redis, { localDevelopment: true });
+    expect(advice).toMatchObject({ status: 'warn', detail: expect.stringContaining('local development') });
+    expect(advice.fix).toContain('enqueue --missing');
+
     await redis.config('SET', 'save', '900 1');
     expect((await checkRedisPersistence(redis)).status).toBe('warn');
 

@@ -26,8 +26,13 @@ async function tryReadConfig(redis: Redis, parameter: string): Promise<{ value?:
 /**
  * Queued jobs live only in Redis: without AOF or RDB snapshots a Redis restart loses every
  * pending job silently. AOF is what a queue wants (at most ~1 s lost with appendfsync everysec).
+ * In local development (`isLocalDevelopment` in libs/config) no persistence at all is advice (WARN):
+ * `vectorizer enqueue --missing` rebuilds the queue from Postgres; elsewhere it is a FAIL.
  */
-export async function checkRedisPersistence(redis: Redis): Promise<CheckResult> {
+export async function checkRedisPersistence(
+  redis: Redis,
+  options: { localDevelopment?: boolean } = {},
+): Promise<CheckResult> {
   const name = 'redis persistence';
   const aof = await tryReadConfig(redis, 'appendonly');
   if (aof.error !== undefined) {
@@ -48,7 +53,14 @@ export async function checkRedisPersistence(redis: Redis): Promise<CheckResult> 
       fix,
     );
   }
-  return fail(name, 'appendonly no and no RDB snapshots: a Redis restart loses every queued job', fix);
+  const detail = 'appendonly no and no RDB snapshots: a Redis restart loses every queued job';
+  if (options.localDevelopment)
+    return warn(
+      name,
+      `${detail} (advice for local development: NODE_ENV is not production and Redis is on loopback)`,
+      `${fix} After a restart, \`npx vectorizer enqueue --missing\` re-queues what was lost.`,
+    );
+  return fail(name, detail, fix);
 }
 
 /** Any policy other than noeviction lets Redis delete queue keys under memory pressure (jobs vanish). */

@@ -1,4 +1,4 @@
-import { WorkerRegistry, workerRegistryKeys } from '@vectorizer/queue';
+import { WorkerRegistry, createEmbedQueue, workerRegistryKeys } from '@vectorizer/queue';
 import { TEST_REDIS_URL, heartbeatFixture, uniquePrefix } from '@vectorizer/testing';
 import IORedis from 'ioredis';
 import { checkWorkers, readLiveWorkers } from './worker-checks';
@@ -19,6 +19,20 @@ describe('checkWorkers', () => {
     const result = await checkWorkers(redis, prefix);
     expect(result.status).toBe('fail');
     expect(result.fix).toContain('npx vectorizer worker');
+  });
+
+  it('warns (not fails) without a worker when the queue is finished, fails while it holds work', async () => {
+    const queue = createEmbedQueue({ connection: redis, prefix, retryPolicy: { attempts: 1, backoffMs: 1_000 } });
+    try {
+      const finished = await checkWorkers(redis, prefix, 'org/model', queue);
+      expect(finished).toMatchObject({ status: 'warn', detail: expect.stringContaining('no job waiting') });
+      await queue.add('embed', { productId: 'p1' } as never);
+      const waiting = await checkWorkers(redis, prefix, 'org/model', queue);
+      expect(waiting).toMatchObject({ status: 'fail', detail: 'no live worker' });
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
   });
 
   it('lists live workers with device and model, skipping malformed records', async () => {

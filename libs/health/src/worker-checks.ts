@@ -1,4 +1,5 @@
-import { WorkerRegistry, type WorkerHeartbeatRecord } from '@vectorizer/queue';
+import { WorkerRegistry, getQueueStats, type WorkerHeartbeatRecord } from '@vectorizer/queue';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type CheckResult, fail, ok, warn } from './check-result';
 
@@ -10,10 +11,22 @@ export function readLiveWorkers(redis: Redis, queuePrefix: string): Promise<Work
 /**
  * Judges the live workers: at least one whose start-up self-test passed (it registers only after
  * that). When the caller knows which model searches use, workers embedding with another model are
- * a WARN: their rows would never be found by those searches.
+ * a WARN: their rows would never be found by those searches. When it knows the queue holds no job
+ * to do (`outstandingJobs` 0: a finished run), no worker is a WARN: nothing waits for one.
  */
-export function judgeWorkers(workers: readonly WorkerHeartbeatRecord[], expectedModel?: string): CheckResult {
+export function judgeWorkers(
+  workers: readonly WorkerHeartbeatRecord[],
+  expectedModel?: string,
+  outstandingJobs?: number,
+): CheckResult {
   const name = 'workers';
+  if (workers.length === 0 && outstandingJobs === 0) {
+    return warn(
+      name,
+      'no live worker; the queue has no job waiting, running or retrying',
+      'Start workers (`npx vectorizer worker`) before ingesting more; they embed whatever is queued.',
+    );
+  }
   if (workers.length === 0) {
     return fail(
       name,
@@ -36,7 +49,18 @@ export function judgeWorkers(workers: readonly WorkerHeartbeatRecord[], expected
   return ok(name, detail);
 }
 
-/** `doctor`'s line: the live workers, judged. */
-export async function checkWorkers(redis: Redis, queuePrefix: string, expectedModel?: string): Promise<CheckResult> {
-  return judgeWorkers(await readLiveWorkers(redis, queuePrefix), expectedModel);
+/** `doctor`'s line: the live workers, judged against the work the queue holds (when `queue` is given). */
+export async function checkWorkers(
+  redis: Redis,
+  queuePrefix: string,
+  expectedModel?: string,
+  queue?: Queue,
+): Promise<CheckResult> {
+  const workers = await readLiveWorkers(redis, queuePrefix);
+  let outstanding: number | undefined;
+  if (queue && workers.length === 0) {
+    const stats = await getQueueStats(queue);
+    outstanding = stats.waiting + stats.active + stats.delayed;
+  }
+  return judgeWorkers(workers, expectedModel, outstanding);
 }

@@ -1,4 +1,4 @@
-import type { Metadata } from 'sharp';
+import type { ImageHeader } from './jpeg-header';
 
 const MiB = 1024 * 1024;
 
@@ -20,7 +20,7 @@ export interface DecodeMemoryTarget {
 
 /**
  * Worst-case bytes that decoding and resizing this image holds at its peak, from its header alone
- * (sharp's metadata(), which the decompression-bomb check already reads). Meant for a memory
+ * (readHeader, which the decompression-bomb check already reads). Meant for a memory
  * budget across the images a worker decodes at once. With W × H source pixels and C channels:
  *
  *   24 MiB + 128 rows × W × C × 8                          streaming decode and resize (every image)
@@ -34,7 +34,7 @@ export interface DecodeMemoryTarget {
  * cost the first line only. libvips' operation cache (sharp.cache, 50 MB by default) is
  * per process and not counted here.
  */
-export function decodeMemoryEstimate(metadata: Metadata, target: DecodeMemoryTarget): number {
+export function decodeMemoryEstimate(metadata: ImageHeader, target: DecodeMemoryTarget): number {
   const width = metadata.width ?? 0;
   const height = metadata.height ?? 0;
   const pixels = width * height;
@@ -52,7 +52,7 @@ export function decodeMemoryEstimate(metadata: Metadata, target: DecodeMemoryTar
   return bytes + target.width * target.height * 15;
 }
 
-function bytesPerSampleOf(depth: Metadata['depth']): number {
+function bytesPerSampleOf(depth: ImageHeader['depth']): number {
   switch (depth) {
     case 'ushort':
     case 'short':

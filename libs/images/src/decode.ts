@@ -1,8 +1,10 @@
-import sharp, { type KernelEnum, type Metadata, type Sharp, type SharpOptions } from 'sharp';
+import sharp, { type KernelEnum, type Sharp, type SharpOptions } from 'sharp';
 import { cmykToRgb } from './cmyk';
 import { withDeadline } from './deadline';
 import { ImageError } from './errors';
 import { requireSupportedFormat } from './format';
+import { readJpegHeader, type ImageHeader } from './jpeg-header';
+import { jpegShrinkFactor, withScaledJpeg } from './jpeg-shrink';
 
 /** Bounds on one untrusted image; every breach is a permanent ImageError. */
 export interface DecodeLimits {
@@ -12,7 +14,8 @@ export interface DecodeLimits {
   timeoutMs: number;
   /**
    * `exact` (the default here) decodes every image at full size before the Pillow-style resize;
-   * `fast` lets libjpeg decode large JPEGs at 1/2, 1/4 or 1/8 scale first (IMAGE_RESIZE).
+   * `fast` lets libjpeg decode JPEGs at least twice the target size at 1/2, 1/4 or 1/8 scale
+   * first (IMAGE_RESIZE).
    */
   resize?: ResizeMode;
 }
@@ -56,7 +59,7 @@ export async function decodeRgbResized(
   target: ResizeTarget,
   limits: DecodeLimits,
   /** The header, when the caller already read it with readHeader (it is not read twice). */
-  header?: Metadata,
+  header?: ImageHeader,
 ): Promise<RgbPixels> {
   requireDecodable(bytes, limits);
   return withDeadline(
@@ -70,14 +73,9 @@ export async function decodeRgbResized(
       const timeoutSeconds = Math.max(1, Math.ceil(limits.timeoutMs / 1000));
       if (metadata.space === 'cmyk') return decodeCmyk(bytes, target, limits, timeoutSeconds);
       if (metadata.hasAlpha) return decodeDroppingAlpha(bytes, target, limits, timeoutSeconds);
+      if (limits.resize === 'fast' && isPlain8BitJpeg(metadata))
+        return decodeJpegFast(bytes, metadata, target, limits, timeoutSeconds);
       const image = oriented(bytes, limits);
-      if (limits.resize === 'fast' && isPlain8BitJpeg(metadata)) {
-        // No pipeline colourspace: sharp may then reload the JPEG with libjpeg's DCT scaling.
-        return runToPixels(
-          image.resize(target.width, target.height, { fit: 'fill', kernel: target.kernel }),
-          timeoutSeconds,
-        );
-      }
       return runToPixels(resizeTo(image.pipelineColourspace('srgb'), target), timeoutSeconds);
     },
   );
@@ -94,18 +92,19 @@ export function requireDecodable(bytes: Buffer, limits: Pick<DecodeLimits, 'maxB
 }
 
 /**
- * Reads the header only and applies the pixel budget. Without the pixel limit sharp lets us
- * report the size; the result also feeds decodeMemoryEstimate.
+ * Reads the header only and applies the pixel budget. Common JPEGs are read in JS (readJpegHeader);
+ * everything else by sharp, without the pixel limit so that we can report the size. The result
+ * also feeds decodeMemoryEstimate.
  */
-export async function readHeader(bytes: Buffer, limits: Pick<DecodeLimits, 'maxPixels'>): Promise<Metadata> {
-  const metadata = await translateSharpErrors(
-    sharp(bytes, { ...inputOptions(limits), limitInputPixels: false }).metadata(),
-  );
+export async function readHeader(bytes: Buffer, limits: Pick<DecodeLimits, 'maxPixels'>): Promise<ImageHeader> {
+  const metadata =
+    readJpegHeader(bytes) ??
+    (await translateSharpErrors(sharp(bytes, { ...inputOptions(limits), limitInputPixels: false }).metadata()));
   requirePixelBudget(metadata, limits.maxPixels);
   return metadata;
 }
 
-const isPlain8BitJpeg = (metadata: Metadata): boolean =>
+const isPlain8BitJpeg = (metadata: ImageHeader): boolean =>
   metadata.format === 'jpeg' && (metadata.space === 'srgb' || metadata.space === 'b-w') && metadata.depth === 'uchar';
 
 function inputOptions(limits: Pick<DecodeLimits, 'maxPixels'>): SharpOptions {
@@ -115,7 +114,7 @@ function inputOptions(limits: Pick<DecodeLimits, 'maxPixels'>): SharpOptions {
   return { limitInputPixels: limits.maxPixels, ignoreIcc: true, failOn: 'truncated' };
 }
 
-function requirePixelBudget(metadata: Metadata, maxPixels: number): void {
+function requirePixelBudget(metadata: ImageHeader, maxPixels: number): void {
   const { width, height } = metadata;
   if (!width || !height) throw new ImageError('IMAGE_CORRUPT', 'the image header declares no dimensions');
   if (width * height > maxPixels) {
@@ -144,6 +143,33 @@ async function runToPixels(image: Sharp, timeoutSeconds: number): Promise<RgbPix
   if (info.channels !== 3)
     throw new ImageError('IMAGE_CORRUPT', `decoder produced ${info.channels} channels, expected 3`);
   return { data, width: info.width, height: info.height };
+}
+
+/**
+ * IMAGE_RESIZE=fast for 8-bit RGB and greyscale JPEGs: no pipeline colourspace (it would turn off
+ * shrink-on-load), and libjpeg's DCT scaling from twice the target size on (see jpeg-shrink.ts).
+ */
+async function decodeJpegFast(
+  bytes: Buffer,
+  header: ImageHeader,
+  target: ResizeTarget,
+  limits: DecodeLimits,
+  timeoutSeconds: number,
+) {
+  const factor = jpegShrinkFactor(header, target);
+  const scaled =
+    factor > 1
+      ? await withScaledJpeg(bytes, factor, (input) =>
+          runToPixels(resizeTo(sharp(input, inputOptions(limits)).autoOrient(), target), timeoutSeconds),
+        )
+      : undefined;
+  return (
+    scaled ??
+    runToPixels(
+      oriented(bytes, limits).resize(target.width, target.height, { fit: 'fill', kernel: target.kernel }),
+      timeoutSeconds,
+    )
+  );
 }
 
 /**

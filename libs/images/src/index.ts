@@ -5,3 +5,4 @@ export { preprocessImage, planPreprocess, type PreprocessPlan } from './preproce
 export { recyclePixels } from './pixel-pool';
 export { ImageFetcher, type ImageFetcherOptions, type FetchedImage } from './fetch/image-fetcher';
 export { decodeLimitsFromConfig, fetcherOptionsFromConfig } from './options-from-config';
+export { readFileUrl } from './fetch/file-url';

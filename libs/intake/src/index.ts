@@ -6,6 +6,16 @@ export {
   type IngestSummary,
   type MalformedLine,
 } from './ingest-catalog';
+export { QueueWindow, type WindowEnqueueResult } from './queue-window';
+export {
+  enqueueNeedingEmbedding,
+  type EnqueueNeedingDeps,
+  type EnqueueNeedingResult,
+} from './enqueue-needing-embedding';
+export { QueueTopUp, type TopUpResult } from './queue-top-up';
+export { ProductsListener, LISTENER_LOCK_CLASS, type ProductsListenerOptions } from './products-listener';
+export { startIntakeWatch, type IntakeWatch, type IntakeWatchOptions } from './intake-watch';
+export { pendingInPostgres } from './pending-in-postgres';
 export { intakeProducts, type IntakeDeps, type IntakeProductsStore, type IntakeResult } from './intake-products';
 export { parseJsonRecord, toProduct, toProductFromValue, type RecordResult } from './catalog-record';
 export { IntakeBodyInvalidError, IntakeMediaTypeError } from './errors';

@@ -45,7 +45,7 @@ describe('ingestCatalog (real Postgres and Redis)', () => {
     await db.pool.query('TRUNCATE products CASCADE');
   });
 
-  async function ingest(name: string, content: string, chunkSize = 2) {
+  async function ingest(name: string, content: string, chunkSize = 2, queueWindow = 0) {
     const file = join(dir, name);
     await writeFile(file, content);
     const malformed: MalformedLine[] = [];
@@ -53,6 +53,7 @@ describe('ingestCatalog (real Postgres and Redis)', () => {
       entries: readCatalog(file, detectFormat(file, content.trimStart()[0])).entries,
       products,
       queue: { queue, connection },
+      queueWindow,
       model: MODEL,
       logger,
       chunkSize,
@@ -148,6 +149,7 @@ describe('ingestCatalog (real Postgres and Redis)', () => {
       entries: readCatalog(file, 'jsonl').entries,
       products: slowFirst,
       queue: { queue, connection },
+      queueWindow: 0,
       model: MODEL,
       logger,
       chunkSize: 1,
@@ -178,5 +180,14 @@ describe('ingestCatalog (real Postgres and Redis)', () => {
     await expect(ingest('bad.csv', 'sku,url\n1,https://x.example/1.jpg\n')).rejects.toMatchObject({
       code: 'CATALOG_HEADER_INVALID',
     });
+  });
+
+  it('enqueues at most QUEUE_WINDOW jobs and leaves the rest pending in Postgres', async () => {
+    const rows = Array.from({ length: 9 }, (_, i) => ({ id: `w${i}`, image_url: `https://img/w${i}.jpg` }));
+    const { summary } = await ingest('window.jsonl', jsonl(...rows), 2, 3);
+    expect(summary).toMatchObject({ products: 9, changed: 9, enqueued: 3 });
+    expect(summary.deferred).toBeGreaterThanOrEqual(6);
+    expect((await getQueueStats(queue)).waiting).toBe(3);
+    expect(await products.count()).toBe(9);
   });
 });

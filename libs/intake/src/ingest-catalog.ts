@@ -15,6 +15,8 @@ export interface IngestSummary {
   enqueued: number;
   /** Products needing an embedding whose job is still pending (waiting, delayed or active). */
   alreadyQueued: number;
+  /** Products left pending in Postgres because the queue window was full (the reconcile loop enqueues them). */
+  deferred: number;
   malformed: number;
 }
 
@@ -27,6 +29,8 @@ export interface IngestOptions {
   entries: AsyncIterable<CatalogEntry>;
   products: ProductsRepository;
   queue: EnqueueTarget;
+  /** QUEUE_WINDOW: jobs at most pending in Redis; 0 = no window. */
+  queueWindow: number;
   model: string;
   logger: Logger;
   /** Products per round trip to Postgres and Redis; bounds memory. */
@@ -43,8 +47,9 @@ export const INGEST_CHUNKS_IN_FLIGHT = 3;
 
 /**
  * Loads a catalog: each chunk of valid lines goes through intakeProducts (upsert, then enqueue what
- * still needs an embedding). Postgres stays the source of truth: re-running an ingest enqueues only
- * what is missing.
+ * still needs an embedding while the queue window has room; the rest stay pending in Postgres for
+ * the reconcile loop). Postgres stays the source of truth: re-running an ingest enqueues only what
+ * is missing.
  *
  * Upserts run one after another in file order (a product listed twice ends with its last line);
  * each chunk's enqueue step overlaps the next chunks' upserts, with at most
@@ -52,20 +57,34 @@ export const INGEST_CHUNKS_IN_FLIGHT = 3;
  */
 export async function ingestCatalog(options: IngestOptions): Promise<IngestSummary> {
   const chunkSize = options.chunkSize ?? DEFAULT_INGEST_CHUNK_SIZE;
-  const summary: IngestSummary = { lines: 0, products: 0, changed: 0, enqueued: 0, alreadyQueued: 0, malformed: 0 };
+  const summary: IngestSummary = {
+    lines: 0,
+    products: 0,
+    changed: 0,
+    enqueued: 0,
+    alreadyQueued: 0,
+    deferred: 0,
+    malformed: 0,
+  };
   const inFlight = new Set<Promise<void>>();
   const upsertsInOrder = new UpsertsInFileOrder(options.products);
   let failure: { error: unknown } | undefined;
 
   const submit = async (products: ProductInput[]): Promise<void> => {
     const turn = upsertsInOrder.nextTurn();
-    const task = intakeProducts(products, { products: turn.store, queue: options.queue, model: options.model })
+    const task = intakeProducts(products, {
+      products: turn.store,
+      queue: options.queue,
+      queueWindow: options.queueWindow,
+      model: options.model,
+    })
       .finally(turn.release)
       .then((result) => {
         summary.products += result.accepted;
         summary.changed += result.changed;
         summary.enqueued += result.enqueued;
         summary.alreadyQueued += result.alreadyQueued;
+        summary.deferred += result.deferred;
         options.onProgress?.(summary);
       });
     inFlight.add(task);

@@ -25,7 +25,7 @@ export async function intakeItems(
   items: Iterable<{ index: number; result: RecordResult }>,
   deps: IntakeDeps,
 ): Promise<ItemsIntakeResult> {
-  const total: ItemsIntakeResult = { accepted: 0, changed: 0, enqueued: 0, alreadyQueued: 0, errors: [] };
+  const total: ItemsIntakeResult = { accepted: 0, changed: 0, enqueued: 0, alreadyQueued: 0, deferred: 0, errors: [] };
   let chunk: ProductInput[] = [];
   const flush = async () => {
     const result = await intakeProducts(chunk, deps);
@@ -33,6 +33,7 @@ export async function intakeItems(
     total.changed += result.changed;
     total.enqueued += result.enqueued;
     total.alreadyQueued += result.alreadyQueued;
+    total.deferred += result.deferred;
     chunk = [];
   };
   for (const { index, result } of items) {

@@ -44,6 +44,7 @@ describe('Loader: the TypeScript loader API (real Postgres and Redis)', () => {
         changed: 2,
         enqueued: 2,
         alreadyQueued: 0,
+        deferred: 0,
         errors: [{ index: 1, error: 'product shoe-2: "image_url" is not a URL: "not a url"' }],
       });
       const products = new ProductsRepository(db.pool);

@@ -33,6 +33,7 @@ export type LoaderSettings = Pick<
   | 'QUEUE_KEEP_COMPLETED_AGE_S'
   | 'QUEUE_KEEP_FAILED_COUNT'
   | 'QUEUE_KEEP_FAILED_AGE_S'
+  | 'QUEUE_WINDOW'
 >;
 
 export interface LoaderOpenOptions {
@@ -68,7 +69,12 @@ export class Loader {
     });
     const pool = createPool(settings.DATABASE_URL, { ...poolOptionsFromConfig(settings), schema: options.schema });
     return new Loader(
-      { products: new ProductsRepository(pool), queue: { queue, connection }, model: options.model },
+      {
+        products: new ProductsRepository(pool),
+        queue: { queue, connection },
+        queueWindow: settings.QUEUE_WINDOW,
+        model: options.model,
+      },
       async () => {
         await queue.close();
         await connection.quit();

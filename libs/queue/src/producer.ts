@@ -20,7 +20,7 @@ export interface EnqueueResult {
 
 /**
  * For each job id: 0 = no such job, 1 = pending (waiting, delayed, active, prioritized),
- * 2 = finished (failed or completed) and kept. One command instead of a pipeline of 1000 (which
+ * 2 = failed (a dead letter), 3 = completed and kept. One command instead of a pipeline of 1000 (which
  * costs more client CPU than the adds). KEYS[1..2] are the failed and completed sets, the rest job
  * hashes; all share the queue's hash tag, so this is Redis-Cluster safe.
  */
@@ -28,13 +28,15 @@ const JOB_STATES = `local states = {}
 for i = 3, #KEYS do
   local id = ARGV[i - 2]
   if redis.call('EXISTS', KEYS[i]) == 0 then states[i - 2] = 0
-  elseif redis.call('ZSCORE', KEYS[1], id) or redis.call('ZSCORE', KEYS[2], id) then states[i - 2] = 2
+  elseif redis.call('ZSCORE', KEYS[1], id) then states[i - 2] = 2
+  elseif redis.call('ZSCORE', KEYS[2], id) then states[i - 2] = 3
   else states[i - 2] = 1 end
 end
 return states`;
 
 const ABSENT = 0;
-const FINISHED = 2;
+const FAILED = 2;
+const COMPLETED = 3;
 
 /** addBulk is one MULTI per call; 1000 jobs keep each round trip short and memory flat. */
 export const DEFAULT_ENQUEUE_CHUNK_SIZE = 1_000;
@@ -55,7 +57,23 @@ export async function enqueueProducts(
   { queue, connection }: EnqueueTarget,
   products: readonly ProductToEmbed[],
   model: string,
-  options: { chunkSize?: number; now?: () => Date } = {},
+  options: {
+    chunkSize?: number;
+    now?: () => Date;
+    /**
+     * Leave a product whose job completed (and is still kept) alone instead of replacing it. Intake
+     * passes this: a product read as "needing an embedding" a moment before its job completed would
+     * otherwise be embedded twice. Such a product counts as skipped; once BullMQ trims the kept job
+     * (QUEUE_KEEP_COMPLETED_*), a still-missing embedding is enqueued again.
+     */
+    keepCompleted?: boolean;
+    /**
+     * Leave a product whose job is a dead letter alone instead of replacing it (the periodic
+     * reconcile: a broken image would otherwise be retried every pass; `dlq retry` is for that).
+     * Such a product counts as skipped.
+     */
+    keepDeadLetters?: boolean;
+  } = {},
 ): Promise<EnqueueResult> {
   const chunkSize = options.chunkSize ?? DEFAULT_ENQUEUE_CHUNK_SIZE;
   const now = options.now ?? (() => new Date());
@@ -67,9 +85,11 @@ export async function enqueueProducts(
     const states = (await connection.eval(JOB_STATES, keys.length, ...keys, ...ids)) as number[];
     // A finished job kept for inspection must not block a new attempt (BullMQ ignores an add whose id
     // exists): the product is missing its embedding again, e.g. the row was lost or deleted.
-    for (const [index, { jobId }] of chunk.entries()) if (states[index] === FINISHED) await queue.remove(jobId);
+    const replaces = (state: number | undefined) =>
+      (state === COMPLETED && !options.keepCompleted) || (state === FAILED && !options.keepDeadLetters);
+    for (const [index, { jobId }] of chunk.entries()) if (replaces(states[index])) await queue.remove(jobId);
     const enqueuedAt = now().toISOString();
-    const fresh = chunk.filter((_, index) => states[index] === ABSENT || states[index] === FINISHED);
+    const fresh = chunk.filter((_, index) => states[index] === ABSENT || replaces(states[index]));
     result.skipped += products.slice(start, start + chunkSize).length - fresh.length;
     if (fresh.length === 0) continue;
     await queue.addBulk(

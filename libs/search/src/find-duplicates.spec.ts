@@ -31,7 +31,7 @@ describe('findDuplicates on the demo catalog (dev model, pgvector)', () => {
     });
     await runMigrations(schema.pool, { model });
     dir = await mkdtemp(join(tmpdir(), 'demo-dups-'));
-    const catalogFile = await writeDemoCatalog(dir, DEMO_PRODUCTS, 'https://demo.test');
+    const catalogFile = await writeDemoCatalog(dir, DEMO_PRODUCTS);
     const rows = (await readFile(catalogFile, 'utf8'))
       .trim()
       .split('\n')

@@ -2,7 +2,7 @@ export { createPool, poolOptionsFromConfig, type PoolOptions } from './pool';
 export { probePostgres, type PostgresFailureCause } from './connect-failure';
 export { runMigrations, type MigrateOptions, type MigrateResult } from './run-migrations';
 export { describeDatabase, checkSchema, type DatabaseDescription } from './describe-database';
-export { ProductsRepository, type NeedingEmbeddingOptions } from './products-repository';
+export { ProductsRepository, type NeedingEmbeddingOptions, type ProductPosition } from './products-repository';
 export { EmbeddingsRepository, type UpsertResult } from './embeddings-repository';
 export {
   ModelsRepository,

@@ -137,6 +137,50 @@ export class ProductsRepository {
       after = rows[rows.length - 1]?.id;
     }
   }
+
+  /**
+   * One page of products whose embedding for `model` is missing or stale, oldest first (updated_at,
+   * then id), strictly after `after`: the reconcile loop's walk. An index range scan on
+   * (updated_at, id) with a primary-key probe of product_embeddings per product, so a page costs
+   * the products it passes over, not the table.
+   */
+  async pageNeedingEmbeddingOldestFirst(
+    model: string,
+    opts: { after?: ProductPosition; limit: number },
+  ): Promise<{ id: string; imageUrl: string; position: ProductPosition }[]> {
+    if (!Number.isInteger(opts.limit) || opts.limit < 1) {
+      throw new InvalidStoreInputError(`limit must be a positive whole number, got ${opts.limit}`);
+    }
+    if (typeof model !== 'string' || model === '') throw new InvalidStoreInputError('model must be a non-empty string');
+    const params: unknown[] = [model, opts.limit];
+    const after = opts.after
+      ? `AND (p.updated_at, p.id) > ($${params.push(opts.after.updatedAt)}::timestamptz, $${params.push(opts.after.id)}::text)`
+      : '';
+    const { rows } = await this.pool.query<{ id: string; image_url: string; updated_at: string }>(
+      // updated_at as text: a JS Date keeps milliseconds, Postgres microseconds, and a truncated
+      // cursor would sort before its own row and return it again.
+      `SELECT p.id, p.image_url, p.updated_at::text AS updated_at FROM products p
+        WHERE NOT EXISTS (
+          SELECT 1 FROM product_embeddings e
+           WHERE e.product_id = p.id AND e.model = $1
+             AND e.image_url = p.image_url AND e.embedding_visual IS NOT NULL)
+          ${after}
+        ORDER BY p.updated_at, p.id LIMIT $2`,
+      params,
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      imageUrl: row.image_url,
+      position: { updatedAt: row.updated_at, id: row.id },
+    }));
+  }
+}
+
+/** Where a product sits in the "oldest first" order. */
+export interface ProductPosition {
+  /** updated_at as Postgres prints it (microseconds intact). */
+  updatedAt: string;
+  id: string;
 }
 
 function validateProduct(product: ProductInput, index: number): ProductInput {

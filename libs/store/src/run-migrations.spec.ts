@@ -277,6 +277,7 @@ describe('runMigrations', () => {
     await runMigrations(pool(), { model: MODEL });
     const migrated = await checkSchema(pool(), MODEL);
     expect(migrated).toMatchObject({
+      // The newest version (versions may have gaps: each feature reserves its own number).
       schemaVersion: Math.max(...migrations.map((m) => m.version)),
       activeModel: { id: 'm', dim: DIMENSION, indexed: true },
       pendingMigrations: [],

@@ -3,16 +3,19 @@ import { getQueueStats, isDrained, type EmbedQueue } from '@vectorizer/queue';
 
 /**
  * Resolves true once the queue has had nothing waiting, active or delayed for `confirmations`
- * consecutive polls (one empty snapshot can fall between a producer's chunks); false if aborted.
+ * consecutive polls (one empty snapshot can fall between a producer's chunks), and `backlog` (work
+ * the queue window left in Postgres, when the reconcile loop runs) says nothing is left; false if
+ * aborted.
  */
 export async function waitUntilDrained(
   queue: EmbedQueue,
-  options: { pollMs: number; confirmations?: number; signal?: AbortSignal },
+  options: { pollMs: number; confirmations?: number; signal?: AbortSignal; backlog?: () => Promise<number> },
 ): Promise<boolean> {
   const needed = options.confirmations ?? 2;
   let seen = 0;
   while (!options.signal?.aborted) {
-    seen = isDrained(await getQueueStats(queue)) ? seen + 1 : 0;
+    const stats = await getQueueStats(queue);
+    seen = isDrained(stats) && (options.backlog === undefined || (await options.backlog()) === 0) ? seen + 1 : 0;
     if (seen >= needed) return true;
     try {
       await sleep(options.pollMs, undefined, { signal: options.signal });

@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { planThreads, type WorkerPlan } from '@vectorizer/devices';
 import { createLogger } from '@vectorizer/logger';
 import { DEFAULT_RESTART_POLICY } from './restart-policy';
+import { checkWorkerHealth } from './health-check';
 import { WorkerSupervisor, childEnv } from './supervisor';
 
 const FAKE_WORKER = join(__dirname, 'testing', 'fake-worker.ts');
@@ -53,7 +54,7 @@ describe('WorkerSupervisor (fake worker processes)', () => {
   function supervisor(
     mode: string,
     plans: WorkerPlan[],
-    overrides: { shutdownTimeoutMs?: number; maxCannotWorkExits?: number } = {},
+    overrides: { shutdownTimeoutMs?: number; maxCannotWorkExits?: number; healthFile?: string } = {},
   ): WorkerSupervisor {
     const logStream = new PassThrough();
     logStream.on('data', (chunk: Buffer) => logLines.push(...chunk.toString().split('\n').filter(Boolean)));
@@ -73,6 +74,7 @@ describe('WorkerSupervisor (fake worker processes)', () => {
         maxCannotWorkExits: overrides.maxCannotWorkExits ?? 3,
       },
       output: outputStream,
+      healthFile: overrides.healthFile,
     });
   }
 
@@ -151,6 +153,34 @@ describe('WorkerSupervisor (fake worker processes)', () => {
     }
     expect(warns.slice(0, 3).map((warn) => warn.restartInMs)).toEqual([20, 40, 80]);
     expect(output.filter((line) => line.includes('"fatal"'))).toEqual([]);
+  });
+
+  it('is healthy while every device works, and unhealthy once one device was given up on', async () => {
+    const healthFile = join(dir, 'health.json');
+    const until = async (condition: () => Promise<boolean>) => {
+      while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 50));
+    };
+    const healthy = supervisor('up', [plan('cuda:0'), plan('cuda:1')], { healthFile });
+    const healthyRun = healthy.run();
+    await until(async () => (await checkWorkerHealth(healthFile)).healthy);
+    healthy.stop('test');
+    expect(await healthyRun).toBe(0);
+
+    const halfBroken = supervisor('cannot-work-on:cuda1', [plan('cuda:0'), plan('cuda:1')], { healthFile });
+    const run = halfBroken.run();
+    try {
+      await until(async () => (await readFile(healthFile, 'utf8')).includes('gave-up'));
+      await until(async () => (await checkWorkerHealth(join(dir, 'health.cuda0.json'))).healthy);
+      // cuda:0's own file is fresh and ok: a file the workers shared would read healthy here.
+      const result = await checkWorkerHealth(healthFile);
+      expect(result).toEqual({
+        healthy: false,
+        reason: expect.stringContaining('gave up on cuda:1 (of 2 device(s))'),
+      });
+    } finally {
+      halfBroken.stop('test');
+    }
+    expect(await run).toBe(0);
   });
 
   it('exits 1 when a child exits non-zero on stop', async () => {

@@ -1,8 +1,10 @@
+import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { WorkerPlan } from '@vectorizer/devices';
 import type { Logger } from '@vectorizer/logger';
 import type { RestartPolicyOptions } from './restart-policy';
 import { SupervisedWorker } from './supervised-worker';
+import { type DeviceHealthEntry, deviceHealthFile, writeSupervisorHealth } from './supervisor-health';
 
 export interface SupervisorOptions {
   plans: readonly WorkerPlan[];
@@ -15,6 +17,11 @@ export interface SupervisorOptions {
   shutdownTimeoutMs: number;
   restartPolicy?: RestartPolicyOptions;
   output?: NodeJS.WritableStream;
+  /**
+   * WORKER_HEALTH_FILE: the supervisor lists every device there (given up on or not) and each child
+   * writes its own file beside it, so `worker --health` fails as soon as any one device's worker fails.
+   */
+  healthFile?: string;
 }
 
 /**
@@ -47,18 +54,26 @@ export function childEnv(baseEnv: NodeJS.ProcessEnv, plan: WorkerPlan, workerId:
  */
 export class WorkerSupervisor {
   private readonly workers: SupervisedWorker[];
+  private readonly devices: DeviceHealthEntry[];
   private stopRequested = false;
   private killTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SupervisorOptions) {
-    this.workers = options.plans.map((plan) => {
+    const { healthFile } = options;
+    this.devices = options.plans.map((plan) => ({
+      device: plan.device,
+      healthFile: healthFile ? deviceHealthFile(healthFile, plan.device) : '',
+      state: 'running' as const,
+    }));
+    this.workers = options.plans.map((plan, index) => {
       const workerId = workerIdFor(plan);
+      const env = childEnv(options.baseEnv, plan, workerId);
       return new SupervisedWorker({
         workerId,
         device: plan.device,
         entry: options.entry,
         cwd: options.cwd,
-        env: childEnv(options.baseEnv, plan, workerId),
+        env: healthFile ? { ...env, WORKER_HEALTH_FILE: this.devices[index].healthFile } : env,
         logger: options.logger,
         restartPolicy: options.restartPolicy,
         output: options.output,
@@ -71,8 +86,20 @@ export class WorkerSupervisor {
   }
 
   async run(): Promise<number> {
+    // Synchronous up to the starts: a stop() requested meanwhile must find every child started.
+    this.removeStaleDeviceHealth();
+    void this.writeHealth();
     for (const worker of this.workers) worker.start();
-    const outcomes = await Promise.all(this.workers.map((worker) => worker.done));
+    const outcomes = await Promise.all(
+      this.workers.map(async (worker, index) => {
+        const outcome = await worker.done;
+        if (outcome === 'gave-up') {
+          this.devices[index].state = 'gave-up';
+          await this.writeHealth();
+        }
+        return outcome;
+      }),
+    );
     if (this.killTimer) clearTimeout(this.killTimer);
     if (!this.stopRequested && outcomes.every((outcome) => outcome === 'gave-up')) {
       this.options.logger.fatal('every device was given up on; no worker is running');
@@ -106,6 +133,20 @@ export class WorkerSupervisor {
       );
       this.killAll();
     }, this.options.shutdownTimeoutMs);
+  }
+
+  /** A device's file from a previous run (a restarted container keeps /tmp) must not pass for it. */
+  private removeStaleDeviceHealth(): void {
+    if (!this.options.healthFile) return;
+    for (const entry of this.devices) rmSync(entry.healthFile, { force: true });
+  }
+
+  private async writeHealth(): Promise<void> {
+    const file = this.options.healthFile;
+    if (!file) return;
+    await writeSupervisorHealth(file, this.devices).catch((error: unknown) =>
+      this.options.logger.warn({ err: error, healthFile: file }, 'could not write the supervisor health file'),
+    );
   }
 
   private killAll(): void {

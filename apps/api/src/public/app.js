@@ -91,3 +91,14 @@ document.getElementById('image-form').addEventListener('submit', (event) => {
   form.append('image', file);
   runSearch(`like ${file.name}`, () => fetch(`/api/search/image?k=24${filterParam()}`, { method: 'POST', body: form }));
 });
+
+// The generated dev model has random weights: say so before anyone reads meaning into its results.
+fetch('/api/model')
+  .then((response) => (response.ok ? response.json() : undefined))
+  .then((model) => {
+    if (!model || !model.devModel) return;
+    const notice = document.getElementById('model-notice');
+    notice.textContent = `Dev model (${model.id}): random weights, so these results mean nothing. Set MODEL_ID or MODEL_DIR to a real SigLIP model.`;
+    notice.hidden = false;
+  })
+  .catch(() => undefined);

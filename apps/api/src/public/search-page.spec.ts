@@ -2,7 +2,17 @@ import { existsSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import {
+  DEV_TINY_MODEL_DIR,
+  TEST_REDIS_URL,
+  createTestDatabase,
+  uniquePrefix,
+  type TestDatabase,
+} from '@vectorizer/testing';
 import { type ApiHarness, createApiHarness } from '../test-support/api-harness';
 import { patternImage } from '../test-support/catalog-images';
 import { seedCatalog } from '../test-support/seed-catalog';
@@ -15,6 +25,25 @@ if (!hasChromium)
 const describeInBrowser = hasChromium ? describe : describe.skip;
 
 const dataUrl = (png: Buffer) => `data:image/png;base64,${png.toString('base64')}`;
+const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Every result image on the page has loaded with real pixels (lazy ones included: the viewport is tall). */
+async function resultImagesLoaded(page: Page): Promise<boolean[]> {
+  await page.waitForFunction("Array.from(document.querySelectorAll('#results img')).every((img) => img.complete)");
+  return page.$$eval('#results img', (images) =>
+    images.map((img) => (img as unknown as { naturalWidth: number }).naturalWidth > 0),
+  );
+}
 
 describeInBrowser('search page in headless Chromium', () => {
   let harness: ApiHarness;
@@ -50,19 +79,7 @@ describeInBrowser('search page in headless Chromium', () => {
     server = harness.app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   }, 120_000);
 
   afterAll(async () => {
@@ -78,6 +95,8 @@ describeInBrowser('search page in headless Chromium', () => {
     const statusSays = (text: string) => page.locator('#status', { hasText: text }).waitFor();
     await page.goto(baseUrl);
     expect(await page.title()).toContain('vectorizer');
+    // The harness searches with the generated dev model: the page must say its results mean nothing.
+    await page.locator('#model-notice', { hasText: 'random weights' }).waitFor();
 
     await page.fill('#text-query', 'striped wool scarf');
     await page.click('#text-form button');
@@ -115,5 +134,68 @@ describeInBrowser('search page in headless Chromium', () => {
     await page.click('#image-form button');
     await page.waitForSelector('#status.error');
     expect(await page.textContent('#status')).toContain('IMAGE_UNSUPPORTED_FORMAT');
+  });
+});
+
+/** Runs the real `vectorizer demo` and resolves once its process has exited. */
+function runDemo(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'vectorizer.js'), 'demo', ...args], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_FORMAT: 'json', ...env },
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+describeInBrowser("the demo's images on the search page, after the demo exited", () => {
+  let database: TestDatabase;
+  let demoDir: string;
+  let harness: ApiHarness;
+  let server: Server;
+  let browser: Browser;
+  const prefix = uniquePrefix('page-demo');
+
+  beforeAll(async () => {
+    database = await createTestDatabase('page_demo');
+    demoDir = await mkdtemp(join(tmpdir(), 'vectorizer-page-demo-'));
+    const demo = await runDemo(['--products', '12', '--dir', demoDir], {
+      DATABASE_URL: database.url,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      MODEL_DIR: DEV_TINY_MODEL_DIR,
+      VECTORIZER_DEVICE: 'cpu',
+      INFERENCE_THREADS: '1',
+    });
+    if (demo.code !== 0) throw new Error(`vectorizer demo exited ${demo.code}:\n${demo.output}`);
+    // The demo's process is gone: only the API below can serve its images now.
+    harness = await createApiHarness({ databaseUrl: database.url, imageFileRoots: [demoDir] });
+    server = harness.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+    await harness?.close();
+    await database?.drop();
+    await rm(demoDir, { recursive: true, force: true });
+  });
+
+  it('loads every result image', async () => {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 4000 } });
+    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    await page.fill('#text-query', 'red shoe');
+    await page.click('#text-form button');
+    await page.locator('#status', { hasText: 'result(s) for' }).waitFor();
+    const sources = await page.$$eval('#results img', (images) => images.map((img) => img.getAttribute('src')));
+    expect(sources).toHaveLength(12);
+    for (const src of sources) expect(src).toMatch(/^\/api\/products\/demo-\d{4}\/image$/);
+    expect(await resultImagesLoaded(page)).toEqual(sources.map(() => true));
   });
 });

@@ -62,6 +62,7 @@ describe('POST /api/products', () => {
       changed: 2,
       enqueued: 2,
       alreadyQueued: 0,
+      deferred: 0,
       errors: [
         { index: 1, error: 'product p2: missing "image_url"' },
         { index: 2, error: 'expected a JSON object' },

@@ -12,6 +12,8 @@ export interface IntakeRoutesOptions {
   maxBodyBytes: number;
   products: ProductsRepository;
   queue: EnqueueTarget;
+  /** QUEUE_WINDOW: jobs at most pending in Redis; the rest stay pending in Postgres for the reconcile loop. */
+  queueWindow: number;
   /** The id of the model jobs are keyed by; resolved per request, so a model fixed after start needs no restart. */
   model: () => Promise<string>;
 }
@@ -88,6 +90,7 @@ export function intakeRoutes(options: IntakeRoutesOptions): Router {
     const result = await intakeItems(items, {
       products: options.products,
       queue: options.queue,
+      queueWindow: options.queueWindow,
       model: await options.model(),
     });
     res.json(result);

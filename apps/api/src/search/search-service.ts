@@ -1,4 +1,5 @@
 import type { AttributeFilter, RegisteredModel, SearchHit } from '@vectorizer/store';
+import { withDisplayImageUrl } from './display-image-url';
 import type { LazySearchModel } from './search-model';
 
 export interface SearchRepository {
@@ -37,6 +38,7 @@ export interface SearchAnswer {
  * model whatever this process loaded; text and image queries are embedded by the loaded model,
  * so they answer only while it is the active one (ACTIVE_MODEL_NOT_LOADED otherwise: a query
  * vector of one model must never be compared with another model's vectors).
+ * Hits carry an image URL a browser can load (`displayImageUrl`).
  */
 export class SearchService {
   constructor(
@@ -48,20 +50,31 @@ export class SearchService {
 
   async similarToProduct(productId: string, k: number, filter?: AttributeFilter): Promise<SearchAnswer> {
     const { id } = await this.models.requireActive();
-    return { model: id, results: await this.repository.similarToProduct(productId, id, k, this.efSearch, filter) };
+    return {
+      model: id,
+      results: (await this.repository.similarToProduct(productId, id, k, this.efSearch, filter)).map(
+        withDisplayImageUrl,
+      ),
+    };
   }
 
   async byImage(image: Buffer, k: number, filter?: AttributeFilter): Promise<SearchAnswer> {
     const encoder = await this.model.encoder();
     const { id } = await this.models.requireActiveLoaded(encoder.modelId);
     const [vector] = await encoder.embedImages([image]);
-    return { model: id, results: await this.repository.searchByVector(vector, id, k, this.efSearch, filter) };
+    return {
+      model: id,
+      results: (await this.repository.searchByVector(vector, id, k, this.efSearch, filter)).map(withDisplayImageUrl),
+    };
   }
 
   async byText(query: string, k: number, filter?: AttributeFilter): Promise<SearchAnswer> {
     const encoder = await this.model.encoder();
     const { id } = await this.models.requireActiveLoaded(encoder.modelId);
     const [vector] = await encoder.embedTexts([query]);
-    return { model: id, results: await this.repository.searchByVector(vector, id, k, this.efSearch, filter) };
+    return {
+      model: id,
+      results: (await this.repository.searchByVector(vector, id, k, this.efSearch, filter)).map(withDisplayImageUrl),
+    };
   }
 }

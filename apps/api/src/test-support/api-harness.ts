@@ -41,6 +41,13 @@ export interface ApiHarnessOptions {
   readinessTimeoutMs?: number;
   /** Another Redis than the shared test server, e.g. a private redis-server. */
   redisUrl?: string;
+  /**
+   * Serve this database's public schema as it is (migrated and filled by a whole process, e.g. the
+   * demo) instead of a fresh test schema; closing the harness leaves it to its owner.
+   */
+  databaseUrl?: string;
+  /** Directories `GET /api/products/:id/image` may read file:// images from. */
+  imageFileRoots?: string[];
   /** INGEST_TOKEN: POST/DELETE /api/products are off without one. */
   ingestToken?: string;
   /** INGEST_MAX_BODY_BYTES (default 1 MiB here). */
@@ -54,8 +61,10 @@ export interface ApiHarnessOptions {
 export async function createApiHarness(options: ApiHarnessOptions = {}): Promise<ApiHarness> {
   await ensureDevModel({ dir: DEV_TINY_DIR, size: 'tiny' });
   const model = await resolveModel({ modelDir: DEV_TINY_DIR, dtype: 'fp32', devModelSize: 'tiny' });
-  const schema = await createTestSchema('api', { connect: (url, name) => createPool(url, { schema: name, max: 4 }) });
-  await runMigrations(schema.pool, { model });
+  const schema = options.databaseUrl
+    ? existingDatabase(options.databaseUrl)
+    : await createTestSchema('api', { connect: (url, name) => createPool(url, { schema: name, max: 4 }) });
+  if (!options.databaseUrl) await runMigrations(schema.pool, { model });
   const appPool = options.appDatabaseUrl
     ? createPool(options.appDatabaseUrl, { schema: schema.schema, max: 4 })
     : schema.pool;
@@ -84,9 +93,11 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
     readinessTimeoutMs: options.readinessTimeoutMs,
     expectedModel: model.id,
     resolveSearchModel: async () => model,
+    imageFileRoots: options.imageFileRoots,
     intake: {
       token: options.ingestToken,
       maxBodyBytes: options.ingestMaxBodyBytes ?? 1024 * 1024,
+      queueWindow: 0,
       model: async () => model.id,
     },
   });
@@ -110,4 +121,10 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
       await schema.drop();
     },
   };
+}
+
+/** A database someone else filled and will drop: the harness only opens and closes its pool. */
+function existingDatabase(url: string): TestSchema {
+  const pool = createPool(url, { max: 4 });
+  return { schema: 'public', url, pool, drop: () => pool.end() };
 }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Config } from '@vectorizer/config';
@@ -10,18 +10,18 @@ import type { Logger } from '@vectorizer/logger';
 import { EmbeddingsRepository, ProductsRepository } from '@vectorizer/store';
 import { currentModelId, openDatabase } from '../command-services';
 import { runCommand } from '../context';
-import { serveDirectory, writeDemoCatalog } from '@vectorizer/dev-model';
+import { defaultDemoDirectory, writeDemoCatalog } from '@vectorizer/dev-model';
 import { repoRoot } from '@vectorizer/supervisor';
 
 interface DemoOptions {
   products: number;
-  port: number;
-  dir: string;
+  dir?: string;
 }
 
 /**
- * The README's main job, end to end on real services: migrate, build a demo catalog whose images are
- * served over HTTP from this process, ingest it, run the workers until the queue is drained (with a
+ * The README's main job, end to end on real services: migrate, build a demo catalog of local image
+ * files (`file://` URLs, read by the workers under IMAGE_FILE_ROOT and shown by `serve`, so no
+ * server has to outlive the demo), ingest it, run the workers until the queue is drained (with a
  * progress bar), then print the status table. Each step runs the real `vectorizer` command, so the
  * demo exercises exactly what operators run.
  */
@@ -30,38 +30,47 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description('Embed a generated demo catalog end to end: migrate, ingest, run workers until drained, status.')
     .option('--products <n>', 'demo catalog size', positiveInt, 300)
-    .option('--port <port>', 'port of the local image server (fixed, so re-runs find nothing new to embed)', port, 3901)
-    .option('--dir <dir>', 'where the catalog and its images are written', join(repoRoot(), 'tmp', 'demo'))
+    // No default value here: computing it would load the model generator for `--help`.
+    .option(
+      '--dir <dir>',
+      'where the catalog and its images are written (default <repo>/tmp/demo; serve shows images from another dir with IMAGE_FILE_ROOT=DIR)',
+    )
     .action((opts: DemoOptions) => runCommand('demo', async ({ config, logger }) => runDemo(config, logger, opts)));
 }
 
 async function runDemo(config: Config, logger: Logger, opts: DemoOptions): Promise<number> {
-  await mkdir(opts.dir, { recursive: true });
-  const images = await serveDirectory(opts.dir, opts.port);
-  try {
-    const catalog = await writeDemoCatalog(opts.dir, opts.products, images.url);
-    logger.info({ catalog, images: images.url, products: opts.products }, 'demo catalog written');
-    const logFile = join(opts.dir, 'demo.log');
-    const run = (args: string[], env: NodeJS.ProcessEnv = {}, showStdout = false) =>
-      runCli(args, env, logFile, showStdout);
+  const dir = resolve(opts.dir ?? defaultDemoDirectory(repoRoot()));
+  await mkdir(dir, { recursive: true });
+  const catalog = await writeDemoCatalog(dir, opts.products);
+  logger.info(`demo catalog: ${opts.products} products in ${catalog}`);
+  const logFile = join(dir, 'demo.log');
+  const run = (args: string[], env: NodeJS.ProcessEnv = {}, showStdout = false) =>
+    runCli(args, env, logFile, showStdout);
 
-    await run(['migrate']);
-    await run(['ingest', catalog], {}, true);
-    // The demo images live on this machine; production keeps the SSRF guard on.
-    const workers = run(['worker', '--drain'], { IMAGE_ALLOW_PRIVATE_NETWORKS: 'true' });
-    await showProgress(config, logger, workers);
-    await workers;
-    process.stderr.write(`\nworker and command logs: ${logFile}\n\n`);
-    await run(['status'], {}, true);
-    process.stdout.write(
-      '\nDashboard and search page:\n' +
-        '  DASHBOARD_DEV_MODE=true npx vectorizer serve      # then open http://127.0.0.1:3000/admin/queues and http://127.0.0.1:3000/\n' +
-        '  (outside local development set DASHBOARD_USER/DASHBOARD_PASSWORD or DASHBOARD_TOKEN instead)\n',
-    );
-    return 0;
-  } finally {
-    await images.close();
-  }
+  await run(['migrate']);
+  await run(['ingest', catalog], {}, true);
+  // The demo's images are files: the workers may read them under this directory only.
+  const workers = run(['worker', '--drain'], { IMAGE_FILE_ROOT: dir });
+  await showProgress(config, logger, workers);
+  await workers;
+  process.stderr.write(`\nworker and command logs: ${logFile}\n\n`);
+  await run(['status'], {}, true);
+  // `serve` must search with the model the demo embedded with, and show images from its folder.
+  const serveEnv = [
+    config.MODEL_DIR ? `MODEL_DIR=${config.MODEL_DIR}` : '',
+    !config.MODEL_DIR && config.MODEL_ID ? `MODEL_ID=${config.MODEL_ID} MODEL_DTYPE=${config.MODEL_DTYPE}` : '',
+    config.HF_HOME && (config.MODEL_ID || config.MODEL_DIR) ? `HF_HOME=${config.HF_HOME}` : '',
+    dir === defaultDemoDirectory(repoRoot()) ? '' : `IMAGE_FILE_ROOT=${dir}`,
+  ]
+    .filter(Boolean)
+    .map((setting) => `${setting} `)
+    .join('');
+  process.stdout.write(
+    '\nDashboard and search page:\n' +
+      `  ${serveEnv}DASHBOARD_DEV_MODE=true npx vectorizer serve      # then open http://127.0.0.1:3000/admin/queues and http://127.0.0.1:3000/\n` +
+      '  (outside local development set DASHBOARD_USER/DASHBOARD_PASSWORD or DASHBOARD_TOKEN instead)\n',
+  );
+  return 0;
 }
 
 /** Runs `vectorizer ARGS` as a child; its logs go to the demo log file, its stdout too unless shown. */
@@ -130,11 +139,5 @@ async function showProgress(config: Config, logger: Logger, workers: Promise<voi
 function positiveInt(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('expected a positive whole number');
-  return parsed;
-}
-
-function port(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new InvalidArgumentError('expected a port');
   return parsed;
 }

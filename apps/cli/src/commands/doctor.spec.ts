@@ -79,6 +79,47 @@ describe('vectorizer doctor', () => {
     expect(result.stdout).toMatch(/\d+ ok, \d+ warning\(s\), \d+ failure\(s\)/);
   });
 
+  describe('right after a finished run: no worker, an empty queue, the local Redis without persistence', () => {
+    let finished: TestDatabase;
+    const prefix = uniquePrefix('doctor-finished');
+
+    beforeAll(async () => {
+      await ensureDevModel({ dir: devModelDir, size: 'tiny' });
+      const model = await resolveModel({ modelDir: devModelDir, dtype: 'fp32', devModelSize: 'tiny' });
+      finished = await createTestDatabase('doctor_finished');
+      const pool = createPool(finished.url, { max: 1 });
+      await runMigrations(pool, { model: { id: model.id, dimension: model.dimension } });
+      await pool.end();
+    }, 60_000);
+
+    afterAll(async () => {
+      const redis = new IORedis(TEST_REDIS_URL);
+      await removeKeys(redis, prefix);
+      redis.disconnect();
+      await finished.drop();
+    });
+
+    const env = () => ({ DATABASE_URL: finished.url, MODEL_DIR: devModelDir, QUEUE_PREFIX: prefix });
+
+    it('warns and exits 0 in local development', () => {
+      const result = doctor(env(), '--json');
+      const report = JSON.parse(result.stdout) as { status: string; checks: Check[] };
+      expect(byName(report.checks, 'workers')).toMatchObject({ status: 'warn' });
+      // The shared test Redis on 127.0.0.1 runs without AOF or snapshots: advice here.
+      expect(byName(report.checks, 'redis persistence').status).not.toBe('fail');
+      expect(report.checks.filter((c) => c.status === 'fail')).toEqual([]);
+      expect(result.status).toBe(0);
+    });
+
+    it('stays strict with NODE_ENV=production', () => {
+      const result = doctor({ ...env(), NODE_ENV: 'production', ALLOW_DEV_MODEL: 'true' }, '--json');
+      const report = JSON.parse(result.stdout) as { status: string; checks: Check[] };
+      const persistence = byName(report.checks, 'redis persistence');
+      if (persistence.detail.startsWith('appendonly no and no RDB')) expect(persistence.status).toBe('fail');
+      expect(byName(report.checks, 'workers')).toMatchObject({ status: 'warn' });
+    });
+  });
+
   describe('on a migrated database with a model and a worker', () => {
     let ready: TestDatabase;
     const prefix = uniquePrefix('doctor-ok');

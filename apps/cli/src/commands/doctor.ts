@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Config } from '@vectorizer/config';
+import { type Config, isLocalDevelopment } from '@vectorizer/config';
 import { ensureDevModel } from '@vectorizer/dev-model';
 import { resolveOptionsFromConfig } from '@vectorizer/embedder';
 import { type CheckResult, runDoctor, worstStatus } from '@vectorizer/health';
@@ -47,6 +47,7 @@ export async function doctor(config: Config, opts: { json?: boolean }): Promise<
         allowCpuFallback: config.ALLOW_CPU_FALLBACK,
         nvidiaSmiPath: config.NVIDIA_SMI_PATH,
       },
+      localDevelopment: isLocalDevelopment(config),
     });
     const status = worstStatus(results);
     if (opts.json) process.stdout.write(`${JSON.stringify({ status, checks: results }, null, 2)}\n`);

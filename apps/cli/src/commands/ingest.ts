@@ -82,6 +82,7 @@ export function registerIngest(program: Command): void {
             entries: source.entries,
             products: new ProductsRepository(pool),
             queue: { queue: queues.queue, connection: queues.connection },
+            queueWindow: config.QUEUE_WINDOW,
             model,
             logger,
             chunkSize: opts.chunkSize ?? DEFAULT_INGEST_CHUNK_SIZE,
@@ -128,6 +129,9 @@ function describeSummary(summary: IngestSummary, rejectsPath: string | undefined
   return (
     `ingested ${summary.products} products from ${summary.lines} lines (${summary.changed} new or changed), ` +
     `enqueued ${summary.enqueued} (${summary.alreadyQueued} already queued), ${summary.malformed} malformed line(s) skipped` +
+    (summary.deferred > 0
+      ? `; ${summary.deferred} left pending in Postgres beyond the queue window (QUEUE_WINDOW), enqueued by \`vectorizer watch\` or \`worker\` as the queue drains`
+      : '') +
     `${summary.malformed > 0 && !rejectsPath ? ' — rerun with --rejects FILE to list them all' : ''}\n`
   );
 }

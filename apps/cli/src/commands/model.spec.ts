@@ -44,7 +44,7 @@ describe('vectorizer model', () => {
     const { code, stdout, stderr } = await runCli(['model', 'info'], { HF_HOME: join(work, 'hf') });
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ id: 'vectorizer/dev-siglip-tiny', isDevModel: true, dimension: 64 });
-    expect(stderr).toContain('USING THE GENERATED DEV MODEL');
+    expect(stderr).toContain('dev model vectorizer/dev-siglip-tiny (random weights): results mean nothing');
   });
 
   it('download fetches from HF_ENDPOINT into HF_HOME, and MODEL_ID then resolves to it', async () => {

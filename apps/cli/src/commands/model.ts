@@ -18,6 +18,9 @@ import { runCommand } from '../context';
 
 const DTYPES: ModelDtype[] = ['fp32', 'fp16', 'q8'];
 
+/** Set once the dev-model notice is out: a command that resolves the model twice says it once. */
+let devModelNoticeShown = false;
+
 /** MODEL_DIR (or --model-dir) → MODEL_ID in the HF cache → the dev model, as every process resolves it. */
 export async function resolveConfiguredModel(
   config: Config,
@@ -25,13 +28,60 @@ export async function resolveConfiguredModel(
   modelDir?: string,
 ): Promise<ResolvedModel> {
   const model = await resolveModel({ ...resolveOptionsFromConfig(config, modelDir), ensureDevModel });
-  if (model.isDevModel) {
-    logger.warn(
-      { model: model.id, dir: model.dir },
-      `USING THE GENERATED DEV MODEL ${model.id}: random weights, its embeddings have NO meaning. Set MODEL_DIR or MODEL_ID for real embeddings.`,
-    );
+  if (model.isDevModel && !devModelNoticeShown) {
+    devModelNoticeShown = true;
+    logger.warn(`dev model ${model.id} (random weights): results mean nothing; set MODEL_ID or MODEL_DIR`);
   }
   return model;
+}
+
+async function download(
+  config: Config,
+  logger: Logger,
+  id: string,
+  dtype: ModelDtype,
+  opts: { revision: string; text: boolean },
+): Promise<void> {
+  const hfHome = resolveHfHome(config.HF_HOME);
+  const result = await downloadModel({
+    modelId: id,
+    hfHome,
+    dtype,
+    revision: opts.revision,
+    remoteHost: config.HF_ENDPOINT,
+    includeText: opts.text,
+    onFile: (event) => logger.info(event, `${event.file}: ${event.status}`),
+  });
+  logger.info(
+    { dir: result.dir, revision: result.revision },
+    `downloaded ${id}; use it with MODEL_ID=${id}${config.HF_HOME ? ` HF_HOME=${hfHome}` : ''}`,
+  );
+  print({ modelId: id, dir: result.dir, revision: result.revision, files: result.manifest.files });
+}
+
+/** The model in the HF cache when every file is there and matches its manifest; undefined otherwise. */
+async function verifiedCachedModel(
+  config: Config,
+  modelId: string,
+  dtype: ModelDtype,
+): Promise<ResolvedModel | undefined> {
+  try {
+    const resolved = await resolveModel({
+      modelId,
+      hfHome: config.HF_HOME,
+      dtype,
+      devModelSize: config.DEV_MODEL_SIZE,
+    });
+    await verifyModel({
+      dir: resolved.dir,
+      requiredFiles: ['config.json', 'preprocessor_config.json', relative(resolved.dir, resolved.visionModelPath)],
+      source: resolved.source,
+      hashPolicy: 'always',
+    });
+    return resolved;
+  } catch {
+    return undefined;
+  }
 }
 
 function parseDtype(value: string | undefined, fallback: ModelDtype): ModelDtype {
@@ -60,23 +110,35 @@ export function registerModel(program: Command): void {
     .option('--revision <rev>', 'branch, tag or commit', 'main')
     .option('--no-text', 'skip the text tower and tokenizer (image-only workers)')
     .action((id: string, opts: { dtype?: string; revision: string; text: boolean }) =>
-      runCommand('model-download', async ({ config, logger }) => {
-        const hfHome = resolveHfHome(config.HF_HOME);
+      runCommand('model-download', async ({ config, logger }) =>
+        download(config, logger, id, parseDtype(opts.dtype, config.MODEL_DTYPE), opts),
+      ),
+    );
+
+  model
+    .command('fetch [id]')
+    .description(
+      'Download ID (default MODEL_ID) unless the cache already holds a copy that verifies; without a model id there is ' +
+        'nothing to fetch (the dev model is generated on first use). For compose and the quick start.',
+    )
+    .option('--dtype <dtype>', 'fp32 | fp16 | q8 (default MODEL_DTYPE)')
+    .option('--revision <rev>', 'branch, tag or commit', 'main')
+    .option('--no-text', 'skip the text tower and tokenizer (image-only workers)')
+    .action((id: string | undefined, opts: { dtype?: string; revision: string; text: boolean }) =>
+      runCommand('model-fetch', async ({ config, logger }) => {
+        const modelId = id ?? config.MODEL_ID;
+        if (!modelId) {
+          logger.info('MODEL_ID is not set: nothing to fetch (the generated dev model is used)');
+          return;
+        }
         const dtype = parseDtype(opts.dtype, config.MODEL_DTYPE);
-        const result = await downloadModel({
-          modelId: id,
-          hfHome,
-          dtype,
-          revision: opts.revision,
-          remoteHost: config.HF_ENDPOINT,
-          includeText: opts.text,
-          onFile: (event) => logger.info(event, `${event.file}: ${event.status}`),
-        });
-        logger.info(
-          { dir: result.dir, revision: result.revision },
-          `downloaded ${id}; use it with MODEL_ID=${id}${config.HF_HOME ? ` HF_HOME=${hfHome}` : ''}`,
-        );
-        print({ modelId: id, dir: result.dir, revision: result.revision, files: result.manifest.files });
+        const cached = await verifiedCachedModel(config, modelId, dtype);
+        if (cached) {
+          logger.info({ dir: cached.dir }, `${modelId} is already in the model cache and verifies: nothing to fetch`);
+          print({ modelId, dir: cached.dir, cached: true });
+          return;
+        }
+        await download(config, logger, modelId, dtype, opts);
       }),
     );
 

@@ -97,13 +97,16 @@ describe('vectorizer ingest / enqueue / status / dlq (real services)', () => {
       embedded: 0,
       reused: 0,
       missing: 2,
+      pendingInPostgres: 0,
       queue: { waiting: 2, active: 0, delayed: 0, failed: 0, completed: 0 },
       deadLetter: 0,
     });
-    expect((await vectorizer(['status', '--model', MODEL])).stdout).toMatch(/queue waiting\s+2/);
+    expect((await vectorizer(['status', '--model', MODEL])).stdout).toMatch(/queue waiting \(in Redis\)\s+2/);
 
     // Jobs lost (e.g. Redis wiped): Postgres says what is missing, enqueue puts it back.
     await queue.obliterate({ force: true });
+    const lost = await vectorizer(['status', '--json', '--model', MODEL]);
+    expect(JSON.parse(lost.stdout)).toMatchObject({ missing: 2, pendingInPostgres: 2, queue: { waiting: 0 } });
     const missing = await vectorizer(['enqueue', '--missing', '--model', MODEL, '--json']);
     expect(JSON.parse(missing.stdout)).toEqual({ model: MODEL, selected: 2, added: 2, skipped: 0 });
     const again = await vectorizer(['enqueue', '--missing', '--model', MODEL, '--json']);
@@ -113,7 +116,8 @@ describe('vectorizer ingest / enqueue / status / dlq (real services)', () => {
     const none = await vectorizer(['enqueue', '--model', MODEL]);
     expect(none.code).not.toBe(0);
     expect(none.stderr).toContain('ENQUEUE_SELECTION_MISSING');
-  });
+    // Ten CLI runs: on a busy machine each takes seconds to start.
+  }, 180_000);
 
   it('lists dead letters with code and fix, retries them with a fresh budget and purges', async () => {
     await queue.obliterate({ force: true });

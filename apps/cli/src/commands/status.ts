@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { pendingInPostgres } from '@vectorizer/intake';
 import { getQueueStats } from '@vectorizer/queue';
 import { checkSchema, EmbeddingsRepository, ProductsRepository } from '@vectorizer/store';
 import { currentModelId, openDatabase, openQueues } from '../command-services';
@@ -11,6 +12,8 @@ export interface StatusReport {
   /** Of `embedded`, products whose vector was copied from identical image bytes instead of inferred. */
   reused: number;
   missing: number;
+  /** Missing embeddings the queue does not hold: left in Postgres by the queue window (an estimate). */
+  pendingInPostgres: number;
   queue: { waiting: number; active: number; delayed: number; failed: number; completed: number };
   /** The embed queue's failed jobs: the same number as queue.failed, `dlq list` and the metrics. */
   deadLetter: number;
@@ -40,7 +43,16 @@ export function registerStatus(program: Command): void {
               getQueueStats(queues.queue),
               queues.deadLetters.count(),
             ]);
-            const report: StatusReport = { model, products, embedded, reused, missing, queue, deadLetter };
+            const report: StatusReport = {
+              model,
+              products,
+              embedded,
+              reused,
+              missing,
+              pendingInPostgres: pendingInPostgres(missing, queue),
+              queue,
+              deadLetter,
+            };
             process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : formatStatus(report));
           } finally {
             await pool.end();
@@ -59,7 +71,8 @@ export function formatStatus(report: StatusReport): string {
     ['embedded', report.embedded],
     ['  of which reused (identical image)', report.reused],
     ['missing', report.missing],
-    ['queue waiting', report.queue.waiting],
+    ['pending in Postgres (not yet queued)', report.pendingInPostgres],
+    ['queue waiting (in Redis)', report.queue.waiting],
     ['queue active', report.queue.active],
     ['queue delayed (retrying)', report.queue.delayed],
     ['queue completed (kept)', report.queue.completed],

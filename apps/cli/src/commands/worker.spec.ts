@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { FEED_CORE_MS_PER_PRODUCT, batchSizeFor } from '@vectorizer/devices';
 import { ensureDevModel } from '@vectorizer/dev-model';
 import { connectForCommand } from '@vectorizer/queue';
-import { freePort, TEST_REDIS_URL, uniquePrefix } from '@vectorizer/testing';
+import { createPool, runMigrations } from '@vectorizer/store';
+import { createTestDatabase, freePort, TEST_REDIS_URL, uniquePrefix } from '@vectorizer/testing';
 
 const ROOT = join(__dirname, '../../../..');
 const BIN = join(ROOT, 'bin/vectorizer.js');
@@ -22,7 +23,8 @@ interface Run {
 function vectorizer(args: string[], env: Record<string, string>, onSpawn?: (pid: number) => void): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
+      // WATCH off unless a test is about it: the intake listener needs a migrated database.
+      env: { ...process.env, LOG_FORMAT: 'json', LOG_LEVEL: 'info', WATCH: 'false', ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -163,6 +165,7 @@ describe('vectorizer worker', () => {
     });
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain('NO_GPU');
+    expect(run.stderr).toContain('NVIDIA Container Toolkit');
   });
 
   it('--health is 0 only for a fresh ok health file', async () => {
@@ -224,6 +227,53 @@ describe('vectorizer worker', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('queue drained');
     expect((await readFile(events, 'utf8')).split('\n').filter((line) => line.includes('"sigterm"'))).toHaveLength(1);
+  });
+
+  it('runs the intake listener in the parent by default: a product inserted by SQL gets its job, once per cluster', async () => {
+    const db = await createTestDatabase('worker_watch');
+    const prefix = uniquePrefix('worker-watch');
+    const pool = createPool(db.url, { max: 1 });
+    const connection = await connectForCommand(TEST_REDIS_URL);
+    const events = join(dir, 'watch-events.jsonl');
+    await writeFile(events, '');
+    try {
+      await runMigrations(pool, {});
+      const env = {
+        NVIDIA_SMI_PATH: join(dir, 'missing'),
+        WATCH: 'true',
+        DATABASE_URL: db.url,
+        REDIS_URL: TEST_REDIS_URL,
+        QUEUE_PREFIX: prefix,
+        MODEL_DIR: DEV_MODEL_DIR,
+        RECONCILE_INTERVAL_MS: '200',
+        FAKE_WORKER_LOG: events,
+      };
+      const supervisors: number[] = [];
+      const runs = [1, 2].map(() =>
+        vectorizer(['worker', '--entry', FAKE_WORKER], env, (pid) => supervisors.push(pid)),
+      );
+      await pool.query("INSERT INTO products (id, image_url) VALUES ('sql-1', 'https://img.example/1.jpg')");
+      const waitingKey = `${prefix}:embed:wait`;
+      const deadline = Date.now() + 60_000;
+      while ((await connection.llen(waitingKey)) < 1 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      // Signal once both fake workers run (before that they would die of the signal, not stop).
+      while ((await readFile(events, 'utf8')).split('\n').filter((line) => line.includes('"start"')).length < 2) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      for (const pid of supervisors) process.kill(pid, 'SIGTERM');
+      const finished = await Promise.all(runs);
+      expect(await connection.llen(waitingKey)).toBe(1);
+      expect(finished.map((run) => run.code)).toEqual([0, 0]);
+      const leaders = finished.filter((run) => run.stderr.includes('intake listener: leader')).length;
+      expect(leaders).toBe(1);
+    } finally {
+      await deleteKeys(prefix);
+      await connection.quit();
+      await pool.end();
+      await db.drop();
+    }
   });
 
   it('--drain fails with REDIS_UNAVAILABLE when Redis is down', async () => {

@@ -3,7 +3,10 @@ import type { Config } from '@vectorizer/config';
 import { detectHostCores, discoverGpus, planWorkers, type GpuInfo, type WorkerPlan } from '@vectorizer/devices';
 import { VectorizerError } from '@vectorizer/errors';
 import type { Logger } from '@vectorizer/logger';
-import { openQueues } from '../command-services';
+import { pendingInPostgres } from '@vectorizer/intake';
+import { getQueueStats } from '@vectorizer/queue';
+import { EmbeddingsRepository } from '@vectorizer/store';
+import { openDatabase, openQueues } from '../command-services';
 import {
   WorkerSupervisor,
   checkWorkerHealth,
@@ -14,6 +17,7 @@ import {
 } from '@vectorizer/supervisor';
 import { runCommand } from '../context';
 import { resolveConfiguredModel } from './model';
+import { startWatchFromConfig } from './watch';
 
 interface WorkerCommandOptions {
   plan?: boolean;
@@ -42,7 +46,7 @@ export function registerWorker(program: Command): void {
     .option('--drain', 'exit once the queue has nothing waiting, active or delayed (then stop the workers)')
     .option(
       '--health',
-      'exit 0 iff a worker on this host reported healthy within the last 60 s (container health check)',
+      "exit 0 iff every device's worker on this host reported healthy within the last 60 s and none was given up on (container health check)",
     )
     // For tests and debugging: run another script in place of apps/worker/src/main.ts.
     .addOption(new Option('--entry <file>', 'worker entry script').hideHelp())
@@ -105,7 +109,10 @@ export async function planFromConfig(config: Config, logger: Logger, cores?: num
         'NO_GPU',
         `VECTORIZER_DEVICE=${requested} but ${index === undefined ? 'no GPU is visible' : `GPU ${index} is not visible`} (nvidia-smi: ${config.NVIDIA_SMI_PATH}, CUDA_VISIBLE_DEVICES=${config.CUDA_VISIBLE_DEVICES ?? 'unset'})`,
         {
-          hint: 'check `nvidia-smi` and CUDA_VISIBLE_DEVICES, set VECTORIZER_DEVICE=auto or cpu, or ALLOW_CPU_FALLBACK=true',
+          hint:
+            'check `nvidia-smi` and CUDA_VISIBLE_DEVICES; in a container, install the NVIDIA Container Toolkit on the host ' +
+            'and pass the GPUs through (`docker run --gpus all`; compose reserves them under deploy.resources), or run ' +
+            'CPU workers (VECTORIZER_DEVICE=cpu, the compose profile workers-cpu); ALLOW_CPU_FALLBACK=true accepts CPU',
         },
       );
     }
@@ -157,14 +164,21 @@ async function supervise(
     baseEnv: process.env,
     logger,
     shutdownTimeoutMs: config.WORKER_SHUTDOWN_TIMEOUT_MS + KILL_GRACE_MS,
+    healthFile: config.WORKER_HEALTH_FILE,
   });
   const onSignal = (signal: NodeJS.Signals) => supervisor.stop(signal);
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   const drainAbort = new AbortController();
+  // The Postgres listener + reconcile loop run here, in the parent, not per device: one per host
+  // bids for the cluster's leadership, and a device worker's restart does not interrupt intake.
+  const model = config.WATCH ? (await resolveConfiguredModel(config, logger)).id : undefined;
+  const watch = model === undefined ? undefined : await startWatchFromConfig(config, logger, model);
   try {
     const running = supervisor.run();
-    const drained = opts.drain ? drainThenStop(config, logger, supervisor, drainAbort.signal) : Promise.resolve(true);
+    const drained = opts.drain
+      ? drainThenStop(config, logger, supervisor, drainAbort.signal, model)
+      : Promise.resolve(true);
     const code = await running;
     drainAbort.abort();
     // --drain that could not watch the queue must not look like a finished drain.
@@ -173,20 +187,33 @@ async function supervise(
     drainAbort.abort();
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    await watch?.stop();
   }
 }
 
-/** Resolves false when the queue could not be watched (the workers are stopped then too). */
+/**
+ * Resolves false when the queue could not be watched (the workers are stopped then too). With the
+ * reconcile loop running (`watchedModel`), drained also means nothing is left pending in Postgres.
+ */
 async function drainThenStop(
   config: Config,
   logger: Logger,
   supervisor: WorkerSupervisor,
   signal: AbortSignal,
+  watchedModel: string | undefined,
 ): Promise<boolean> {
   let queues: Awaited<ReturnType<typeof openQueues>> | undefined;
+  let pool: Awaited<ReturnType<typeof openDatabase>> | undefined;
   try {
     queues = await openQueues(config);
-    if (await waitUntilDrained(queues.queue, { pollMs: DRAIN_POLL_MS, signal })) {
+    const queue = queues.queue;
+    if (watchedModel !== undefined) pool = await openDatabase(config, { max: 1 });
+    const embeddings = pool && new EmbeddingsRepository(pool);
+    const backlog =
+      embeddings &&
+      (async () =>
+        pendingInPostgres(await embeddings.countMissing(watchedModel as string), await getQueueStats(queue)));
+    if (await waitUntilDrained(queue, { pollMs: DRAIN_POLL_MS, signal, backlog })) {
       logger.info('queue drained: nothing waiting, active or delayed');
       supervisor.stop('queue drained');
     }
@@ -197,5 +224,6 @@ async function drainThenStop(
     return false;
   } finally {
     await queues?.close();
+    await pool?.end();
   }
 }

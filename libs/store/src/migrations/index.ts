@@ -1,6 +1,7 @@
 import { createProducts } from './001-products';
 import { createProductEmbeddings } from './002-product-embeddings';
 import { createModels } from './003-models';
+import { notifyProductsToEmbed } from './004-notify-products-to-embed';
 import { reuseIdenticalImages } from './005-reuse-identical-images';
 import type { Migration } from './migration';
 
@@ -11,5 +12,6 @@ export const migrations: readonly Migration[] = [
   createProducts,
   createProductEmbeddings,
   createModels,
+  notifyProductsToEmbed,
   reuseIdenticalImages,
 ];

@@ -1,7 +1,7 @@
 // A stand-in for apps/worker/src/main.ts in supervisor tests. FAKE_WORKER_MODE picks a behaviour;
 // every start and every signal is appended to FAKE_WORKER_LOG as one JSON line. Signal handlers
 // are installed before "start" is logged, so a test that signals after seeing "start" is never early.
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 
 const log = (event: string): void =>
   appendFileSync(
@@ -13,7 +13,10 @@ const previousStarts = (): number =>
     .split('\n')
     .filter((line) => line.includes('"start"') && line.includes(`"${process.env.WORKER_ID}"`)).length;
 
-const mode = process.env.FAKE_WORKER_MODE;
+// "cannot-work-on:cuda1": only the worker whose id names that device exits 78.
+const modeSetting = process.env.FAKE_WORKER_MODE;
+const onlyOn = modeSetting?.startsWith('cannot-work-on:') ? modeSetting.slice('cannot-work-on:'.length) : undefined;
+const mode = onlyOn === undefined ? modeSetting : process.env.WORKER_ID?.includes(onlyOn) ? 'cannot-work' : undefined;
 const exitCode =
   mode === 'cannot-work'
     ? 78
@@ -35,7 +38,13 @@ const fatalLine: Record<string, object> = {
 };
 
 if (exitCode === undefined) {
-  setInterval(() => undefined, 1_000);
+  // As a healthy worker does after its self-test: its own health file, refreshed.
+  const healthFile = process.env.WORKER_HEALTH_FILE;
+  const beat = () =>
+    healthFile &&
+    writeFileSync(healthFile, JSON.stringify({ ok: true, model: 'fake', updatedAt: new Date().toISOString() }));
+  beat();
+  setInterval(beat, 1_000);
   process.on('SIGTERM', () => {
     if (mode === 'ignore-sigterm') return log('sigterm-ignored');
     log('sigterm');

@@ -1,0 +1,60 @@
+import type { ProductPosition, ProductsRepository } from '@vectorizer/store';
+import type { QueueWindow } from './queue-window';
+
+export interface TopUpResult {
+  enqueued: number;
+  /** Products needing an embedding whose job is pending or dead-lettered (left alone). */
+  alreadyQueued: number;
+  /** The walk reached the newest product; the next pass starts again from the oldest. */
+  reachedEnd: boolean;
+}
+
+export interface QueueTopUpOptions {
+  products: Pick<ProductsRepository, 'pageNeedingEmbeddingOldestFirst'>;
+  window: QueueWindow;
+  model: string;
+  /** Products read from Postgres per round trip. */
+  pageSize?: number;
+}
+
+/**
+ * The reconcile pass (`enqueue --missing` within the window): walks the products that need an
+ * embedding, oldest first (updated_at, id), and enqueues them while the window has room. The walk
+ * resumes where the previous pass stopped, so a 100M-product backlog is read once per sweep rather
+ * than from its start every pass; at the newest product it wraps around to the oldest, which also
+ * catches a product whose notification was missed while no listener ran.
+ *
+ * Nothing is enqueued twice: a product whose job is pending is skipped by its job id, and a dead
+ * letter is left for `dlq retry` instead of being retried every pass.
+ */
+export class QueueTopUp {
+  private cursor: ProductPosition | undefined;
+  private readonly pageSize: number;
+
+  constructor(private readonly options: QueueTopUpOptions) {
+    this.pageSize = options.pageSize ?? 1_000;
+  }
+
+  async pass(): Promise<TopUpResult> {
+    const result: TopUpResult = { enqueued: 0, alreadyQueued: 0, reachedEnd: false };
+    for (;;) {
+      const room = await this.options.window.room();
+      if (room <= 0) return result;
+      const page = await this.options.products.pageNeedingEmbeddingOldestFirst(this.options.model, {
+        after: this.cursor,
+        limit: this.pageSize,
+      });
+      const enqueued = await this.options.window.enqueue(page, this.options.model, { keepDeadLetters: true });
+      result.enqueued += enqueued.added;
+      result.alreadyQueued += enqueued.skipped;
+      const considered = page.length - enqueued.deferred;
+      if (considered > 0) this.cursor = page[considered - 1]?.position;
+      if (enqueued.deferred > 0) return result;
+      if (page.length < this.pageSize) {
+        this.cursor = undefined;
+        result.reachedEnd = true;
+        return result;
+      }
+    }
+  }
+}

@@ -1,0 +1,162 @@
+import { UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createLogger } from '@vectorizer/logger';
+import {
+  connectForCommand,
+  createEmbedQueue,
+  createWorkerConnection,
+  EMBED_QUEUE,
+  type EmbedQueue,
+} from '@vectorizer/queue';
+import { createPool, EmbeddingsRepository, ProductsRepository, runMigrations } from '@vectorizer/store';
+import { createTestSchema, TEST_REDIS_URL, uniquePrefix, type TestSchema } from '@vectorizer/testing';
+import { enqueueNeedingEmbedding } from './enqueue-needing-embedding';
+import { startIntakeWatch } from './intake-watch';
+import { QueueWindow } from './queue-window';
+
+const MODEL = 'test/model';
+const logger = createLogger({ level: 'silent' });
+
+async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+const catalog = (count: number, prefix = 'p') =>
+  Array.from({ length: count }, (_, i) => ({
+    id: `${prefix}${String(i).padStart(4, '0')}`,
+    imageUrl: `https://img/${prefix}${i}.jpg`,
+  }));
+
+describe('the queue window (real Postgres and Redis)', () => {
+  let db: TestSchema;
+  let connection: Redis;
+  let queue: EmbedQueue;
+  let prefix: string;
+  let products: ProductsRepository;
+
+  beforeAll(async () => {
+    db = await createTestSchema('queue_window', { connect: (url, schema) => createPool(url, { schema, max: 6 }) });
+    await runMigrations(db.pool, { model: { id: MODEL, dimension: 4 } });
+    connection = await connectForCommand(TEST_REDIS_URL);
+    products = new ProductsRepository(db.pool);
+  });
+
+  beforeEach(() => {
+    prefix = uniquePrefix('window');
+    queue = createEmbedQueue({ connection, prefix, retryPolicy: { attempts: 3, backoffMs: 100 } });
+  });
+
+  afterEach(async () => {
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await db.pool.query('TRUNCATE products CASCADE');
+  });
+
+  afterAll(async () => {
+    await connection.quit();
+    await db.drop();
+  });
+
+  it('enqueues at most the window, leaves the rest pending in Postgres, and never overshoots with producers racing', async () => {
+    const items = catalog(200);
+    await products.upsertMany(items);
+    const window = new QueueWindow({ queue, connection }, 30);
+    const ids = items.map((item) => item.id);
+    const deps = { products, window, model: MODEL };
+    // Three producers at once (as file ingest, the listener and the API may be): together, the window.
+    const results = await Promise.all([
+      window.enqueue(items.slice(0, 100), MODEL),
+      window.enqueue(items.slice(100), MODEL),
+      window.enqueue(items, MODEL),
+    ]);
+    expect(results.reduce((sum, r) => sum + r.added, 0)).toBe(30);
+    expect(await window.pendingJobs()).toBe(30);
+    // Full: nothing more is added, and Postgres is not even asked.
+    expect(await enqueueNeedingEmbedding(ids, deps)).toEqual({ enqueued: 0, alreadyQueued: 0, deferred: 200 });
+    expect(await window.pendingJobs()).toBe(30);
+  });
+
+  it('tops the queue up as a worker drains it, oldest first, and every product is embedded exactly once', async () => {
+    const windowSize = 25;
+    // Three loads, one after another: the oldest must be served first.
+    for (const batch of ['a', 'b', 'c']) {
+      await products.upsertMany(catalog(100, batch));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const window = new QueueWindow({ queue, connection }, windowSize);
+    const embeddings = new EmbeddingsRepository(db.pool);
+    const processed = new Map<string, number>();
+    const order: string[] = [];
+    let mostPending = 0;
+    const workerConnection = createWorkerConnection(TEST_REDIS_URL);
+    const worker = new Worker(
+      EMBED_QUEUE,
+      async (job) => {
+        const { productId, imageUrl } = job.data as { productId: string; imageUrl: string };
+        mostPending = Math.max(mostPending, await window.pendingJobs());
+        processed.set(productId, (processed.get(productId) ?? 0) + 1);
+        order.push(productId);
+        await embeddings.upsertMany([
+          { productId, model: MODEL, imageUrl, imageSha256: 'a'.repeat(64), embedding: new Float32Array([1, 0, 0, 0]) },
+        ]);
+      },
+      { connection: workerConnection, prefix, concurrency: 4 },
+    );
+    const watch = startIntakeWatch({
+      databaseUrl: db.url,
+      schema: db.schema,
+      pool: db.pool,
+      queue: { queue, connection },
+      queueWindow: windowSize,
+      model: MODEL,
+      reconcileIntervalMs: 100,
+      logger,
+      retryMs: 100,
+    });
+    try {
+      await eventually(async () => processed.size === 300, 'all 300 products embedded');
+    } finally {
+      await watch.stop();
+      await worker.close();
+      await workerConnection.quit();
+    }
+    expect([...processed.values()].filter((count) => count !== 1)).toEqual([]);
+    expect(mostPending).toBeLessThanOrEqual(windowSize);
+    // Oldest first: every 'a' product started before any 'c' product.
+    const lastA = order.map((id) => id[0]).lastIndexOf('a');
+    const firstC = order.map((id) => id[0]).indexOf('c');
+    expect(lastA).toBeLessThan(firstC);
+    expect(await embeddings.countMissing(MODEL)).toBe(0);
+  });
+
+  it('leaves dead letters alone in the reconcile loop (and replaces them on a new intake)', async () => {
+    await products.upsertMany(catalog(3));
+    const window = new QueueWindow({ queue, connection }, 10);
+    await window.enqueue(catalog(3), MODEL);
+    const workerConnection = createWorkerConnection(TEST_REDIS_URL);
+    const worker = new Worker(
+      EMBED_QUEUE,
+      async (job) => {
+        if ((job.data as { productId: string }).productId === 'p0000') throw new UnrecoverableError('broken image');
+      },
+      { connection: workerConnection, prefix },
+    );
+    try {
+      await eventually(async () => (await queue.getJobCountByTypes('failed', 'completed')) === 3, 'all three finished');
+    } finally {
+      await worker.close();
+      await workerConnection.quit();
+    }
+    // The two completed jobs are kept: intake leaves them alone, reconcile leaves the dead letter too.
+    expect(await window.enqueue(catalog(3), MODEL, { keepDeadLetters: true })).toEqual({
+      added: 0,
+      skipped: 3,
+      deferred: 0,
+    });
+    expect(await window.enqueue(catalog(3), MODEL)).toEqual({ added: 1, skipped: 2, deferred: 0 });
+  });
+});

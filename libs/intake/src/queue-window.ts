@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import { enqueueProducts, type EnqueueTarget, type ProductToEmbed } from '@vectorizer/queue';
+
+export interface WindowEnqueueResult {
+  /** Jobs added. */
+  added: number;
+  /** Products whose job was already pending (or, with keepDeadLetters, is a dead letter). */
+  skipped: number;
+  /** Products not enqueued because the window was full: they stay pending in Postgres. */
+  deferred: number;
+}
+
+/** How long a producer may hold the window; a crashed holder blocks the others at most this long. */
+const LOCK_LEASE_MS = 30_000;
+const LOCK_RETRY_MS = 10;
+const RELEASE_IF_OWNER = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/**
+ * The bounded queue window: intake keeps at most `size` jobs pending in Redis (waiting, prioritized,
+ * delayed, active) — about 1 KB each — and leaves the rest pending in Postgres, where the reconcile
+ * loop finds them as the workers drain the queue. Size 0 means no window.
+ *
+ * Counting and adding run under a short Redis lease (SET NX PX) on the queue's own hash tag, so
+ * producers in several processes (file ingest, the listener, the API) never together overshoot it.
+ */
+export class QueueWindow {
+  constructor(
+    private readonly target: EnqueueTarget,
+    readonly size: number,
+  ) {}
+
+  /** Jobs pending in Redis now. */
+  async pendingJobs(): Promise<number> {
+    const counts = await this.target.queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active');
+    return Object.values(counts).reduce((sum, count) => sum + count, 0);
+  }
+
+  /** Jobs that may still be added now (Infinity without a window); a hint only, taken without the lease. */
+  async room(): Promise<number> {
+    if (this.size === 0) return Infinity;
+    return Math.max(0, this.size - (await this.pendingJobs()));
+  }
+
+  /**
+   * Enqueues `products` in the order given while the window has room. A product whose job is
+   * already pending, or completed a moment ago (see keepCompleted), takes no room; everything after
+   * the room ran out is `deferred`.
+   */
+  async enqueue(
+    products: readonly ProductToEmbed[],
+    model: string,
+    options: { keepDeadLetters?: boolean } = {},
+  ): Promise<WindowEnqueueResult> {
+    const enqueueOptions = { ...options, keepCompleted: true };
+    if (this.size === 0)
+      return { ...(await enqueueProducts(this.target, products, model, enqueueOptions)), deferred: 0 };
+    if (products.length === 0) return { added: 0, skipped: 0, deferred: 0 };
+    return this.whileHoldingLease(async () => {
+      const result: WindowEnqueueResult = { added: 0, skipped: 0, deferred: 0 };
+      let room = this.size - (await this.pendingJobs());
+      let next = 0;
+      while (room > 0 && next < products.length) {
+        const slice = products.slice(next, next + room);
+        next += slice.length;
+        const added = await enqueueProducts(this.target, slice, model, enqueueOptions);
+        result.added += added.added;
+        result.skipped += added.skipped;
+        room -= added.added;
+      }
+      result.deferred = products.length - next;
+      return result;
+    });
+  }
+
+  private async whileHoldingLease<T>(work: () => Promise<T>): Promise<T> {
+    const key = this.target.queue.toKey('window-lease');
+    const token = randomBytes(8).toString('hex');
+    while ((await this.target.connection.set(key, token, 'PX', LOCK_LEASE_MS, 'NX')) !== 'OK') {
+      await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
+    }
+    try {
+      return await work();
+    } finally {
+      await this.target.connection.eval(RELEASE_IF_OWNER, 1, key, token);
+    }
+  }
+}
