@@ -110,7 +110,7 @@ export function createApp(deps: ApiDependencies): Express {
     '/api',
     duplicatesRoutes({
       pool: deps.pool,
-      searchModel: deps.searchModel,
+      models: deps.models,
       efSearch: deps.search.efSearch,
       maxK: deps.search.maxK,
     }),

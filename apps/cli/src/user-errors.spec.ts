@@ -37,14 +37,23 @@ describe('user errors from the CLI', () => {
   it('search --product of an unknown id: one plain line on a terminal-style log, no stack', () => {
     const result = cli(['search', '--product', 'no-such-product'], { LOG_FORMAT: 'pretty' });
     expect(result.status).toBe(1);
-    const stderr = lines(result.stderr);
-    // The dev-model notice (one line) and the error (one line): nothing else.
-    expect(stderr).toHaveLength(2);
-    expect(stderr[0]).toContain('dev model vectorizer/dev-siglip-tiny (random weights): results mean nothing');
-    expect(stderr[1]).toMatch(
-      /^vectorizer search: Product "no-such-product" does not exist — fix: Ingest the product first .* \[PRODUCT_NOT_FOUND\]$/,
-    );
+    // Similar-product search compares stored vectors and loads no model, so no dev-model notice: the error alone.
+    expect(lines(result.stderr)).toEqual([
+      expect.stringMatching(
+        /^vectorizer search: Product "no-such-product" does not exist — fix: Ingest the product first .* \[PRODUCT_NOT_FOUND\]$/,
+      ),
+    ]);
     expect(result.stderr).not.toContain('    at ');
+  });
+
+  it('a command that loads the dev model says so in one short line', () => {
+    const result = cli(['search', '--text', 'a shoe', '--json'], { LOG_FORMAT: 'pretty' });
+    expect(result.status).toBe(0);
+    // Every line that speaks of the dev model, its random weights or how to replace it: exactly one.
+    const notices = lines(result.stderr).filter((line) => /dev.model|random weights|MODEL_ID|MODEL_DIR/i.test(line));
+    expect(notices).toEqual([
+      expect.stringContaining('dev model vectorizer/dev-siglip-tiny (random weights): results mean nothing'),
+    ]);
   });
 
   it('a CSV without image_url: one JSON line with the cause, the fix and the code, no stack', () => {

@@ -209,7 +209,11 @@ describe('runMigrations', () => {
     await insertEmbedding('p1', DIMENSION, 'm@fp16');
 
     const upgraded = await runMigrations(pool(), { model: MODEL });
-    expect(upgraded.applied).toEqual(['0003_create_models', '0005_reuse_identical_images']);
+    expect(upgraded.applied).toEqual([
+      '0003_create_models',
+      '0004_notify_products_to_embed',
+      '0005_reuse_identical_images',
+    ]);
     expect(upgraded.indexesBuilt.sort()).toEqual(['m', 'm@fp16']);
     expect(upgraded.registration?.created).toBe(false);
     const registry = await pool().query('SELECT id, dim, dtype, storage, active FROM models ORDER BY id');

@@ -3,12 +3,12 @@ import { EmbeddingsRepository, ProductsRepository } from '@vectorizer/store';
 import { Router } from 'express';
 import type { Pool } from 'pg';
 import { SearchInputError, parseK } from '../search/search-input';
-import type { LazySearchModel } from '../search/search-model';
+import type { ActiveModelSource } from '../search/search-service';
 
 export interface DuplicatesRoutesOptions {
   pool: Pool;
-  /** Names the model whose vectors are compared (the one searches use). */
-  searchModel: LazySearchModel;
+  /** The active model: its stored vectors are compared, as similar-product search does. */
+  models: ActiveModelSource;
   efSearch: number;
   maxK: number;
 }
@@ -39,7 +39,8 @@ export function duplicatesRoutes(options: DuplicatesRoutesOptions): Router {
   router.get('/duplicates', async (req, res) => {
     const threshold = parseThreshold(req.query.threshold);
     const k = parseK(req.query.k, options.maxK);
-    const { modelId } = await options.searchModel.encoder();
+    // Stored vectors only, so no query is embedded: the active model answers whatever this process loaded.
+    const { id: modelId } = await options.models.requireActive();
     const report = await findDuplicates({
       productIds: embeddings.embeddedProductIds(modelId),
       neighbours: (productId) => embeddings.similarToProduct(productId, modelId, k, options.efSearch),

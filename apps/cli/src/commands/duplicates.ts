@@ -1,9 +1,14 @@
 import type { Command } from 'commander';
 import { VectorizerError } from '@vectorizer/errors';
-import { EmbeddingsRepository, ProductsRepository, createPool, poolOptionsFromConfig } from '@vectorizer/store';
+import {
+  EmbeddingsRepository,
+  ModelsRepository,
+  ProductsRepository,
+  createPool,
+  poolOptionsFromConfig,
+} from '@vectorizer/store';
 import { runCommand } from '../context';
 import { type DuplicatesReport, findDuplicates } from '@vectorizer/search';
-import { resolveConfiguredModel } from './model';
 
 function parseThreshold(raw: string | undefined): number | 'auto' {
   if (raw === undefined || raw === 'auto') return 'auto';
@@ -85,9 +90,10 @@ export function registerDuplicates(program: Command): void {
       runCommand('duplicates', async ({ config, logger }) => {
         const threshold = parseThreshold(opts.threshold);
         const k = parseNeighbours(opts.neighbours, config.SEARCH_MAX_K);
-        const model = await resolveConfiguredModel(config, logger);
         const pool = createPool(config.DATABASE_URL, { ...poolOptionsFromConfig(config), max: 2 });
         try {
+          // Stored vectors only: the active model's, as similar-product search compares (no model loaded).
+          const model = await new ModelsRepository(pool).requireActive();
           const embeddings = new EmbeddingsRepository(pool);
           const products = new ProductsRepository(pool);
           const report = await findDuplicates({
