@@ -181,7 +181,11 @@ async function endToEnd(
   urlFor: (i: number) => string,
 ): Promise<{ rate: number; steadyRate: number; inferred: number }> {
   const pool = createPool(services.databaseUrl, { max: 4 });
-  await pool.query('DROP TABLE IF EXISTS product_embeddings, products, schema_migrations CASCADE');
+  // A clean schema for every run (the bench's own database): every migration applies afresh.
+  await pool.query(
+    'DROP TABLE IF EXISTS product_embeddings, products, models, schema_migrations CASCADE; ' +
+      'DROP FUNCTION IF EXISTS notify_products_to_embed() CASCADE',
+  );
   await runMigrations(pool, { model });
   const items = Array.from({ length: products }, (_, i) => ({ id: `b${i}`, imageUrl: urlFor(i) }));
   await new ProductsRepository(pool).upsertMany(items);
