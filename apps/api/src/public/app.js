@@ -19,24 +19,11 @@ function setStatus(text, isError = false) {
 
 async function runSearch(description, request) {
   setStatus(`Searching ${description}…`);
-  let response;
-  try {
-    response = await request();
-  } catch (error) {
-    setStatus(`Search failed: ${error.message}`, true);
-    return;
-  }
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const error = body.error || {};
-    setStatus(
-      `${error.code || response.status}: ${error.message || response.statusText}${error.hint ? ` — ${error.hint}` : ''}`,
-      true,
-    );
-    return;
-  }
+  const body = await requestJson(request, setStatus, 'Search failed');
+  if (!body) return;
   render(body.results || []);
-  setStatus(`${body.results.length} result(s) ${description}`);
+  // Which model's vectors ranked them: during a model switch the answer says which one it was.
+  setStatus(`${body.results.length} result(s) ${description} — answered by ${body.model}`);
 }
 
 function render(hits) {

@@ -55,22 +55,8 @@ function renderGroup(group, index) {
 async function load(threshold) {
   setStatus('Looking for duplicates…');
   const query = threshold ? `?threshold=${encodeURIComponent(threshold)}` : '';
-  let response;
-  try {
-    response = await fetch(`/api/duplicates${query}`);
-  } catch (error) {
-    setStatus(`Request failed: ${error.message}`, true);
-    return;
-  }
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const error = body.error || {};
-    setStatus(
-      `${error.code || response.status}: ${error.message || response.statusText}${error.hint ? ` — ${error.hint}` : ''}`,
-      true,
-    );
-    return;
-  }
+  const body = await requestJson(() => fetch(`/api/duplicates${query}`), setStatus, 'Request failed');
+  if (!body) return;
   choiceLine.textContent = describeChoice(body);
   groupList.replaceChildren(...body.groups.map(renderGroup));
   const products = body.groups.reduce((sum, group) => sum + group.products.length, 0);

@@ -101,6 +101,8 @@ describeInBrowser('search page in headless Chromium', () => {
     await page.fill('#text-query', 'striped wool scarf');
     await page.click('#text-form button');
     await statusSays('result(s) for');
+    // The answer names the model whose vectors ranked it.
+    await statusSays('answered by vectorizer/dev-siglip-tiny');
     expect((await resultIds())[0]).toBe('scarf');
     expect(await page.textContent('#results li:first-child .title')).toBe('Striped wool scarf');
 
