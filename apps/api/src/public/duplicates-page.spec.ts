@@ -1,18 +1,14 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { type ApiHarness, createApiHarness } from '../test-support/api-harness';
+import { describeWithChromium, launchChromium, listenOnLoopback } from '../test-support/browser';
 import { patternImage } from '../test-support/catalog-images';
 import { seedCatalog } from '../test-support/seed-catalog';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', '..', '..', '..', 'test-artifacts');
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium)
-  console.warn(`duplicates page browser test skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
-const describeInBrowser = hasChromium ? describe : describe.skip;
+const describeInBrowser = describeWithChromium('duplicates page');
 
 const dataUrl = (png: Buffer) => `data:image/png;base64,${png.toString('base64')}`;
 
@@ -55,9 +51,7 @@ describe('GET /api/duplicates and the duplicates page', () => {
       encoder,
       products.map((p) => ({ ...p, imageUrl: dataUrl(p.image) })),
     );
-    server = harness.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, baseUrl } = await listenOnLoopback(harness.app));
   }, 120_000);
 
   afterAll(async () => {
@@ -96,10 +90,7 @@ describe('GET /api/duplicates and the duplicates page', () => {
   describeInBrowser('in headless Chromium', () => {
     let browser: Browser;
     beforeAll(async () => {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-      });
+      browser = await launchChromium();
     }, 60_000);
     afterAll(async () => {
       await browser?.close();

@@ -1,16 +1,11 @@
-import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { type ApiHarness, createApiHarness } from '../test-support/api-harness';
+import { describeWithChromium, launchChromium, listenOnLoopback } from '../test-support/browser';
 import { patternImage } from '../test-support/catalog-images';
 import { seedCatalog } from '../test-support/seed-catalog';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium)
-  console.warn(`filter page browser test skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
-const describeInBrowser = hasChromium ? describe : describe.skip;
+const describeInBrowser = describeWithChromium('filter page');
 
 /** The page's attribute filter applies to every kind of search, and a malformed one shows the server's 400. */
 describeInBrowser('search page attribute filter in headless Chromium', () => {
@@ -33,13 +28,8 @@ describeInBrowser('search page attribute filter in headless Chromium', () => {
       })),
     );
     await seedCatalog(harness.schema.pool, encoder, products);
-    server = harness.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    });
+    ({ server, baseUrl } = await listenOnLoopback(harness.app));
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

@@ -1,11 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import {
   DEV_TINY_MODEL_DIR,
   TEST_REDIS_URL,
@@ -14,28 +13,15 @@ import {
   type TestDatabase,
 } from '@vectorizer/testing';
 import { type ApiHarness, createApiHarness } from '../test-support/api-harness';
+import { describeWithChromium, launchChromium, listenOnLoopback } from '../test-support/browser';
 import { patternImage } from '../test-support/catalog-images';
 import { seedCatalog } from '../test-support/seed-catalog';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', '..', '..', '..', 'test-artifacts');
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium)
-  console.warn(`search page browser test skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
-const describeInBrowser = hasChromium ? describe : describe.skip;
+const describeInBrowser = describeWithChromium('search page');
 
 const dataUrl = (png: Buffer) => `data:image/png;base64,${png.toString('base64')}`;
 const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** Every result image on the page has loaded with real pixels (lazy ones included: the viewport is tall). */
 async function resultImagesLoaded(page: Page): Promise<boolean[]> {
@@ -76,10 +62,8 @@ describeInBrowser('search page in headless Chromium', () => {
       encoder,
       products.map((p) => ({ ...p, imageUrl: dataUrl(p.image) })),
     );
-    server = harness.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    ({ server, baseUrl } = await listenOnLoopback(harness.app));
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
@@ -159,6 +143,7 @@ describeInBrowser("the demo's images on the search page, after the demo exited",
   let demoDir: string;
   let harness: ApiHarness;
   let server: Server;
+  let baseUrl: string;
   let browser: Browser;
   const prefix = uniquePrefix('page-demo');
 
@@ -176,9 +161,8 @@ describeInBrowser("the demo's images on the search page, after the demo exited",
     if (demo.code !== 0) throw new Error(`vectorizer demo exited ${demo.code}:\n${demo.output}`);
     // The demo's process is gone: only the API below can serve its images now.
     harness = await createApiHarness({ databaseUrl: database.url, imageFileRoots: [demoDir] });
-    server = harness.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    ({ server, baseUrl } = await listenOnLoopback(harness.app));
+    browser = await launchChromium();
   }, 240_000);
 
   afterAll(async () => {
@@ -191,7 +175,7 @@ describeInBrowser("the demo's images on the search page, after the demo exited",
 
   it('loads every result image', async () => {
     const page = await browser.newPage({ viewport: { width: 1100, height: 4000 } });
-    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    await page.goto(baseUrl);
     await page.fill('#text-query', 'red shoe');
     await page.click('#text-form button');
     await page.locator('#status', { hasText: 'result(s) for' }).waitFor();
