@@ -34,7 +34,11 @@ export async function intakeProducts(products: readonly ProductInput[], deps: In
   // Step 2: the queue. Only products Postgres says still need an embedding get a job, while the window has room.
   const queued = await enqueueNeedingEmbedding(
     products.map((product) => product.id),
-    { products: deps.products, window: new QueueWindow(deps.queue, deps.queueWindow), model: deps.model },
+    {
+      products: deps.products,
+      window: new QueueWindow(deps.queue, deps.queueWindow, deps.products),
+      model: deps.model,
+    },
   );
   return { accepted: products.length, changed, ...queued };
 }

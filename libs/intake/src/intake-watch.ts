@@ -48,7 +48,7 @@ export interface IntakeWatch {
 export function startIntakeWatch(options: IntakeWatchOptions): IntakeWatch {
   const { logger } = options;
   const products = new ProductsRepository(options.pool);
-  const window = new QueueWindow(options.queue, options.queueWindow);
+  const window = new QueueWindow(options.queue, options.queueWindow, products);
   const topUp = new QueueTopUp({ products, window, model: options.model });
   let stopping = false;
   let wake: (() => void) | undefined;

@@ -64,7 +64,7 @@ describe('the queue window (real Postgres and Redis)', () => {
   it('enqueues at most the window, leaves the rest pending in Postgres, and never overshoots with producers racing', async () => {
     const items = catalog(200);
     await products.upsertMany(items);
-    const window = new QueueWindow({ queue, connection }, 30);
+    const window = new QueueWindow({ queue, connection }, 30, products);
     const ids = items.map((item) => item.id);
     const deps = { products, window, model: MODEL };
     // Three producers at once (as file ingest, the listener and the API may be): together, the window.
@@ -87,7 +87,7 @@ describe('the queue window (real Postgres and Redis)', () => {
       await products.upsertMany(catalog(100, batch));
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    const window = new QueueWindow({ queue, connection }, windowSize);
+    const window = new QueueWindow({ queue, connection }, windowSize, products);
     const embeddings = new EmbeddingsRepository(db.pool);
     const processed = new Map<string, number>();
     const order: string[] = [];
@@ -133,9 +133,32 @@ describe('the queue window (real Postgres and Redis)', () => {
     expect(await embeddings.countMissing(MODEL)).toBe(0);
   });
 
+  it('asks Postgres again before adding: a product embedded (or changed) since it was read gets no job', async () => {
+    await products.upsertMany(catalog(5));
+    const readEarlier: { id: string; imageUrl: string }[] = [];
+    for await (const page of products.streamNeedingEmbedding(MODEL)) readEarlier.push(...page);
+    expect(readEarlier).toEqual(catalog(5));
+    // Meanwhile two jobs completed and were trimmed from Redis (only their vectors remain), and one
+    // product got a new picture (its notification enqueues the new one).
+    await new EmbeddingsRepository(db.pool).upsertMany(
+      readEarlier.slice(0, 2).map(({ id, imageUrl }) => ({
+        productId: id,
+        model: MODEL,
+        imageUrl,
+        imageSha256: 'a'.repeat(64),
+        embedding: new Float32Array([1, 0, 0, 0]),
+      })),
+    );
+    await products.upsertMany([{ id: 'p0004', imageUrl: 'https://img/p4-new.jpg' }]);
+    const window = new QueueWindow({ queue, connection }, 10, products);
+    expect(await window.enqueue(readEarlier, MODEL)).toEqual({ added: 2, skipped: 3, deferred: 0 });
+    const queued = (await queue.getJobs(['waiting'])).map((job) => (job.data as { productId: string }).productId);
+    expect(queued.sort()).toEqual(['p0002', 'p0003']);
+  });
+
   it('leaves dead letters alone in the reconcile loop (and replaces them on a new intake)', async () => {
     await products.upsertMany(catalog(3));
-    const window = new QueueWindow({ queue, connection }, 10);
+    const window = new QueueWindow({ queue, connection }, 10, products);
     await window.enqueue(catalog(3), MODEL);
     const workerConnection = createWorkerConnection(TEST_REDIS_URL);
     const worker = new Worker(

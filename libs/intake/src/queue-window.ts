@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { enqueueProducts, type EnqueueTarget, type ProductToEmbed } from '@vectorizer/queue';
+import type { ProductsRepository } from '@vectorizer/store';
 
 export interface WindowEnqueueResult {
   /** Jobs added. */
   added: number;
-  /** Products whose job was already pending (or, with keepDeadLetters, is a dead letter). */
+  /**
+   * Products whose job was already pending (or, with keepDeadLetters, is a dead letter), or that
+   * Postgres says no longer need an embedding (their job completed since they were read).
+   */
   skipped: number;
   /** Products not enqueued because the window was full: they stay pending in Postgres. */
   deferred: number;
@@ -22,11 +26,14 @@ const RELEASE_IF_OWNER = `if redis.call('GET', KEYS[1]) == ARGV[1] then return r
  *
  * Counting and adding run under a short Redis lease (SET NX PX) on the queue's own hash tag, so
  * producers in several processes (file ingest, the listener, the API) never together overshoot it.
+ * Just before adding, Postgres is asked again which of the products still need an embedding: the
+ * caller's list may be older than a job that completed (and was trimmed from Redis) meanwhile.
  */
 export class QueueWindow {
   constructor(
     private readonly target: EnqueueTarget,
     readonly size: number,
+    private readonly products: Pick<ProductsRepository, 'streamNeedingEmbedding'>,
   ) {}
 
   /** Jobs pending in Redis now. */
@@ -51,7 +58,7 @@ export class QueueWindow {
     model: string,
     options: { keepDeadLetters?: boolean } = {},
   ): Promise<WindowEnqueueResult> {
-    const enqueueOptions = { ...options, keepCompleted: true };
+    const enqueueOptions = { ...options, keepCompleted: true, stillNeeded: this.stillNeeding(model) };
     if (this.size === 0)
       return { ...(await enqueueProducts(this.target, products, model, enqueueOptions)), deferred: 0 };
     if (products.length === 0) return { added: 0, skipped: 0, deferred: 0 };
@@ -70,6 +77,17 @@ export class QueueWindow {
       result.deferred = products.length - next;
       return result;
     });
+  }
+
+  /** The products (id and image_url as given) whose embedding for `model` is still missing or stale. */
+  private stillNeeding(model: string) {
+    return async (candidates: readonly ProductToEmbed[]): Promise<ProductToEmbed[]> => {
+      const current = new Map<string, string>();
+      const ids = candidates.map((candidate) => candidate.id);
+      for await (const page of this.products.streamNeedingEmbedding(model, { ids, batchSize: ids.length }))
+        for (const product of page) current.set(product.id, product.imageUrl);
+      return candidates.filter((candidate) => current.get(candidate.id) === candidate.imageUrl);
+    };
   }
 
   private async whileHoldingLease<T>(work: () => Promise<T>): Promise<T> {

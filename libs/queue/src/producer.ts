@@ -73,6 +73,15 @@ export async function enqueueProducts(
      * Such a product counts as skipped.
      */
     keepDeadLetters?: boolean;
+    /**
+     * Asked, after the job-state check, with the products about to get a job; returns those that
+     * still need one. Intake passes a Postgres re-check: a product read as "needing an embedding"
+     * whose job then completed and was trimmed from the kept completed jobs (QUEUE_KEEP_COMPLETED_*)
+     * looks absent here, but its vector is already stored, and a worker stores the vector before its
+     * job completes, so a re-check made after the state check sees it. Dropped products count as
+     * skipped.
+     */
+    stillNeeded?: (products: readonly ProductToEmbed[]) => Promise<readonly ProductToEmbed[]>;
   } = {},
 ): Promise<EnqueueResult> {
   const chunkSize = options.chunkSize ?? DEFAULT_ENQUEUE_CHUNK_SIZE;
@@ -87,11 +96,21 @@ export async function enqueueProducts(
     // exists): the product is missing its embedding again, e.g. the row was lost or deleted.
     const replaces = (state: number | undefined) =>
       (state === COMPLETED && !options.keepCompleted) || (state === FAILED && !options.keepDeadLetters);
-    for (const [index, { jobId }] of chunk.entries()) if (replaces(states[index])) await queue.remove(jobId);
-    const enqueuedAt = now().toISOString();
-    const fresh = chunk.filter((_, index) => states[index] === ABSENT || replaces(states[index]));
+    let fresh = chunk
+      .map((entry, index) => ({ ...entry, replacing: replaces(states[index]) }))
+      .filter(({ replacing }, index) => states[index] === ABSENT || replacing);
+    if (options.stillNeeded && fresh.length > 0) {
+      const needed = new Set(
+        (await options.stillNeeded(fresh.map(({ product }) => product))).map((product) =>
+          jobIdFor(product.id, product.imageUrl, model),
+        ),
+      );
+      fresh = fresh.filter(({ jobId }) => needed.has(jobId));
+    }
     result.skipped += products.slice(start, start + chunkSize).length - fresh.length;
     if (fresh.length === 0) continue;
+    for (const { jobId, replacing } of fresh) if (replacing) await queue.remove(jobId);
+    const enqueuedAt = now().toISOString();
     await queue.addBulk(
       fresh.map(({ jobId, product }) => {
         const data: JobPayload = parseJobPayload({
