@@ -13,6 +13,7 @@ export {
   type EnqueueNeedingResult,
 } from './enqueue-needing-embedding';
 export { QueueTopUp, type TopUpResult } from './queue-top-up';
+export { backfill, type BackfillOptions, type BackfillResult } from './backfill';
 export { ProductsListener, LISTENER_LOCK_CLASS, type ProductsListenerOptions } from './products-listener';
 export { startIntakeWatch, type IntakeWatch, type IntakeWatchOptions } from './intake-watch';
 export { pendingInPostgres } from './pending-in-postgres';

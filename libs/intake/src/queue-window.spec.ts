@@ -160,11 +160,16 @@ describe('the queue window (real Postgres and Redis)', () => {
     await products.upsertMany(catalog(3));
     const window = new QueueWindow({ queue, connection }, 10, products);
     await window.enqueue(catalog(3), MODEL);
+    const embeddings = new EmbeddingsRepository(db.pool);
     const workerConnection = createWorkerConnection(TEST_REDIS_URL);
     const worker = new Worker(
       EMBED_QUEUE,
       async (job) => {
-        if ((job.data as { productId: string }).productId === 'p0000') throw new UnrecoverableError('broken image');
+        const { productId, imageUrl } = job.data as { productId: string; imageUrl: string };
+        if (productId === 'p0000') throw new UnrecoverableError('broken image');
+        await embeddings.upsertMany([
+          { productId, model: MODEL, imageUrl, imageSha256: 'a'.repeat(64), embedding: new Float32Array([1, 0, 0, 0]) },
+        ]);
       },
       { connection: workerConnection, prefix },
     );
@@ -174,7 +179,8 @@ describe('the queue window (real Postgres and Redis)', () => {
       await worker.close();
       await workerConnection.quit();
     }
-    // The two completed jobs are kept: intake leaves them alone, reconcile leaves the dead letter too.
+    // Two products are embedded (their completed jobs kept or not, Postgres says so); the reconcile
+    // loop leaves the dead letter alone, a new intake replaces it.
     expect(await window.enqueue(catalog(3), MODEL, { keepDeadLetters: true })).toEqual({
       added: 0,
       skipped: 3,

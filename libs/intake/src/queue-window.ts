@@ -50,15 +50,26 @@ export class QueueWindow {
 
   /**
    * Enqueues `products` in the order given while the window has room. A product whose job is
-   * already pending, or completed a moment ago (see keepCompleted), takes no room; everything after
-   * the room ran out is `deferred`.
+   * already pending, or that no longer needs an embedding, takes no room; everything after the room
+   * ran out is `deferred`.
    */
   async enqueue(
     products: readonly ProductToEmbed[],
     model: string,
-    options: { keepDeadLetters?: boolean } = {},
+    options: {
+      /** The reconcile loop: leave dead letters to `dlq retry` instead of retrying a broken image every pass. */
+      keepDeadLetters?: boolean;
+      /**
+       * Enqueue the products whether or not Postgres says they need an embedding (`enqueue --all`,
+       * `--ids`: re-embed what is up to date). Without it, only products still missing or stale are.
+       */
+      reembed?: boolean;
+    } = {},
   ): Promise<WindowEnqueueResult> {
-    const enqueueOptions = { ...options, keepCompleted: true, stillNeeded: this.stillNeeding(model) };
+    const enqueueOptions = {
+      keepDeadLetters: options.keepDeadLetters,
+      stillNeeded: options.reembed ? undefined : this.stillNeeding(model),
+    };
     if (this.size === 0)
       return { ...(await enqueueProducts(this.target, products, model, enqueueOptions)), deferred: 0 };
     if (products.length === 0) return { added: 0, skipped: 0, deferred: 0 };

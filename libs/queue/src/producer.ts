@@ -61,13 +61,6 @@ export async function enqueueProducts(
     chunkSize?: number;
     now?: () => Date;
     /**
-     * Leave a product whose job completed (and is still kept) alone instead of replacing it. Intake
-     * passes this: a product read as "needing an embedding" a moment before its job completed would
-     * otherwise be embedded twice. Such a product counts as skipped; once BullMQ trims the kept job
-     * (QUEUE_KEEP_COMPLETED_*), a still-missing embedding is enqueued again.
-     */
-    keepCompleted?: boolean;
-    /**
      * Leave a product whose job is a dead letter alone instead of replacing it (the periodic
      * reconcile: a broken image would otherwise be retried every pass; `dlq retry` is for that).
      * Such a product counts as skipped.
@@ -78,8 +71,8 @@ export async function enqueueProducts(
      * still need one. Intake passes a Postgres re-check: a product read as "needing an embedding"
      * whose job then completed and was trimmed from the kept completed jobs (QUEUE_KEEP_COMPLETED_*)
      * looks absent here, but its vector is already stored, and a worker stores the vector before its
-     * job completes, so a re-check made after the state check sees it. Dropped products count as
-     * skipped.
+     * job completes, so a re-check made after the state check sees it; and a kept completed job is
+     * replaced only when its product's vector is really missing. Dropped products count as skipped.
      */
     stillNeeded?: (products: readonly ProductToEmbed[]) => Promise<readonly ProductToEmbed[]>;
   } = {},
@@ -95,7 +88,7 @@ export async function enqueueProducts(
     // A finished job kept for inspection must not block a new attempt (BullMQ ignores an add whose id
     // exists): the product is missing its embedding again, e.g. the row was lost or deleted.
     const replaces = (state: number | undefined) =>
-      (state === COMPLETED && !options.keepCompleted) || (state === FAILED && !options.keepDeadLetters);
+      state === COMPLETED || (state === FAILED && !options.keepDeadLetters);
     let fresh = chunk
       .map((entry, index) => ({ ...entry, replacing: replaces(states[index]) }))
       .filter(({ replacing }, index) => states[index] === ABSENT || replacing);

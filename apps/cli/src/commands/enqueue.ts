@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { VectorizerError } from '@vectorizer/errors';
-import { enqueueProducts } from '@vectorizer/queue';
+import { backfill, QueueWindow } from '@vectorizer/intake';
 import { checkSchema, ProductsRepository } from '@vectorizer/store';
 import { currentModelId, openDatabase, openQueues } from '../command-services';
 import { runCommand } from '../context';
@@ -17,7 +17,9 @@ export function registerEnqueue(program: Command): void {
   program
     .command('enqueue')
     .description(
-      'Backfill embedding jobs from Postgres (the source of truth): products missing an embedding, all products, or some ids.',
+      'Backfill embedding jobs from Postgres (the source of truth): products missing an embedding, all products, or some ' +
+        'ids, within the queue window (QUEUE_WINDOW): --missing leaves what does not fit pending in Postgres for the ' +
+        'reconcile loop; --all and --ids wait for room as the workers drain the queue.',
     )
     .addOption(
       new Option('--missing', 'products whose embedding for the model is missing or stale').conflicts(['all', 'ids']),
@@ -42,20 +44,33 @@ export function registerEnqueue(program: Command): void {
           try {
             await checkSchema(pool);
             const products = new ProductsRepository(pool);
+            const window = new QueueWindow(
+              { queue: queues.queue, connection: queues.connection },
+              config.QUEUE_WINDOW,
+              products,
+            );
             // --ids re-embeds the named products whatever their state, like --all does for every product.
-            const pages = products.streamNeedingEmbedding(model, { all: !opts.missing, ids: opts.ids });
-            const total = { selected: 0, added: 0, skipped: 0 };
-            for await (const page of pages) {
-              const result = await enqueueProducts({ queue: queues.queue, connection: queues.connection }, page, model);
-              total.selected += page.length;
-              total.added += result.added;
-              total.skipped += result.skipped;
-            }
+            const reembed = !opts.missing;
+            let lastNotice = 0;
+            const total = await backfill(products.streamNeedingEmbedding(model, { all: reembed, ids: opts.ids }), {
+              window,
+              model,
+              reembed,
+              onWaiting: ({ added, pending }) => {
+                if (Date.now() - lastNotice < 30_000) return;
+                lastNotice = Date.now();
+                logger.info(
+                  { added, pending, queueWindow: config.QUEUE_WINDOW },
+                  `queue window full (QUEUE_WINDOW=${config.QUEUE_WINDOW}): waiting for workers to drain it; ${added} enqueued so far`,
+                );
+              },
+            });
             const notFound = opts.ids ? opts.ids.length - total.selected : 0;
             process.stdout.write(
               opts.json
                 ? `${JSON.stringify({ model, ...total, ...(opts.ids ? { notFound } : {}) })}\n`
-                : `enqueued ${total.added} of ${total.selected} selected product(s) for ${model}; ${total.skipped} already had a pending job` +
+                : `enqueued ${total.added} of ${total.selected} selected product(s) for ${model}; ${total.skipped} already had a pending job or were up to date` +
+                    `${total.deferred > 0 ? `; ${total.deferred} left pending in Postgres (queue window full): the reconcile loop of \`vectorizer watch\` or a worker enqueues them as the queue drains` : ''}` +
                     `${notFound > 0 ? `; ${notFound} id(s) not found` : ''}\n`,
             );
           } finally {

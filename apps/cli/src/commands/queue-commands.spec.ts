@@ -108,11 +108,18 @@ describe('vectorizer ingest / enqueue / status / dlq (real services)', () => {
     const lost = await vectorizer(['status', '--json', '--model', MODEL]);
     expect(JSON.parse(lost.stdout)).toMatchObject({ missing: 2, pendingInPostgres: 2, queue: { waiting: 0 } });
     const missing = await vectorizer(['enqueue', '--missing', '--model', MODEL, '--json']);
-    expect(JSON.parse(missing.stdout)).toEqual({ model: MODEL, selected: 2, added: 2, skipped: 0 });
+    expect(JSON.parse(missing.stdout)).toEqual({ model: MODEL, selected: 2, added: 2, skipped: 0, deferred: 0 });
     const again = await vectorizer(['enqueue', '--missing', '--model', MODEL, '--json']);
-    expect(JSON.parse(again.stdout)).toEqual({ model: MODEL, selected: 2, added: 0, skipped: 2 });
+    expect(JSON.parse(again.stdout)).toEqual({ model: MODEL, selected: 2, added: 0, skipped: 2, deferred: 0 });
     const ids = await vectorizer(['enqueue', '--ids', 'p2,nope', '--model', 'other/model', '--json']);
-    expect(JSON.parse(ids.stdout)).toEqual({ model: 'other/model', selected: 1, added: 1, skipped: 0, notFound: 1 });
+    expect(JSON.parse(ids.stdout)).toEqual({
+      model: 'other/model',
+      selected: 1,
+      added: 1,
+      skipped: 0,
+      deferred: 0,
+      notFound: 1,
+    });
     const none = await vectorizer(['enqueue', '--model', MODEL]);
     expect(none.code).not.toBe(0);
     expect(none.stderr).toContain('ENQUEUE_SELECTION_MISSING');
@@ -197,6 +204,63 @@ describe('vectorizer ingest / enqueue / status / dlq (real services)', () => {
     await runWorker(queue, prefix, complete);
     expect(runs.get('k1')).toBe(2);
   });
+
+  it('backfills within the queue window: --missing leaves the rest in Postgres, --all waits for room', async () => {
+    await queue.obliterate({ force: true });
+    const file = join(dir, 'windowed.jsonl');
+    const ids = ['w1', 'w2', 'w3', 'w4', 'w5'];
+    await writeFile(file, ids.map((id) => JSON.stringify({ id, image_url: `https://x.example/${id}.jpg` })).join('\n'));
+    const windowed = { QUEUE_WINDOW: '2' };
+    const pool = createPool(db.url, { max: 1 });
+    await pool.query('TRUNCATE products CASCADE');
+    await pool.end();
+    const ingest = await vectorizer(['ingest', file, '--model', 'windowed/model', '--json'], windowed);
+    expect(JSON.parse(ingest.stdout)).toMatchObject({ products: 5, enqueued: 2 });
+    // Redis lost its jobs: the backfill puts two back and leaves three pending in Postgres.
+    await queue.obliterate({ force: true });
+    const missing = await vectorizer(['enqueue', '--missing', '--model', 'windowed/model', '--json'], windowed);
+    expect(JSON.parse(missing.stdout)).toEqual({
+      model: 'windowed/model',
+      selected: 5,
+      added: 2,
+      skipped: 0,
+      deferred: 3,
+    });
+    expect(await queue.getJobCountByTypes('waiting')).toBe(2);
+    await runWorker(queue, prefix, async () => undefined);
+
+    // --all re-embeds everything; Postgres cannot hold an up-to-date product as pending, so the
+    // command feeds the window as a worker drains it, never holding more than two jobs.
+    const seen: string[] = [];
+    let mostPending = 0;
+    const workerConnection = createWorkerConnection(TEST_REDIS_URL);
+    const worker = new Worker(
+      queue.name,
+      async (job) => {
+        mostPending = Math.max(mostPending, await queue.getJobCountByTypes('waiting', 'active', 'delayed'));
+        seen.push((job.data as { productId: string }).productId);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      },
+      { connection: workerConnection, prefix },
+    );
+    try {
+      const all = await vectorizer(['enqueue', '--all', '--model', 'windowed/model', '--json'], windowed);
+      expect(all.code).toBe(0);
+      expect(JSON.parse(all.stdout)).toEqual({
+        model: 'windowed/model',
+        selected: 5,
+        added: 5,
+        skipped: 0,
+        deferred: 0,
+      });
+      await runWorker(queue, prefix, async () => undefined);
+    } finally {
+      await worker.close();
+      await workerConnection.quit();
+    }
+    expect(seen.sort()).toEqual(ids);
+    expect(mostPending).toBeLessThanOrEqual(2);
+  }, 120_000);
 
   it('fails fast, naming the service, URL and fix, when Redis or Postgres is unreachable', async () => {
     const redisDown = `redis://127.0.0.1:${await freePort()}`;
