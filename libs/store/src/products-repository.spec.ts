@@ -155,6 +155,40 @@ describe('ProductsRepository', () => {
     }
   });
 
+  it('checks a list of ids by a primary-key probe per product, even from stale statistics', async () => {
+    // Statistics from when the tables were nearly empty, then 20k products and vectors written
+    // without an ANALYZE (as after a bulk load with autovacuum behind): an anti join would hash
+    // every vector of the model to check a few ids.
+    await db.pool.query('ALTER TABLE product_embeddings SET (autovacuum_enabled = false)');
+    await db.pool.query('ALTER TABLE products SET (autovacuum_enabled = false)');
+    await db.pool.query('ANALYZE products, product_embeddings');
+    await db.pool.query(
+      `INSERT INTO products (id, image_url) SELECT 'p' || g, 'https://img/' || g FROM generate_series(1, 20000) g`,
+    );
+    await db.pool.query(
+      `INSERT INTO product_embeddings (product_id, model, dim, embedding_visual, image_url, image_sha256)
+       SELECT 'p' || g, $1, 4, '[1,0,0,0]', 'https://img/' || g, repeat('b', 64) FROM generate_series(1, 20000) g`,
+      [MODEL],
+    );
+    const ids = Array.from({ length: 1000 }, (_, i) => `p${i * 20 + 1}`);
+    const issued: { text: string; values: unknown[] }[] = [];
+    const query = db.pool.query.bind(db.pool);
+    const spy = jest.spyOn(db.pool, 'query').mockImplementation(((text: string, values: unknown[]) => {
+      issued.push({ text, values });
+      return query(text, values);
+    }) as never);
+    try {
+      expect(await collect(products.streamNeedingEmbedding(MODEL, { ids, batchSize: 1000 }))).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
+    const [{ text, values } = { text: '', values: [] }] = issued;
+    const { rows } = await db.pool.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${text}`, values);
+    const plan = JSON.stringify(rows[0]?.['QUERY PLAN']);
+    expect(plan).toContain('"Relation Name":"product_embeddings"');
+    expect(plan.match(/"Join Type":"\w+"/g) ?? []).not.toContain('"Join Type":"Anti"');
+  });
+
   it('rejects a bad page size', async () => {
     await expect(collect(products.streamNeedingEmbedding(MODEL, { batchSize: 0 }))).rejects.toThrow(/batchSize/);
   });

@@ -119,12 +119,17 @@ export class ProductsRepository {
       if (ids !== undefined) conditions.push(`p.id = ANY($${params.push(ids)}::text[])`);
       if (!opts.all) {
         // The planner does not carry "p.id > cursor" over to e.product_id; without the explicit
-        // range every page would re-read the embeddings of all earlier pages.
+        // range every page would re-read the embeddings of all earlier pages. For a list of ids,
+        // OFFSET 0 keeps NOT EXISTS a per-product primary-key probe: turned into an anti join, a
+        // plan made from stale statistics (millions of vectors written since the last ANALYZE)
+        // hashes every vector of the model for those few ids (measured: 1.25 s instead of 32 ms
+        // for 1000 ids at 850k vectors, which held a 10M-product drain to ~100 products/s).
         conditions.push(`NOT EXISTS (
           SELECT 1 FROM product_embeddings e
            WHERE e.product_id = p.id AND e.model = $${params.push(model)}
              AND e.image_url = p.image_url AND e.embedding_visual IS NOT NULL
-             ${cursor ? `AND e.product_id > ${cursor}` : ''})`);
+             ${cursor ? `AND e.product_id > ${cursor}` : ''}
+             ${ids !== undefined ? 'OFFSET 0' : ''})`);
       }
       const { rows } = await this.pool.query<{ id: string; image_url: string }>(
         `SELECT p.id, p.image_url FROM products p
