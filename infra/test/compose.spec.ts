@@ -148,10 +148,10 @@ describe('docker-compose.yml (parsed)', () => {
   });
 
   it.each(['worker', 'worker-cpu'])(
-    '%s restarts on failure, shares the model cache and proves the model loaded',
+    '%s restarts on failure (five times at most), shares the model cache and proves the model loaded',
     (name) => {
       const worker = service(name);
-      expect(worker.restart).toBe('on-failure');
+      expect(worker.restart).toBe('on-failure:5');
       expect(namedVolumesOf(worker)).toMatchObject({ models: '/models' });
       expect(environmentOf(worker)).toMatchObject({ HF_HOME: '/models' });
       expect(words(worker.healthcheck?.test)).toEqual(
@@ -263,7 +263,7 @@ describe('docker-compose.yml (validated by the compose tool)', () => {
     expect(Object.keys(resolved.services)).toEqual(
       expect.arrayContaining(['redis', 'postgres', 'model-fetch', 'migrate', 'api', 'worker', 'worker-cpu']),
     );
-    expect(resolved.services.worker.restart).toBe('on-failure');
+    expect(resolved.services.worker.restart).toBe('on-failure:5');
     expect(environmentOf(resolved.services.worker).VECTORIZER_DEVICE).toBe('cuda');
     expect(dependencyConditions(resolved.services.worker)).toMatchObject({
       'model-fetch': 'service_completed_successfully',
