@@ -9,7 +9,8 @@
  * onnxruntime-node on the same file and session options in this run, is subtracted.
  *
  * Floor: sharp's fastest decode-and-resize of the same 1000×1000 JPEGs to 384×384 raw RGB (kernels
- * linear/cubic/default (lanczos3), shrink-on-load on, 1 or 2 images at a time), core-ms per image.
+ * linear/cubic/default (lanczos3), shrink-on-load on, 1 or 2 images at a time, libvips' operation
+ * cache on or off), core-ms per image.
  * Target: feed ≤ 1.3 × floor.
  *
  * Parity: embedding cosine of IMAGE_RESIZE=fast vs exact through the dev models, on the Pillow
@@ -159,12 +160,20 @@ async function sharpFloor(
     'ours',
     'scaled',
   ];
-  const variants = kernels.flatMap((kernel) =>
-    (kernel === 'ours' ? [2] : kernel === 'scaled' ? [1] : [1, 2]).map((concurrency) => ({ kernel, concurrency })),
+  // libvips' operation cache (on by default) and off (as the worker runs it): whichever is cheaper.
+  type Variant = { kernel: (typeof kernels)[number]; concurrency: number; cache: boolean };
+  const variants = kernels.flatMap((kernel): Variant[] =>
+    kernel === 'ours' || kernel === 'scaled'
+      ? [{ kernel, concurrency: kernel === 'ours' ? 2 : 1, cache: false }]
+      : [1, 2].flatMap((concurrency) => [true, false].map((cache) => ({ kernel, concurrency, cache }))),
   );
   const rounds = new Map<string, number[]>();
-  const label = (v: (typeof variants)[number]) =>
-    v.kernel === 'ours' ? OURS : v.kernel === 'scaled' ? SCALED : `${v.kernel}, ${v.concurrency} at a time`;
+  const label = (v: Variant) =>
+    v.kernel === 'ours'
+      ? OURS
+      : v.kernel === 'scaled'
+        ? SCALED
+        : `${v.kernel}, ${v.concurrency} at a time${v.cache ? '' : ', cache off'}`;
   const scratch = await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'bench-feed-scaled-'));
   let scaledFiles = 0;
   const scaled = async (i: number) => {
@@ -194,6 +203,7 @@ async function sharpFloor(
                 .raw()
                 .toBuffer()
                 .then(() => undefined);
+      sharp.cache(variant.cache);
       if (round === 0) await pooled(8, variant.concurrency, run); // warm-up
       const started = cpuMs();
       await pooled(decodesPerRound, variant.concurrency, run);
@@ -202,6 +212,7 @@ async function sharpFloor(
       rounds.set(label(variant), list);
     }
   }
+  sharp.cache(true);
   await rm(scratch, { recursive: true, force: true });
   const medians = [...rounds].map(([name, values]) => ({ label: name, coreMs: values.sort((a, b) => a - b)[1] }));
   const all = medians.filter((v) => v.label !== OURS && v.label !== SCALED);

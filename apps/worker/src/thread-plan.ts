@@ -15,6 +15,10 @@ export function applyThreadPlan(config: Config, logger: Logger): ThreadPlan {
     inferenceThreads: config.INFERENCE_THREADS,
   });
   sharp.concurrency(plan.sharpConcurrency);
+  // libvips' operation cache keeps recent pipelines (up to 50 MB) for a repeat of the same call; a
+  // worker decodes each image once, so the cache only costs: off, bench:feed measured about 15%
+  // less worker CPU per product.
+  sharp.cache(false);
   logger.info(
     { threads: plan },
     `thread plan: ${plan.cores} core(s) (${plan.coresSource}), ${plan.inferenceThreads} ONNX Runtime thread(s) (${plan.inferenceThreadsSource}), ${plan.decodeThreads} decode thread(s)`,
