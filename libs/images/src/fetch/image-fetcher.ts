@@ -1,4 +1,4 @@
-import { webcrypto } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
 import { ImageError } from '../errors';
@@ -66,7 +66,7 @@ export class ImageFetcher {
     let current = parseUrl(url);
     if (current.protocol === 'file:') {
       const bytes = await readFileUrl(current, this.options.fileRoot, this.options.maxBytes);
-      return { bytes, sha256: await sha256(bytes), finalUrl: current.href };
+      return { bytes, sha256: sha256(bytes), finalUrl: current.href };
     }
     for (let redirects = 0; ; redirects++) {
       this.requireFetchable(current);
@@ -172,7 +172,7 @@ export class ImageFetcher {
       throw this.tooLarge(url, `declares ${declaredLength} bytes`);
     }
     const bytes = await this.readCapped(url, body, signal);
-    return { image: { bytes, sha256: await sha256(bytes), contentType, finalUrl: url.href } };
+    return { image: { bytes, sha256: sha256(bytes), contentType, finalUrl: url.href } };
   }
 
   private async readCapped(url: URL, body: ResponseBody, signal: AbortSignal): Promise<Buffer> {
@@ -225,6 +225,4 @@ function discard(body: ResponseBody): void {
   body.destroy();
 }
 
-/** Web Crypto's digest runs on libuv's thread pool, keeping the worker's main thread free for the next job. */
-const sha256 = async (bytes: Buffer): Promise<string> =>
-  Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
