@@ -1,7 +1,6 @@
-import type { Server } from 'node:http';
 import type { Browser } from 'playwright-core';
 import { type ApiHarness, createApiHarness } from '../test-support/api-harness';
-import { describeWithChromium, launchChromium, listenOnLoopback } from '../test-support/browser';
+import { describeWithChromium, openInChromium } from '../test-support/browser';
 import { patternImage } from '../test-support/catalog-images';
 import { seedCatalog } from '../test-support/seed-catalog';
 
@@ -10,7 +9,7 @@ const describeInBrowser = describeWithChromium('filter page');
 /** The page's attribute filter applies to every kind of search, and a malformed one shows the server's 400. */
 describeInBrowser('search page attribute filter in headless Chromium', () => {
   let harness: ApiHarness;
-  let server: Server;
+  let closeBrowser: (() => Promise<void>) | undefined;
   let browser: Browser;
   let baseUrl: string;
   let queryImage: Buffer;
@@ -28,13 +27,11 @@ describeInBrowser('search page attribute filter in headless Chromium', () => {
       })),
     );
     await seedCatalog(harness.schema.pool, encoder, products);
-    ({ server, baseUrl } = await listenOnLoopback(harness.app));
-    browser = await launchChromium();
+    ({ browser, baseUrl, close: closeBrowser } = await openInChromium(harness.app));
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await new Promise((resolve) => server?.close(resolve));
+    await closeBrowser?.();
     await harness?.close();
   });
 

@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,7 +12,7 @@ import {
   type TestDatabase,
 } from '@vectorizer/testing';
 import { type ApiHarness, createApiHarness } from '../test-support/api-harness';
-import { describeWithChromium, launchChromium, listenOnLoopback } from '../test-support/browser';
+import { describeWithChromium, openInChromium } from '../test-support/browser';
 import { patternImage } from '../test-support/catalog-images';
 import { seedCatalog } from '../test-support/seed-catalog';
 
@@ -33,7 +32,7 @@ async function resultImagesLoaded(page: Page): Promise<boolean[]> {
 
 describeInBrowser('search page in headless Chromium', () => {
   let harness: ApiHarness;
-  let server: Server;
+  let closeBrowser: (() => Promise<void>) | undefined;
   let browser: Browser;
   let baseUrl: string;
   let queryImage: Buffer;
@@ -62,13 +61,11 @@ describeInBrowser('search page in headless Chromium', () => {
       encoder,
       products.map((p) => ({ ...p, imageUrl: dataUrl(p.image) })),
     );
-    ({ server, baseUrl } = await listenOnLoopback(harness.app));
-    browser = await launchChromium();
+    ({ browser, baseUrl, close: closeBrowser } = await openInChromium(harness.app));
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await new Promise((resolve) => server?.close(resolve));
+    await closeBrowser?.();
     await harness?.close();
   });
 
@@ -142,7 +139,7 @@ describeInBrowser("the demo's images on the search page, after the demo exited",
   let database: TestDatabase;
   let demoDir: string;
   let harness: ApiHarness;
-  let server: Server;
+  let closeBrowser: (() => Promise<void>) | undefined;
   let baseUrl: string;
   let browser: Browser;
   const prefix = uniquePrefix('page-demo');
@@ -161,13 +158,11 @@ describeInBrowser("the demo's images on the search page, after the demo exited",
     if (demo.code !== 0) throw new Error(`vectorizer demo exited ${demo.code}:\n${demo.output}`);
     // The demo's process is gone: only the API below can serve its images now.
     harness = await createApiHarness({ databaseUrl: database.url, imageFileRoots: [demoDir] });
-    ({ server, baseUrl } = await listenOnLoopback(harness.app));
-    browser = await launchChromium();
+    ({ browser, baseUrl, close: closeBrowser } = await openInChromium(harness.app));
   }, 240_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await new Promise((resolve) => server?.close(resolve));
+    await closeBrowser?.();
     await harness?.close();
     await database?.drop();
     await rm(demoDir, { recursive: true, force: true });

@@ -35,3 +35,22 @@ export async function listenOnLoopback(app: Express): Promise<{ server: Server; 
   await new Promise((resolve) => server.once('listening', resolve));
   return { server, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
+
+/** The app on a free loopback port and a Chromium to browse it; `close` stops both. */
+export async function openInChromium(
+  app: Express,
+): Promise<{ browser: Browser; baseUrl: string; close(): Promise<void> }> {
+  const { server, baseUrl } = await listenOnLoopback(app);
+  const browser = await launchChromium().catch(async (error: unknown) => {
+    await new Promise((resolve) => server.close(resolve));
+    throw error;
+  });
+  return {
+    browser,
+    baseUrl,
+    close: async () => {
+      await browser.close();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
