@@ -21,12 +21,12 @@ export interface BackfillOptions {
    * pending in Postgres for the reconcile loop.
    */
   reembed: boolean;
-  /** How often to look for room while the window is full (reembed only). */
-  pollMs?: number;
   /** Called each time the backfill finds the window full and waits (reembed only). */
   onWaiting?: (progress: { added: number; pending: number }) => void;
-  sleep?: (ms: number) => Promise<void>;
 }
+
+/** How often a re-embedding backfill looks for room while the window is full. */
+const ROOM_POLL_MS = 500;
 
 /**
  * `vectorizer enqueue`: puts the selected products through the queue window, so a backfill of a
@@ -36,8 +36,6 @@ export async function backfill(
   pages: AsyncIterable<readonly ProductToEmbed[]>,
   options: BackfillOptions,
 ): Promise<BackfillResult> {
-  const pollMs = options.pollMs ?? 500;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const result: BackfillResult = { selected: 0, added: 0, skipped: 0, deferred: 0 };
   let full = false;
   for await (const page of pages) {
@@ -60,7 +58,7 @@ export async function backfill(
         break;
       }
       options.onWaiting?.({ added: result.added, pending: rest.length });
-      await sleep(pollMs);
+      await new Promise((resolve) => setTimeout(resolve, ROOM_POLL_MS));
     }
   }
   return result;
