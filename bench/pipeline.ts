@@ -200,9 +200,9 @@ async function endToEnd(
   const counting: PixelEmbedder = {
     modelId: embedder.modelId,
     dimension: embedder.dimension,
-    embedPixels: (images) => {
+    embedRgb: (images) => {
       inferred += images.length;
-      return embedder.embedPixels(images);
+      return embedder.embedRgb(images);
     },
   };
   const worker = new EmbedWorker({

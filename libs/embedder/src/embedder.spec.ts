@@ -1,6 +1,7 @@
 import { rm, truncate, writeFile } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import sharp from 'sharp';
+import { ChwNormalizer, preprocessImage, type DecodeLimits } from '@vectorizer/images';
 import { createLogger } from '@vectorizer/logger';
 import { Embedder, type EmbedderStartOptions } from './embedder';
 import { writeManifest } from './model/manifest';
@@ -45,6 +46,7 @@ async function startOn(model: ResolvedModel, overrides: Partial<EmbedderStartOpt
   return { embedder, lines };
 }
 
+const LIMITS: DecodeLimits = { maxBytes: 1_000_000, maxPixels: 1_000_000, timeoutMs: 10_000 };
 const resolveDir = (dir: string) => resolveModel({ modelDir: dir, dtype: 'fp32', devModelSize: 'tiny' });
 
 describe('Embedder on the tiny dev model', () => {
@@ -110,6 +112,27 @@ describe('Embedder on the tiny dev model', () => {
     const [fromBytes] = await embedder.embedImages([png]);
     expect(fromBytes).toHaveLength(64);
     expect(norm(fromBytes)).toBeCloseTo(1, 5);
+    const [fromTensor] = await embedder.embedPixels([await preprocessImage(png, model.preprocessor, LIMITS)]);
+    expect(fromBytes).toEqual(fromTensor);
+  });
+
+  it("normalizes RGB bytes into the batch input exactly as the model's preprocessing defines, across batches", async () => {
+    // 7 images at batch limit 4: the second batch is partial and refills a buffer that held the first.
+    const images = Array.from({ length: 7 }, (_, seed) =>
+      new Uint8Array(3 * 32 * 32).map((_, i) => (i * 37 + seed * 101 + ((i * i) >> 3)) & 255),
+    );
+    const fromRgb = await embedder.embedRgb(images);
+    const normalizer = new ChwNormalizer(model.preprocessor);
+    const fromTensors = await embedder.embedPixels(
+      images.map((rgb) => {
+        const tensor = new Float32Array(3 * 32 * 32);
+        normalizer.write(rgb, 32 * 32, tensor);
+        return tensor;
+      }),
+    );
+    expect(fromRgb).toHaveLength(7);
+    fromRgb.forEach((vector, i) => expect(vector).toEqual(fromTensors[i]));
+    expect(dot(fromRgb[0], fromRgb[1])).toBeLessThan(0.9999);
   });
 
   it('embeds text queries with the lazily loaded text tower', async () => {
@@ -123,6 +146,10 @@ describe('Embedder on the tiny dev model', () => {
   it('rejects pixels of the wrong size with INPUT_SHAPE_MISMATCH', async () => {
     await expect(embedder.embedPixels([new Float32Array(3 * 16 * 16)])).rejects.toMatchObject({
       code: 'INPUT_SHAPE_MISMATCH',
+    });
+    await expect(embedder.embedRgb([new Uint8Array(3 * 32 * 32), new Uint8Array(4 * 32 * 32)])).rejects.toMatchObject({
+      code: 'INPUT_SHAPE_MISMATCH',
+      message: 'Image 1 has 4096 RGB bytes; this model takes 3x32x32 = 3072',
     });
   });
 });

@@ -1,4 +1,4 @@
-import { rgbToNormalizedChw } from './chw';
+import { ChwNormalizer, rgbToNormalizedChw } from './chw';
 import type { PreprocessorConfig } from './preprocessor-config';
 
 const config = {
@@ -47,5 +47,23 @@ describe('rgbToNormalizedChw', () => {
       const rgb = backing.subarray(offset, offset + 3 * 101);
       expect(rgbToNormalizedChw(rgb, 101, config)).toEqual(reference(rgb, 101));
     }
+  });
+
+  it('writes each image of a batch at its offset and leaves the rest of the batch alone', () => {
+    const pixels = 97;
+    const images = [randomRgb(3 * pixels, 1), randomRgb(3 * pixels, 2)];
+    const batch = new Float32Array(2 * 3 * pixels + 5).fill(-7);
+    const normalizer = new ChwNormalizer(config);
+    normalizer.write(images[1] as Uint8Array, pixels, batch, 3 * pixels);
+    normalizer.write(images[0] as Uint8Array, pixels, batch, 0);
+    expect(batch.subarray(0, 3 * pixels)).toEqual(reference(images[0] as Uint8Array, pixels));
+    expect(batch.subarray(3 * pixels, 6 * pixels)).toEqual(reference(images[1] as Uint8Array, pixels));
+    expect([...batch.subarray(6 * pixels)]).toEqual([-7, -7, -7, -7, -7]);
+  });
+
+  it('refuses too few bytes or too short an output instead of writing garbage', () => {
+    const normalizer = new ChwNormalizer(config);
+    expect(() => normalizer.write(new Uint8Array(11), 4, new Float32Array(12))).toThrow(RangeError);
+    expect(() => normalizer.write(new Uint8Array(12), 4, new Float32Array(12), 1)).toThrow(RangeError);
   });
 });

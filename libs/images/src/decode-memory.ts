@@ -28,7 +28,7 @@ export interface DecodeMemoryTarget {
  *   + W × H × C × 2             progressive JPEG           libjpeg keeps every DCT coefficient
  *   + W × H × (C + 3)           CMYK                       measured, see below
  *   + W × H × C × bytes/sample  interlaced PNG, WebP, GIF, HEIF/AVIF, TIFF: the whole decoded frame
- *   + target W × H × 15                                    the resized RGB and its float32 tensor
+ *   + target W × H × 3                                     the resized RGB (the batch holds its float32 form)
  *
  * Baseline RGB/grey JPEGs and non-interlaced PNGs without alpha stream through libvips and
  * cost the first line only. libvips' operation cache (sharp.cache, 50 MB by default) is
@@ -49,7 +49,7 @@ export function decodeMemoryEstimate(metadata: ImageHeader, target: DecodeMemory
   if ((metadata.format === 'png' && metadata.isProgressive) || WHOLE_FRAME_FORMATS.has(metadata.format ?? '')) {
     bytes += pixels * channels * bytesPerSample;
   }
-  return bytes + target.width * target.height * 15;
+  return bytes + target.width * target.height * 3;
 }
 
 function bytesPerSampleOf(depth: ImageHeader['depth']): number {

@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { decodeMemoryEstimate } from './decode-memory';
 import { parsePreprocessorConfig, planPreprocess, preprocessImage, type DecodeLimits } from './index';
 import { readHeader as readImageHeader } from './decode';
+import { rgbToNormalizedChw } from './chw';
 
 const config = parsePreprocessorConfig({
   image_processor_type: 'SiglipImageProcessor',
@@ -19,14 +20,20 @@ const png = (width: number, height: number, channels: 3 | 4) =>
     .toBuffer();
 
 describe('planPreprocess', () => {
-  it('weighs the decode from the header, then decodes exactly as preprocessImage does', async () => {
+  it("weighs the decode from the header, then decodes to the model's size in RGB that normalizes to preprocessImage's tensor", async () => {
     const bytes = await png(600, 400, 4);
     const plan = await planPreprocess(bytes, config, limits);
     const header = await readImageHeader(bytes, limits);
     expect(plan.memoryBytes).toBe(decodeMemoryEstimate(header, config.size));
     // Alpha is dropped at full size, so the estimate counts the frame.
     expect(plan.memoryBytes).toBeGreaterThan(600 * 400 * 3);
-    expect(await plan.run()).toEqual(await preprocessImage(bytes, config, limits));
+    const rgb = await plan.run();
+    expect({ width: rgb.width, height: rgb.height, bytes: rgb.data.length }).toEqual({
+      width: 40,
+      height: 32,
+      bytes: 40 * 32 * 3,
+    });
+    expect(rgbToNormalizedChw(rgb.data, 40 * 32, config)).toEqual(await preprocessImage(bytes, config, limits));
   });
 
   it('refuses a decompression bomb, an oversized file and an unknown format before any pixel is decoded', async () => {

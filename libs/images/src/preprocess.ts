@@ -1,6 +1,7 @@
 import { rgbToNormalizedChw } from './chw';
-import { decodeRgbResized, readHeader, requireDecodable, type DecodeLimits } from './decode';
+import { decodeRgbResized, readHeader, requireDecodable, type DecodeLimits, type RgbPixels } from './decode';
 import { decodeMemoryEstimate } from './decode-memory';
+import type { ImageHeader } from './jpeg-header';
 import type { PreprocessorConfig } from './preprocessor-config';
 import { sharpKernelFor } from './resample';
 
@@ -14,8 +15,7 @@ export async function preprocessImage(
   config: PreprocessorConfig,
   limits: DecodeLimits,
 ): Promise<Float32Array> {
-  const { height, width } = config.size;
-  const rgb = await decodeRgbResized(bytes, { width, height, kernel: sharpKernelFor(config.resample) }, limits);
+  const rgb = await decodeForModel(bytes, config, limits);
   return rgbToNormalizedChw(rgb.data, rgb.width * rgb.height, config);
 }
 
@@ -23,8 +23,12 @@ export async function preprocessImage(
 export interface PreprocessPlan {
   /** The most bytes `run()` will hold at once (decodeMemoryEstimate), for a memory budget. */
   memoryBytes: number;
-  /** preprocessImage's result, reusing the header already read. */
-  run(): Promise<Float32Array>;
+  /**
+   * The image at the model's input size as interleaved 8-bit RGB (a quarter of the float32
+   * tensor's bytes), reusing the header already read. The Embedder normalizes it into the batch
+   * input (embedRgb); preprocessImage's result is exactly that normalization.
+   */
+  run(): Promise<RgbPixels>;
 }
 
 /**
@@ -41,14 +45,16 @@ export async function planPreprocess(
   const { height, width } = config.size;
   return {
     memoryBytes: decodeMemoryEstimate(header, { width, height }),
-    run: async () => {
-      const rgb = await decodeRgbResized(
-        bytes,
-        { width, height, kernel: sharpKernelFor(config.resample) },
-        limits,
-        header,
-      );
-      return rgbToNormalizedChw(rgb.data, rgb.width * rgb.height, config);
-    },
+    run: () => decodeForModel(bytes, config, limits, header),
   };
+}
+
+function decodeForModel(
+  bytes: Buffer,
+  config: PreprocessorConfig,
+  limits: DecodeLimits,
+  header?: ImageHeader,
+): Promise<RgbPixels> {
+  const { height, width } = config.size;
+  return decodeRgbResized(bytes, { width, height, kernel: sharpKernelFor(config.resample) }, limits, header);
 }

@@ -28,7 +28,7 @@ describe('createBatchEmbedder', () => {
   const side = () => fx.model.preprocessor.size;
   function image(productId: string, seed: number, imageUrl = `https://img/${productId}.png`): PreparedImage {
     const { height, width } = side();
-    const pixels = new Float32Array(3 * height * width).map((_, i) => Math.sin(seed * 31 + i) * 0.9);
+    const pixels = new Uint8Array(3 * height * width).map((_, i) => 128 + Math.sin(seed * 31 + i) * 120);
     return {
       payload: { productId, imageUrl, model: fx.model.id, enqueuedAt: new Date().toISOString() },
       imageSha256: createHash('sha256').update(productId).digest('hex'),
@@ -85,8 +85,8 @@ describe('createBatchEmbedder', () => {
     const broken: PixelEmbedder = {
       modelId: fx.embedder.modelId,
       dimension: fx.embedder.dimension,
-      embedPixels: async (pixels) => {
-        const vectors = await fx.embedder.embedPixels(pixels);
+      embedRgb: async (pixels) => {
+        const vectors = await fx.embedder.embedRgb(pixels);
         (vectors[0] as Float32Array)[3] = Number.NaN;
         vectors[2] = (vectors[2] as Float32Array).subarray(1);
         return vectors;

@@ -1,7 +1,6 @@
 import type { EmbeddingRow, UpsertResult } from '@vectorizer/store';
 import type { PipelineMetrics } from '@vectorizer/telemetry';
 import { isRegisteredCode, codeOf } from '@vectorizer/errors';
-import { recyclePixels } from '@vectorizer/images';
 import {
   DependencyUnavailableError,
   InvalidEmbeddingError,
@@ -14,7 +13,8 @@ import type { PreparedImage } from './prepare-image';
 export interface PixelEmbedder {
   readonly modelId: string;
   readonly dimension: number;
-  embedPixels(images: Float32Array[]): Promise<Float32Array[]>;
+  /** Images at the model's input size, interleaved 8-bit RGB (PreparedImage.pixels). */
+  embedRgb(images: Uint8Array[]): Promise<Float32Array[]>;
 }
 
 export interface EmbeddingWriter {
@@ -78,7 +78,6 @@ export function createBatchEmbedder(
       );
     } catch (error) {
       if (!(await deps.postgresIsDown(error))) throw error;
-      recyclePixels(items.map((item) => item.pixels));
       const postponed = failed(
         error instanceof DependencyUnavailableError ? error : new DependencyUnavailableError('postgres', error),
       );
@@ -127,26 +126,21 @@ async function inferUnseenImages(
   deps: BatchEmbedderDeps,
 ): Promise<Map<string, Float32Array>> {
   const vectors = new Map(stored);
-  const unseen = new Map<string, Float32Array>();
+  const unseen = new Map<string, Uint8Array>();
   for (const item of items) {
     if (!stored.has(item.imageSha256) && !unseen.has(item.imageSha256)) unseen.set(item.imageSha256, item.pixels);
   }
-  try {
-    if (unseen.size === 0) return vectors;
-    deps.metrics.batchSize.observe(unseen.size);
-    const stopInference = deps.metrics.inferenceDuration.startTimer();
-    // An inference failure is the whole batch's (the model or its thread), so it fails every job.
-    const inferred = await deps.embedder.embedPixels([...unseen.values()]);
-    stopInference();
-    if (inferred.length !== unseen.size) {
-      throw new Error(`the embedder returned ${inferred.length} vectors for ${unseen.size} images`);
-    }
-    [...unseen.keys()].forEach((sha256, index) => vectors.set(sha256, inferred[index] as Float32Array));
-    return vectors;
-  } finally {
-    // Nothing reads a job's pixels after its batch ran (a retry fetches and decodes again).
-    recyclePixels(items.map((item) => item.pixels));
+  if (unseen.size === 0) return vectors;
+  deps.metrics.batchSize.observe(unseen.size);
+  const stopInference = deps.metrics.inferenceDuration.startTimer();
+  // An inference failure is the whole batch's (the model or its thread), so it fails every job.
+  const inferred = await deps.embedder.embedRgb([...unseen.values()]);
+  stopInference();
+  if (inferred.length !== unseen.size) {
+    throw new Error(`the embedder returned ${inferred.length} vectors for ${unseen.size} images`);
   }
+  [...unseen.keys()].forEach((sha256, index) => vectors.set(sha256, inferred[index] as Float32Array));
+  return vectors;
 }
 
 /** Writes the rows; on a refused write, bisects so that only the offending rows fail. */

@@ -19,7 +19,7 @@ describe('EmbedWorker (real Redis, Postgres, images and the tiny model)', () => 
   const jobOf = async (id: string, imageUrl: string): Promise<Job | undefined> =>
     fx.queue.getJob(jobIdFor(id, imageUrl, fx.model.id));
 
-  it('embeds jobs batched across jobs: 8 jobs, one embedPixels call, one row each', async () => {
+  it('embeds jobs batched across jobs: 8 jobs, one embedRgb call, one row each', async () => {
     const batch = products(0, 8);
     await fx.ingest(batch);
     fx.embedder.calls.length = 0;

@@ -3,12 +3,16 @@ import type { DecodeLimits, FetchedImage, PreprocessPlan, PreprocessorConfig } f
 import type { PipelineMetrics } from '@vectorizer/telemetry';
 import type { MemoryBudget } from './memory-budget';
 
-/** One job's image, downloaded and turned into the model's input tensor. */
+/** One job's image, downloaded and decoded at the model's input size. */
 export interface PreparedImage {
   payload: JobPayload;
   imageSha256: string;
-  /** CHW float32, 3 x H x W, as the model's preprocessor_config.json asks. */
-  pixels: Float32Array;
+  /**
+   * Interleaved 8-bit RGB at the size the model's preprocessor_config.json asks (H x W x 3); the
+   * Embedder normalizes it into the batch input. A quarter of the float32 tensor's bytes, which is
+   * what every job waiting for its batch holds.
+   */
+  pixels: Uint8Array;
 }
 
 export interface ImageSource {
@@ -42,7 +46,7 @@ export async function prepareImage(
     metrics.imageDecodeDuration,
     async () => {
       const plan = await deps.preprocess(fetched.bytes, deps.preprocessor, deps.decodeLimits);
-      return deps.budget.run(plan.memoryBytes, plan.run);
+      return (await deps.budget.run(plan.memoryBytes, plan.run)).data;
     },
     metrics,
   );

@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { Embedder } from '@vectorizer/embedder';
 import { describeError } from '@vectorizer/errors';
-import { ImageFetcher, decodeLimitsFromConfig, fetcherOptionsFromConfig, preprocessImage } from '@vectorizer/images';
+import { ImageFetcher, decodeLimitsFromConfig, fetcherOptionsFromConfig, planPreprocess } from '@vectorizer/images';
 import { runCommand } from '../context';
 import { resolveConfiguredModel } from './model';
 
@@ -65,7 +65,7 @@ export function registerEmbed(program: Command): void {
         try {
           // Each input fails on its own; the good ones are embedded together in one batch.
           const lines: (Line | undefined)[] = new Array(inputs.length);
-          const pixels: { index: number; values: Float32Array }[] = [];
+          const pixels: { index: number; values: Uint8Array }[] = [];
           await Promise.all(
             inputs.map(async (input, index) => {
               try {
@@ -73,7 +73,8 @@ export function registerEmbed(program: Command): void {
                   isUrl(input) && fetcher
                     ? (await fetcher.fetch(input)).bytes
                     : await readLocal(input, limits.maxBytes);
-                pixels.push({ index, values: await preprocessImage(bytes, model.preprocessor, limits) });
+                const plan = await planPreprocess(bytes, model.preprocessor, limits);
+                pixels.push({ index, values: (await plan.run()).data });
               } catch (error) {
                 lines[index] = errorLine(input, error);
               }
@@ -81,7 +82,7 @@ export function registerEmbed(program: Command): void {
           );
           pixels.sort((a, b) => a.index - b.index);
           if (pixels.length > 0) {
-            const embeddings = await embedder.embedPixels(pixels.map((p) => p.values));
+            const embeddings = await embedder.embedRgb(pixels.map((p) => p.values));
             pixels.forEach(({ index }, i) => {
               lines[index] = { input: inputs[index], dim: embeddings[i].length, embedding: Array.from(embeddings[i]) };
             });

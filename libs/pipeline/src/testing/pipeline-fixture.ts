@@ -36,7 +36,7 @@ export async function devTinyModel(poison?: 'black'): Promise<ResolvedModel> {
   return resolveModel({ modelDir: dir, dtype: 'fp32', devModelSize: 'tiny' });
 }
 
-/** The real embedder, with every embedPixels call's batch size recorded. */
+/** The real embedder, with every embedRgb call's batch size recorded. */
 export interface CountingEmbedder extends PixelEmbedder {
   calls: number[];
 }
@@ -47,9 +47,9 @@ export function countCalls(embedder: Embedder): CountingEmbedder {
     calls,
     modelId: embedder.modelId,
     dimension: embedder.dimension,
-    embedPixels: (images) => {
+    embedRgb: (images) => {
       calls.push(images.length);
-      return embedder.embedPixels(images);
+      return embedder.embedRgb(images);
     },
   };
 }
