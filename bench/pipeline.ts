@@ -158,6 +158,10 @@ async function decodeCeiling(
     await preprocessImage((await fetcher.fetch(urlFor(i))).bytes, model.preprocessor, DECODE_LIMITS);
   });
   const rate = products / seconds(started);
+  if (firstBatch)
+    console.log(
+      `      first ${firstBatch.done} products done ${(Number(firstBatch.at - started) / 1e6).toFixed(0)} ms after the worker started`,
+    );
   await fetcher.close();
   return rate;
 }
@@ -238,6 +242,10 @@ async function endToEnd(
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const rate = products / seconds(started);
+  if (firstBatch)
+    console.log(
+      `      first ${firstBatch.done} products done ${(Number(firstBatch.at - started) / 1e6).toFixed(0)} ms after the worker started`,
+    );
   const steadyRate = firstBatch ? (products - firstBatch.done) / seconds(firstBatch.at) : rate;
   await worker.close(30_000);
   const embedded = await new EmbeddingsRepository(pool).countEmbedded(model.id);

@@ -78,6 +78,38 @@ describe('MicroBatcher', () => {
     calls.forEach((c) => c.fail(new Error('test teardown')));
   });
 
+  it('keeps a partial batch collecting while another runs, and starts it when that one ends', async () => {
+    jest.useFakeTimers();
+    const { calls, run } = controlledRun();
+    const batcher = new MicroBatcher({ maxBatchSize: 4, maxWaitMs: 10, maxInFlight: 2, run });
+    const results = [1, 2, 3, 4, 5, 6].map((i) => batcher.submit(i));
+    jest.advanceTimersByTime(50);
+    results.push(batcher.submit(7));
+    // [5, 6] is overdue, but it would only wait behind [1..4] for the model: it keeps filling.
+    expect(calls.map((c) => c.items)).toEqual([[1, 2, 3, 4]]);
+    // A full batch still starts beside a running one (up to maxInFlight).
+    results.push(...[8, 9, 10, 11].map((i) => batcher.submit(i)));
+    expect(calls.map((c) => c.items)).toEqual([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+    ]);
+    calls[0]?.finish();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(calls).toHaveLength(2);
+    calls[1]?.finish();
+    await jest.advanceTimersByTimeAsync(9);
+    expect(calls).toHaveLength(2);
+    // Nothing runs and 9 has waited maxWaitMs: [9, 10, 11] starts.
+    await jest.advanceTimersByTimeAsync(1);
+    expect(calls.map((c) => c.items)).toEqual([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+      [9, 10, 11],
+    ]);
+    calls[2]?.finish();
+    await expect(Promise.all(results)).resolves.toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map((i) => `r${i}`));
+  });
+
   it('rejects every item of a failed batch with the batch error and keeps serving later batches', async () => {
     const { calls, run } = controlledRun();
     const batcher = new MicroBatcher({ maxBatchSize: 2, maxWaitMs: 60_000, maxInFlight: 1, run });

@@ -1,11 +1,16 @@
 export interface MicroBatcherOptions<TIn, TOut> {
   /** A batch closes as soon as it holds this many items. */
   maxBatchSize: number;
-  /** A partial batch closes this long after its first item arrived. */
+  /**
+   * A partial batch closes this long after its first item arrived, or when the running batches
+   * end if that is later: started beside a running batch it would only wait behind it for the
+   * model, while it could still be filling (measured: two batches of 6 instead of 8 at every
+   * worker start, 2-3% of a short run's throughput on CPU).
+   */
   maxWaitMs: number;
   /**
-   * Batches that may run at once. 1: the next batch collects while one runs. 2: the next batch may
-   * start while the previous one finishes its tail (e.g. inference of k+1 overlaps the write of k).
+   * Batches that may run at once. 1: the next batch collects while one runs. 2: a full next batch
+   * may start while the previous one finishes its tail (e.g. inference of k+1 overlaps the write of k).
    */
   maxInFlight: number;
   /**
@@ -31,7 +36,7 @@ export class MicroBatcher<TIn, TOut> {
   private queue: Pending<TIn, TOut>[] = [];
   private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
-  /** The oldest queued item has waited maxWaitMs; dispatch as soon as a slot frees. */
+  /** The oldest queued item has waited maxWaitMs; dispatch once no batch runs. */
   private due = false;
   private readonly running = new Set<Promise<void>>();
 
@@ -89,7 +94,9 @@ export class MicroBatcher<TIn, TOut> {
 
   private dispatch(): void {
     const { maxBatchSize, maxInFlight } = this.options;
-    while (this.inFlight < maxInFlight && (this.queue.length >= maxBatchSize || (this.due && this.queue.length > 0))) {
+    const full = () => this.queue.length >= maxBatchSize;
+    const partialMayStart = () => this.due && this.queue.length > 0 && this.inFlight === 0;
+    while (this.inFlight < maxInFlight && (full() || partialMayStart())) {
       const batch = this.queue.splice(0, maxBatchSize);
       this.due = false;
       // The leftovers' clock runs from their own arrival; they may already be due.
