@@ -158,10 +158,6 @@ async function decodeCeiling(
     await preprocessImage((await fetcher.fetch(urlFor(i))).bytes, model.preprocessor, DECODE_LIMITS);
   });
   const rate = products / seconds(started);
-  if (firstBatch)
-    console.log(
-      `      first ${firstBatch.done} products done ${(Number(firstBatch.at - started) / 1e6).toFixed(0)} ms after the worker started`,
-    );
   await fetcher.close();
   return rate;
 }

@@ -4,6 +4,7 @@ import { ChwNormalizer, planPreprocess, type DecodeLimits } from '@vectorizer/im
 import type { Logger } from '@vectorizer/logger';
 import { EmbedderError } from './errors';
 import { InferenceClient, ThreadLoadError, ThreadRequestError } from './inference/inference-client';
+import { toHalfBits } from './inference/float16';
 import { explainLoadFailure, isAllocationFailure } from './inference/load-errors';
 import type { InferenceTestHooks } from './inference/protocol';
 import { planExecution } from './inference/providers';
@@ -69,7 +70,10 @@ export class Embedder {
     maxBatchSize: number,
   ) {
     this.batchLimit = maxBatchSize;
-    this.normalizer = new ChwNormalizer(model.preprocessor);
+    this.normalizer = new ChwNormalizer(
+      model.preprocessor,
+      client.session.inputType === 'float16' ? { type: 'float16', toHalfBits } : { type: 'float32' },
+    );
   }
 
   get modelId(): string {
@@ -187,15 +191,16 @@ export class Embedder {
   async embedRgb(images: Uint8Array[]): Promise<Float32Array[]> {
     const { height, width } = this.model.preprocessor.size;
     this.requireInputLength(images, 'RGB bytes');
-    return this.embedInBatches(images, (image, out, offset) =>
-      this.normalizer.write(image, height * width, out, offset),
-    );
+    return this.embedInBatches(images, {
+      halfBits: this.normalizer.output.type === 'float16',
+      fill: (image, out, offset) => this.normalizer.write(image, height * width, out, offset),
+    });
   }
 
   /** Embeds preprocessed images (each CHW float32, as preprocessImage returns). */
   async embedPixels(images: Float32Array[]): Promise<Float32Array[]> {
     this.requireInputLength(images, 'float32 values');
-    return this.embedInBatches(images, copyInto);
+    return this.embedInBatches(images, FLOAT32_COPY);
   }
 
   /** Decodes and preprocesses every buffer (concurrently), then embeds them. Fails on the first bad image. */
@@ -255,13 +260,13 @@ export class Embedder {
   }
 
   /** Splits `images` into batches of at most the batch limit, halving the limit when a batch runs out of memory. */
-  private async embedInBatches<T>(images: T[], fill: FillInput<T>): Promise<Float32Array[]> {
+  private async embedInBatches<T>(images: T[], packing: BatchPacking<T>): Promise<Float32Array[]> {
     const results: Float32Array[] = [];
     let start = 0;
     while (start < images.length) {
       const batch = images.slice(start, start + this.batchLimit);
       try {
-        results.push(...(await this.runBatch(batch, fill)));
+        results.push(...(await this.runBatch(batch, packing)));
         start += batch.length;
       } catch (error) {
         // A batch that no longer fits (other tenants on the GPU) halves the limit and retries.
@@ -274,20 +279,22 @@ export class Embedder {
     return results;
   }
 
-  private async runBatch<T>(batch: T[], fill: FillInput<T>): Promise<Float32Array[]> {
+  private async runBatch<T>(batch: T[], packing: BatchPacking<T>): Promise<Float32Array[]> {
     const { height, width } = this.model.preprocessor.size;
     const plane = 3 * height * width;
     // One contiguous buffer, transferred (not copied) to the thread; the thread sends it back for the
     // next batch, since allocating one (28 MB for 16 images at 384 px) costs more than filling it.
-    // Spares have room for a full batch, so partial batches (a view on the front) reuse them too.
+    // Spares have room for a full float32 batch, so partial and half-precision batches (a view on
+    // the front) reuse them too.
     const length = batch.length * plane;
-    const spare = this.spareBatchBuffers.findIndex((buffer) => buffer.byteLength >= length * 4);
+    const bytesPerValue = packing.halfBits ? 2 : 4;
+    const spare = this.spareBatchBuffers.findIndex((buffer) => buffer.byteLength >= length * bytesPerValue);
     const buffer =
       spare === -1
         ? new ArrayBuffer(Math.max(batch.length, this.batchLimit) * plane * 4)
         : this.spareBatchBuffers.splice(spare, 1)[0];
-    const packed = new Float32Array(buffer, 0, length);
-    batch.forEach((image, i) => fill(image, packed, i * plane));
+    const packed = packing.halfBits ? new Uint16Array(buffer, 0, length) : new Float32Array(buffer, 0, length);
+    batch.forEach((image, i) => packing.fill(image, packed, i * plane));
     const { embeddings, dimension, pixels } = await this.client.embedPixels(packed, batch.length, height, width);
     const spareBytes = this.spareBatchBuffers.reduce((sum, kept) => sum + kept.byteLength, 0);
     if (
@@ -339,7 +346,7 @@ export class Embedder {
       const batch = Array.from({ length: this.batchLimit }, () => new Float32Array(3 * height * width));
       const started = performance.now();
       try {
-        await this.runBatch(batch, copyInto);
+        await this.runBatch(batch, FLOAT32_COPY);
         return performance.now() - started;
       } catch (error) {
         if (!(error instanceof ThreadRequestError) || !isAllocationFailure(error.message))
@@ -381,10 +388,19 @@ export class Embedder {
   }
 }
 
-/** Writes one image of the batch into the packed input at `offset`. */
-type FillInput<T> = (image: T, out: Float32Array, offset: number) => void;
+/** How one kind of input is written into the packed batch. */
+interface BatchPacking<T> {
+  /** Writes half-precision bits (a Uint16Array batch) instead of float32 values. */
+  halfBits: boolean;
+  /** Writes one image of the batch at `offset` (in values). */
+  fill(image: T, out: Float32Array | Uint16Array, offset: number): void;
+}
 
-const copyInto: FillInput<Float32Array> = (image, out, offset) => out.set(image, offset);
+/** Preprocessed float32 tensors, copied as they are (the thread converts them for a float16 input). */
+const FLOAT32_COPY: BatchPacking<Float32Array> = {
+  halfBits: false,
+  fill: (image, out, offset) => (out as Float32Array).set(image, offset),
+};
 
 function splitRows(matrix: Float32Array, dimension: number): Float32Array[] {
   const rows: Float32Array[] = [];

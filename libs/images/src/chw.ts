@@ -20,21 +20,37 @@ type NormalizeConfig = Pick<
  * the last pixels) go byte by byte.
  */
 export class ChwNormalizer {
-  private readonly red: Float32Array;
-  private readonly green: Float32Array;
-  private readonly blue: Float32Array;
+  private readonly red: Float32Array | Uint16Array;
+  private readonly green: Float32Array | Uint16Array;
+  private readonly blue: Float32Array | Uint16Array;
 
-  constructor(config: NormalizeConfig) {
-    this.red = channelTable(config, 0);
-    this.green = channelTable(config, 1);
-    this.blue = channelTable(config, 2);
+  /**
+   * `output` float16: the values are written as IEEE half-precision bits (`toHalfBits` of each
+   * float32 value, once per table entry), for graphs whose input is float16 itself, so no
+   * per-value conversion of the batch runs on the inference thread, between the device's runs.
+   */
+  constructor(
+    config: NormalizeConfig,
+    readonly output: { type: 'float32' } | { type: 'float16'; toHalfBits: (value: number) => number } = {
+      type: 'float32',
+    },
+  ) {
+    const encode = output.type === 'float16' ? output.toHalfBits : undefined;
+    this.red = channelTable(config, 0, encode);
+    this.green = channelTable(config, 1, encode);
+    this.blue = channelTable(config, 2, encode);
   }
 
-  /** Writes `pixelCount` pixels of `rgb` as 3 planes into `out` from `offset` on (3 × pixelCount values). */
-  write(rgb: Uint8Array, pixelCount: number, out: Float32Array, offset = 0): void {
+  /**
+   * Writes `pixelCount` pixels of `rgb` as 3 planes into `out` from `offset` on (3 × pixelCount
+   * values): a Float32Array, or a Uint16Array of half bits for the float16 output type.
+   */
+  write(rgb: Uint8Array, pixelCount: number, out: Float32Array | Uint16Array, offset = 0): void {
     if (rgb.length < 3 * pixelCount)
       throw new RangeError(`${rgb.length} bytes hold fewer than ${pixelCount} RGB pixels`);
     if (out.length < offset + 3 * pixelCount) throw new RangeError('the output array is too short for these pixels');
+    if (out instanceof Uint16Array !== (this.output.type === 'float16'))
+      throw new TypeError(`a ${this.output.type} normalizer cannot write into a ${out.constructor.name}`);
     const { red, green, blue } = this;
     const redPlane = out.subarray(offset, offset + pixelCount);
     const greenPlane = out.subarray(offset + pixelCount, offset + 2 * pixelCount);
@@ -77,14 +93,18 @@ export function rgbToNormalizedChw(rgb: Uint8Array, pixelCount: number, config: 
   return out;
 }
 
-function channelTable(config: NormalizeConfig, channel: number): Float32Array {
-  const table = new Float32Array(256);
+function channelTable(
+  config: NormalizeConfig,
+  channel: number,
+  encode?: (value: number) => number,
+): Float32Array | Uint16Array {
+  const table: Float32Array | Uint16Array = encode ? new Uint16Array(256) : new Float32Array(256);
   const mean = Math.fround(config.image_mean[channel]);
   const std = Math.fround(config.image_std[channel]);
   for (let value = 0; value < 256; value++) {
     let x = config.do_rescale ? Math.fround(value * config.rescale_factor) : value;
     if (config.do_normalize) x = Math.fround(Math.fround(x - mean) / std);
-    table[value] = x;
+    table[value] = encode ? encode(x) : x;
   }
   return table;
 }

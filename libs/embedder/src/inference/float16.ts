@@ -5,7 +5,8 @@
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
-function toHalfBits(value: number): number {
+/** The IEEE half-precision bits of `value`, rounded to nearest (halves up). */
+export function toHalfBits(value: number): number {
   f32[0] = value;
   const x = u32[0];
   const sign = (x >>> 16) & 0x8000;

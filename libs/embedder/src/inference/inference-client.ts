@@ -110,11 +110,11 @@ export class InferenceClient {
    * `pixels` in the reply (unchanged in size) for the caller to reuse.
    */
   async embedPixels(
-    pixels: Float32Array,
+    pixels: Float32Array | Uint16Array,
     batch: number,
     height: number,
     width: number,
-  ): Promise<{ embeddings: Float32Array; dimension: number; pixels?: Float32Array }> {
+  ): Promise<{ embeddings: Float32Array; dimension: number; pixels?: Float32Array | Uint16Array }> {
     const reply = await this.request({ type: 'embed-pixels', id: 0, pixels, batch, height, width }, [
       pixels.buffer as ArrayBuffer,
     ]);

@@ -71,7 +71,7 @@ function staticDim(value: number | string | undefined): number | undefined {
   return typeof value === 'number' && value > 0 ? value : undefined;
 }
 
-let vision: { session: ort.InferenceSession; info: SessionInfo; inputIsHalf: boolean } | undefined;
+let vision: { session: ort.InferenceSession; info: SessionInfo } | undefined;
 let text:
   | {
       session: ort.InferenceSession;
@@ -94,8 +94,9 @@ async function startVision(): Promise<void> {
     outputName,
     declaredDimension: staticDim(output?.shape[output.shape.length - 1]),
     declaredImageSize: height && width ? { height, width } : undefined,
+    inputType: input?.type === 'float16' ? 'float16' : 'float32',
   };
-  vision = { session, info, inputIsHalf: input?.type === 'float16' };
+  vision = { session, info };
   send({
     type: 'ready',
     session: info,
@@ -119,9 +120,15 @@ async function embedPixels(message: Extract<ToThread, { type: 'embed-pixels' }>)
     throw new Error(`Failed to allocate memory for requested buffer (test hook: batch ${message.batch} > ${limit})`);
   }
   const dims = [message.batch, 3, message.height, message.width];
-  const input = vision.inputIsHalf
-    ? new ort.Tensor('float16', float32ToFloat16Bits(message.pixels), dims)
-    : new ort.Tensor('float32', message.pixels, dims);
+  const { pixels } = message;
+  let input: ort.Tensor;
+  if (vision.info.inputType === 'float32') {
+    if (!(pixels instanceof Float32Array)) throw new Error('this model takes float32 pixels, not half-precision bits');
+    input = new ort.Tensor('float32', pixels, dims);
+  } else {
+    // Batches normalized from RGB arrive as half bits already; float32 ones (embedPixels) are converted here.
+    input = new ort.Tensor('float16', pixels instanceof Uint16Array ? pixels : float32ToFloat16Bits(pixels), dims);
+  }
   const outputs = await vision.session.run({ [vision.info.inputName]: input });
   const output = outputs[vision.info.outputName];
   const dimension = output.dims[output.dims.length - 1];

@@ -33,10 +33,20 @@ export interface SessionInfo {
   declaredDimension?: number;
   /** Spatial size from the graph's input shape, when static. */
   declaredImageSize?: { height: number; width: number };
+  /** The graph's pixel input: float16 in exports converted without keeping float32 inputs (Optimum's). */
+  inputType: 'float32' | 'float16';
 }
 
 export type ToThread =
-  | { type: 'embed-pixels'; id: number; pixels: Float32Array; batch: number; height: number; width: number }
+  | {
+      type: 'embed-pixels';
+      id: number;
+      /** float32 values, or half-precision bits (only for a float16 input, see SessionInfo.inputType). */
+      pixels: Float32Array | Uint16Array;
+      batch: number;
+      height: number;
+      width: number;
+    }
   | { type: 'embed-texts'; id: number; texts: string[] }
   | { type: 'close'; id: number };
 
@@ -49,7 +59,7 @@ export type FromThread =
       embeddings: Float32Array;
       dimension: number;
       /** embed-pixels: the request's input, transferred back so the caller can fill it again. */
-      pixels?: Float32Array;
+      pixels?: Float32Array | Uint16Array;
     }
   | { type: 'failed'; id: number; error: SerializedError }
   | { type: 'closed'; id: number };
