@@ -381,7 +381,7 @@ async function benchReuse(services: Services, images: ImageServer, threads: Thre
     unit: 'images',
     ceiling: unique.inferred,
     ceilingName: 'the same pictures as distinct bytes (no reuse possible)',
-    note: `${saved} inference runs saved; the ideal is ${pictures} (a picture can run twice when it is first seen by two batches in flight at once)`,
+    note: `${saved} inference runs saved; the ideal is ${pictures}`,
   });
   figures.add({
     name: `pipeline end to end with 10× duplicated images, base model`,

@@ -104,6 +104,74 @@ describe('createBatchEmbedder', () => {
     });
   });
 
+  /**
+   * Two batches over the same new picture, the model held until both have looked it up, so neither
+   * finds the other's row; `embedRgb` may fail the first run.
+   */
+  function twoBatchesInFlight(options: { failFirstRun?: boolean } = {}) {
+    const repository = new EmbeddingsRepository(fx.schema.pool);
+    let lookups = 0;
+    let bothLookedUp: () => void = () => undefined;
+    const lookedUp = new Promise<void>((resolve) => (bothLookedUp = resolve));
+    const inferred: number[] = [];
+    const run = createBatchEmbedder({
+      embedder: {
+        modelId: fx.embedder.modelId,
+        dimension: fx.embedder.dimension,
+        embedRgb: async (pixels) => {
+          inferred.push(pixels.length);
+          await lookedUp;
+          if (options.failFirstRun && inferred.length === 1) throw new Error('inference thread hiccup');
+          return fx.embedder.embedRgb(pixels);
+        },
+      },
+      embeddings: {
+        upsertMany: (rows) => repository.upsertMany(rows),
+        vectorsByImageSha256: async (model, sha256s) => {
+          const found = await repository.vectorsByImageSha256(model, sha256s);
+          if ((lookups += 1) === 2) bothLookedUp();
+          return found;
+        },
+      },
+      metrics: createPipelineMetrics(createRegistry()),
+      postgresIsDown: async () => false,
+      downDependency: () => undefined,
+    });
+    return { run, inferred };
+  }
+
+  it('runs an image once when two batches in flight both see it for the first time', async () => {
+    const ids = ['d1', 'd2', 'd3', 'd4'];
+    await fx.products.upsertMany(ids.map((id) => ({ id, imageUrl: `https://img/${id}.png` })));
+    const sha256 = createHash('sha256').update('a new picture').digest('hex');
+    const shared = (id: string) => ({ ...image(id, 40), imageSha256: sha256 });
+    const { run, inferred } = twoBatchesInFlight();
+    const [a, b] = await Promise.all([run([shared('d1'), image('d2', 41)]), run([shared('d3'), image('d4', 42)])]);
+    // One run of 2 (the picture and d2's), one of 1 (d4's only).
+    expect(inferred.sort()).toEqual([1, 2]);
+    const outcomes = [...a.values(), ...b.values()].map((outcome) => outcome.status).sort();
+    expect(outcomes).toEqual(['embedded', 'embedded', 'embedded', 'reused']);
+    const { rows } = await fx.schema.pool.query<{ product_id: string; embedding: string }>(
+      "SELECT product_id, embedding_visual::text AS embedding FROM product_embeddings WHERE product_id IN ('d1', 'd3')",
+    );
+    expect(rows).toHaveLength(2);
+    expect(rows[0]?.embedding).toBe(rows[1]?.embedding);
+  });
+
+  it('runs a borrowed image itself when the batch that was running it failed (never inherits that failure)', async () => {
+    await fx.products.upsertMany(['f1', 'f2'].map((id) => ({ id, imageUrl: `https://img/${id}.png` })));
+    const sha256 = createHash('sha256').update('a picture whose first run failed').digest('hex');
+    const shared = (id: string) => ({ ...image(id, 50), imageSha256: sha256 });
+    const { run, inferred } = twoBatchesInFlight({ failFirstRun: true });
+    const settled = await Promise.allSettled([run([shared('f1')]), run([shared('f2')])]);
+    expect(settled.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected']);
+    for (const result of settled) {
+      if (result.status === 'rejected') expect(result.reason).toMatchObject({ message: 'inference thread hiccup' });
+      else expect([...result.value.values()]).toEqual([{ status: 'embedded' }]);
+    }
+    expect(inferred).toEqual([1, 1]);
+  });
+
   it('reports the job of a replaced image as superseded, and postpones everything while paused', async () => {
     await fx.products.upsertMany([{ id: 's1', imageUrl: 'https://img/s1-new.png' }]);
     const stale = image('s1', 20, 'https://img/s1-old.png');

@@ -51,9 +51,10 @@ const SUPERSEDED: BatchOutcome = { status: 'superseded' };
 
 /**
  * One batch: one lookup of the images already embedded (by sha256), one session run for the
- * others — each distinct image once — then one multi-row write. Returns an outcome per image, keyed
- * by the image itself (never by position alone), and resolves only once the written rows are
- * committed, so a job completes only after its embedding is durable.
+ * others — each distinct image once, and not at all when a batch still in flight is running it —
+ * then one multi-row write. Returns an outcome per image, keyed by the image itself (never by
+ * position alone), and resolves only once the written rows are committed, so a job completes only
+ * after its embedding is durable.
  *
  * One bad item fails only its own job (and the jobs of identical bytes, which share its vector):
  * each vector is checked before the write, and a write that fails for a reason other than an outage
@@ -62,6 +63,9 @@ const SUPERSEDED: BatchOutcome = { status: 'superseded' };
 export function createBatchEmbedder(
   deps: BatchEmbedderDeps,
 ): (items: PreparedImage[]) => Promise<Map<PreparedImage, BatchOutcome>> {
+  // The vectors being inferred by batches in flight, by image sha256: a later batch whose lookup
+  // ran before the earlier one's write takes the vector from here instead of running it again.
+  const inferring = new Map<string, Promise<Float32Array | undefined>>();
   return async (items) => {
     const outcomes = new Map<PreparedImage, BatchOutcome>();
     const down = deps.downDependency();
@@ -84,10 +88,10 @@ export function createBatchEmbedder(
       for (const item of items) outcomes.set(item, postponed);
       return outcomes;
     }
-    const vectors = await inferUnseenImages(items, stored, deps);
+    const { vectors, ranHere } = await inferUnseenImages(items, stored, inferring, deps);
 
     const rows = new Map<EmbeddingRow, PreparedImage>();
-    const inferred = new Set<string>();
+    const counted = new Set<string>();
     for (const item of items) {
       const vector = vectors.get(item.imageSha256);
       const invalid = checkVector(vector, deps.embedder.dimension);
@@ -95,9 +99,10 @@ export function createBatchEmbedder(
         outcomes.set(item, failed(new InvalidEmbeddingError(invalid.code, item.payload.productId, invalid.reason)));
         continue;
       }
-      // The first job of an image the model ran on counts as embedded; every other copy as reused.
-      const reused = stored.has(item.imageSha256) || inferred.has(item.imageSha256);
-      if (!reused) inferred.add(item.imageSha256);
+      // The first job of an image this batch ran through the model counts as embedded; every other
+      // copy (in this batch, stored, or run by another batch in flight) as reused.
+      const reused = !ranHere.has(item.imageSha256) || counted.has(item.imageSha256);
+      if (!reused) counted.add(item.imageSha256);
       rows.set(
         {
           productId: item.payload.productId,
@@ -117,30 +122,78 @@ export function createBatchEmbedder(
 
 /**
  * The vector of every distinct image of the batch: the stored one when its bytes were embedded
- * before, otherwise from one inference run over the remaining distinct images (identical bytes
- * within the batch run once).
+ * before, the one a batch in flight is inferring, otherwise from one inference run over the
+ * remaining distinct images (identical bytes within the batch run once). `ranHere`: the images
+ * this batch ran through the model.
  */
 async function inferUnseenImages(
   items: PreparedImage[],
   stored: ReadonlyMap<string, Float32Array>,
+  inferring: Map<string, Promise<Float32Array | undefined>>,
   deps: BatchEmbedderDeps,
-): Promise<Map<string, Float32Array>> {
+): Promise<{ vectors: Map<string, Float32Array>; ranHere: Set<string> }> {
   const vectors = new Map(stored);
   const unseen = new Map<string, Uint8Array>();
+  const elsewhere = new Map<string, { vector: Promise<Float32Array | undefined>; pixels: Uint8Array }>();
   for (const item of items) {
-    if (!stored.has(item.imageSha256) && !unseen.has(item.imageSha256)) unseen.set(item.imageSha256, item.pixels);
+    const sha256 = item.imageSha256;
+    if (stored.has(sha256) || unseen.has(sha256) || elsewhere.has(sha256)) continue;
+    const running = inferring.get(sha256);
+    if (running) elsewhere.set(sha256, { vector: running, pixels: item.pixels });
+    else unseen.set(sha256, item.pixels);
   }
-  if (unseen.size === 0) return vectors;
-  deps.metrics.batchSize.observe(unseen.size);
+  const ranHere = new Set<string>();
+  const runHere = async (images: Map<string, Uint8Array>) => {
+    for (const [sha256, vector] of await runModel(images, inferring, deps)) {
+      vectors.set(sha256, vector);
+      ranHere.add(sha256);
+    }
+  };
+  if (unseen.size > 0) await runHere(unseen);
+  // The other batch's run was queued before this one's, so it has finished by now. Its vectors are
+  // taken as they are; if that run failed, those images run here after all.
+  const retry = new Map<string, Uint8Array>();
+  for (const [sha256, { vector, pixels }] of elsewhere) {
+    const borrowed = await vector;
+    if (borrowed) vectors.set(sha256, borrowed);
+    else retry.set(sha256, pixels);
+  }
+  if (retry.size > 0) await runHere(retry);
+  return { vectors, ranHere };
+}
+
+/**
+ * One inference run over `images` (distinct, by sha256). While it runs, each image's vector is
+ * offered in `inferring` to the batches that start meanwhile (undefined if the run fails, so they
+ * run it themselves rather than inherit another batch's failure). An inference failure is the
+ * whole batch's (the model or its thread), so it fails every job of this batch.
+ */
+async function runModel(
+  images: Map<string, Uint8Array>,
+  inferring: Map<string, Promise<Float32Array | undefined>>,
+  deps: BatchEmbedderDeps,
+): Promise<Map<string, Float32Array>> {
+  deps.metrics.batchSize.observe(images.size);
   const stopInference = deps.metrics.inferenceDuration.startTimer();
-  // An inference failure is the whole batch's (the model or its thread), so it fails every job.
-  const inferred = await deps.embedder.embedRgb([...unseen.values()]);
+  const run = deps.embedder.embedRgb([...images.values()]).then((inferred) => {
+    if (inferred.length !== images.size)
+      throw new Error(`the embedder returned ${inferred.length} vectors for ${images.size} images`);
+    return inferred;
+  });
+  const shas = [...images.keys()];
+  shas.forEach((sha256, index) => {
+    const offered = run.then(
+      (inferred) => inferred[index],
+      () => undefined,
+    );
+    inferring.set(sha256, offered);
+    void offered.then(() => {
+      if (inferring.get(sha256) === offered) inferring.delete(sha256);
+    });
+  });
+  const inferred = await run;
   stopInference();
-  if (inferred.length !== unseen.size) {
-    throw new Error(`the embedder returned ${inferred.length} vectors for ${unseen.size} images`);
-  }
-  [...unseen.keys()].forEach((sha256, index) => vectors.set(sha256, inferred[index] as Float32Array));
-  return vectors;
+  return new Map(shas.map((sha256, index) => [sha256, inferred[index] as Float32Array]));
 }
 
 /** Writes the rows; on a refused write, bisects so that only the offending rows fail. */
