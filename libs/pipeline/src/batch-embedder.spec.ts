@@ -105,14 +105,18 @@ describe('createBatchEmbedder', () => {
   });
 
   /**
-   * Two batches over the same new picture, the model held until both have looked it up, so neither
-   * finds the other's row; `embedRgb` may fail the first run.
+   * Batches over the same new picture whose lookups must both happen before the picture is
+   * stored: the model (or else the first write) is held until two lookups have returned, so
+   * neither batch finds the other's row. `embedRgb` may fail the first run.
    */
-  function twoBatchesInFlight(options: { failFirstRun?: boolean } = {}) {
+  function twoBatchesInFlight(options: { failFirstRun?: boolean; hold?: 'model' | 'write' } = {}) {
+    const hold = options.hold ?? 'model';
     const repository = new EmbeddingsRepository(fx.schema.pool);
     let lookups = 0;
     let bothLookedUp: () => void = () => undefined;
     const lookedUp = new Promise<void>((resolve) => (bothLookedUp = resolve));
+    let firstRunEnded: () => void = () => undefined;
+    const ranOnce = new Promise<void>((resolve) => (firstRunEnded = resolve));
     const inferred: number[] = [];
     const run = createBatchEmbedder({
       embedder: {
@@ -120,13 +124,20 @@ describe('createBatchEmbedder', () => {
         dimension: fx.embedder.dimension,
         embedRgb: async (pixels) => {
           inferred.push(pixels.length);
-          await lookedUp;
-          if (options.failFirstRun && inferred.length === 1) throw new Error('inference thread hiccup');
-          return fx.embedder.embedRgb(pixels);
+          if (hold === 'model') await lookedUp;
+          try {
+            if (options.failFirstRun && inferred.length === 1) throw new Error('inference thread hiccup');
+            return await fx.embedder.embedRgb(pixels);
+          } finally {
+            firstRunEnded();
+          }
         },
       },
       embeddings: {
-        upsertMany: (rows) => repository.upsertMany(rows),
+        upsertMany: async (rows) => {
+          if (hold === 'write') await lookedUp;
+          return repository.upsertMany(rows);
+        },
         vectorsByImageSha256: async (model, sha256s) => {
           const found = await repository.vectorsByImageSha256(model, sha256s);
           if ((lookups += 1) === 2) bothLookedUp();
@@ -137,7 +148,7 @@ describe('createBatchEmbedder', () => {
       postgresIsDown: async () => false,
       downDependency: () => undefined,
     });
-    return { run, inferred };
+    return { run, inferred, ranOnce };
   }
 
   it('runs an image once when two batches in flight both see it for the first time', async () => {
@@ -156,6 +167,20 @@ describe('createBatchEmbedder', () => {
     );
     expect(rows).toHaveLength(2);
     expect(rows[0]?.embedding).toBe(rows[1]?.embedding);
+  });
+
+  it('still offers a picture after its run, until its batch has written it', async () => {
+    await fx.products.upsertMany(['w1', 'w2'].map((id) => ({ id, imageUrl: `https://img/${id}.png` })));
+    const sha256 = createHash('sha256').update('a picture being written').digest('hex');
+    const shared = (id: string) => ({ ...image(id, 60), imageSha256: sha256 });
+    const { run, inferred, ranOnce } = twoBatchesInFlight({ hold: 'write' });
+    const first = run([shared('w1')]);
+    // The second batch starts once the first has run the model, while its write waits.
+    await ranOnce;
+    const second = run([shared('w2')]);
+    const outcomes = [...(await first).values(), ...(await second).values()].map((outcome) => outcome.status);
+    expect(outcomes).toEqual(['embedded', 'reused']);
+    expect(inferred).toEqual([1]);
   });
 
   it('runs a borrowed image itself when the batch that was running it failed (never inherits that failure)', async () => {

@@ -7,6 +7,7 @@ import {
   EmbeddingRowRejectedError,
   type Dependency,
 } from './errors';
+import { InFlightVectors } from './in-flight-vectors';
 import type { PreparedImage } from './prepare-image';
 
 /** The part of the Embedder the pipeline uses (tests wrap it to count calls). */
@@ -63,9 +64,7 @@ const SUPERSEDED: BatchOutcome = { status: 'superseded' };
 export function createBatchEmbedder(
   deps: BatchEmbedderDeps,
 ): (items: PreparedImage[]) => Promise<Map<PreparedImage, BatchOutcome>> {
-  // The vectors being inferred by batches in flight, by image sha256: a later batch whose lookup
-  // ran before the earlier one's write takes the vector from here instead of running it again.
-  const inferring = new Map<string, Promise<Float32Array | undefined>>();
+  const inFlight = new InFlightVectors();
   return async (items) => {
     const outcomes = new Map<PreparedImage, BatchOutcome>();
     const down = deps.downDependency();
@@ -88,36 +87,57 @@ export function createBatchEmbedder(
       for (const item of items) outcomes.set(item, postponed);
       return outcomes;
     }
-    const { vectors, ranHere } = await inferUnseenImages(items, stored, inferring, deps);
-
-    const rows = new Map<EmbeddingRow, PreparedImage>();
-    const counted = new Set<string>();
-    for (const item of items) {
-      const vector = vectors.get(item.imageSha256);
-      const invalid = checkVector(vector, deps.embedder.dimension);
-      if (invalid) {
-        outcomes.set(item, failed(new InvalidEmbeddingError(invalid.code, item.payload.productId, invalid.reason)));
-        continue;
-      }
-      // The first job of an image this batch ran through the model counts as embedded; every other
-      // copy (in this batch, stored, or run by another batch in flight) as reused.
-      const reused = !ranHere.has(item.imageSha256) || counted.has(item.imageSha256);
-      if (!reused) counted.add(item.imageSha256);
-      rows.set(
-        {
-          productId: item.payload.productId,
-          model: item.payload.model,
-          embedding: vector as Float32Array,
-          imageUrl: item.payload.imageUrl,
-          imageSha256: item.imageSha256,
-          reused,
-        },
-        item,
-      );
+    const withdrawals: (() => void)[] = [];
+    try {
+      return await embedAndWrite(items, stored, outcomes, { inFlight, withdrawals }, deps);
+    } finally {
+      for (const withdraw of withdrawals) withdraw();
     }
-    await writeRows([...rows.keys()], rows, outcomes, deps);
-    return outcomes;
   };
+}
+
+async function embedAndWrite(
+  items: PreparedImage[],
+  stored: ReadonlyMap<string, Float32Array>,
+  outcomes: Map<PreparedImage, BatchOutcome>,
+  sharing: Sharing,
+  deps: BatchEmbedderDeps,
+): Promise<Map<PreparedImage, BatchOutcome>> {
+  const { vectors, ranHere } = await inferUnseenImages(items, stored, sharing, deps);
+
+  const rows = new Map<EmbeddingRow, PreparedImage>();
+  const counted = new Set<string>();
+  for (const item of items) {
+    const vector = vectors.get(item.imageSha256);
+    const invalid = checkVector(vector, deps.embedder.dimension);
+    if (invalid) {
+      outcomes.set(item, failed(new InvalidEmbeddingError(invalid.code, item.payload.productId, invalid.reason)));
+      continue;
+    }
+    // The first job of an image this batch ran through the model counts as embedded; every other
+    // copy (in this batch, stored, or run by another batch in flight) as reused.
+    const reused = !ranHere.has(item.imageSha256) || counted.has(item.imageSha256);
+    if (!reused) counted.add(item.imageSha256);
+    rows.set(
+      {
+        productId: item.payload.productId,
+        model: item.payload.model,
+        embedding: vector as Float32Array,
+        imageUrl: item.payload.imageUrl,
+        imageSha256: item.imageSha256,
+        reused,
+      },
+      item,
+    );
+  }
+  await writeRows([...rows.keys()], rows, outcomes, deps);
+  return outcomes;
+}
+
+/** This batch's view of the runs of the batches in flight: what it offers is withdrawn when it ends. */
+interface Sharing {
+  inFlight: InFlightVectors;
+  withdrawals: (() => void)[];
 }
 
 /**
@@ -129,7 +149,7 @@ export function createBatchEmbedder(
 async function inferUnseenImages(
   items: PreparedImage[],
   stored: ReadonlyMap<string, Float32Array>,
-  inferring: Map<string, Promise<Float32Array | undefined>>,
+  sharing: Sharing,
   deps: BatchEmbedderDeps,
 ): Promise<{ vectors: Map<string, Float32Array>; ranHere: Set<string> }> {
   const vectors = new Map(stored);
@@ -138,13 +158,13 @@ async function inferUnseenImages(
   for (const item of items) {
     const sha256 = item.imageSha256;
     if (stored.has(sha256) || unseen.has(sha256) || elsewhere.has(sha256)) continue;
-    const running = inferring.get(sha256);
+    const running = sharing.inFlight.find(sha256);
     if (running) elsewhere.set(sha256, { vector: running, pixels: item.pixels });
     else unseen.set(sha256, item.pixels);
   }
   const ranHere = new Set<string>();
   const runHere = async (images: Map<string, Uint8Array>) => {
-    for (const [sha256, vector] of await runModel(images, inferring, deps)) {
+    for (const [sha256, vector] of await runModel(images, sharing, deps)) {
       vectors.set(sha256, vector);
       ranHere.add(sha256);
     }
@@ -163,14 +183,13 @@ async function inferUnseenImages(
 }
 
 /**
- * One inference run over `images` (distinct, by sha256). While it runs, each image's vector is
- * offered in `inferring` to the batches that start meanwhile (undefined if the run fails, so they
- * run it themselves rather than inherit another batch's failure). An inference failure is the
- * whole batch's (the model or its thread), so it fails every job of this batch.
+ * One inference run over `images` (distinct, by sha256), each image's vector offered to the batches
+ * that start meanwhile until this batch ends. An inference failure is the whole batch's (the model
+ * or its thread), so it fails every job of this batch.
  */
 async function runModel(
   images: Map<string, Uint8Array>,
-  inferring: Map<string, Promise<Float32Array | undefined>>,
+  sharing: Sharing,
   deps: BatchEmbedderDeps,
 ): Promise<Map<string, Float32Array>> {
   deps.metrics.batchSize.observe(images.size);
@@ -180,20 +199,11 @@ async function runModel(
       throw new Error(`the embedder returned ${inferred.length} vectors for ${images.size} images`);
     return inferred;
   });
-  const shas = [...images.keys()];
-  shas.forEach((sha256, index) => {
-    const offered = run.then(
-      (inferred) => inferred[index],
-      () => undefined,
-    );
-    inferring.set(sha256, offered);
-    void offered.then(() => {
-      if (inferring.get(sha256) === offered) inferring.delete(sha256);
-    });
-  });
+  const sha256s = [...images.keys()];
+  sharing.withdrawals.push(sharing.inFlight.offer(sha256s, run));
   const inferred = await run;
   stopInference();
-  return new Map(shas.map((sha256, index) => [sha256, inferred[index] as Float32Array]));
+  return new Map(sha256s.map((sha256, index) => [sha256, inferred[index] as Float32Array]));
 }
 
 /** Writes the rows; on a refused write, bisects so that only the offending rows fail. */
