@@ -2,20 +2,11 @@ import type { Redis } from 'ioredis';
 import { createLogger } from '@vectorizer/logger';
 import { connectForCommand, createEmbedQueue, jobIdFor, type EmbedQueue } from '@vectorizer/queue';
 import { createPool, runMigrations } from '@vectorizer/store';
-import { createTestSchema, TEST_REDIS_URL, uniquePrefix, type TestSchema } from '@vectorizer/testing';
+import { createTestSchema, eventually, TEST_REDIS_URL, uniquePrefix, type TestSchema } from '@vectorizer/testing';
 import { startIntakeWatch, type IntakeWatch } from './intake-watch';
 
 const MODEL = 'test/model';
 const logger = createLogger({ level: 'silent' });
-
-/** Polls until `check` holds (tests wait on outcomes, never on durations). */
-async function eventually(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('intake watch: Postgres listener, leader election and reconcile (real Postgres and Redis)', () => {
   let db: TestSchema;

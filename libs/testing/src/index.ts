@@ -3,3 +3,4 @@ export * from './postgres';
 export * from './tcp-proxy';
 export * from './worker-heartbeat';
 export * from './dev-model-dir';
+export * from './eventually';

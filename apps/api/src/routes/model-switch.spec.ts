@@ -1,3 +1,4 @@
+import { eventually } from '@vectorizer/testing';
 import { EmbeddingsRepository, ModelsRepository, runMigrations } from '@vectorizer/store';
 import request from 'supertest';
 import { type ApiHarness, createApiHarness } from '../test-support/api-harness';
@@ -74,6 +75,12 @@ describe('switching the active model while search answers', () => {
       expect(refused.status).toBe(409);
       expect(refused.body.error).toMatchObject({ code: 'ACTIVE_MODEL_NOT_LOADED' });
       expect(refused.body.error.message).toContain(NEXT_MODEL.id);
+      // The loop's own searches see the switch too (on a loaded machine one may take longer than
+      // the requests above: wait for it rather than switch back before it answered).
+      await eventually(
+        () => answers.some((answer) => answer.model === NEXT_MODEL.id),
+        'a loop search answered by the next model',
+      );
 
       await models.activate(loaded);
       const back = await text();

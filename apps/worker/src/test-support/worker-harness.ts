@@ -12,6 +12,7 @@ import {
   DEV_TINY_MODEL_DIR,
   TEST_REDIS_URL,
   createTestDatabase,
+  eventually as waitUntil,
   uniquePrefix,
   type TestDatabase,
 } from '@vectorizer/testing';
@@ -62,14 +63,9 @@ export async function startSlowImageServer(delayMs: number): Promise<{ origin: s
   };
 }
 
-/** Polls until `check` returns true (tests wait on outcomes, never on durations). */
-export async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 45_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** eventually() with room for a worker process to start (45 s by default). */
+export const eventually = (check: () => Promise<boolean>, what: string, timeoutMs = 45_000): Promise<void> =>
+  waitUntil(check, what, timeoutMs);
 
 export const DEV_TINY_DIR = DEV_TINY_MODEL_DIR;
 

@@ -187,11 +187,4 @@ export async function startPipelineFixture(
   };
 }
 
-/** Polls until `check` returns true (the tests wait on outcomes, never on durations). */
-export async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+export { eventually } from '@vectorizer/testing';
