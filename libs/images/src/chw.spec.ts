@@ -65,6 +65,10 @@ describe('rgbToNormalizedChw', () => {
     const normalizer = new ChwNormalizer(config);
     expect(() => normalizer.write(new Uint8Array(11), 4, new Float32Array(12))).toThrow(RangeError);
     expect(() => normalizer.write(new Uint8Array(12), 4, new Float32Array(12), 1)).toThrow(RangeError);
+    // Fewer than four pixels take the byte-by-byte path, where nothing else would notice the short input.
+    expect(() => normalizer.write(new Uint8Array(8), 3, new Float32Array(9))).toThrow(
+      '8 bytes hold fewer than 3 RGB pixels',
+    );
   });
 
   it('writes encoded values (half-precision bits) from its own tables into a Uint16Array, and only there', () => {

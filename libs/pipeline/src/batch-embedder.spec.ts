@@ -36,16 +36,30 @@ describe('createBatchEmbedder', () => {
     };
   }
 
-  function batchEmbedder(overrides: { embedder?: PixelEmbedder; writes?: EmbeddingRow[][] } = {}) {
+  function batchEmbedder(
+    overrides: {
+      embedder?: PixelEmbedder;
+      writes?: EmbeddingRow[][];
+      /** Awaited before each write reaches Postgres. */
+      beforeWrite?: () => Promise<void>;
+      /** Called after each lookup of stored vectors returned. */
+      afterLookup?: () => void;
+    } = {},
+  ) {
     const repository = new EmbeddingsRepository(fx.schema.pool);
     return createBatchEmbedder({
       embedder: overrides.embedder ?? fx.embedder,
       embeddings: {
-        upsertMany: (rows) => {
+        upsertMany: async (rows) => {
           overrides.writes?.push(rows);
+          await overrides.beforeWrite?.();
           return repository.upsertMany(rows);
         },
-        vectorsByImageSha256: (model, sha256s) => repository.vectorsByImageSha256(model, sha256s),
+        vectorsByImageSha256: async (model, sha256s) => {
+          const found = await repository.vectorsByImageSha256(model, sha256s);
+          overrides.afterLookup?.();
+          return found;
+        },
       },
       metrics: createPipelineMetrics(createRegistry()),
       postgresIsDown: async () => false,
@@ -111,14 +125,13 @@ describe('createBatchEmbedder', () => {
    */
   function twoBatchesInFlight(options: { failFirstRun?: boolean; hold?: 'model' | 'write' } = {}) {
     const hold = options.hold ?? 'model';
-    const repository = new EmbeddingsRepository(fx.schema.pool);
     let lookups = 0;
     let bothLookedUp: () => void = () => undefined;
     const lookedUp = new Promise<void>((resolve) => (bothLookedUp = resolve));
     let firstRunEnded: () => void = () => undefined;
     const ranOnce = new Promise<void>((resolve) => (firstRunEnded = resolve));
     const inferred: number[] = [];
-    const run = createBatchEmbedder({
+    const run = batchEmbedder({
       embedder: {
         modelId: fx.embedder.modelId,
         dimension: fx.embedder.dimension,
@@ -133,20 +146,12 @@ describe('createBatchEmbedder', () => {
           }
         },
       },
-      embeddings: {
-        upsertMany: async (rows) => {
-          if (hold === 'write') await lookedUp;
-          return repository.upsertMany(rows);
-        },
-        vectorsByImageSha256: async (model, sha256s) => {
-          const found = await repository.vectorsByImageSha256(model, sha256s);
-          if ((lookups += 1) === 2) bothLookedUp();
-          return found;
-        },
+      beforeWrite: async () => {
+        if (hold === 'write') await lookedUp;
       },
-      metrics: createPipelineMetrics(createRegistry()),
-      postgresIsDown: async () => false,
-      downDependency: () => undefined,
+      afterLookup: () => {
+        if ((lookups += 1) === 2) bothLookedUp();
+      },
     });
     return { run, inferred, ranOnce };
   }
