@@ -3,8 +3,9 @@
  * fails to start with it (its exit code) and for an HTTP request (its status), plus a default fix
  * hint for places where only the code survives (a dead-lettered job read back from Redis).
  *
- * The failure policy, the worker's exit code, the supervisor's restart decision and the API's error
- * handler all read this table; a code's meaning is changed here and nowhere else.
+ * The failure policy, the worker's exit code, the supervisor's restart decision, the CLI's exit code
+ * and the API's error handler all read this table; a code's meaning is changed here and nowhere
+ * else. `ErrorCode` is derived from it, so raising an unregistered code does not compile.
  */
 
 /** Exit codes the supervisor acts on. */
@@ -13,6 +14,8 @@ export const EXIT_CLEAN = 0;
 export const EXIT_RESTART = 1;
 /** EX_CONFIG: the model or configuration is broken; restarting cannot help, so do not restart-loop. */
 export const EXIT_CANNOT_WORK = 78;
+
+export type ExitCode = typeof EXIT_RESTART | typeof EXIT_CANNOT_WORK;
 
 /**
  * What happens to a job whose attempt failed with the code:
@@ -27,203 +30,297 @@ export type JobFate = 'retry' | 'dead-letter' | 'postpone' | 'stop-worker';
 
 export interface ErrorCodeMeaning {
   job: JobFate;
-  /** Exit code of a process that cannot start because of this error. */
-  exit: typeof EXIT_RESTART | typeof EXIT_CANNOT_WORK;
+  /** Exit code of a process that cannot start (or a command that fails) because of this error. */
+  exit: ExitCode;
   /** Status of an HTTP request that ran into it. */
   http: number;
   /** Fix for an operator, used when the error object itself (with its own hint) is gone. */
   hint?: string;
 }
 
-type Row = [job: JobFate, exit: ErrorCodeMeaning['exit'], http: number, hint?: string];
-
-const R = EXIT_RESTART;
-const C = EXIT_CANNOT_WORK;
+/**
+ * A row names only what applies: `job` for codes a job can meet (a code that only answers requests
+ * leaves it out and would be treated as unknown: retry), `exit` when a process must not be restarted
+ * for it (default EXIT_RESTART).
+ */
+interface Row {
+  job?: JobFate;
+  exit?: ExitCode;
+  http: number;
+  hint?: string;
+}
 
 const FIX_IMAGE_URL = 'Fix the product image URL in the catalog, then `vectorizer dlq retry ID`.';
 const FIX_MODEL = 'Check the model files: `vectorizer model verify` says which file and how to fix it.';
 
-const TABLE: Record<string, Row> = {
+const REGISTRY = {
   // The job's own input: retrying cannot help.
-  INVALID_JOB_PAYLOAD: [
-    'dead-letter',
-    R,
-    400,
-    'The job was written by an incompatible producer; enqueue the product again.',
-  ],
-  JOB_MODEL_MISMATCH: ['dead-letter', R, 400, "Run a worker with the job's model, or `vectorizer enqueue --ids ID`."],
-  JOB_STALLED: [
-    'dead-letter',
-    R,
-    500,
-    'Workers holding it died repeatedly (kill -9, OOM): check worker logs, then `vectorizer dlq retry ID`.',
-  ],
-  EMBEDDING_NOT_FINITE: [
-    'dead-letter',
-    R,
-    500,
-    'The model produced NaN/Infinity for this image; inspect the image or the model export.',
-  ],
-  VECTOR_DIMENSION_MISMATCH: [
-    'dead-letter',
-    C,
-    503,
-    "The model's dimension differs from the column; `vectorizer migrate` explains the fix.",
-  ],
-  INVALID_STORE_INPUT: ['dead-letter', R, 400],
-  EMBEDDING_ROW_REJECTED: ['dead-letter', R, 500, 'PostgreSQL refused this row; its message says why.'],
+  INVALID_JOB_PAYLOAD: {
+    job: 'dead-letter',
+    http: 400,
+    hint: 'The job was written by an incompatible producer; enqueue the product again.',
+  },
+  JOB_MODEL_MISMATCH: {
+    job: 'dead-letter',
+    http: 400,
+    hint: "Run a worker with the job's model, or `vectorizer enqueue --ids ID`.",
+  },
+  JOB_STALLED: {
+    job: 'dead-letter',
+    http: 500,
+    hint: 'Workers holding it died repeatedly (kill -9, OOM): check worker logs, then `vectorizer dlq retry ID`.',
+  },
+  EMBEDDING_NOT_FINITE: {
+    job: 'dead-letter',
+    http: 500,
+    hint: 'The model produced NaN/Infinity for this image; inspect the image or the model export.',
+  },
+  VECTOR_DIMENSION_MISMATCH: {
+    job: 'dead-letter',
+    exit: EXIT_CANNOT_WORK,
+    http: 503,
+    hint: "The model's dimension differs from the column; `vectorizer migrate` explains the fix.",
+  },
+  INVALID_STORE_INPUT: { job: 'dead-letter', http: 400 },
+  EMBEDDING_ROW_REJECTED: { job: 'dead-letter', http: 500, hint: 'PostgreSQL refused this row; its message says why.' },
 
   // Images: the URL or the bytes.
-  IMAGE_EMPTY: ['dead-letter', R, 422, FIX_IMAGE_URL],
-  IMAGE_TOO_LARGE: ['dead-letter', R, 413, 'Raise IMAGE_MAX_BYTES or use a smaller image.'],
-  IMAGE_UNSUPPORTED_FORMAT: ['dead-letter', R, 422, 'Convert the image to JPEG, PNG, WebP, GIF, AVIF or TIFF.'],
-  IMAGE_TOO_MANY_PIXELS: ['dead-letter', R, 422, 'Raise IMAGE_MAX_PIXELS or use a smaller image.'],
-  IMAGE_CORRUPT: ['dead-letter', R, 422, FIX_IMAGE_URL],
-  IMAGE_DECODE_TIMEOUT: ['dead-letter', R, 422, 'Raise IMAGE_DECODE_TIMEOUT_MS or use a simpler image.'],
-  FETCH_URL_INVALID: ['dead-letter', R, 422, FIX_IMAGE_URL],
-  FETCH_URL_REFUSED: [
-    'dead-letter',
-    R,
-    422,
-    'The address is private or not allowed; set IMAGE_ALLOW_PRIVATE_NETWORKS=true only for trusted catalogs.',
-  ],
-  FETCH_NOT_FOUND: ['dead-letter', R, 422, FIX_IMAGE_URL],
-  FETCH_FORBIDDEN: ['dead-letter', R, 422, 'The image server refuses anonymous access to this image.'],
-  FETCH_HTTP_4XX: ['dead-letter', R, 422, FIX_IMAGE_URL],
-  FETCH_HTTP_3XX: ['dead-letter', R, 422, FIX_IMAGE_URL],
-  FETCH_TOO_MANY_REDIRECTS: ['dead-letter', R, 422, 'Raise IMAGE_FETCH_MAX_REDIRECTS or fix the URL.'],
-  FETCH_NOT_AN_IMAGE: ['dead-letter', R, 422, FIX_IMAGE_URL],
-  FETCH_DNS_NOT_FOUND: ['dead-letter', R, 422, FIX_IMAGE_URL],
-  FETCH_TLS: ['dead-letter', R, 422, "The image server's TLS certificate is invalid."],
-  FETCH_RATE_LIMITED: ['retry', R, 503, 'Lower IMAGE_FETCH_PER_HOST_CONCURRENCY.'],
-  FETCH_HTTP_5XX: ['retry', R, 502],
-  FETCH_TIMEOUT: ['retry', R, 504],
-  FETCH_NETWORK: ['retry', R, 502],
-  FETCH_ABORTED: ['retry', R, 503],
+  IMAGE_EMPTY: { job: 'dead-letter', http: 422, hint: FIX_IMAGE_URL },
+  IMAGE_TOO_LARGE: { job: 'dead-letter', http: 413, hint: 'Raise IMAGE_MAX_BYTES or use a smaller image.' },
+  IMAGE_UNSUPPORTED_FORMAT: {
+    job: 'dead-letter',
+    http: 422,
+    hint: 'Convert the image to JPEG, PNG, WebP, GIF, AVIF or TIFF.',
+  },
+  IMAGE_TOO_MANY_PIXELS: { job: 'dead-letter', http: 422, hint: 'Raise IMAGE_MAX_PIXELS or use a smaller image.' },
+  IMAGE_CORRUPT: { job: 'dead-letter', http: 422, hint: FIX_IMAGE_URL },
+  IMAGE_DECODE_TIMEOUT: {
+    job: 'dead-letter',
+    http: 422,
+    hint: 'Raise IMAGE_DECODE_TIMEOUT_MS or use a simpler image.',
+  },
+  FETCH_URL_INVALID: { job: 'dead-letter', http: 422, hint: FIX_IMAGE_URL },
+  FETCH_URL_REFUSED: {
+    job: 'dead-letter',
+    http: 422,
+    hint: 'The address is private or not allowed; set IMAGE_ALLOW_PRIVATE_NETWORKS=true only for trusted catalogs.',
+  },
+  FETCH_NOT_FOUND: { job: 'dead-letter', http: 422, hint: FIX_IMAGE_URL },
+  FETCH_FORBIDDEN: { job: 'dead-letter', http: 422, hint: 'The image server refuses anonymous access to this image.' },
+  FETCH_HTTP_4XX: { job: 'dead-letter', http: 422, hint: FIX_IMAGE_URL },
+  FETCH_HTTP_3XX: { job: 'dead-letter', http: 422, hint: FIX_IMAGE_URL },
+  FETCH_TOO_MANY_REDIRECTS: { job: 'dead-letter', http: 422, hint: 'Raise IMAGE_FETCH_MAX_REDIRECTS or fix the URL.' },
+  FETCH_NOT_AN_IMAGE: { job: 'dead-letter', http: 422, hint: FIX_IMAGE_URL },
+  FETCH_DNS_NOT_FOUND: { job: 'dead-letter', http: 422, hint: FIX_IMAGE_URL },
+  FETCH_TLS: { job: 'dead-letter', http: 422, hint: "The image server's TLS certificate is invalid." },
+  FETCH_RATE_LIMITED: { job: 'retry', http: 503, hint: 'Lower IMAGE_FETCH_PER_HOST_CONCURRENCY.' },
+  FETCH_HTTP_5XX: { job: 'retry', http: 502 },
+  FETCH_TIMEOUT: { job: 'retry', http: 504 },
+  FETCH_NETWORK: { job: 'retry', http: 502 },
+  FETCH_ABORTED: { job: 'retry', http: 503 },
 
   // Dependencies: not the job's fault.
-  POSTGRES_UNAVAILABLE: ['postpone', R, 503, 'Check that PostgreSQL at DATABASE_URL is running and reachable.'],
-  REDIS_UNAVAILABLE: ['postpone', R, 503, 'Check that Redis at REDIS_URL is running and reachable.'],
-  POSTGRES_AUTH_FAILED: ['postpone', C, 503, 'Fix the user or password in DATABASE_URL.'],
-  POSTGRES_DATABASE_MISSING: ['postpone', C, 503, 'Create the database (`createdb NAME`) or fix DATABASE_URL.'],
-  REDIS_AUTH_FAILED: ['postpone', C, 503, 'Fix the password in REDIS_URL.'],
+  POSTGRES_UNAVAILABLE: {
+    job: 'postpone',
+    http: 503,
+    hint: 'Check that PostgreSQL at DATABASE_URL is running and reachable.',
+  },
+  REDIS_UNAVAILABLE: { job: 'postpone', http: 503, hint: 'Check that Redis at REDIS_URL is running and reachable.' },
+  POSTGRES_AUTH_FAILED: {
+    job: 'postpone',
+    exit: EXIT_CANNOT_WORK,
+    http: 503,
+    hint: 'Fix the user or password in DATABASE_URL.',
+  },
+  POSTGRES_DATABASE_MISSING: {
+    job: 'postpone',
+    exit: EXIT_CANNOT_WORK,
+    http: 503,
+    hint: 'Create the database (`createdb NAME`) or fix DATABASE_URL.',
+  },
+  REDIS_AUTH_FAILED: { job: 'postpone', exit: EXIT_CANNOT_WORK, http: 503, hint: 'Fix the password in REDIS_URL.' },
 
   // The worker itself cannot embed.
-  MODEL_NOT_FOUND: ['stop-worker', C, 503, FIX_MODEL],
-  MODEL_CONFIG_INVALID: ['stop-worker', C, 503, FIX_MODEL],
-  MODEL_FILE_MISSING: ['stop-worker', C, 503, FIX_MODEL],
-  MODEL_FILE_INCOMPLETE: ['stop-worker', C, 503, FIX_MODEL],
-  MODEL_FILE_CORRUPT: ['stop-worker', C, 503, FIX_MODEL],
-  MODEL_MANIFEST_INVALID: ['stop-worker', C, 503, FIX_MODEL],
-  MODEL_LOAD_FAILED: ['stop-worker', C, 503, FIX_MODEL],
-  MODEL_DIMENSION_MISMATCH: ['stop-worker', C, 503, FIX_MODEL],
-  MODEL_DOWNLOAD_FAILED: ['stop-worker', R, 503],
-  PREPROCESSOR_CONFIG_INVALID: ['stop-worker', C, 503, FIX_MODEL],
-  DEV_MODEL_IN_PRODUCTION: [
-    'stop-worker',
-    C,
-    503,
-    'Set MODEL_DIR or MODEL_ID to a real SigLIP export, or ALLOW_DEV_MODEL=true.',
-  ],
-  DEV_MODEL_DIR_CONFLICT: ['stop-worker', C, 503],
-  DEV_MODEL_WRITE_FAILED: ['stop-worker', C, 503],
-  CUDA_PROVIDER_UNAVAILABLE: ['stop-worker', C, 503],
-  EXECUTION_PROVIDER_FAILED: ['stop-worker', C, 503],
-  DEVICE_INVALID: ['stop-worker', C, 503],
-  INFERENCE_FAILED: ['stop-worker', C, 503],
-  INFERENCE_THREAD_DIED: ['stop-worker', R, 503],
-  INPUT_SHAPE_MISMATCH: ['stop-worker', C, 503],
+  MODEL_NOT_FOUND: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503, hint: FIX_MODEL },
+  MODEL_CONFIG_INVALID: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503, hint: FIX_MODEL },
+  MODEL_FILE_MISSING: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503, hint: FIX_MODEL },
+  MODEL_FILE_INCOMPLETE: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503, hint: FIX_MODEL },
+  MODEL_FILE_CORRUPT: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503, hint: FIX_MODEL },
+  MODEL_MANIFEST_INVALID: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503, hint: FIX_MODEL },
+  MODEL_LOAD_FAILED: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503, hint: FIX_MODEL },
+  MODEL_DIMENSION_MISMATCH: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503, hint: FIX_MODEL },
+  MODEL_DOWNLOAD_FAILED: { job: 'stop-worker', http: 503 },
+  PREPROCESSOR_CONFIG_INVALID: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503, hint: FIX_MODEL },
+  DEV_MODEL_IN_PRODUCTION: {
+    job: 'stop-worker',
+    exit: EXIT_CANNOT_WORK,
+    http: 503,
+    hint: 'Set MODEL_DIR or MODEL_ID to a real SigLIP export, or ALLOW_DEV_MODEL=true.',
+  },
+  DEV_MODEL_DIR_CONFLICT: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503 },
+  DEV_MODEL_WRITE_FAILED: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503 },
+  CUDA_PROVIDER_UNAVAILABLE: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503 },
+  EXECUTION_PROVIDER_FAILED: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503 },
+  DEVICE_INVALID: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503 },
+  INFERENCE_FAILED: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503 },
+  INFERENCE_THREAD_DIED: { job: 'stop-worker', http: 503 },
+  INPUT_SHAPE_MISMATCH: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503 },
   // The embedder was closed under a running job: we are shutting down.
-  EMBEDDER_CLOSED: ['stop-worker', R, 503],
-  INFERENCE_OUT_OF_MEMORY: ['retry', R, 503],
-  INFERENCE_QUEUE_FULL: ['retry', R, 503, 'Too many searches wait for the model; retry shortly.'],
-  TEXT_MODEL_UNAVAILABLE: ['stop-worker', C, 501],
+  EMBEDDER_CLOSED: { job: 'stop-worker', http: 503 },
+  INFERENCE_OUT_OF_MEMORY: { job: 'retry', http: 503 },
+  INFERENCE_QUEUE_FULL: { job: 'retry', http: 503, hint: 'Too many searches wait for the model; retry shortly.' },
+  TEXT_MODEL_UNAVAILABLE: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 501 },
 
   // Configuration and schema: an operator must act.
-  CONFIG_INVALID: ['stop-worker', C, 500],
-  SCHEMA_NOT_READY: ['postpone', C, 503, 'Run `vectorizer migrate`.'],
-  SCHEMA_NEWER_THAN_CODE: ['stop-worker', C, 503, 'Upgrade vectorizer to the version that migrated this database.'],
-  PGVECTOR_MISSING: ['stop-worker', C, 503, 'Install pgvector: infra/scripts/ensure-pgvector.sh.'],
-  PGVECTOR_PERMISSION_DENIED: ['stop-worker', C, 503],
+  MIGRATION_CHECKSUM_MISMATCH: {
+    job: 'stop-worker',
+    exit: EXIT_CANNOT_WORK,
+    http: 503,
+    hint: 'An applied migration was edited: restore its original text (git), or restore the database from a backup.',
+  },
+  NO_GPU: {
+    job: 'stop-worker',
+    exit: EXIT_CANNOT_WORK,
+    http: 503,
+    hint: 'Check `nvidia-smi` and CUDA_VISIBLE_DEVICES, or run CPU workers (VECTORIZER_DEVICE=cpu).',
+  },
+  GPU_DISCOVERY_FAILED: {
+    job: 'stop-worker',
+    exit: EXIT_CANNOT_WORK,
+    http: 503,
+    hint: 'Run `nvidia-smi` to see the driver error; to run on CPU instead set CUDA_VISIBLE_DEVICES=-1.',
+  },
+  EMBEDDER_OPTIONS_INVALID: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 500 },
+  DEV_MODEL_INVALID_OPTIONS: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 500 },
+  DASHBOARD_CREDENTIALS_REQUIRED: {
+    exit: EXIT_CANNOT_WORK,
+    http: 500,
+    hint: 'Set DASHBOARD_USER and DASHBOARD_PASSWORD (or DASHBOARD_TOKEN).',
+  },
+  API_LISTEN_FAILED: {
+    exit: EXIT_CANNOT_WORK,
+    http: 500,
+    hint: 'Stop the other process on that port, or set HOST / PORT.',
+  },
+  CONFIG_INVALID: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 500 },
+  SCHEMA_NOT_READY: { job: 'postpone', exit: EXIT_CANNOT_WORK, http: 503, hint: 'Run `vectorizer migrate`.' },
+  SCHEMA_NEWER_THAN_CODE: {
+    job: 'stop-worker',
+    exit: EXIT_CANNOT_WORK,
+    http: 503,
+    hint: 'Upgrade vectorizer to the version that migrated this database.',
+  },
+  PGVECTOR_MISSING: {
+    job: 'stop-worker',
+    exit: EXIT_CANNOT_WORK,
+    http: 503,
+    hint: 'Install pgvector: infra/scripts/ensure-pgvector.sh.',
+  },
+  PGVECTOR_PERMISSION_DENIED: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503 },
   // The model registry (`vectorizer models`). A worker whose model was dropped under it stops: a
   // restart registers the model again, which must be an operator's decision.
-  MODEL_NOT_REGISTERED: ['stop-worker', C, 404, 'See the registered models: `vectorizer models list`.'],
-  MODEL_REGISTRATION_CONFLICT: ['stop-worker', C, 409],
-  NO_ACTIVE_MODEL: [
-    'postpone',
-    C,
-    503,
-    'Run `vectorizer migrate` (registers the configured model) or `vectorizer models activate ID`.',
-  ],
-  MODEL_COVERAGE_INCOMPLETE: ['dead-letter', C, 409, 'Finish embedding (`vectorizer status`), or pass --force.'],
-  ACTIVE_MODEL_DROP_REFUSED: ['dead-letter', C, 409, 'Activate another model first, or pass --force.'],
-  ACTIVE_MODEL_NOT_LOADED: [
-    'dead-letter',
-    R,
-    409,
-    'Restart the API (or CLI) with the active model configured (MODEL_ID / MODEL_DIR / MODEL_DTYPE), or activate the loaded one.',
-  ],
+  MODEL_NOT_REGISTERED: {
+    job: 'stop-worker',
+    exit: EXIT_CANNOT_WORK,
+    http: 404,
+    hint: 'See the registered models: `vectorizer models list`.',
+  },
+  MODEL_REGISTRATION_CONFLICT: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 409 },
+  NO_ACTIVE_MODEL: {
+    job: 'postpone',
+    exit: EXIT_CANNOT_WORK,
+    http: 503,
+    hint: 'Run `vectorizer migrate` (registers the configured model) or `vectorizer models activate ID`.',
+  },
+  MODEL_COVERAGE_INCOMPLETE: {
+    exit: EXIT_CANNOT_WORK,
+    http: 409,
+    hint: 'Finish embedding (`vectorizer status`), or pass --force.',
+  },
+  ACTIVE_MODEL_DROP_REFUSED: {
+    exit: EXIT_CANNOT_WORK,
+    http: 409,
+    hint: 'Activate another model first, or pass --force.',
+  },
+  ACTIVE_MODEL_NOT_LOADED: {
+    http: 409,
+    hint: 'Restart the API (or CLI) with the active model configured (MODEL_ID / MODEL_DIR / MODEL_DTYPE), or activate the loaded one.',
+  },
 
-  // Requests.
-  OPTION_RETIRED: ['dead-letter', C, 400],
-  SEARCH_INPUT_INVALID: ['dead-letter', R, 400],
-  SEARCH_FILTER_INVALID: [
-    'dead-letter',
-    R,
-    400,
-    'Pass filter as a JSON object of top-level attribute keys to string, number or boolean values, e.g. {"category":"shoes"}.',
-  ],
-  REQUEST_INVALID: ['dead-letter', R, 400],
-  PRODUCT_NOT_FOUND: ['dead-letter', R, 404],
-  ROUTE_NOT_FOUND: ['dead-letter', R, 404],
-  PRODUCT_NOT_EMBEDDED: ['dead-letter', R, 409],
+  // Requests and commands: the caller's input.
+  INTERNAL_ERROR: { http: 500 },
+  DASHBOARD_UNAUTHORIZED: {
+    http: 401,
+    hint: 'Log in with DASHBOARD_USER / DASHBOARD_PASSWORD, or send the dashboard token.',
+  },
+  DASHBOARD_READ_ONLY: {
+    http: 403,
+    hint: 'Unset DASHBOARD_READ_ONLY to allow retrying, cleaning and pausing from the dashboard.',
+  },
+  CROSS_SITE_REQUEST_REFUSED: { http: 403, hint: 'Use the dashboard from its own page.' },
+  CATALOG_UNREADABLE: { http: 400, hint: 'Check the catalog path and its permissions.' },
+  CATALOG_HEADER_INVALID: { http: 400, hint: 'A CSV catalog needs a header row with at least id and image_url.' },
+  FILE_NOT_FOUND: { http: 404 },
+  DLQ_SELECTION_MISSING: { http: 400, hint: 'Name job ids, or pass --all.' },
+  ENQUEUE_SELECTION_MISSING: { http: 400, hint: 'Pass --missing, --all or --ids.' },
+  DEMO_STEP_FAILED: { http: 500 },
+  OPTION_RETIRED: { exit: EXIT_CANNOT_WORK, http: 400 },
+  SEARCH_INPUT_INVALID: { http: 400 },
+  SEARCH_FILTER_INVALID: {
+    http: 400,
+    hint: 'Pass filter as a JSON object of top-level attribute keys to string, number or boolean values, e.g. {\"category\":\"shoes\"}.',
+  },
+  REQUEST_INVALID: { http: 400 },
+  PRODUCT_NOT_FOUND: { http: 404 },
+  ROUTE_NOT_FOUND: { http: 404 },
+  PRODUCT_NOT_EMBEDDED: { http: 409 },
   // A product's file:// image outside every root the API may show (IMAGE_FILE_ROOT, the demo's folder).
-  PRODUCT_IMAGE_UNAVAILABLE: [
-    'dead-letter',
-    R,
-    404,
-    'Start `serve` with IMAGE_FILE_ROOT set to the directory holding the catalog images.',
-  ],
-  TOO_MANY_REQUESTS: ['retry', R, 429, 'Retry after the time the Retry-After header gives.'],
+  PRODUCT_IMAGE_UNAVAILABLE: {
+    http: 404,
+    hint: 'Start `serve` with IMAGE_FILE_ROOT set to the directory holding the catalog images.',
+  },
+  TOO_MANY_REQUESTS: { http: 429, hint: 'Retry after the time the Retry-After header gives.' },
 
   // Product intake over HTTP (POST/DELETE /api/products).
   // Off is 404, not 503: nothing will bring it up by waiting, and a 503 invites endless client retries.
-  INGEST_DISABLED: ['dead-letter', R, 404, 'Set INGEST_TOKEN on the API to turn on POST/DELETE /api/products.'],
-  INGEST_UNAUTHORIZED: ['dead-letter', R, 401, 'Send Authorization: Bearer <INGEST_TOKEN>.'],
-  INGEST_BODY_TOO_LARGE: [
-    'dead-letter',
-    R,
-    413,
-    'Split the products over several requests, or raise INGEST_MAX_BODY_BYTES on the API.',
-  ],
-  INGEST_BODY_INVALID: [
-    'dead-letter',
-    R,
-    400,
-    'Send a JSON array of {"id","image_url",…} objects, or one such object per line as application/x-ndjson.',
-  ],
-  INGEST_MEDIA_TYPE_UNSUPPORTED: [
-    'dead-letter',
-    R,
-    415,
-    'Send Content-Type: application/json (an array) or application/x-ndjson (one product per line).',
-  ],
-};
+  INGEST_DISABLED: { http: 404, hint: 'Set INGEST_TOKEN on the API to turn on POST/DELETE /api/products.' },
+  INGEST_UNAUTHORIZED: { http: 401, hint: 'Send Authorization: Bearer <INGEST_TOKEN>.' },
+  INGEST_BODY_TOO_LARGE: {
+    http: 413,
+    hint: 'Split the products over several requests, or raise INGEST_MAX_BODY_BYTES on the API.',
+  },
+  INGEST_BODY_INVALID: {
+    http: 400,
+    hint: 'Send a JSON array of {"id","image_url",…} objects, or one such object per line as application/x-ndjson.',
+  },
+  INGEST_MEDIA_TYPE_UNSUPPORTED: {
+    http: 415,
+    hint: 'Send Content-Type: application/json (an array) or application/x-ndjson (one product per line).',
+  },
+} as const satisfies Record<string, Row>;
+
+/** Every code this project raises on purpose. */
+export type ErrorCode = keyof typeof REGISTRY;
 
 /** Unknown failures (a bug, an unexpected library error) get the retry budget, then the DLQ. */
 const UNKNOWN: ErrorCodeMeaning = { job: 'retry', exit: EXIT_RESTART, http: 500 };
 
-/** What `code` means; unknown codes mean "retry, restart, 500". */
+/** What `code` means; unknown codes (a library's, Node's) mean "retry, restart, 500". */
 export function meaningOf(code: string | undefined): ErrorCodeMeaning {
-  const row = code === undefined ? undefined : TABLE[code];
-  if (!row) return UNKNOWN;
-  const [job, exit, http, hint] = row;
-  return hint === undefined ? { job, exit, http } : { job, exit, http, hint };
+  if (code === undefined || !isRegisteredCode(code)) return UNKNOWN;
+  const row: Row = REGISTRY[code];
+  const meaning: ErrorCodeMeaning = { job: row.job ?? UNKNOWN.job, exit: row.exit ?? EXIT_RESTART, http: row.http };
+  return row.hint === undefined ? meaning : { ...meaning, hint: row.hint };
 }
 
-/** True when the registry knows the code (tests check that every code we raise is registered). */
-export function isRegisteredCode(code: string): boolean {
-  return Object.hasOwn(TABLE, code);
+/** True when the registry knows the code. */
+export function isRegisteredCode(code: string): code is ErrorCode {
+  return Object.hasOwn(REGISTRY, code);
+}
+
+/** Every registered code (the registry spec checks each one the source raises is among them). */
+export function registeredCodes(): ErrorCode[] {
+  return Object.keys(REGISTRY) as ErrorCode[];
 }
 
 /** The code of any error-like value (ours, Node's, a library's, or one from another realm). */

@@ -6,6 +6,9 @@ export {
   codeOf,
   isRegisteredCode,
   meaningOf,
+  registeredCodes,
+  type ErrorCode,
   type ErrorCodeMeaning,
+  type ExitCode,
   type JobFate,
 } from './error-codes';

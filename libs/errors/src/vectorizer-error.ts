@@ -1,12 +1,14 @@
+import type { ErrorCode } from './error-codes';
+
 /**
  * The base of every error this project raises on purpose. `code` is stable (tests, the DLQ and
  * operators match on it); `hint` says how to fix the cause, so a fatal start-up log is actionable.
  */
 export class VectorizerError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly hint?: string;
 
-  constructor(code: string, message: string, options: { hint?: string; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;

@@ -1,9 +1,9 @@
 import type { Job } from 'bullmq';
-import { meaningOf } from '@vectorizer/errors';
+import { meaningOf, type ErrorCode } from '@vectorizer/errors';
 import { jobPayloadSchema, type JobPayload } from './job-payload';
 
 /** Code of a failed job whose reason BullMQ wrote itself: its workers died holding it too often. */
-export const STALLED_CODE = 'JOB_STALLED';
+export const STALLED_CODE: ErrorCode = 'JOB_STALLED';
 /** Code of a failed job whose reason names no code (a bug, or a foreign worker). */
 export const UNEXPECTED_CODE = 'UNEXPECTED_ERROR';
 
