@@ -32,6 +32,13 @@ function statExists(path) {
   return statSync(path, { throwIfNoEntry: false }) !== undefined;
 }
 
+// A stop request while the command is still loading (a container stopped as it starts): nothing
+// has started, so it ends as a stopped command does, with 0. Commands that run until stopped install
+// their own handlers synchronously when their action starts, before these are removed.
+const stopWhileLoading = () => process.exit(0);
+process.on('SIGTERM', stopWhileLoading);
+process.on('SIGINT', stopWhileLoading);
+
 const built = process.env.VECTORIZER_FROM_SOURCES === '1' ? undefined : freshBuild();
 if (built) {
   require(built);
@@ -39,3 +46,5 @@ if (built) {
   require('tsx/cjs');
   require('../apps/cli/src/main.ts');
 }
+process.off('SIGTERM', stopWhileLoading);
+process.off('SIGINT', stopWhileLoading);

@@ -1,5 +1,5 @@
 import { type Config, loadConfig } from '@vectorizer/config';
-import { VectorizerError, describeError } from '@vectorizer/errors';
+import { VectorizerError, describeError, meaningOf } from '@vectorizer/errors';
 import { createLogger, exitWithFatal, type Logger } from '@vectorizer/logger';
 
 export interface CommandContext {
@@ -7,15 +7,25 @@ export interface CommandContext {
   logger: Logger;
 }
 
+export interface RunCommandOptions {
+  /**
+   * Once the action has finished, exit within this time even if a handle (a socket to a server that
+   * never answers) still holds the process; without it the process ends when its event loop is empty.
+   */
+  exitAfterMs?: number;
+}
+
 /**
  * Loads config and a logger for one command and runs it. Logs go to stderr so stdout stays
  * machine-readable. A failure the project names (a VectorizerError: unknown product, bad catalog,
- * service down) is one line with its cause and fix; its stack only with LOG_LEVEL=debug. Anything
+ * service down) is one line with its cause and fix, and exits with the registry's code for it (78:
+ * a permanent failure no retry fixes, 1 otherwise); its stack only with LOG_LEVEL=debug. Anything
  * else is a bug and is logged whole.
  */
 export async function runCommand(
   component: string,
   action: (ctx: CommandContext) => Promise<number | void>,
+  options: RunCommandOptions = {},
 ): Promise<void> {
   let logger = createLogger({ destination: process.stderr, base: { component } });
   let debug = false;
@@ -33,17 +43,25 @@ export async function runCommand(
     });
     const code = await action({ config, logger });
     process.exitCode = code ?? 0;
+    if (options.exitAfterMs !== undefined) setTimeout(() => process.exit(), options.exitAfterMs).unref();
   } catch (error) {
-    if (debug || !(error instanceof VectorizerError)) exitWithFatal(logger, error, `${component} failed`);
-    reportFailure(logger, error, component, pretty);
+    const exitCode = meaningOf(error instanceof VectorizerError ? error.code : undefined).exit;
+    if (debug || !(error instanceof VectorizerError)) exitWithFatal(logger, error, `${component} failed`, exitCode);
+    reportFailure(logger, error, component, pretty, exitCode);
   }
 }
 
 /** One line: `vectorizer search: <what went wrong> — fix: <what to do>` (JSON: the same, plus the code). */
-function reportFailure(logger: Logger, error: VectorizerError, component: string, pretty: boolean): never {
+function reportFailure(
+  logger: Logger,
+  error: VectorizerError,
+  component: string,
+  pretty: boolean,
+  exitCode: number,
+): never {
   const { message, hint, cause } = describeError(error);
   const line = `${message}${cause && !message.includes(cause) ? ` (${cause})` : ''}${hint ? ` — fix: ${hint}` : ''}`;
   if (pretty) process.stderr.write(`vectorizer ${component}: ${line} [${error.code}]\n`);
   else logger.fatal({ code: error.code, hint }, `${component} failed: ${line}`);
-  process.exit(1);
+  process.exit(exitCode);
 }

@@ -1,6 +1,6 @@
 import { type Config, loadConfig } from '@vectorizer/config';
-import { createLogger, exitWithFatal } from '@vectorizer/logger';
-import { EXIT_RESTART } from '@vectorizer/errors';
+import { createLogger, exitWithFatal, type Logger } from '@vectorizer/logger';
+import { EXIT_CLEAN, EXIT_RESTART } from '@vectorizer/errors';
 import { connectForCommand } from '@vectorizer/queue';
 import { probePostgres } from '@vectorizer/store';
 import { exitCodeForStartupError } from './exit-codes';
@@ -24,8 +24,21 @@ async function checkServices(config: Config): Promise<void> {
  * The process the supervisor (`vectorizer worker`) starts once per device. Exit 0 after a clean
  * shutdown, 78 when the model or configuration cannot work, anything else for a crash.
  */
+let logger: Logger = createLogger({ base: { component: 'worker' } });
+
+/**
+ * Until the worker may hold jobs (it announced itself ready), a stop request ends the process at
+ * once with 0: nothing is in hand, and a model load or a migration need not finish first (an open
+ * migration transaction is rolled back with the connection). runWorkerProcess takes over after that.
+ */
+let onStopRequest = (signal: NodeJS.Signals): void => {
+  logger.info({ signal }, `${signal} while starting: exiting before taking any job`);
+  process.exit(EXIT_CLEAN);
+};
+process.on('SIGTERM', (signal) => onStopRequest(signal));
+process.on('SIGINT', (signal) => onStopRequest(signal));
+
 async function main(): Promise<void> {
-  let logger = createLogger({ base: { component: 'worker' } });
   try {
     const config = loadConfig();
     logger = createLogger({
@@ -34,7 +47,9 @@ async function main(): Promise<void> {
       base: { component: 'worker', device: config.VECTORIZER_DEVICE },
     });
     await checkServices(config);
-    const exitCode = await runWorkerProcess(config, logger);
+    const exitCode = await runWorkerProcess(config, logger, (stop) => {
+      onStopRequest = stop;
+    });
     process.exit(exitCode);
   } catch (error) {
     exitWithFatal(logger, error, 'worker cannot start', exitCodeForStartupError(error));

@@ -6,6 +6,7 @@ import { Embedder, assertDevModelAllowed, resolveModel, resolveOptionsFromConfig
 import { ImageFetcher, decodeLimitsFromConfig, fetcherOptionsFromConfig, planPreprocess } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
 import { EmbedWorker, WorkerHeartbeat } from '@vectorizer/pipeline';
+import { announceWorkerReady } from '@vectorizer/supervisor';
 import { connectForCommand, createRedisProbe, createWorkerConnection } from '@vectorizer/queue';
 import {
   EmbeddingsRepository,
@@ -22,8 +23,15 @@ import { applyThreadPlan } from './thread-plan';
 /**
  * Start-up in the order that never burns a job: model self-test, then the schema, then Redis; only
  * then the queue consumer. Resolves with the exit code once the worker has shut down.
+ *
+ * `takeOverStop` receives the graceful stop right before the first job can be taken: the caller
+ * routes SIGTERM/SIGINT (and the supervisor going away) to it from then on.
  */
-export async function runWorkerProcess(config: Config, logger: Logger): Promise<number> {
+export async function runWorkerProcess(
+  config: Config,
+  logger: Logger,
+  takeOverStop: (stop: (reason: string) => void) => void = () => undefined,
+): Promise<number> {
   const device = config.VECTORIZER_DEVICE;
   const decodeLimits = decodeLimitsFromConfig(config);
 
@@ -153,9 +161,11 @@ export async function runWorkerProcess(config: Config, logger: Logger): Promise<
     finish(code);
   }
 
-  process.once('SIGTERM', () => void shutdown(EXIT_CLEAN, 'SIGTERM'));
-  process.once('SIGINT', () => void shutdown(EXIT_CLEAN, 'SIGINT'));
-
+  takeOverStop((reason) => void shutdown(EXIT_CLEAN, reason));
+  // An orphan would hold its device and jobs unsupervised; a restarted supervisor starts a new one.
+  process.once('disconnect', () => void shutdown(EXIT_CLEAN, 'the supervisor went away'));
+  // The supervisor starts intake for this model only after this line: a broken worker enqueues nothing.
+  announceWorkerReady(embedder.modelId);
   worker.start();
   await heartbeat.start();
   log.info(

@@ -176,7 +176,7 @@ const REGISTRY = {
     job: 'stop-worker',
     exit: EXIT_CANNOT_WORK,
     http: 503,
-    hint: 'An applied migration was edited: restore its original text (git), or restore the database from a backup.',
+    hint: 'Applied migrations are immutable: restore the original migration file; put a change into a new migration.',
   },
   NO_GPU: {
     job: 'stop-worker',
@@ -268,7 +268,7 @@ const REGISTRY = {
   SEARCH_INPUT_INVALID: { http: 400 },
   SEARCH_FILTER_INVALID: {
     http: 400,
-    hint: 'Pass filter as a JSON object of top-level attribute keys to string, number or boolean values, e.g. {\"category\":\"shoes\"}.',
+    hint: 'Pass filter as a JSON object of top-level attribute keys to string, number or boolean values, e.g. {"category":"shoes"}.',
   },
   REQUEST_INVALID: { http: 400 },
   PRODUCT_NOT_FOUND: { http: 404 },

@@ -1,5 +1,13 @@
-export { WorkerSupervisor, type SupervisorOptions } from './supervisor';
+export { WorkerSupervisor, type IntakeHandle, type SupervisorOptions } from './supervisor';
 export { waitUntilDrained } from './drain-watcher';
 export { checkWorkerHealth } from './health-check';
 export { modelFootprint } from './model-footprint';
-export { defaultWorkerEntry, nodeArgsFor, processEntry, repoRoot } from './worker-entry';
+export {
+  announceWorkerReady,
+  defaultWorkerEntry,
+  isWorkerReadyMessage,
+  nodeArgsFor,
+  processEntry,
+  repoRoot,
+  type WorkerReadyMessage,
+} from './worker-entry';

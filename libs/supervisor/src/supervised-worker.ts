@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import type { Logger } from '@vectorizer/logger';
 import { EXIT_CANNOT_WORK } from '@vectorizer/errors';
 import { RestartPolicy, type RestartPolicyOptions } from './restart-policy';
-import { nodeArgsFor } from './worker-entry';
+import { isWorkerReadyMessage, nodeArgsFor } from './worker-entry';
 
 export interface SupervisedWorkerOptions {
   workerId: string;
@@ -16,13 +16,15 @@ export interface SupervisedWorkerOptions {
   restartPolicy?: RestartPolicyOptions;
   /** Where child output goes; the supervisor's stdout by default. */
   output?: NodeJS.WritableStream;
+  /** Each time a child passed its model self-test and is about to take jobs (announceWorkerReady). */
+  onReady?: (model: string) => void;
 }
 
 /** 'stopped': exited 0 when asked to stop; 'stopped-unclean': asked to stop, but exited non-zero or was killed. */
 export type WorkerOutcome = 'stopped' | 'stopped-unclean' | 'gave-up';
 
 /** What a child said when it failed: its last fatal log line, folded into the supervisor's own line. */
-interface ChildFailure {
+export interface ChildFailure {
   code?: string;
   msg?: string;
   hint?: string;
@@ -40,6 +42,8 @@ export class SupervisedWorker {
   private stopping = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private lastFailure: ChildFailure | undefined;
+  /** The current child said it is ready: from then on it may hold jobs. */
+  private ready = false;
   private readonly policy: RestartPolicy;
   private resolveDone!: (outcome: WorkerOutcome) => void;
   readonly done: Promise<WorkerOutcome>;
@@ -53,16 +57,29 @@ export class SupervisedWorker {
     return this.child?.pid;
   }
 
+  /** The last child's own fatal line (code, message, fix), e.g. for the line about giving up. */
+  get failure(): ChildFailure | undefined {
+    return this.lastFailure;
+  }
+
   start(): void {
     const { options } = this;
     const startedAt = Date.now();
     const child = spawn(process.execPath, nodeArgsFor(options.entry), {
       cwd: options.cwd,
       env: options.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // The IPC channel carries the child's "ready" (announceWorkerReady); a child that outlives its
+      // supervisor sees it disconnect.
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     this.child = child;
     this.lastFailure = undefined;
+    this.ready = false;
+    child.on('message', (message) => {
+      if (!isWorkerReadyMessage(message)) return;
+      this.ready = true;
+      options.onReady?.(message.model);
+    });
     options.logger.info({ workerId: options.workerId, device: options.device, pid: child.pid }, 'worker started');
     this.forward(child.stdout);
     this.forward(child.stderr);
@@ -99,9 +116,13 @@ export class SupervisedWorker {
     const said = failure?.msg ? `: ${failure.msg}` : '';
     const childFields = failure ? { childCode: failure.code, hint: failure.hint } : {};
     if (this.stopping) {
-      const clean = code === 0;
+      // A child stopped before it said ready held no job: dying of our SIGTERM (before its own
+      // handler was installed) loses nothing, so it is a clean stop too.
+      const stoppedWhileStarting = !this.ready && (code === 0 || signal === 'SIGTERM');
+      const clean = code === 0 || stoppedWhileStarting;
       const fields = { workerId, device, code, signal, ...childFields };
-      if (clean) logger.info(fields, 'worker stopped');
+      if (stoppedWhileStarting) logger.info(fields, 'worker stopped while starting (it held no job)');
+      else if (clean) logger.info(fields, 'worker stopped');
       else logger.error(fields, `worker did not stop cleanly (${signal ?? `exit ${code}`})${said}`);
       this.resolveDone(clean ? 'stopped' : 'stopped-unclean');
       return;

@@ -57,7 +57,7 @@ describe('WorkerSupervisor with the real worker', () => {
       shutdownTimeoutMs: 10_000,
       output: outputStream,
     });
-    await expect(supervisor.run()).resolves.toBe(1);
+    await expect(supervisor.run()).resolves.toBe(78);
     const entries = logLines.map((line) => JSON.parse(line));
     expect(entries.filter((entry) => entry.msg === 'worker started')).toHaveLength(1);
     const failures = entries.filter((entry) => entry.level === 'warn' || entry.level === 'error');

@@ -6,7 +6,7 @@ import { planThreads, type WorkerPlan } from '@vectorizer/devices';
 import { createLogger } from '@vectorizer/logger';
 import { DEFAULT_RESTART_POLICY } from './restart-policy';
 import { checkWorkerHealth } from './health-check';
-import { WorkerSupervisor, childEnv } from './supervisor';
+import { WorkerSupervisor, childEnv, type SupervisorOptions } from './supervisor';
 
 const FAKE_WORKER = join(__dirname, 'testing', 'fake-worker.ts');
 // Two GPU workers on a 16-core host: 8 cores each, 7 decode threads, a libuv pool of 9.
@@ -54,7 +54,12 @@ describe('WorkerSupervisor (fake worker processes)', () => {
   function supervisor(
     mode: string,
     plans: WorkerPlan[],
-    overrides: { shutdownTimeoutMs?: number; maxCannotWorkExits?: number; healthFile?: string } = {},
+    overrides: {
+      shutdownTimeoutMs?: number;
+      maxCannotWorkExits?: number;
+      healthFile?: string;
+      startIntake?: SupervisorOptions['startIntake'];
+    } = {},
   ): WorkerSupervisor {
     const logStream = new PassThrough();
     logStream.on('data', (chunk: Buffer) => logLines.push(...chunk.toString().split('\n').filter(Boolean)));
@@ -75,7 +80,23 @@ describe('WorkerSupervisor (fake worker processes)', () => {
       },
       output: outputStream,
       healthFile: overrides.healthFile,
+      startIntake: overrides.startIntake,
     });
+  }
+
+  /** An intake that records its starts and stops; `hangOnStop` never finishes stopping. */
+  function recordingIntake(hangOnStop = false) {
+    const calls: string[] = [];
+    const startIntake = async (model: string) => {
+      calls.push(`start ${model}`);
+      return {
+        stop: () => {
+          calls.push('stop');
+          return hangOnStop ? new Promise<void>(() => undefined) : Promise.resolve();
+        },
+      };
+    };
+    return { calls, startIntake };
   }
 
   async function events(): Promise<Event[]> {
@@ -114,21 +135,87 @@ describe('WorkerSupervisor (fake worker processes)', () => {
     expect((await events()).filter((e) => e.event === 'sigterm')).toHaveLength(2);
   });
 
+  it('starts intake only once a worker said ready, for the model it proved, and stops it with the workers', async () => {
+    const intake = recordingIntake();
+    const sup = supervisor('', [plan('cuda:0'), plan('cuda:1')], { startIntake: intake.startIntake });
+    const running = sup.run();
+    await until(async () => intake.calls.length > 0);
+    expect(sup.provenModel).toBe('fake-model');
+    sup.stop('SIGTERM');
+    await expect(running).resolves.toBe(0);
+    // Two workers said ready: one intake.
+    expect(intake.calls).toEqual(['start fake-model', 'stop']);
+  });
+
+  it('never starts intake for workers that cannot work', async () => {
+    const intake = recordingIntake();
+    const sup = supervisor('cannot-work', [plan('cpu')], { maxCannotWorkExits: 1, startIntake: intake.startIntake });
+    await expect(sup.run()).resolves.toBe(78);
+    expect(intake.calls).toEqual([]);
+  });
+
+  it('stops intake when every device was given up on', async () => {
+    const intake = recordingIntake();
+    const sup = supervisor('ready-then-cannot-work', [plan('cpu')], {
+      maxCannotWorkExits: 2,
+      startIntake: intake.startIntake,
+    });
+    await expect(sup.run()).resolves.toBe(78);
+    expect(intake.calls).toEqual(['start fake-model', 'stop']);
+  });
+
+  it('ends its stop by the deadline when intake never finishes stopping (a database that never answers)', async () => {
+    const intake = recordingIntake(true);
+    const sup = supervisor('', [plan('cpu')], { shutdownTimeoutMs: 1_500, startIntake: intake.startIntake });
+    const running = sup.run();
+    await until(async () => intake.calls.length > 0);
+    const stoppedAt = Date.now();
+    sup.stop('SIGTERM');
+    await expect(running).resolves.toBe(0);
+    const tookMs = Date.now() - stoppedAt;
+    expect(tookMs).toBeGreaterThanOrEqual(1_400);
+    expect(tookMs).toBeLessThan(10_000);
+    expect(logLines.map((line) => JSON.parse(line).msg)).toContain(
+      'intake did not stop in time (PostgreSQL or Redis does not answer); abandoning it',
+    );
+  });
+
+  it('counts a child stopped before it said ready as a clean stop, even when the signal killed it', async () => {
+    const sup = supervisor('slow-start', [plan('cpu')]);
+    const running = sup.run();
+    await until(async () => (await events()).some((e) => e.event === 'start'));
+    sup.stop('SIGTERM');
+    await expect(running).resolves.toBe(0);
+    expect(logLines.map((line) => JSON.parse(line).msg)).toContain('worker stopped while starting (it held no job)');
+  });
+
+  it('counts a ready child killed by the stop signal as unclean (exit 1): it may have held jobs', async () => {
+    const sup = supervisor('ready-no-handler', [plan('cpu')]);
+    const running = sup.run();
+    await until(async () => sup.provenModel !== undefined);
+    sup.stop('SIGTERM');
+    await expect(running).resolves.toBe(1);
+  });
+
   it('gives up on a device whose worker keeps exiting 78 and fails when no device is left', async () => {
     const sup = supervisor('cannot-work', [plan('cuda:0'), plan('cuda:1')]);
-    await expect(sup.run()).resolves.toBe(1);
+    await expect(sup.run()).resolves.toBe(78);
     expect((await events()).filter((e) => e.event === 'start')).toHaveLength(6);
     const messages = logLines.map((line) => JSON.parse(line).msg as string);
     expect(messages.filter((msg) => msg.startsWith('giving up on cuda:'))).toHaveLength(2);
     expect(messages.some((msg) => msg.includes('exited 78 (cannot work'))).toBe(true);
-    expect(messages).toContain('every device was given up on; no worker is running');
+    const last = JSON.parse(logLines[logLines.length - 1]);
+    expect(last).toMatchObject({ level: 'fatal', code: 'POSTGRES_AUTH_FAILED' });
+    expect(last.msg).toMatch(
+      /^every device was given up on, no worker is running; exiting 78: .*authentication failed/,
+    );
   });
 
   it("gives up at the first exit 78 by default, in one line carrying the child's cause and fix", async () => {
     const sup = supervisor('cannot-work', [plan('cpu')], {
       maxCannotWorkExits: DEFAULT_RESTART_POLICY.maxCannotWorkExits,
     });
-    await expect(sup.run()).resolves.toBe(1);
+    await expect(sup.run()).resolves.toBe(78);
     expect((await events()).filter((e) => e.event === 'start')).toHaveLength(1);
     const entries = logLines.map((line) => JSON.parse(line));
     const failures = entries.filter((entry) => entry.level === 'warn' || entry.level === 'error');

@@ -1,6 +1,8 @@
 import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkerPlan } from '@vectorizer/devices';
+import { EXIT_CANNOT_WORK, EXIT_CLEAN, EXIT_RESTART } from '@vectorizer/errors';
 import type { Logger } from '@vectorizer/logger';
 import type { RestartPolicyOptions } from './restart-policy';
 import { SupervisedWorker } from './supervised-worker';
@@ -13,8 +15,17 @@ export interface SupervisorOptions {
   /** The environment children inherit before their plan's variables are applied. */
   baseEnv: NodeJS.ProcessEnv;
   logger: Logger;
-  /** After SIGTERM, how long children get to finish their batch before SIGKILL. */
+  /**
+   * After a stop request, how long children get to finish their batch before SIGKILL; intake gets
+   * the same time to stop, and is abandoned after it (run() resolves regardless).
+   */
   shutdownTimeoutMs: number;
+  /**
+   * Product intake (the Postgres listener and reconcile loop). Started only once a worker passed its
+   * model self-test, for the model that worker registered; stopped when every device is given up on
+   * or on stop: a broken worker never enqueues anything.
+   */
+  startIntake?: (model: string) => Promise<IntakeHandle>;
   restartPolicy?: RestartPolicyOptions;
   output?: NodeJS.WritableStream;
   /**
@@ -22,6 +33,10 @@ export interface SupervisorOptions {
    * writes its own file beside it, so `worker --health` fails as soon as any one device's worker fails.
    */
   healthFile?: string;
+}
+
+export interface IntakeHandle {
+  stop(): Promise<void>;
 }
 
 /**
@@ -48,15 +63,19 @@ export function childEnv(baseEnv: NodeJS.ProcessEnv, plan: WorkerPlan, workerId:
 
 /**
  * Runs one worker process per planned device until stopped. `run()` resolves with the exit code
- * for the supervisor: 0 after a requested stop that every child honoured with exit 0; 1 when a
- * child did not stop cleanly (exited non-zero, or was killed at the deadline) or when every device
- * was given up on.
+ * for the supervisor: 0 after a requested stop that every child honoured (or that came before the
+ * child held any job); 1 when a child did not stop cleanly (exited non-zero after it was ready, or
+ * was killed at the deadline); 78 when every device was given up on (each said it cannot work).
  */
 export class WorkerSupervisor {
   private readonly workers: SupervisedWorker[];
   private readonly devices: DeviceHealthEntry[];
   private stopRequested = false;
   private killTimer: NodeJS.Timeout | undefined;
+  private stopDeadline: number | undefined;
+  private proven: string | undefined;
+  private intake: Promise<IntakeHandle | undefined> | undefined;
+  private intakeStopped: Promise<void> | undefined;
 
   constructor(private readonly options: SupervisorOptions) {
     const { healthFile } = options;
@@ -77,12 +96,18 @@ export class WorkerSupervisor {
         logger: options.logger,
         restartPolicy: options.restartPolicy,
         output: options.output,
+        onReady: (model) => this.onWorkerReady(plan.device, model),
       });
     });
   }
 
   get pids(): (number | undefined)[] {
     return this.workers.map((worker) => worker.pid);
+  }
+
+  /** The model a worker proved (passed its self-test with and registered); undefined until then. */
+  get provenModel(): string | undefined {
+    return this.proven;
   }
 
   async run(): Promise<number> {
@@ -96,21 +121,30 @@ export class WorkerSupervisor {
         if (outcome === 'gave-up') {
           this.devices[index].state = 'gave-up';
           await this.writeHealth();
+          if (this.devices.every((device) => device.state === 'gave-up')) this.beginIntakeStop();
         }
         return outcome;
       }),
     );
     if (this.killTimer) clearTimeout(this.killTimer);
+    this.beginIntakeStop();
+    await this.intakeStopped;
     if (!this.stopRequested && outcomes.every((outcome) => outcome === 'gave-up')) {
-      this.options.logger.fatal('every device was given up on; no worker is running');
-      return 1;
+      const failure = this.workers.map((worker) => worker.failure).find((f) => f?.msg !== undefined);
+      const fix = failure?.hint && !failure.msg?.includes(failure.hint) ? ` — fix: ${failure.hint}` : '';
+      const why = failure?.msg ? `: ${failure.msg}${fix}` : '';
+      this.options.logger.fatal(
+        { code: failure?.code, hint: failure?.hint },
+        `every device was given up on, no worker is running; exiting ${EXIT_CANNOT_WORK}${why}`,
+      );
+      return EXIT_CANNOT_WORK;
     }
     const unclean = outcomes.filter((outcome) => outcome === 'stopped-unclean').length;
     if (unclean > 0) {
-      this.options.logger.error({ unclean }, `${unclean} worker(s) did not stop cleanly; exiting 1`);
-      return 1;
+      this.options.logger.error({ unclean }, `${unclean} worker(s) did not stop cleanly; exiting ${EXIT_RESTART}`);
+      return EXIT_RESTART;
     }
-    return 0;
+    return EXIT_CLEAN;
   }
 
   /**
@@ -124,7 +158,9 @@ export class WorkerSupervisor {
       return;
     }
     this.stopRequested = true;
+    this.stopDeadline = Date.now() + this.options.shutdownTimeoutMs;
     this.options.logger.info({ reason, timeoutMs: this.options.shutdownTimeoutMs }, 'stopping workers');
+    this.beginIntakeStop();
     for (const worker of this.workers) worker.stop();
     this.killTimer = setTimeout(() => {
       this.options.logger.error(
@@ -133,6 +169,55 @@ export class WorkerSupervisor {
       );
       this.killAll();
     }, this.options.shutdownTimeoutMs);
+  }
+
+  private onWorkerReady(device: string, model: string): void {
+    if (this.proven === undefined) {
+      this.proven = model;
+      const { startIntake, logger } = this.options;
+      if (!startIntake || this.stopRequested) return;
+      logger.info({ device, model }, `worker on ${device} passed its model self-test: starting intake for ${model}`);
+      this.intake = startIntake(model).catch((error: unknown) => {
+        logger.error({ err: error, model }, 'could not start intake; workers go on with the queue as it is');
+        return undefined;
+      });
+    } else if (model !== this.proven) {
+      // Every child reads the same settings; two models means the files changed under a restart.
+      this.options.logger.error(
+        { device, model, intakeModel: this.proven },
+        `worker on ${device} runs ${model}, not ${this.proven}: intake keeps enqueuing for ${this.proven}`,
+      );
+    }
+  }
+
+  /**
+   * Stops intake once (on stop, or when every device was given up on), within the stop's deadline:
+   * a listener or reconcile pass stuck on a database that never answers is abandoned at the
+   * deadline, so the supervisor's own stop is bounded whatever its dependencies do.
+   */
+  private beginIntakeStop(): void {
+    if (this.intakeStopped || !this.intake) return;
+    const intake = this.intake;
+    const deadline = this.stopDeadline ?? Date.now() + this.options.shutdownTimeoutMs;
+    const timeoutMs = Math.max(0, deadline - Date.now());
+    this.intakeStopped = (async () => {
+      const abandon = new AbortController();
+      const stopped = (async () => (await intake)?.stop())().then(
+        () => true,
+        (error: unknown) => {
+          this.options.logger.warn({ err: error }, 'intake did not stop cleanly');
+          return true;
+        },
+      );
+      const timedOut = sleep(timeoutMs, false, { signal: abandon.signal }).catch(() => false);
+      const finished = await Promise.race([stopped, timedOut]);
+      abandon.abort();
+      if (!finished)
+        this.options.logger.warn(
+          { timeoutMs },
+          'intake did not stop in time (PostgreSQL or Redis does not answer); abandoning it',
+        );
+    })();
   }
 
   /** A device's file from a previous run (a restarted container keeps /tmp) must not pass for it. */

@@ -44,3 +44,25 @@ export function defaultWorkerEntry(): string {
 export function nodeArgsFor(entry: string): string[] {
   return entry.endsWith('.ts') ? ['--require', require.resolve('tsx/cjs'), entry] : [entry];
 }
+
+/**
+ * What a worker process tells its supervisor (over the IPC channel the supervisor opens) once its
+ * model passed the self-test and its schema is in place, right before it takes jobs: from then on
+ * it may hold jobs, and its model id is proven, so intake may enqueue for it.
+ */
+export interface WorkerReadyMessage {
+  type: 'vectorizer:worker-ready';
+  /** The registered model id the worker embeds with. */
+  model: string;
+}
+
+export function isWorkerReadyMessage(message: unknown): message is WorkerReadyMessage {
+  const candidate = message as Partial<WorkerReadyMessage> | null;
+  return candidate?.type === 'vectorizer:worker-ready' && typeof candidate.model === 'string';
+}
+
+/** Called by the worker process; a no-op when it runs without a supervisor (no IPC channel). */
+export function announceWorkerReady(model: string): void {
+  const message: WorkerReadyMessage = { type: 'vectorizer:worker-ready', model };
+  process.send?.(message);
+}

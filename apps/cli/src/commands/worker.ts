@@ -1,10 +1,11 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Config } from '@vectorizer/config';
 import { detectHostCores, discoverGpus, planWorkers, type GpuInfo, type WorkerPlan } from '@vectorizer/devices';
-import { VectorizerError } from '@vectorizer/errors';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EXIT_CLEAN, VectorizerError } from '@vectorizer/errors';
 import type { Logger } from '@vectorizer/logger';
 import { pendingInPostgres } from '@vectorizer/intake';
-import { getQueueStats } from '@vectorizer/queue';
+import { getQueueStats, isDrained } from '@vectorizer/queue';
 import { EmbeddingsRepository } from '@vectorizer/store';
 import { openDatabase, openQueues } from '../command-services';
 import {
@@ -30,6 +31,17 @@ interface WorkerCommandOptions {
 /** Grace beyond the worker's own shutdown timeout before the supervisor SIGKILLs it. */
 const KILL_GRACE_MS = 5_000;
 const DRAIN_POLL_MS = 2_000;
+const DRAIN_RETRY_MAX_MS = 30_000;
+const EXIT_GRACE_MS = 1_000;
+
+/**
+ * Until the supervisor runs, a stop request ends the command at once with 0: no worker was started.
+ * supervise() points it at the supervisor's graceful stop.
+ */
+let onStopRequest = (signal: NodeJS.Signals): void => {
+  process.stderr.write(`vectorizer worker: ${signal} before any worker started; exiting 0\n`);
+  process.exit(EXIT_CLEAN);
+};
 
 export function registerWorker(program: Command): void {
   program
@@ -60,15 +72,29 @@ export function registerWorker(program: Command): void {
         'SIGTERM/SIGINT: workers finish their in-flight batch and exit; a second signal kills them.',
     )
     .action((opts: WorkerCommandOptions) =>
-      runCommand('supervisor', async ({ config, logger }) => {
-        if (opts.health) return health(config);
-        const plans = await planFromConfig(config, logger, opts.cores);
-        if (opts.plan) {
-          process.stdout.write(`${JSON.stringify(plans, null, 2)}\n`);
-          return 0;
-        }
-        return supervise(config, logger, plans, opts);
-      }),
+      runCommand(
+        'supervisor',
+        async ({ config, logger }) => {
+          if (opts.health) return health(config);
+          if (!opts.plan) {
+            process.on('SIGTERM', (signal) => onStopRequest(signal));
+            process.on('SIGINT', (signal) => onStopRequest(signal));
+          }
+          if (opts.drain && (await nothingToDrain(config, logger))) {
+            logger.info('nothing to drain: no job waiting, active or delayed, none pending in Postgres; exiting 0');
+            return EXIT_CLEAN;
+          }
+          const plans = await planFromConfig(config, logger, opts.cores);
+          if (opts.plan) {
+            process.stdout.write(`${JSON.stringify(plans, null, 2)}\n`);
+            return EXIT_CLEAN;
+          }
+          return supervise(config, logger, plans, opts);
+        },
+        // A listener or pool stuck on a database that never answers is abandoned by the supervisor's
+        // bounded stop; its sockets must not keep the process alive after that.
+        { exitAfterMs: EXIT_GRACE_MS },
+      ),
     );
 }
 
@@ -165,65 +191,87 @@ async function supervise(
     logger,
     shutdownTimeoutMs: config.WORKER_SHUTDOWN_TIMEOUT_MS + KILL_GRACE_MS,
     healthFile: config.WORKER_HEALTH_FILE,
+    // The Postgres listener + reconcile loop run here, in the parent, not per device: one per host
+    // bids for the cluster's leadership, and a device worker's restart does not interrupt intake.
+    startIntake: config.WATCH ? (model) => startWatchFromConfig(config, logger, model) : undefined,
   });
-  const onSignal = (signal: NodeJS.Signals) => supervisor.stop(signal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  onStopRequest = (signal) => supervisor.stop(signal);
   const drainAbort = new AbortController();
-  // The Postgres listener + reconcile loop run here, in the parent, not per device: one per host
-  // bids for the cluster's leadership, and a device worker's restart does not interrupt intake.
-  const model = config.WATCH ? (await resolveConfiguredModel(config, logger)).id : undefined;
-  const watch = model === undefined ? undefined : await startWatchFromConfig(config, logger, model);
   try {
     const running = supervisor.run();
-    const drained = opts.drain
-      ? drainThenStop(config, logger, supervisor, drainAbort.signal, model)
-      : Promise.resolve(true);
-    const code = await running;
-    drainAbort.abort();
-    // --drain that could not watch the queue must not look like a finished drain.
-    return (await drained) ? code : Math.max(code, 1);
+    if (opts.drain) void drainThenStop(config, logger, supervisor, drainAbort.signal);
+    return await running;
   } finally {
     drainAbort.abort();
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
-    await watch?.stop();
   }
 }
 
 /**
- * Resolves false when the queue could not be watched (the workers are stopped then too). With the
- * reconcile loop running (`watchedModel`), drained also means nothing is left pending in Postgres.
+ * True when a drain would have nothing to do: no job waiting, active or delayed and, with the
+ * reconcile loop on (WATCH), no product of the configured model pending in Postgres. Redis down is
+ * an error (REDIS_UNAVAILABLE); a database that cannot answer the count (not migrated yet) counts as
+ * work to do, and the workers say what is wrong with it.
+ */
+async function nothingToDrain(config: Config, logger: Logger): Promise<boolean> {
+  const queues = await openQueues(config);
+  try {
+    if (!isDrained(await getQueueStats(queues.queue))) return false;
+  } finally {
+    await queues.close();
+  }
+  if (!config.WATCH) return true;
+  const model = (await resolveConfiguredModel(config, logger)).id;
+  let pool: Awaited<ReturnType<typeof openDatabase>> | undefined;
+  try {
+    pool = await openDatabase(config, { max: 1 });
+    return (await new EmbeddingsRepository(pool).countMissing(model)) === 0;
+  } catch (error) {
+    logger.debug({ err: error }, 'could not count the products pending in Postgres; starting the workers');
+    return false;
+  } finally {
+    await pool?.end();
+  }
+}
+
+/**
+ * Stops the workers once the queue has drained and (with intake running) nothing of the proven model
+ * is pending in Postgres. A failed poll (Redis or Postgres down for a while) is one line, and the
+ * watch resumes with backoff: the workers pause through the outage and the drain finishes after it.
  */
 async function drainThenStop(
   config: Config,
   logger: Logger,
   supervisor: WorkerSupervisor,
   signal: AbortSignal,
-  watchedModel: string | undefined,
-): Promise<boolean> {
-  let queues: Awaited<ReturnType<typeof openQueues>> | undefined;
-  let pool: Awaited<ReturnType<typeof openDatabase>> | undefined;
-  try {
-    queues = await openQueues(config);
-    const queue = queues.queue;
-    if (watchedModel !== undefined) pool = await openDatabase(config, { max: 1 });
-    const embeddings = pool && new EmbeddingsRepository(pool);
-    const backlog =
-      embeddings &&
-      (async () =>
-        pendingInPostgres(await embeddings.countMissing(watchedModel as string), await getQueueStats(queue)));
-    if (await waitUntilDrained(queue, { pollMs: DRAIN_POLL_MS, signal, backlog })) {
-      logger.info('queue drained: nothing waiting, active or delayed');
-      supervisor.stop('queue drained');
+): Promise<void> {
+  for (let attempt = 1; !signal.aborted; attempt += 1) {
+    let queues: Awaited<ReturnType<typeof openQueues>> | undefined;
+    let pool: Awaited<ReturnType<typeof openDatabase>> | undefined;
+    try {
+      queues = await openQueues(config);
+      const queue = queues.queue;
+      if (config.WATCH) pool = await openDatabase(config, { max: 1 });
+      const embeddings = pool && new EmbeddingsRepository(pool);
+      const backlog =
+        embeddings &&
+        (async () => {
+          const model = supervisor.provenModel;
+          // Before a worker proved its model, intake has not run: nothing says the backlog is empty.
+          if (model === undefined) return 1;
+          return pendingInPostgres(await embeddings.countMissing(model), await getQueueStats(queue));
+        });
+      if (await waitUntilDrained(queue, { pollMs: DRAIN_POLL_MS, signal, backlog })) {
+        logger.info('queue drained: nothing waiting, active or delayed');
+        supervisor.stop('queue drained');
+      }
+      return;
+    } catch (error) {
+      const retryInMs = Math.min(DRAIN_RETRY_MAX_MS, DRAIN_POLL_MS * 2 ** (attempt - 1));
+      logger.warn({ err: error, attempt, retryInMs }, `--drain cannot watch the queue; retrying in ${retryInMs} ms`);
+      await sleep(retryInMs, undefined, { signal }).catch(() => undefined);
+    } finally {
+      await queues?.close().catch(() => undefined);
+      await pool?.end().catch(() => undefined);
     }
-    return true;
-  } catch (error) {
-    logger.error({ err: error }, 'cannot watch the queue for --drain; stopping workers');
-    supervisor.stop('drain watcher failed');
-    return false;
-  } finally {
-    await queues?.close();
-    await pool?.end();
   }
 }

@@ -37,7 +37,11 @@ const fatalLine: Record<string, object> = {
   },
 };
 
-if (exitCode === undefined) {
+// "slow-start": loads forever with no signal handler and never says ready (a model still loading).
+// "ready-no-handler": says ready but has no SIGTERM handler, so a stop kills it mid-work.
+// "ready-then-cannot-work": says ready, then exits 78 (its model broke under it).
+const startsSlowly = mode === 'slow-start';
+if (exitCode === undefined && !startsSlowly && mode !== 'ready-no-handler') {
   // As a healthy worker does after its self-test: its own health file, refreshed.
   const healthFile = process.env.WORKER_HEALTH_FILE;
   const beat = () =>
@@ -56,6 +60,15 @@ if (exitCode === undefined) {
 log('start');
 process.stdout.write(`${JSON.stringify({ level: 'info', msg: 'fake worker up', workerId: process.env.WORKER_ID })}\n`);
 process.stderr.write('a native library line\n');
+if (startsSlowly) setInterval(() => undefined, 1_000);
+else if (exitCode === undefined) {
+  // As the real worker does right before taking jobs (announceWorkerReady).
+  process.send?.({ type: 'vectorizer:worker-ready', model: process.env.FAKE_WORKER_MODEL ?? 'fake-model' });
+  if (mode === 'ready-no-handler') setInterval(() => undefined, 1_000);
+  if (mode === 'ready-then-cannot-work') setTimeout(() => process.exit(78), 100);
+  // The IPC channel must not keep a worker alive by itself (the real one exits through process.exit).
+  process.channel?.unref();
+}
 if (exitCode !== undefined) {
   const fatal = mode === undefined ? undefined : fatalLine[mode];
   if (fatal) process.stdout.write(`${JSON.stringify({ level: 'fatal', workerId: process.env.WORKER_ID, ...fatal })}\n`);
