@@ -17,7 +17,7 @@ export interface CliResult {
  * The child's whole environment: built from scratch so the runner's own DATABASE_URL, MODEL_DIR, …
  * never leak into a test. CPU with one inference thread keeps runs small on a shared machine.
  */
-function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+export function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
