@@ -27,7 +27,8 @@ describe('vectorizer model', () => {
     expect((await runCli(['model', 'make-dev', dir, '--size', 'tiny'])).code).toBe(0);
     await writeFile(join(dir, 'onnx/vision_model.onnx'), 'truncated');
     const { code, stderr } = await runCli(['model', 'verify', '--model-dir', dir]);
-    expect(code).toBe(1);
+    // 78: a broken model is a permanent failure (the registry's exit code for MODEL_FILE_CORRUPT).
+    expect(code).toBe(78);
     const fatal = stderr
       .trim()
       .split('\n')
