@@ -218,6 +218,8 @@ describe('vectorizer worker: the lifecycle table, row by row', () => {
     const exit = await cli.stop();
     measured.push(`SIGTERM while loading the model: exit ${exit.code} in ${exit.ms} ms`);
     expect(exit.code).toBe(0);
+    // The worker process itself ended on the signal, saying so (not merely killed by it).
+    expect(cli.count('SIGTERM while starting: exiting before taking any job')).toBe(1);
     expect(cli.count('did not stop cleanly')).toBe(0);
     expect(exit.ms).toBeLessThan(STOP_BOUND_MS);
   });
