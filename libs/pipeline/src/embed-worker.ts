@@ -1,6 +1,6 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { EMBED_QUEUE } from '@vectorizer/queue';
+import { EMBED_QUEUE, embedBackoffStrategy } from '@vectorizer/queue';
 import type { DecodeLimits, PreprocessPlan, PreprocessorConfig } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
 import type { PipelineMetrics } from '@vectorizer/telemetry';
@@ -146,20 +146,8 @@ export class EmbedWorker {
       stalledInterval: options.stalledIntervalMs,
       maxStalledCount: options.maxStalledCount ?? 3,
       autorun: true,
-    });
-    this.worker.on('failed', (job, error) => {
-      // Honour Retry-After: BullMQ scheduled the retry with its own backoff; push it later if the
-      // server asked for more.
-      const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
-      if (!job || typeof retryAfterMs !== 'number' || !(retryAfterMs > (job.delay ?? 0))) return;
-      // Its last attempt failed: there is no retry to push back.
-      if (job.attemptsMade >= (job.opts.attempts ?? 1)) return;
-      job.changeDelay(retryAfterMs).catch((changeError: unknown) => {
-        options.logger.debug(
-          { jobId: job.id, err: changeError },
-          'could not apply Retry-After (job no longer delayed)',
-        );
-      });
+      // The retry delay, Retry-After included, is decided when BullMQ schedules the retry.
+      settings: { backoffStrategy: embedBackoffStrategy },
     });
     this.worker.on('error', (error) => this.onQueueError(error));
     this.currentState = 'running';

@@ -71,14 +71,13 @@ describe('EmbedWorker when a dependency goes away', () => {
 
   it('honours Retry-After: the retry waits at least as long as the server asked', async () => {
     const imageUrl = fx.images.flakyUrl('retry-after', 1, 2);
-    // This job's own backoff is 0.5-1 s, as in production (1-2 s), not the fixture's 20 ms: the
-    // Retry-After delay is applied once BullMQ has scheduled the backoff, which a loaded test
-    // machine's event loop could otherwise let expire first.
+    // A 20 ms backoff of its own: the Retry-After delay is part of BullMQ's scheduling decision
+    // (embedBackoffStrategy), so no event-loop delay can let the short backoff win.
     await fx.products.upsertMany([{ id: 'ra', imageUrl }]);
     const queue = createEmbedQueue({
       connection: fx.connection,
       prefix: fx.prefix,
-      retryPolicy: { attempts: 3, backoffMs: 1_000 },
+      retryPolicy: { attempts: 3, backoffMs: 20 },
     });
     await enqueueProducts({ queue, connection: fx.connection }, [{ id: 'ra', imageUrl }], fx.model.id);
     await queue.close();
@@ -86,7 +85,7 @@ describe('EmbedWorker when a dependency goes away', () => {
     worker.start();
     await eventually(async () => fx.images.hits(new URL(imageUrl).pathname) >= 1, 'first attempt');
     const job = (await fx.queue.getJobs(['delayed', 'waiting', 'active', 'failed']))[0];
-    // Backoff alone would retry after 0.5-1 s; the 503 asked for 2 s.
+    // Backoff alone would retry after 10-20 ms; the 503 asked for 2 s.
     await eventually(async () => {
       const fresh = job?.id ? await fx.queue.getJob(job.id) : undefined;
       return (fresh?.delay ?? 0) >= 2_000;

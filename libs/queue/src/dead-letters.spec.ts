@@ -7,6 +7,7 @@ import { parseFailedReason } from './dead-letter-entry';
 import { DeadLetters } from './dead-letters';
 import { createEmbedQueue, type EmbedQueue } from './embed-queue';
 import { jobIdFor } from './job-payload';
+import { embedBackoffStrategy } from './job-options';
 import { enqueueProducts } from './producer';
 import { getQueueStats } from './queue-stats';
 
@@ -178,7 +179,13 @@ async function processAll(
   done?: () => Promise<boolean>,
 ): Promise<void> {
   const connection = createWorkerConnection(TEST_REDIS_URL);
-  const worker = new Worker(queue.name, handler, { connection, prefix, concurrency: 5, ...workerOptions });
+  const worker = new Worker(queue.name, handler, {
+    connection,
+    prefix,
+    concurrency: 5,
+    settings: { backoffStrategy: embedBackoffStrategy },
+    ...workerOptions,
+  });
   const deadline = Date.now() + 20_000;
   try {
     for (;;) {

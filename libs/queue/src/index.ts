@@ -7,7 +7,13 @@ export {
   type CommandConnectionOptions,
 } from './connection';
 export { parseJobPayload, jobIdFor, jobPayloadJsonSchema, jobPayloadSchema, type JobPayload } from './job-payload';
-export { retentionFromSettings, type RetryPolicy, type RetentionPolicy } from './job-options';
+export {
+  EMBED_BACKOFF_TYPE,
+  embedBackoffStrategy,
+  retentionFromSettings,
+  type RetryPolicy,
+  type RetentionPolicy,
+} from './job-options';
 export { createEmbedQueue, type EmbedQueue, type QueueConnection } from './embed-queue';
 export { enqueueProducts, type ProductToEmbed, type EnqueueResult, type EnqueueTarget } from './producer';
 export { type DeadLetter } from './dead-letter-entry';

@@ -61,7 +61,7 @@ describe('job contract (docs/job-contract.md)', () => {
     expect(opts).toEqual({
       jobId,
       attempts: RETRY.attempts,
-      backoff: { type: 'exponential', delay: RETRY.backoffMs, jitter: 0.5 },
+      backoff: { type: 'exponential-or-retry-after', delay: RETRY.backoffMs, jitter: 0.5 },
       removeOnComplete: { count: DEFAULT_RETENTION.completed.count, age: DEFAULT_RETENTION.completed.ageSeconds },
       removeOnFail: { count: DEFAULT_RETENTION.failed.count, age: DEFAULT_RETENTION.failed.ageSeconds },
     });

@@ -1,4 +1,4 @@
-import type { BackoffOptions, JobsOptions, KeepJobs } from 'bullmq';
+import type { BackoffOptions, BackoffStrategy, JobsOptions, KeepJobs } from 'bullmq';
 
 export interface RetryPolicy {
   /** Total tries per job (JOB_ATTEMPTS). */
@@ -21,13 +21,30 @@ export const DEFAULT_RETENTION: RetentionPolicy = {
   failed: { count: 100_000, ageSeconds: 14 * 24 * 3_600 },
 };
 
+/** The backoff type of embed jobs; `embedBackoffStrategy` computes it (Workers pass it in their settings). */
+export const EMBED_BACKOFF_TYPE = 'exponential-or-retry-after';
+
 /**
- * Exponential backoff with 50 % jitter (BullMQ's built-in `jitter`): after an outage every failed
- * job would otherwise retry at the same instant and hit the recovered service as one wave.
+ * Exponential backoff with 50 % jitter: after an outage every failed job would otherwise retry at
+ * the same instant and hit the recovered service as one wave.
  */
 export function backoffOptions(policy: RetryPolicy): BackoffOptions {
-  return { type: 'exponential', delay: policy.backoffMs, jitter: 0.5 };
+  return { type: EMBED_BACKOFF_TYPE, delay: policy.backoffMs, jitter: 0.5 };
 }
+
+/**
+ * BullMQ's custom backoff (Worker `settings.backoffStrategy`): the job's exponential delay with
+ * jitter, or the image server's Retry-After (`retryAfterMs` on the error) when that is longer. One
+ * decision, taken when BullMQ schedules the retry, not corrected after it.
+ */
+export const embedBackoffStrategy: BackoffStrategy = (attemptsMade, _type, error, job) => {
+  const options = job?.opts.backoff;
+  const { delay = 0, jitter = 0 } = typeof options === 'object' ? options : { delay: options };
+  const longest = Math.round(2 ** (attemptsMade - 1) * delay);
+  const exponential = Math.floor(longest * (1 - jitter) + Math.random() * longest * jitter);
+  const retryAfterMs = (error as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+  return typeof retryAfterMs === 'number' && retryAfterMs > exponential ? retryAfterMs : exponential;
+};
 
 const keep = ({ count, ageSeconds }: { count: number; ageSeconds: number }): KeepJobs => ({ count, age: ageSeconds });
 

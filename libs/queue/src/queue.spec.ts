@@ -5,6 +5,7 @@ import { createEmbedQueue, EmbedQueue } from './embed-queue';
 import { enqueueProducts } from './producer';
 import { getQueueStats } from './queue-stats';
 import { jobIdFor } from './job-payload';
+import { embedBackoffStrategy } from './job-options';
 import { RedisUnavailableError } from './errors';
 import { freePort, TEST_REDIS_URL, uniquePrefix } from '@vectorizer/testing';
 
@@ -52,7 +53,7 @@ describe('embed queue (real Redis)', () => {
     expect(job?.data).toMatchObject({ productId: 'p3', imageUrl: 'https://cdn.example/a/3.jpg', model: MODEL });
     expect(job?.opts).toMatchObject({
       attempts: 2,
-      backoff: { type: 'exponential', delay: 10, jitter: 0.5 },
+      backoff: { type: 'exponential-or-retry-after', delay: 10, jitter: 0.5 },
       removeOnComplete: { count: 1_000, age: 3_600 },
       removeOnFail: { count: 100_000, age: 14 * 24 * 3_600 },
     });
@@ -107,7 +108,12 @@ describe('connectForCommand', () => {
 /** Runs a real BullMQ worker until every job is finished (completed, or failed for good). */
 async function processAll(queue: EmbedQueue, prefix: string, handler: () => Promise<void>): Promise<void> {
   const connection = createWorkerConnection(TEST_REDIS_URL);
-  const worker = new Worker(queue.name, handler, { connection, prefix, concurrency: 5 });
+  const worker = new Worker(queue.name, handler, {
+    connection,
+    prefix,
+    concurrency: 5,
+    settings: { backoffStrategy: embedBackoffStrategy },
+  });
   try {
     for (;;) {
       const stats = await getQueueStats(queue);

@@ -9,6 +9,7 @@ import {
   createEmbedQueue,
   createWorkerConnection,
   DeadLetters,
+  embedBackoffStrategy,
   jobIdFor,
   type EmbedQueue,
 } from '@vectorizer/queue';
@@ -291,7 +292,11 @@ describe('vectorizer ingest / enqueue / status / dlq (real services)', () => {
 /** A real BullMQ worker on the queue until nothing is waiting, active or delayed. */
 async function runWorker(queue: EmbedQueue, prefix: string, handler: Processor): Promise<void> {
   const connection = createWorkerConnection(TEST_REDIS_URL);
-  const worker = new Worker(queue.name, handler, { connection, prefix });
+  const worker = new Worker(queue.name, handler, {
+    connection,
+    prefix,
+    settings: { backoffStrategy: embedBackoffStrategy },
+  });
   const deadline = Date.now() + 20_000;
   try {
     while ((await queue.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized')) > 0) {
