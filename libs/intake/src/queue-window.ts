@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { enqueueProducts, type EnqueueTarget, type ProductToEmbed } from '@vectorizer/queue';
+import {
+  enqueueProducts,
+  runScript,
+  type EnqueueTarget,
+  type ProductToEmbed,
+  type RedisScript,
+} from '@vectorizer/queue';
 import type { ProductsRepository } from '@vectorizer/store';
 
 export interface WindowEnqueueResult {
@@ -17,7 +23,10 @@ export interface WindowEnqueueResult {
 /** How long a producer may hold the window; a crashed holder blocks the others at most this long. */
 const LOCK_LEASE_MS = 30_000;
 const LOCK_RETRY_MS = 10;
-const RELEASE_IF_OWNER = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const RELEASE_IF_OWNER: RedisScript = {
+  name: 'vectorizerReleaseIfOwner',
+  lua: `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`,
+};
 
 /**
  * The bounded queue window: intake keeps at most `size` jobs pending in Redis (waiting, prioritized,
@@ -110,7 +119,7 @@ export class QueueWindow {
     try {
       return await work();
     } finally {
-      await this.target.connection.eval(RELEASE_IF_OWNER, 1, key, token);
+      await runScript(this.target.connection, RELEASE_IF_OWNER, [key], [token]);
     }
   }
 }

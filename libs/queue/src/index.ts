@@ -25,3 +25,4 @@ export {
   type WorkerHeartbeatRecord,
   type WorkerMetricsSnapshot,
 } from './worker-registry';
+export { runScript, type RedisScript } from './redis-script';

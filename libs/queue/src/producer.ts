@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { EmbedQueue } from './embed-queue';
-import { jobIdFor, parseJobPayload, type JobPayload } from './job-payload';
+import { jobIdFor, type JobPayload } from './job-payload';
+import { runScript, type RedisScript } from './redis-script';
 
 export interface ProductToEmbed {
   id: string;
@@ -24,7 +25,9 @@ export interface EnqueueResult {
  * costs more client CPU than the adds). KEYS[1..2] are the failed and completed sets, the rest job
  * hashes; all share the queue's hash tag, so this is Redis-Cluster safe.
  */
-const JOB_STATES = `local states = {}
+const JOB_STATES: RedisScript = {
+  name: 'vectorizerJobStates',
+  lua: `local states = {}
 for i = 3, #KEYS do
   local id = ARGV[i - 2]
   if redis.call('EXISTS', KEYS[i]) == 0 then states[i - 2] = 0
@@ -32,7 +35,8 @@ for i = 3, #KEYS do
   elseif redis.call('ZSCORE', KEYS[2], id) then states[i - 2] = 3
   else states[i - 2] = 1 end
 end
-return states`;
+return states`,
+};
 
 const ABSENT = 0;
 const FAILED = 2;
@@ -84,7 +88,7 @@ export async function enqueueProducts(
     const chunk = uniqueByJobId(products.slice(start, start + chunkSize), model);
     const ids = chunk.map(({ jobId }) => jobId);
     const keys = [queue.toKey('failed'), queue.toKey('completed'), ...ids.map((id) => queue.toKey(id))];
-    const states = (await connection.eval(JOB_STATES, keys.length, ...keys, ...ids)) as number[];
+    const states = (await runScript(connection, JOB_STATES, keys, ids)) as number[];
     // A finished job kept for inspection must not block a new attempt (BullMQ ignores an add whose id
     // exists): the product is missing its embedding again, e.g. the row was lost or deleted.
     const replaces = (state: number | undefined) =>
@@ -93,25 +97,17 @@ export async function enqueueProducts(
       .map((entry, index) => ({ ...entry, replacing: replaces(states[index]) }))
       .filter(({ replacing }, index) => states[index] === ABSENT || replacing);
     if (options.stillNeeded && fresh.length > 0) {
-      const needed = new Set(
-        (await options.stillNeeded(fresh.map(({ product }) => product))).map((product) =>
-          jobIdFor(product.id, product.imageUrl, model),
-        ),
-      );
-      fresh = fresh.filter(({ jobId }) => needed.has(jobId));
+      const needed = new Set((await options.stillNeeded(fresh.map(({ product }) => product))).map(productKey));
+      fresh = fresh.filter(({ product }) => needed.has(productKey(product)));
     }
     result.skipped += products.slice(start, start + chunkSize).length - fresh.length;
     if (fresh.length === 0) continue;
     for (const { jobId, replacing } of fresh) if (replacing) await queue.remove(jobId);
     const enqueuedAt = now().toISOString();
     await queue.addBulk(
+      // Typed here; the worker validates what it reads back from Redis (parseJobPayload).
       fresh.map(({ jobId, product }) => {
-        const data: JobPayload = parseJobPayload({
-          productId: product.id,
-          imageUrl: product.imageUrl,
-          model,
-          enqueuedAt,
-        });
+        const data: JobPayload = { productId: product.id, imageUrl: product.imageUrl, model, enqueuedAt };
         return { name: 'embed' as const, data, opts: { jobId } };
       }),
     );
@@ -119,6 +115,8 @@ export async function enqueueProducts(
   }
   return result;
 }
+
+const productKey = (product: ProductToEmbed): string => `${product.id}\u0000${product.imageUrl}`;
 
 /** A chunk may list one product twice (a catalog with a repeated line); one job is enough. */
 function uniqueByJobId(
