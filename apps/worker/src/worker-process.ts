@@ -7,7 +7,7 @@ import { ImageFetcher, decodeLimitsFromConfig, fetcherOptionsFromConfig, planPre
 import type { Logger } from '@vectorizer/logger';
 import { EmbedWorker, WorkerHeartbeat } from '@vectorizer/pipeline';
 import { announceWorkerReady } from '@vectorizer/supervisor';
-import { connectForCommand, createRedisProbe, createWorkerConnection } from '@vectorizer/queue';
+import { createRedisProbe, createWorkerConnection } from '@vectorizer/queue';
 import {
   EmbeddingsRepository,
   createPool,
@@ -21,8 +21,8 @@ import { EXIT_CLEAN, EXIT_RESTART } from '@vectorizer/errors';
 import { applyThreadPlan } from './thread-plan';
 
 /**
- * Start-up in the order that never burns a job: model self-test, then the schema, then Redis; only
- * then the queue consumer. Resolves with the exit code once the worker has shut down.
+ * Start-up in the order that never burns a job (main.ts has checked both services): model
+ * self-test, then the schema; only then the queue consumer. Resolves with the exit code once the worker has shut down.
  *
  * `takeOverStop` receives the graceful stop right before the first job can be taken: the caller
  * routes SIGTERM/SIGINT (and the supervisor going away) to it from then on.
@@ -66,8 +66,6 @@ export async function runWorkerProcess(
       model: modelRegistration({ id: model.id, dimension: embedder.dimension, dtype: model.dtype }, config),
       logger,
     });
-    const probe = await connectForCommand(config.REDIS_URL);
-    probe.disconnect();
   } catch (error) {
     await Promise.allSettled([embedder.close(), pool.end()]);
     throw error;

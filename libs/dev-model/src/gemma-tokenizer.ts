@@ -17,9 +17,7 @@ const UNK = '<unk>';
 const MASK = '<mask>';
 /** Gemma's own ids: <pad>=0, <eos>=1, <bos>=2, <unk>=3, <mask>=4. */
 const SPECIAL_TOKENS = [PAD, EOS, BOS, UNK, MASK] as const;
-export const GEMMA_DEV_PAD_ID = 0;
 export const GEMMA_DEV_EOS_ID = 1;
-export const GEMMA_DEV_BOS_ID = 2;
 /** Byte tokens `<0x00>`…`<0xFF>` follow the specials: byte b has id GEMMA_DEV_BYTE_OFFSET + b. */
 export const GEMMA_DEV_BYTE_OFFSET = SPECIAL_TOKENS.length;
 /** Gemma's tokenizer_config.json model_max_length (no limit of its own). */

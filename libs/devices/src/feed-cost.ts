@@ -15,8 +15,3 @@ export const FEED_CORE_MS_PER_PRODUCT = 9.1;
 export function feedRateFor(cores: number, coreMsPerProduct = FEED_CORE_MS_PER_PRODUCT): number {
   return (cores * 1000) / coreMsPerProduct;
 }
-
-/** Cores needed to feed `productsPerSecond` (e.g. a GPU's img/s for a model) at `coreMsPerProduct` each. */
-export function coresToFeed(productsPerSecond: number, coreMsPerProduct = FEED_CORE_MS_PER_PRODUCT): number {
-  return Math.ceil((productsPerSecond * coreMsPerProduct) / 1000);
-}

@@ -45,7 +45,3 @@ export class ImageError extends VectorizerError {
     this.retryAfterMs = options.retryAfterMs;
   }
 }
-
-export function isImageError(error: unknown): error is ImageError {
-  return error instanceof ImageError;
-}
