@@ -1,10 +1,13 @@
 import { type Config, loadConfig } from '@vectorizer/config';
 import { VectorizerError, describeError, meaningOf } from '@vectorizer/errors';
 import { createLogger, exitWithFatal, type Logger } from '@vectorizer/logger';
+import { Runtime } from '@vectorizer/runtime';
 
 export interface CommandContext {
   config: Config;
   logger: Logger;
+  /** The composition root: the model, the embedder, the queue and the database, wired from config. */
+  runtime: Runtime;
 }
 
 export interface RunCommandOptions {
@@ -41,7 +44,7 @@ export async function runCommand(
       // On a terminal every field is a line of its own; the person who typed the command knows which it was.
       base: pretty ? {} : { component },
     });
-    const code = await action({ config, logger });
+    const code = await action({ config, logger, runtime: new Runtime(config, logger) });
     process.exitCode = code ?? 0;
     if (options.exitAfterMs !== undefined) setTimeout(() => process.exit(), options.exitAfterMs).unref();
   } catch (error) {

@@ -1,21 +1,14 @@
 import { hostname } from 'node:os';
 import type { Config } from '@vectorizer/config';
-import { ensureDevModel } from '@vectorizer/dev-model';
 import { CPU_BATCH_SIZE, concurrencyFor } from '@vectorizer/devices';
-import { Embedder, assertDevModelAllowed, resolveModel, resolveOptionsFromConfig } from '@vectorizer/embedder';
+import { assertDevModelAllowed } from '@vectorizer/embedder';
+import { Runtime } from '@vectorizer/runtime';
 import { ImageFetcher, decodeLimitsFromConfig, fetcherOptionsFromConfig, planPreprocess } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
 import { EmbedWorker, WorkerHeartbeat } from '@vectorizer/pipeline';
 import { announceWorkerReady } from '@vectorizer/supervisor';
 import { createRedisProbe, createWorkerConnection } from '@vectorizer/queue';
-import {
-  EmbeddingsRepository,
-  createPool,
-  poolOptionsFromConfig,
-  probePostgres,
-  modelRegistration,
-  runMigrations,
-} from '@vectorizer/store';
+import { EmbeddingsRepository, probePostgres, modelRegistration, runMigrations } from '@vectorizer/store';
 import { createPipelineMetrics, createRegistry } from '@vectorizer/telemetry';
 import { EXIT_CLEAN, EXIT_RESTART } from '@vectorizer/errors';
 import { applyThreadPlan } from './thread-plan';
@@ -35,26 +28,19 @@ export async function runWorkerProcess(
   const device = config.VECTORIZER_DEVICE;
   const decodeLimits = decodeLimitsFromConfig(config);
 
-  const model = await resolveModel({ ...resolveOptionsFromConfig(config), ensureDevModel });
+  const runtime = new Runtime(config, logger);
+  const model = await runtime.model();
   assertDevModelAllowed(config, model);
-  if (model.isDevModel)
-    logger.warn(
-      { model: model.id },
-      'running the generated dev model: its embeddings have random weights and mean nothing',
-    );
   const threads = applyThreadPlan(config, logger);
-  const embedder = await Embedder.start({
-    model,
+  const embedder = await runtime.startEmbedder(model, {
     device,
-    allowCpuFallback: config.ALLOW_CPU_FALLBACK,
     // Unset without a supervisor (which plans it from VRAM): the CPU worker's batch.
     maxBatchSize: config.BATCH_SIZE ?? CPU_BATCH_SIZE,
     threads: threads.inferenceThreads,
-    logger,
     decodeLimits,
   });
 
-  const pool = createPool(config.DATABASE_URL, poolOptionsFromConfig(config));
+  const pool = runtime.pool();
   // An idle connection dropped by the server emits here; unhandled, it would crash the process.
   // The next query fails instead, and the pipeline pauses until Postgres is back.
   pool.on('error', (error) => logger.warn({ err: error }, 'an idle PostgreSQL connection failed'));

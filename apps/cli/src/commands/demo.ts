@@ -4,11 +4,9 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
-import type { Config } from '@vectorizer/config';
 import { VectorizerError } from '@vectorizer/errors';
-import type { Logger } from '@vectorizer/logger';
+import type { Runtime } from '@vectorizer/runtime';
 import { EmbeddingsRepository, ProductsRepository } from '@vectorizer/store';
-import { currentModelId, openDatabase } from '../command-services';
 import { runCommand } from '../context';
 import { defaultDemoDirectory, writeDemoCatalog } from '@vectorizer/dev-model';
 import { repoRoot } from '@vectorizer/supervisor';
@@ -35,10 +33,11 @@ export function registerDemo(program: Command): void {
       '--dir <dir>',
       'where the catalog and its images are written (default <repo>/tmp/demo; serve shows images from another dir with IMAGE_FILE_ROOT=DIR)',
     )
-    .action((opts: DemoOptions) => runCommand('demo', async ({ config, logger }) => runDemo(config, logger, opts)));
+    .action((opts: DemoOptions) => runCommand('demo', async ({ runtime }) => runDemo(runtime, opts)));
 }
 
-async function runDemo(config: Config, logger: Logger, opts: DemoOptions): Promise<number> {
+async function runDemo(runtime: Runtime, opts: DemoOptions): Promise<number> {
+  const { config, logger } = runtime;
   const dir = resolve(opts.dir ?? defaultDemoDirectory(repoRoot()));
   await mkdir(dir, { recursive: true });
   const catalog = await writeDemoCatalog(dir, opts.products);
@@ -51,7 +50,7 @@ async function runDemo(config: Config, logger: Logger, opts: DemoOptions): Promi
   await run(['ingest', catalog], {}, true);
   // The demo's images are files: the workers may read them under this directory only.
   const workers = run(['worker', '--drain'], { IMAGE_FILE_ROOT: dir });
-  await showProgress(config, logger, workers);
+  await showProgress(runtime, workers);
   await workers;
   process.stderr.write(`\nworker and command logs: ${logFile}\n\n`);
   await run(['status'], {}, true);
@@ -99,15 +98,16 @@ function runCli(args: string[], env: NodeJS.ProcessEnv, logFile: string, showStd
 }
 
 /** A progress bar of embedded products on a terminal, a log line every few seconds otherwise. */
-async function showProgress(config: Config, logger: Logger, workers: Promise<void>): Promise<void> {
+async function showProgress(runtime: Runtime, workers: Promise<void>): Promise<void> {
+  const { logger } = runtime;
   let finished = false;
   void workers.then(
     () => (finished = true),
     () => (finished = true),
   );
-  const pool = await openDatabase(config, { max: 1 });
+  const pool = await runtime.openDatabase({ max: 1 });
   try {
-    const model = await currentModelId(config, logger);
+    const model = await runtime.modelId();
     const total = await new ProductsRepository(pool).count();
     const embeddings = new EmbeddingsRepository(pool);
     const bar = process.stderr.isTTY

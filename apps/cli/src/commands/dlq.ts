@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { VectorizerError } from '@vectorizer/errors';
-import { openQueues } from '../command-services';
 import { runCommand } from '../context';
 
 const PAGE_SIZE = 500;
@@ -17,8 +16,8 @@ export function registerDlq(program: Command): void {
     .description('List dead jobs, oldest first, each with its error code and the fix.')
     .option('--json', 'one JSON object per dead job per line')
     .action((opts: { json?: boolean }) =>
-      runCommand('dlq', async ({ config }) => {
-        const queues = await openQueues(config);
+      runCommand('dlq', async ({ runtime }) => {
+        const queues = await runtime.openQueues();
         try {
           let shown = 0;
           for (let offset = 0; ; offset += PAGE_SIZE) {
@@ -53,13 +52,13 @@ export function registerDlq(program: Command): void {
     .argument('[jobIds...]', 'job ids from `dlq list`')
     .option('--all', 'retry every dead job')
     .action((jobIds: string[], opts: { all?: boolean }) =>
-      runCommand('dlq', async ({ config, logger }) => {
+      runCommand('dlq', async ({ runtime, logger }) => {
         if (!opts.all && jobIds.length === 0) {
           throw new VectorizerError('DLQ_SELECTION_MISSING', 'say which dead jobs to retry', {
             hint: 'pass job ids from `vectorizer dlq list`, or --all',
           });
         }
-        const queues = await openQueues(config);
+        const queues = await runtime.openQueues();
         try {
           const result = await queues.deadLetters.retry(opts.all ? 'all' : jobIds);
           for (const id of result.notFound) logger.warn({ jobId: id }, `no dead job with id ${id}`);
@@ -77,8 +76,8 @@ export function registerDlq(program: Command): void {
     .command('purge')
     .description('Delete every dead job (their products stay missing until enqueued again).')
     .action(() =>
-      runCommand('dlq', async ({ config }) => {
-        const queues = await openQueues(config);
+      runCommand('dlq', async ({ runtime }) => {
+        const queues = await runtime.openQueues();
         try {
           process.stdout.write(`purged ${await queues.deadLetters.purge()} dead job(s)\n`);
         } finally {

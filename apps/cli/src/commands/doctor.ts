@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
-import { type Config, isLocalDevelopment } from '@vectorizer/config';
+import { isLocalDevelopment } from '@vectorizer/config';
 import { ensureDevModel } from '@vectorizer/dev-model';
 import { resolveOptionsFromConfig } from '@vectorizer/embedder';
 import { type CheckResult, runDoctor, worstStatus } from '@vectorizer/health';
-import { DeadLetters, createEmbedQueue } from '@vectorizer/queue';
-import { EmbeddingsRepository, createPool, poolOptionsFromConfig } from '@vectorizer/store';
+import { DeadLetters } from '@vectorizer/queue';
+import type { Runtime } from '@vectorizer/runtime';
+import { EmbeddingsRepository } from '@vectorizer/store';
 import IORedis from 'ioredis';
 import { runCommand } from '../context';
 
@@ -16,7 +17,8 @@ export function formatCheck(result: CheckResult): string {
 }
 
 /** Runs every check against the configured services; returns the exit code (1 when anything failed). */
-export async function doctor(config: Config, opts: { json?: boolean }): Promise<number> {
+export async function doctor(runtime: Runtime, opts: { json?: boolean }): Promise<number> {
+  const { config } = runtime;
   // Fail fast while Redis is down instead of retrying forever: the doctor reports, it does not wait.
   const redis = new IORedis(config.REDIS_URL, {
     maxRetriesPerRequest: 1,
@@ -24,13 +26,9 @@ export async function doctor(config: Config, opts: { json?: boolean }): Promise<
     retryStrategy: (attempt) => (attempt > 2 ? null : 200),
   });
   redis.on('error', () => undefined);
-  const pool = createPool(config.DATABASE_URL, { ...poolOptionsFromConfig(config), max: 2 });
+  const pool = runtime.pool({ max: 2 });
   pool.on('error', () => undefined);
-  const embedQueue = createEmbedQueue({
-    connection: redis,
-    prefix: config.QUEUE_PREFIX,
-    retryPolicy: { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS },
-  });
+  const embedQueue = runtime.embedQueue(redis);
   embedQueue.on('error', () => undefined);
 
   try {
@@ -74,5 +72,5 @@ export function registerDoctor(program: Command): void {
         'one OK/WARN/FAIL line each with the fix; exits 1 on any FAIL.',
     )
     .option('--json', 'print {status, checks:[{name,status,detail,fix}]} as JSON')
-    .action((opts: { json?: boolean }) => runCommand('doctor', ({ config }) => doctor(config, opts)));
+    .action((opts: { json?: boolean }) => runCommand('doctor', ({ runtime }) => doctor(runtime, opts)));
 }

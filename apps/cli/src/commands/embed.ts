@@ -1,11 +1,8 @@
-import { planWorkerThreads } from '@vectorizer/devices';
 import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { Embedder } from '@vectorizer/embedder';
 import { describeError } from '@vectorizer/errors';
 import { ImageFetcher, decodeLimitsFromConfig, fetcherOptionsFromConfig, planPreprocess } from '@vectorizer/images';
 import { runCommand } from '../context';
-import { resolveConfiguredModel } from './model';
 
 type Line =
   { input: string; dim: number; embedding: number[] } | { input: string; error: { code: string; message: string } };
@@ -48,18 +45,11 @@ export function registerEmbed(program: Command): void {
     .option('--model-dir <dir>', 'model directory (overrides MODEL_DIR)')
     .option('--json', 'JSON lines on stdout (the only output format; logs go to stderr)')
     .action((inputs: string[], opts: { modelDir?: string }) =>
-      runCommand('embed', async ({ config, logger }) => {
-        const model = await resolveConfiguredModel(config, logger, opts.modelDir);
+      runCommand('embed', async ({ config, runtime }) => {
+        const model = await runtime.model(opts.modelDir);
         const limits = decodeLimitsFromConfig(config);
-        const embedder = await Embedder.start({
-          model,
-          device: config.VECTORIZER_DEVICE,
-          allowCpuFallback: config.ALLOW_CPU_FALLBACK,
+        const embedder = await runtime.startEmbedder(model, {
           maxBatchSize: Math.min(config.BATCH_SIZE ?? 16, Math.max(1, inputs.length)),
-          threads: planWorkerThreads({ device: config.VECTORIZER_DEVICE, inferenceThreads: config.INFERENCE_THREADS })
-            .inferenceThreads,
-          logger,
-          decodeLimits: limits,
         });
         const fetcher = inputs.some(isUrl) ? new ImageFetcher(fetcherOptionsFromConfig(config)) : undefined;
         try {

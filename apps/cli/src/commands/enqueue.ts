@@ -2,7 +2,6 @@ import { Option, type Command } from 'commander';
 import { VectorizerError } from '@vectorizer/errors';
 import { backfill, QueueWindow } from '@vectorizer/intake';
 import { checkSchema, ProductsRepository } from '@vectorizer/store';
-import { currentModelId, openDatabase, openQueues } from '../command-services';
 import { runCommand } from '../context';
 
 interface EnqueueCommandOptions {
@@ -31,16 +30,16 @@ export function registerEnqueue(program: Command): void {
     .option('--model <id>', 'model id (default: the configured model)')
     .option('--json', 'print the result as JSON')
     .action((opts: EnqueueCommandOptions) =>
-      runCommand('enqueue', async ({ config, logger }) => {
+      runCommand('enqueue', async ({ config, logger, runtime }) => {
         if (!opts.missing && !opts.all && !opts.ids) {
           throw new VectorizerError('ENQUEUE_SELECTION_MISSING', 'say which products to enqueue', {
             hint: 'pass --missing, --all or --ids ID,…',
           });
         }
-        const model = await currentModelId(config, logger, opts.model);
-        const pool = await openDatabase(config, { max: 1 });
+        const model = await runtime.modelId(opts.model);
+        const pool = await runtime.openDatabase({ max: 1 });
         try {
-          const queues = await openQueues(config);
+          const queues = await runtime.openQueues();
           try {
             await checkSchema(pool);
             const products = new ProductsRepository(pool);

@@ -4,7 +4,6 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { VectorizerError } from '@vectorizer/errors';
 import type { Logger } from '@vectorizer/logger';
 import { checkSchema, ProductsRepository } from '@vectorizer/store';
-import { currentModelId, openDatabase, openQueues } from '../command-services';
 import { runCommand } from '../context';
 import {
   DEFAULT_INGEST_CHUNK_SIZE,
@@ -58,12 +57,12 @@ export function registerIngest(program: Command): void {
         `number and counted in the summary; the exit code stays 0 unless --strict is given (then ${EXIT_MALFORMED_LINES}).`,
     )
     .action((file: string, opts: IngestCommandOptions) =>
-      runCommand('ingest', async ({ config, logger }) => {
+      runCommand('ingest', async ({ config, logger, runtime }) => {
         const size = await fileSize(file);
         const format = opts.format ?? detectFormat(file, await firstByte(file));
-        const model = await currentModelId(config, logger, opts.model);
-        const pool = await openDatabase(config, { max: INGEST_CHUNKS_IN_FLIGHT + 1 });
-        const queues = await openQueues(config).catch(async (error: unknown) => {
+        const model = await runtime.modelId(opts.model);
+        const pool = await runtime.openDatabase({ max: INGEST_CHUNKS_IN_FLIGHT + 1 });
+        const queues = await runtime.openQueues().catch(async (error: unknown) => {
           await pool.end();
           throw error;
         });

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { VectorizerError } from '@vectorizer/errors';
 import { createPool, type MigrateResult, modelRegistration, runMigrations } from '@vectorizer/store';
 import { runCommand } from '../context';
-import { resolveConfiguredModel } from './model';
 
 interface MigrateOptions {
   dimension?: string;
@@ -71,9 +70,9 @@ export function registerMigrate(program: Command): void {
         'the catalog (`npx vectorizer enqueue --all` with it configured). See `npx vectorizer models --help`.',
     )
     .action((opts: MigrateOptions) =>
-      runCommand('migrate', async ({ config, logger }) => {
+      runCommand('migrate', async ({ config, logger, runtime }) => {
         refuseRetired(opts);
-        const model = await resolveConfiguredModel(config, logger);
+        const model = await runtime.model();
         const pool = createPool(config.DATABASE_URL, { max: 1 });
         try {
           const result = await runMigrations(pool, { model: modelRegistration(model, config), logger });

@@ -1,15 +1,13 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '@vectorizer/config';
-import { ensureDevModel, makeDevModel } from '@vectorizer/dev-model';
+import { makeDevModel } from '@vectorizer/dev-model';
 import {
-  Embedder,
   EmbedderError,
   type ModelDtype,
   downloadModel,
   resolveHfHome,
   resolveModel,
-  resolveOptionsFromConfig,
   type ResolvedModel,
   verifyModel,
 } from '@vectorizer/embedder';
@@ -17,23 +15,6 @@ import type { Logger } from '@vectorizer/logger';
 import { runCommand } from '../context';
 
 const DTYPES: ModelDtype[] = ['fp32', 'fp16', 'q8'];
-
-/** Set once the dev-model notice is out: a command that resolves the model twice says it once. */
-let devModelNoticeShown = false;
-
-/** MODEL_DIR (or --model-dir) → MODEL_ID in the HF cache → the dev model, as every process resolves it. */
-export async function resolveConfiguredModel(
-  config: Config,
-  logger: Logger,
-  modelDir?: string,
-): Promise<ResolvedModel> {
-  const model = await resolveModel({ ...resolveOptionsFromConfig(config, modelDir), ensureDevModel });
-  if (model.isDevModel && !devModelNoticeShown) {
-    devModelNoticeShown = true;
-    logger.warn(`dev model ${model.id} (random weights): results mean nothing; set MODEL_ID or MODEL_DIR`);
-  }
-  return model;
-}
 
 async function download(
   config: Config,
@@ -147,8 +128,8 @@ export function registerModel(program: Command): void {
     .description('Check every model file against its manifest (size + sha256) and load it once with ONNX Runtime.')
     .option('--model-dir <dir>', 'model directory (default MODEL_DIR / MODEL_ID / dev model)')
     .action((opts: { modelDir?: string }) =>
-      runCommand('model-verify', async ({ config, logger }) => {
-        const resolved = await resolveConfiguredModel(config, logger, opts.modelDir);
+      runCommand('model-verify', async ({ runtime }) => {
+        const resolved = await runtime.model(opts.modelDir);
         const result = await verifyModel({
           dir: resolved.dir,
           requiredFiles: ['config.json', 'preprocessor_config.json', relative(resolved.dir, resolved.visionModelPath)],
@@ -156,12 +137,9 @@ export function registerModel(program: Command): void {
           hashPolicy: 'always',
         });
         // Parsing by ORT catches what a manifest cannot: a directory that never had one.
-        const embedder = await Embedder.start({
-          model: resolved,
+        const embedder = await runtime.startEmbedder(resolved, {
           device: 'cpu',
           allowCpuFallback: false,
-          maxBatchSize: 1,
-          logger,
           hashPolicy: 'never',
         });
         await embedder.close();
@@ -180,8 +158,8 @@ export function registerModel(program: Command): void {
     .description('Show which model this configuration resolves to, its dimension and files.')
     .option('--model-dir <dir>', 'model directory (default MODEL_DIR / MODEL_ID / dev model)')
     .action((opts: { modelDir?: string }) =>
-      runCommand('model-info', async ({ config, logger }) => {
-        const resolved = await resolveConfiguredModel(config, logger, opts.modelDir);
+      runCommand('model-info', async ({ runtime }) => {
+        const resolved = await runtime.model(opts.modelDir);
         print({
           id: resolved.id,
           dir: resolved.dir,

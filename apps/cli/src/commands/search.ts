@@ -1,11 +1,7 @@
-import { planWorkerThreads } from '@vectorizer/devices';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import type { Config } from '@vectorizer/config';
-import { Embedder, type ResolvedModel } from '@vectorizer/embedder';
+import type { Embedder } from '@vectorizer/embedder';
 import { VectorizerError } from '@vectorizer/errors';
-import { decodeLimitsFromConfig } from '@vectorizer/images';
-import type { Logger } from '@vectorizer/logger';
 import {
   EmbeddingsRepository,
   ModelsRepository,
@@ -14,7 +10,6 @@ import {
   parseAttributeFilter,
 } from '@vectorizer/store';
 import { runCommand } from '../context';
-import { resolveConfiguredModel } from './model';
 
 interface SearchOptions {
   image?: string;
@@ -37,19 +32,6 @@ function parseK(raw: string, maxK: number): number {
       `Pass -k between 1 and ${maxK} (SEARCH_MAX_K).`,
     );
   return k;
-}
-
-async function startEmbedder(config: Config, model: ResolvedModel, logger: Logger): Promise<Embedder> {
-  return Embedder.start({
-    model,
-    device: config.VECTORIZER_DEVICE,
-    allowCpuFallback: config.ALLOW_CPU_FALLBACK,
-    maxBatchSize: 1,
-    threads: planWorkerThreads({ device: config.VECTORIZER_DEVICE, inferenceThreads: config.INFERENCE_THREADS })
-      .inferenceThreads,
-    logger,
-    decodeLimits: decodeLimitsFromConfig(config),
-  });
 }
 
 async function readImage(path: string): Promise<Buffer> {
@@ -98,7 +80,7 @@ export function registerSearch(program: Command): void {
         'the active one (ACTIVE_MODEL_NOT_LOADED otherwise).',
     )
     .action((opts: SearchOptions) =>
-      runCommand('search', async ({ config, logger }) => {
+      runCommand('search', async ({ config, runtime }) => {
         const modes = [opts.image, opts.text, opts.product].filter((value) => value !== undefined);
         if (modes.length !== 1) {
           throw invalid(
@@ -122,9 +104,9 @@ export function registerSearch(program: Command): void {
             hits = await repository.similarToProduct(opts.product, answeredBy, k, config.SEARCH_EF_SEARCH, filter);
           } else {
             const image = opts.image === undefined ? undefined : await readImage(opts.image);
-            const model = await resolveConfiguredModel(config, logger);
+            const model = await runtime.model();
             answeredBy = (await models.requireActiveLoaded(model.id)).id;
-            embedder = await startEmbedder(config, model, logger);
+            embedder = await runtime.startEmbedder(model);
             const [vector] = image
               ? await embedder.embedImages([image])
               : await embedder.embedTexts([(opts.text as string).trim()]);

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { pendingInPostgres } from '@vectorizer/intake';
 import { getQueueStats } from '@vectorizer/queue';
 import { checkSchema, EmbeddingsRepository, ProductsRepository } from '@vectorizer/store';
-import { currentModelId, openDatabase, openQueues } from '../command-services';
 import { runCommand } from '../context';
 
 export interface StatusReport {
@@ -26,14 +25,14 @@ export function registerStatus(program: Command): void {
     .option('--model <id>', 'model id (default: the configured model)')
     .option('--json', 'print one JSON object')
     .action((opts: { model?: string; json?: boolean }) =>
-      runCommand('status', async ({ config, logger }) => {
+      runCommand('status', async ({ runtime }) => {
         // Services first: an unreachable Redis or Postgres should fail before any model work.
-        const queues = await openQueues(config);
+        const queues = await runtime.openQueues();
         try {
-          const pool = await openDatabase(config, { max: 3 });
+          const pool = await runtime.openDatabase({ max: 3 });
           try {
             await checkSchema(pool);
-            const model = await currentModelId(config, logger, opts.model);
+            const model = await runtime.modelId(opts.model);
             const embeddings = new EmbeddingsRepository(pool);
             const [products, embedded, reused, missing, queue, deadLetter] = await Promise.all([
               new ProductsRepository(pool).count(),

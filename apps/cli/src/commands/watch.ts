@@ -1,11 +1,8 @@
 import type { Command } from 'commander';
-import type { Config } from '@vectorizer/config';
 import { startIntakeWatch, type IntakeWatch } from '@vectorizer/intake';
-import type { Logger } from '@vectorizer/logger';
-import { createEmbedQueue, createWorkerConnection, retentionFromSettings } from '@vectorizer/queue';
-import { createPool, poolOptionsFromConfig } from '@vectorizer/store';
+import { createWorkerConnection } from '@vectorizer/queue';
+import type { Runtime } from '@vectorizer/runtime';
 import { runCommand } from '../context';
-import { currentModelId } from '../command-services';
 
 export function registerWatch(program: Command): void {
   program
@@ -16,9 +13,9 @@ export function registerWatch(program: Command): void {
     )
     .option('--model <id>', 'model id (default: the configured model)')
     .action((opts: { model?: string }) =>
-      runCommand('watch', async ({ config, logger }) => {
-        const model = await currentModelId(config, logger, opts.model);
-        const watch = await startWatchFromConfig(config, logger, model);
+      runCommand('watch', async ({ runtime }) => {
+        const model = await runtime.modelId(opts.model);
+        const watch = await startWatch(runtime, model);
         await new Promise<void>((resolve) => {
           process.once('SIGTERM', resolve);
           process.once('SIGINT', resolve);
@@ -32,23 +29,17 @@ export function registerWatch(program: Command): void {
  * The listener + reconcile loop on connections that ride out outages (the pool and a Redis
  * connection that reconnects forever): `watch` and the worker's parent process run it for hours.
  */
-export async function startWatchFromConfig(
-  config: Config,
-  logger: Logger,
+export async function startWatch(
+  runtime: Runtime,
   model: string,
 ): Promise<{ stop(): Promise<void>; watch: IntakeWatch }> {
-  const pool = createPool(config.DATABASE_URL, {
-    ...poolOptionsFromConfig(config),
+  const { config, logger } = runtime;
+  const pool = runtime.pool({
     max: 2,
     onIdleError: (error) => logger.debug({ err: error }, 'idle PostgreSQL connection lost'),
   });
   const connection = createWorkerConnection(config.REDIS_URL);
-  const queue = createEmbedQueue({
-    connection,
-    prefix: config.QUEUE_PREFIX,
-    retryPolicy: { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS },
-    retention: retentionFromSettings(config),
-  });
+  const queue = runtime.embedQueue(connection);
   const watch = startIntakeWatch({
     databaseUrl: config.DATABASE_URL,
     pool,

@@ -1,24 +1,22 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { Config } from '@vectorizer/config';
-import { detectHostCores, discoverGpus, planWorkers, type GpuInfo, type WorkerPlan } from '@vectorizer/devices';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EXIT_CLEAN, VectorizerError } from '@vectorizer/errors';
-import type { Logger } from '@vectorizer/logger';
+import type { Config } from '@vectorizer/config';
+import type { WorkerPlan } from '@vectorizer/devices';
+import { EXIT_CLEAN } from '@vectorizer/errors';
 import { pendingInPostgres } from '@vectorizer/intake';
 import { getQueueStats, isDrained } from '@vectorizer/queue';
+import { type QueueServices, type Runtime, workerPlans } from '@vectorizer/runtime';
 import { EmbeddingsRepository } from '@vectorizer/store';
-import { openDatabase, openQueues } from '../command-services';
 import {
   WorkerSupervisor,
   checkWorkerHealth,
   defaultWorkerEntry,
-  modelFootprint,
   repoRoot,
   waitUntilDrained,
 } from '@vectorizer/supervisor';
+import type pg from 'pg';
 import { runCommand } from '../context';
-import { resolveConfiguredModel } from './model';
-import { startWatchFromConfig } from './watch';
+import { startWatch } from './watch';
 
 interface WorkerCommandOptions {
   plan?: boolean;
@@ -74,22 +72,22 @@ export function registerWorker(program: Command): void {
     .action((opts: WorkerCommandOptions) =>
       runCommand(
         'supervisor',
-        async ({ config, logger }) => {
+        async ({ config, logger, runtime }) => {
           if (opts.health) return health(config);
           if (!opts.plan) {
             process.on('SIGTERM', (signal) => onStopRequest(signal));
             process.on('SIGINT', (signal) => onStopRequest(signal));
           }
-          if (opts.drain && (await nothingToDrain(config, logger))) {
+          if (opts.drain && (await nothingToDrain(runtime))) {
             logger.info('nothing to drain: no job waiting, active or delayed, none pending in Postgres; exiting 0');
             return EXIT_CLEAN;
           }
-          const plans = await planFromConfig(config, logger, opts.cores);
+          const plans = await workerPlans(runtime, opts.cores);
           if (opts.plan) {
             process.stdout.write(`${JSON.stringify(plans, null, 2)}\n`);
             return EXIT_CLEAN;
           }
-          return supervise(config, logger, plans, opts);
+          return supervise(runtime, plans, opts);
         },
         // A listener or pool stuck on a database that never answers is abandoned by the supervisor's
         // bounded stop; its sockets must not keep the process alive after that.
@@ -108,66 +106,14 @@ async function health(config: Config): Promise<number> {
   return result.healthy ? 0 : 1;
 }
 
-/** VECTORIZER_DEVICE picks the devices: auto (every visible GPU, else CPU), cuda (every GPU), cuda:N, cpu, webgpu. */
-export async function planFromConfig(config: Config, logger: Logger, cores?: number): Promise<WorkerPlan[]> {
-  const requested = config.VECTORIZER_DEVICE;
-  const sizing = {
-    reserveMb: config.GPU_MEMORY_RESERVE_MB,
-    batchSizeOverride: config.BATCH_SIZE,
-    concurrencyOverride: config.WORKER_CONCURRENCY,
-    host: detectHostCores(undefined, cores ?? config.WORKER_CORES),
-    inferenceThreadsOverride: config.INFERENCE_THREADS,
-  };
-  if (requested === 'cpu' || requested === 'webgpu') {
-    return planWorkers([], { ...sizing, modelBytes: 0, activationBytesPerImage: 1 }).map((plan) =>
-      withDevice(plan, requested),
-    );
-  }
-  let gpus: GpuInfo[] = await discoverGpus({
-    nvidiaSmiPath: config.NVIDIA_SMI_PATH,
-    cudaVisibleDevices: config.CUDA_VISIBLE_DEVICES,
-  });
-  const index = /^cuda:(\d+)$/.exec(requested)?.[1];
-  if (index !== undefined) gpus = gpus.filter((gpu) => gpu.index === Number(index));
-  if (gpus.length === 0 && requested !== 'auto') {
-    if (!config.ALLOW_CPU_FALLBACK) {
-      throw new VectorizerError(
-        'NO_GPU',
-        `VECTORIZER_DEVICE=${requested} but ${index === undefined ? 'no GPU is visible' : `GPU ${index} is not visible`} (nvidia-smi: ${config.NVIDIA_SMI_PATH}, CUDA_VISIBLE_DEVICES=${config.CUDA_VISIBLE_DEVICES ?? 'unset'})`,
-        {
-          hint:
-            'check `nvidia-smi` and CUDA_VISIBLE_DEVICES; in a container, install the NVIDIA Container Toolkit on the host ' +
-            'and pass the GPUs through (`docker run --gpus all`; compose reserves them under deploy.resources), or run ' +
-            'CPU workers (VECTORIZER_DEVICE=cpu, the compose profile workers-cpu); ALLOW_CPU_FALLBACK=true accepts CPU',
-        },
-      );
-    }
-    logger.warn({ requested }, 'no GPU visible: falling back to one CPU worker (ALLOW_CPU_FALLBACK=true)');
-  }
-  if (gpus.length === 0 || config.BATCH_SIZE !== undefined) {
-    return planWorkers(gpus, { ...sizing, modelBytes: 0, activationBytesPerImage: 1 });
-  }
-  const footprint = await modelFootprint(await resolveConfiguredModel(config, logger));
-  logger.info({ ...footprint, reserveMb: config.GPU_MEMORY_RESERVE_MB }, 'sizing batches from free VRAM');
-  return planWorkers(gpus, { ...sizing, ...footprint });
-}
-
 function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
   return n;
 }
 
-function withDevice(plan: WorkerPlan, device: string): WorkerPlan {
-  return { ...plan, device, env: { ...plan.env, VECTORIZER_DEVICE: device } };
-}
-
-async function supervise(
-  config: Config,
-  logger: Logger,
-  plans: WorkerPlan[],
-  opts: WorkerCommandOptions,
-): Promise<number> {
+async function supervise(runtime: Runtime, plans: WorkerPlan[], opts: WorkerCommandOptions): Promise<number> {
+  const { config, logger } = runtime;
   logger.info(
     {
       plans: plans.map(({ device, batchSize, concurrency, threads }) => ({
@@ -193,13 +139,13 @@ async function supervise(
     healthFile: config.WORKER_HEALTH_FILE,
     // The Postgres listener + reconcile loop run here, in the parent, not per device: one per host
     // bids for the cluster's leadership, and a device worker's restart does not interrupt intake.
-    startIntake: config.WATCH ? (model) => startWatchFromConfig(config, logger, model) : undefined,
+    startIntake: config.WATCH ? (model) => startWatch(runtime, model) : undefined,
   });
   onStopRequest = (signal) => supervisor.stop(signal);
   const drainAbort = new AbortController();
   try {
     const running = supervisor.run();
-    if (opts.drain) void drainThenStop(config, logger, supervisor, drainAbort.signal);
+    if (opts.drain) void drainThenStop(runtime, supervisor, drainAbort.signal);
     return await running;
   } finally {
     drainAbort.abort();
@@ -212,18 +158,19 @@ async function supervise(
  * an error (REDIS_UNAVAILABLE); a database that cannot answer the count (not migrated yet) counts as
  * work to do, and the workers say what is wrong with it.
  */
-async function nothingToDrain(config: Config, logger: Logger): Promise<boolean> {
-  const queues = await openQueues(config);
+async function nothingToDrain(runtime: Runtime): Promise<boolean> {
+  const { config, logger } = runtime;
+  const queues = await runtime.openQueues();
   try {
     if (!isDrained(await getQueueStats(queues.queue))) return false;
   } finally {
     await queues.close();
   }
   if (!config.WATCH) return true;
-  const model = (await resolveConfiguredModel(config, logger)).id;
-  let pool: Awaited<ReturnType<typeof openDatabase>> | undefined;
+  const model = await runtime.modelId();
+  let pool: pg.Pool | undefined;
   try {
-    pool = await openDatabase(config, { max: 1 });
+    pool = await runtime.openDatabase({ max: 1 });
     return (await new EmbeddingsRepository(pool).countMissing(model)) === 0;
   } catch (error) {
     logger.debug({ err: error }, 'could not count the products pending in Postgres; starting the workers');
@@ -238,19 +185,15 @@ async function nothingToDrain(config: Config, logger: Logger): Promise<boolean> 
  * is pending in Postgres. A failed poll (Redis or Postgres down for a while) is one line, and the
  * watch resumes with backoff: the workers pause through the outage and the drain finishes after it.
  */
-async function drainThenStop(
-  config: Config,
-  logger: Logger,
-  supervisor: WorkerSupervisor,
-  signal: AbortSignal,
-): Promise<void> {
+async function drainThenStop(runtime: Runtime, supervisor: WorkerSupervisor, signal: AbortSignal): Promise<void> {
+  const { config, logger } = runtime;
   for (let attempt = 1; !signal.aborted; attempt += 1) {
-    let queues: Awaited<ReturnType<typeof openQueues>> | undefined;
-    let pool: Awaited<ReturnType<typeof openDatabase>> | undefined;
+    let queues: QueueServices | undefined;
+    let pool: pg.Pool | undefined;
     try {
-      queues = await openQueues(config);
+      queues = await runtime.openQueues();
       const queue = queues.queue;
-      if (config.WATCH) pool = await openDatabase(config, { max: 1 });
+      if (config.WATCH) pool = await runtime.openDatabase({ max: 1 });
       const embeddings = pool && new EmbeddingsRepository(pool);
       const backlog =
         embeddings &&

@@ -1,0 +1,2 @@
+export { Runtime, devModelNotice, type QueueServices } from './runtime';
+export { workerPlans } from './worker-plans';

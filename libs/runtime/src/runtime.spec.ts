@@ -1,0 +1,53 @@
+import { PassThrough } from 'node:stream';
+import { loadConfig } from '@vectorizer/config';
+import { ensureDevModel } from '@vectorizer/dev-model';
+import { createLogger } from '@vectorizer/logger';
+import { connectForCommand } from '@vectorizer/queue';
+import { DEV_TINY_MODEL_DIR, TEST_REDIS_URL, uniquePrefix } from '@vectorizer/testing';
+import { Runtime } from './runtime';
+
+function runtimeFor(env: Record<string, string>) {
+  const lines: string[] = [];
+  const stream = new PassThrough();
+  stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
+  const config = loadConfig({ REDIS_URL: TEST_REDIS_URL, ...env });
+  return { runtime: new Runtime(config, createLogger({ destination: stream, format: 'json' })), lines };
+}
+
+describe('Runtime (the composition root)', () => {
+  beforeAll(() => ensureDevModel({ dir: DEV_TINY_MODEL_DIR, size: 'tiny' }));
+
+  it('resolves the configured model once and says the dev-model notice once', async () => {
+    const { runtime, lines } = runtimeFor({ MODEL_DIR: DEV_TINY_MODEL_DIR });
+    const [first, second] = await Promise.all([runtime.model(), runtime.model()]);
+    expect(first).toBe(second);
+    expect(await runtime.modelId()).toBe(first.id);
+    expect(await runtime.modelId('other/model')).toBe('other/model');
+    const notices = lines.map((line) => JSON.parse(line).msg as string).filter((msg) => msg.includes('dev model'));
+    expect(notices).toEqual([
+      `dev model ${first.id} (random weights): results mean nothing; set MODEL_ID or MODEL_DIR`,
+    ]);
+  });
+
+  it('gives the embed queue the configured retry policy and retention', async () => {
+    const prefix = uniquePrefix('runtime');
+    const { runtime } = runtimeFor({
+      QUEUE_PREFIX: prefix,
+      JOB_ATTEMPTS: '7',
+      JOB_BACKOFF_MS: '1234',
+      QUEUE_KEEP_COMPLETED_COUNT: '12',
+    });
+    const connection = await connectForCommand(TEST_REDIS_URL);
+    const queue = runtime.embedQueue(connection);
+    try {
+      expect(queue.defaultJobOptions).toMatchObject({
+        attempts: 7,
+        backoff: { delay: 1234 },
+        removeOnComplete: { count: 12 },
+      });
+    } finally {
+      await queue.close();
+      await connection.quit();
+    }
+  });
+});
