@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 import type { Config } from '@vectorizer/config';
 import { CPU_BATCH_SIZE, concurrencyFor } from '@vectorizer/devices';
-import { assertDevModelAllowed } from '@vectorizer/embedder';
 import { Runtime } from '@vectorizer/runtime';
 import { ImageFetcher, decodeLimitsFromConfig, fetcherOptionsFromConfig, planPreprocess } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
@@ -30,7 +29,6 @@ export async function runWorkerProcess(
 
   const runtime = new Runtime(config, logger);
   const model = await runtime.model();
-  assertDevModelAllowed(config, model);
   const threads = applyThreadPlan(config, logger);
   const embedder = await runtime.startEmbedder(model, {
     device,

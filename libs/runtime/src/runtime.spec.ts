@@ -29,6 +29,15 @@ describe('Runtime (the composition root)', () => {
     ]);
   });
 
+  it('refuses the dev model in production (one rule for every process) unless only inspecting it', async () => {
+    const { runtime, lines } = runtimeFor({ MODEL_DIR: DEV_TINY_MODEL_DIR, NODE_ENV: 'production' });
+    await expect(runtime.model()).rejects.toMatchObject({ code: 'DEV_MODEL_IN_PRODUCTION' });
+    expect(lines).toEqual([]);
+    await expect(runtime.model(undefined, { inspectOnly: true })).resolves.toMatchObject({ isDevModel: true });
+    const allowed = runtimeFor({ MODEL_DIR: DEV_TINY_MODEL_DIR, NODE_ENV: 'production', ALLOW_DEV_MODEL: 'true' });
+    await expect(allowed.runtime.model()).resolves.toMatchObject({ isDevModel: true });
+  });
+
   it('gives the embed queue the configured retry policy and retention', async () => {
     const prefix = uniquePrefix('runtime');
     const { runtime } = runtimeFor({

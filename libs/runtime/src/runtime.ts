@@ -5,6 +5,7 @@ import { ensureDevModel } from '@vectorizer/dev-model';
 import { planWorkerThreads } from '@vectorizer/devices';
 import {
   Embedder,
+  assertDevModelAllowed,
   resolveModel,
   resolveOptionsFromConfig,
   type EmbedderStartOptions,
@@ -49,13 +50,16 @@ export class Runtime {
 
   /**
    * The configured model: MODEL_DIR (or `modelDir`) → MODEL_ID in the Hugging Face cache → the
-   * generated dev model. Resolved once per directory; the dev-model notice is said once.
+   * generated dev model. Resolved once per directory. The dev model is refused with NODE_ENV=production
+   * unless ALLOW_DEV_MODEL=true (DEV_MODEL_IN_PRODUCTION), the same rule for every process; commands
+   * that only inspect model files pass `inspectOnly`. Otherwise its notice is said once.
    */
-  model(modelDir?: string): Promise<ResolvedModel> {
-    const key = modelDir ?? '';
+  model(modelDir?: string, options: { inspectOnly?: boolean } = {}): Promise<ResolvedModel> {
+    const key = `${options.inspectOnly ? 'inspect' : 'use'}:${modelDir ?? ''}`;
     let resolved = this.models.get(key);
     if (!resolved) {
       resolved = resolveModel({ ...resolveOptionsFromConfig(this.config, modelDir), ensureDevModel }).then((model) => {
+        if (!options.inspectOnly) assertDevModelAllowed(this.config, model);
         if (model.isDevModel) this.logger.warn({ model: model.id }, devModelNotice(model));
         return model;
       });

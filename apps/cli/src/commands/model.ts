@@ -129,7 +129,7 @@ export function registerModel(program: Command): void {
     .option('--model-dir <dir>', 'model directory (default MODEL_DIR / MODEL_ID / dev model)')
     .action((opts: { modelDir?: string }) =>
       runCommand('model-verify', async ({ runtime }) => {
-        const resolved = await runtime.model(opts.modelDir);
+        const resolved = await runtime.model(opts.modelDir, { inspectOnly: true });
         const result = await verifyModel({
           dir: resolved.dir,
           requiredFiles: ['config.json', 'preprocessor_config.json', relative(resolved.dir, resolved.visionModelPath)],
@@ -159,7 +159,7 @@ export function registerModel(program: Command): void {
     .option('--model-dir <dir>', 'model directory (default MODEL_DIR / MODEL_ID / dev model)')
     .action((opts: { modelDir?: string }) =>
       runCommand('model-info', async ({ runtime }) => {
-        const resolved = await runtime.model(opts.modelDir);
+        const resolved = await runtime.model(opts.modelDir, { inspectOnly: true });
         print({
           id: resolved.id,
           dir: resolved.dir,
