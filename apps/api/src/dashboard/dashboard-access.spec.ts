@@ -90,7 +90,8 @@ describe('vectorizer serve', () => {
       encoding: 'utf8',
       timeout: 30_000,
     });
-    expect(result.status).toBe(1);
+    // 78: a settings error no restart fixes (the registry's exit code for DASHBOARD_CREDENTIALS_REQUIRED).
+    expect(result.status).toBe(78);
     const fatal = JSON.parse(result.stdout.trim().split('\n').pop() as string);
     expect(fatal).toMatchObject({ level: 'fatal', code: 'DASHBOARD_CREDENTIALS_REQUIRED' });
     expect(fatal.hint).toContain('DASHBOARD_USER');
@@ -103,7 +104,7 @@ describe('vectorizer serve', () => {
       encoding: 'utf8',
       timeout: 30_000,
     });
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(78);
     expect(result.stdout).toContain('HOST=0.0.0.0 (not a loopback address)');
   });
 
