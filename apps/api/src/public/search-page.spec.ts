@@ -1,16 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import type { Browser, Page } from 'playwright-core';
-import {
-  DEV_TINY_MODEL_DIR,
-  TEST_REDIS_URL,
-  createTestDatabase,
-  uniquePrefix,
-  type TestDatabase,
-} from '@vectorizer/testing';
+import type { Browser } from 'playwright-core';
 import { type ApiHarness, createApiHarness } from '../test-support/api-harness';
 import { describeWithChromium, openInChromium } from '../test-support/browser';
 import { patternImage } from '../test-support/catalog-images';
@@ -20,15 +10,6 @@ const ARTIFACTS = join(__dirname, '..', '..', '..', '..', 'test-artifacts');
 const describeInBrowser = describeWithChromium('search page');
 
 const dataUrl = (png: Buffer) => `data:image/png;base64,${png.toString('base64')}`;
-const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
-
-/** Every result image on the page has loaded with real pixels (lazy ones included: the viewport is tall). */
-async function resultImagesLoaded(page: Page): Promise<boolean[]> {
-  await page.waitForFunction("Array.from(document.querySelectorAll('#results img')).every((img) => img.complete)");
-  return page.$$eval('#results img', (images) =>
-    images.map((img) => (img as unknown as { naturalWidth: number }).naturalWidth > 0),
-  );
-}
 
 describeInBrowser('search page in headless Chromium', () => {
   let harness: ApiHarness;
@@ -117,66 +98,5 @@ describeInBrowser('search page in headless Chromium', () => {
     await page.click('#image-form button');
     await page.waitForSelector('#status.error');
     expect(await page.textContent('#status')).toContain('IMAGE_UNSUPPORTED_FORMAT');
-  });
-});
-
-/** Runs the real `vectorizer demo` and resolves once its process has exited. */
-function runDemo(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'vectorizer.js'), 'demo', ...args], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_FORMAT: 'json', ...env },
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
-
-describeInBrowser("the demo's images on the search page, after the demo exited", () => {
-  let database: TestDatabase;
-  let demoDir: string;
-  let harness: ApiHarness;
-  let closeBrowser: (() => Promise<void>) | undefined;
-  let baseUrl: string;
-  let browser: Browser;
-  const prefix = uniquePrefix('page-demo');
-
-  beforeAll(async () => {
-    database = await createTestDatabase('page_demo');
-    demoDir = await mkdtemp(join(tmpdir(), 'vectorizer-page-demo-'));
-    const demo = await runDemo(['--products', '12', '--dir', demoDir], {
-      DATABASE_URL: database.url,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: prefix,
-      MODEL_DIR: DEV_TINY_MODEL_DIR,
-      VECTORIZER_DEVICE: 'cpu',
-      INFERENCE_THREADS: '1',
-    });
-    if (demo.code !== 0) throw new Error(`vectorizer demo exited ${demo.code}:\n${demo.output}`);
-    // The demo's process is gone: only the API below can serve its images now.
-    harness = await createApiHarness({ databaseUrl: database.url, imageFileRoots: [demoDir] });
-    ({ browser, baseUrl, close: closeBrowser } = await openInChromium(harness.app));
-  }, 240_000);
-
-  afterAll(async () => {
-    await closeBrowser?.();
-    await harness?.close();
-    await database?.drop();
-    await rm(demoDir, { recursive: true, force: true });
-  });
-
-  it('loads every result image', async () => {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 4000 } });
-    await page.goto(baseUrl);
-    await page.fill('#text-query', 'red shoe');
-    await page.click('#text-form button');
-    await page.locator('#status', { hasText: 'result(s) for' }).waitFor();
-    const sources = await page.$$eval('#results img', (images) => images.map((img) => img.getAttribute('src')));
-    expect(sources).toHaveLength(12);
-    for (const src of sources) expect(src).toMatch(/^\/api\/products\/demo-\d{4}\/image$/);
-    expect(await resultImagesLoaded(page)).toEqual(sources.map(() => true));
   });
 });
