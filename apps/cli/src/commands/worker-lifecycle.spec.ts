@@ -283,6 +283,23 @@ describe('vectorizer worker: the lifecycle table, row by row', () => {
     expect(fatal[0].msg).toContain('WORKER_SHUTDOWN_TIMEOUT_MS');
   });
 
+  it('a missing database: exit 78 (POSTGRES_DATABASE_MISSING) with the URL, not restarted', async () => {
+    const { env } = await setUp({
+      databaseUrl: (url) => {
+        const missing = new URL(url);
+        missing.pathname = '/vectorizer_lifecycle_missing';
+        return missing.toString();
+      },
+    });
+    const cli = start([], env);
+    const exit = await cli.exited;
+    expect(exit.code).toBe(78);
+    expect(cli.count('worker started')).toBe(1);
+    const last = cli.entries.at(-1);
+    expect(last).toMatchObject({ level: 'fatal', code: 'POSTGRES_DATABASE_MISSING' });
+    expect(last?.msg).toContain('vectorizer_lifecycle_missing');
+  });
+
   it('PostgreSQL down at start: waits with backoff, one line per attempt; SIGTERM then exits 0', async () => {
     const closedPort = await freePort();
     const { env } = await setUp({ databaseUrl: (url) => throughProxy(url, closedPort) });
