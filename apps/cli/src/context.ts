@@ -1,5 +1,5 @@
 import { type Config, loadConfig } from '@vectorizer/config';
-import { VectorizerError, describeError } from '@vectorizer/errors';
+import { VectorizerError, describeError, meaningOf } from '@vectorizer/errors';
 import { createLogger, exitWithFatal, type Logger } from '@vectorizer/logger';
 
 export interface CommandContext {
@@ -16,6 +16,11 @@ export interface CommandContext {
 export async function runCommand(
   component: string,
   action: (ctx: CommandContext) => Promise<number | void>,
+  /**
+   * 'registry': a named failure exits with its code's exit status (78 = cannot work), as the worker
+   * and the API do; for commands a container runtime starts as a service (compose's `migrate`).
+   */
+  exitCodes: 'one' | 'registry' = 'one',
 ): Promise<void> {
   let logger = createLogger({ destination: process.stderr, base: { component } });
   let debug = false;
@@ -35,15 +40,21 @@ export async function runCommand(
     process.exitCode = code ?? 0;
   } catch (error) {
     if (debug || !(error instanceof VectorizerError)) exitWithFatal(logger, error, `${component} failed`);
-    reportFailure(logger, error, component, pretty);
+    reportFailure(logger, error, component, pretty, exitCodes === 'registry' ? meaningOf(error.code).exit : 1);
   }
 }
 
 /** One line: `vectorizer search: <what went wrong> — fix: <what to do>` (JSON: the same, plus the code). */
-function reportFailure(logger: Logger, error: VectorizerError, component: string, pretty: boolean): never {
+function reportFailure(
+  logger: Logger,
+  error: VectorizerError,
+  component: string,
+  pretty: boolean,
+  exitCode: number,
+): never {
   const { message, hint, cause } = describeError(error);
   const line = `${message}${cause && !message.includes(cause) ? ` (${cause})` : ''}${hint ? ` — fix: ${hint}` : ''}`;
   if (pretty) process.stderr.write(`vectorizer ${component}: ${line} [${error.code}]\n`);
   else logger.fatal({ code: error.code, hint }, `${component} failed: ${line}`);
-  process.exit(1);
+  process.exit(exitCode);
 }

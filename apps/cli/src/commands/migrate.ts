@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { assertDevModelAllowed } from '@vectorizer/embedder';
 import { VectorizerError } from '@vectorizer/errors';
 import { createPool, type MigrateResult, modelRegistration, runMigrations } from '@vectorizer/store';
 import { runCommand } from '../context';
@@ -71,16 +72,23 @@ export function registerMigrate(program: Command): void {
         'the catalog (`npx vectorizer enqueue --all` with it configured). See `npx vectorizer models --help`.',
     )
     .action((opts: MigrateOptions) =>
-      runCommand('migrate', async ({ config, logger }) => {
-        refuseRetired(opts);
-        const model = await resolveConfiguredModel(config, logger);
-        const pool = createPool(config.DATABASE_URL, { max: 1 });
-        try {
-          const result = await runMigrations(pool, { model: modelRegistration(model, config), logger });
-          process.stdout.write(`${summarizeMigration(result)}\n`);
-        } finally {
-          await pool.end();
-        }
-      }),
+      runCommand(
+        'migrate',
+        async ({ config, logger }) => {
+          refuseRetired(opts);
+          const model = await resolveConfiguredModel(config, logger);
+          // The worker's and the API's rule: registering the dev model in production would make it the
+          // active model, which a real model configured later would then not replace.
+          assertDevModelAllowed(config, model);
+          const pool = createPool(config.DATABASE_URL, { max: 1 });
+          try {
+            const result = await runMigrations(pool, { model: modelRegistration(model, config), logger });
+            process.stdout.write(`${summarizeMigration(result)}\n`);
+          } finally {
+            await pool.end();
+          }
+        },
+        'registry',
+      ),
     );
 }
