@@ -87,6 +87,14 @@ const TABLE: Record<string, Row> = {
     422,
     'The address is private or not allowed; set IMAGE_ALLOW_PRIVATE_NETWORKS=true only for trusted catalogs.',
   ],
+  // A file:// image URL refused: file URLs disabled, or the file outside the allowed directory.
+  FETCH_FILE_URL_REFUSED: [
+    'dead-letter',
+    R,
+    422,
+    'file:// image URLs are read only under IMAGE_FILE_ROOT: set it to the directory holding the catalog images ' +
+      '(in compose, mounted at that path into the workers).',
+  ],
   FETCH_NOT_FOUND: ['dead-letter', R, 422, FIX_IMAGE_URL],
   FETCH_FORBIDDEN: ['dead-letter', R, 422, 'The image server refuses anonymous access to this image.'],
   FETCH_HTTP_4XX: ['dead-letter', R, 422, FIX_IMAGE_URL],
