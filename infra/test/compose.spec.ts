@@ -137,6 +137,20 @@ describe('docker-compose.yml (parsed)', () => {
     });
   });
 
+  it('bounds the api restarts like the workers: an api that cannot start (exit 78) stays down after five', () => {
+    expect(service('api').restart).toBe('on-failure:5');
+  });
+
+  it('passes IMAGE_FILE_ROOT through to every vectorizer container (empty: file:// refused)', () => {
+    const withRoot = interpolateDocument(raw, { ...requiredEnv, IMAGE_FILE_ROOT: '/catalog-images' });
+    for (const name of vectorizerServices) {
+      const env = environmentOf(withRoot.services[name]);
+      expect({ name, root: env.IMAGE_FILE_ROOT }).toEqual({ name, root: '/catalog-images' });
+      expect(loadConfig(env).IMAGE_FILE_ROOT).toBe('/catalog-images');
+      expect(loadConfig(environmentOf(service(name))).IMAGE_FILE_ROOT).toBeUndefined();
+    }
+  });
+
   it('puts the GPU worker in the workers profile, reserving every NVIDIA GPU', () => {
     const worker = service('worker');
     expect(worker.profiles).toEqual(['workers']);

@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { type DockerStage, findStage, parseDockerfile, resolveBaseImage } from './dockerfile-parser';
 
 const repoRoot = join(__dirname, '..', '..');
-const dockerfile = parseDockerfile(readFileSync(join(repoRoot, 'infra/docker/Dockerfile'), 'utf8'));
+const dockerfileText = readFileSync(join(repoRoot, 'infra/docker/Dockerfile'), 'utf8');
+const dockerfile = parseDockerfile(dockerfileText);
+
+/** Files of the build context a stage's RUN steps mount (`--mount=type=bind,source=…`). */
+function bindSourcesOf(stage: DockerStage): string[] {
+  return stage.instructions
+    .filter((i) => i.keyword === 'RUN')
+    .flatMap((i) => [...i.args.matchAll(/--mount=type=bind,source=([^,\s]+)/g)].map((m) => m[1]));
+}
 
 function argsOf(stage: DockerStage, keyword: string): string[] {
   return stage.instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
@@ -18,6 +26,47 @@ function dependencyStageOf(stage: DockerStage): DockerStage {
 }
 
 describe('infra/docker/Dockerfile', () => {
+  it("needs no frontend image: no `# syntax=` line (BuildKit's built-in one reaches no registry)", () => {
+    expect(dockerfileText).not.toMatch(/^#\s*syntax\s*=/im);
+    expect(dockerfileText).toMatch(/BuildKit is required/);
+  });
+
+  it.each(['cpu', 'gpu'])(
+    '%s target proves its install before it is finished: every package, the natives, the CLI',
+    (target) => {
+      const stage = findStage(dockerfile, target);
+      const runs = argsOf(stage, 'RUN');
+      const last = runs[runs.length - 1];
+      expect(last).toMatch(
+        /--mount=type=bind,source=infra\/docker\/verify-install\.mjs,target=\/app\/dist\/verify-install\.mjs/,
+      );
+      expect(last).toMatch(/node dist\/verify-install\.mjs && node bin\/vectorizer\.js --help/);
+      // As the runtime user, after everything the image runs is in place.
+      const keywords = stage.instructions.map((i) => i.keyword);
+      expect(keywords.lastIndexOf('USER')).toBeLessThan(keywords.lastIndexOf('RUN'));
+      expect(keywords.lastIndexOf('COPY')).toBeLessThan(keywords.lastIndexOf('RUN'));
+    },
+  );
+
+  it.each(['cpu', 'gpu'])(
+    '%s dependencies: npm ls fails a tree npm left incomplete; the slim step prunes',
+    (target) => {
+      const deps = argsOf(dependencyStageOf(findStage(dockerfile, target)), 'RUN').join('\n');
+      expect(deps).toMatch(/npm ci --omit=dev[^&]*&& npm ls --omit=dev --all/);
+      expect(deps).toMatch(/sh \/tmp\/slim-node-modules\.sh node_modules/);
+    },
+  );
+
+  it('hands npm a CA bundle only as a build secret, in every npm ci', () => {
+    const npmCi = dockerfile.stages.flatMap((stage) => argsOf(stage, 'RUN')).filter((args) => /npm ci/.test(args));
+    expect(npmCi.length).toBeGreaterThanOrEqual(3);
+    for (const args of npmCi) {
+      expect(args).toContain('--mount=type=secret,id=npm_ca');
+      expect(args).toContain('npm_config_cafile=/run/secrets/npm_ca');
+    }
+    expect(dockerfileText).not.toMatch(/^\s*(ENV|ARG)\b.*cafile/im);
+  });
+
   it('has cpu and gpu targets', () => {
     const names = dockerfile.stages.map((s) => s.name);
     expect(names).toEqual(expect.arrayContaining(['cpu', 'gpu']));
@@ -79,10 +128,12 @@ describe('infra/docker/Dockerfile', () => {
   });
 
   it('sends everything the COPY instructions need through .dockerignore', () => {
-    const ignored = readFileSync(join(repoRoot, '.dockerignore'), 'utf8')
+    const lines = readFileSync(join(repoRoot, '.dockerignore'), 'utf8')
       .split(/\r?\n/)
       .map((line) => line.trim())
-      .filter((line) => line !== '' && !line.startsWith('#') && !line.startsWith('!'));
+      .filter((line) => line !== '' && !line.startsWith('#'));
+    const ignored = lines.filter((line) => !line.startsWith('!'));
+    const reincluded = lines.filter((line) => line.startsWith('!')).map((line) => line.slice(1));
     expect(ignored).toEqual(expect.arrayContaining(['**/node_modules', '.env', '.git']));
 
     const sources = dockerfile.stages
@@ -95,9 +146,15 @@ describe('infra/docker/Dockerfile', () => {
     expect(sources).toEqual(
       expect.arrayContaining(['package-lock.json', 'tsconfig.base.json', 'tools/build.mjs', 'bin', 'apps', 'libs']),
     );
-    for (const source of sources) {
-      // Literal top-level patterns are the ones that could hide a COPY source here.
-      const hiddenBy = ignored.find((pattern) => pattern === source || source.startsWith(`${pattern}/`));
+    const mounted = dockerfile.stages.flatMap(bindSourcesOf);
+    expect(mounted).toEqual(
+      expect.arrayContaining(['infra/docker/verify-install.mjs', 'infra/docker/slim-node-modules.sh']),
+    );
+    for (const source of [...sources, ...mounted]) {
+      // Literal top-level patterns are the ones that could hide a source here; a later `!path` brings it back.
+      const hiddenBy = reincluded.includes(source)
+        ? undefined
+        : ignored.find((pattern) => pattern === source || source.startsWith(`${pattern}/`));
       expect({ source, hiddenBy }).toEqual({ source, hiddenBy: undefined });
     }
   });

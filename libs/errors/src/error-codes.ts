@@ -105,6 +105,14 @@ const REGISTRY = {
     http: 422,
     hint: 'The address is private or not allowed; set IMAGE_ALLOW_PRIVATE_NETWORKS=true only for trusted catalogs.',
   },
+  // A file:// image URL refused: file URLs disabled, or the file outside the allowed directory.
+  FETCH_FILE_URL_REFUSED: {
+    job: 'dead-letter',
+    http: 422,
+    hint:
+      'file:// image URLs are read only under IMAGE_FILE_ROOT: set it to the directory holding the catalog images ' +
+      '(in compose, mounted at that path into the workers).',
+  },
   FETCH_NOT_FOUND: { job: 'dead-letter', http: 422, hint: FIX_IMAGE_URL },
   FETCH_FORBIDDEN: { job: 'dead-letter', http: 422, hint: 'The image server refuses anonymous access to this image.' },
   FETCH_HTTP_4XX: { job: 'dead-letter', http: 422, hint: FIX_IMAGE_URL },

@@ -14,6 +14,10 @@ interface Run {
 }
 
 function vectorizer(databaseUrl: string, ...args: string[]): Promise<Run> {
+  return vectorizerWith({}, databaseUrl, ...args);
+}
+
+function vectorizerWith(env: Record<string, string>, databaseUrl: string, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -25,6 +29,7 @@ function vectorizer(databaseUrl: string, ...args: string[]): Promise<Run> {
           MODEL_DIR: DEV_TINY_MODEL_DIR,
           LOG_FORMAT: 'json',
           LOG_LEVEL: 'warn',
+          ...env,
         },
         timeout: 60_000,
       },
@@ -61,6 +66,27 @@ describe('vectorizer migrate and vectorizer models', () => {
         `0004_notify_products_to_embed, 0005_reuse_identical_images (schema version 5); ${registered}`,
     );
     expect(lines[1]).toBe(`schema up to date (version 5); ${already}`);
+  });
+
+  it('refuses the dev model in production as the worker and the API do, registering nothing', async () => {
+    const fresh = await createTestDatabase('cli_migrate_prod');
+    const pool = createPool(fresh.url, { max: 1 });
+    try {
+      const refused = await vectorizerWith({ NODE_ENV: 'production', ALLOW_DEV_MODEL: 'false' }, fresh.url, 'migrate');
+      expect(refused.code).toBe(78);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toContain('DEV_MODEL_IN_PRODUCTION');
+      expect(refused.stderr).toContain('ALLOW_DEV_MODEL=true');
+      const tables = await pool.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'models'");
+      expect(tables.rowCount).toBe(0);
+
+      const allowed = await vectorizerWith({ NODE_ENV: 'production', ALLOW_DEV_MODEL: 'true' }, fresh.url, 'migrate');
+      expect(allowed.code).toBe(0);
+      expect(allowed.stdout).toContain(`model ${modelId} registered`);
+    } finally {
+      await pool.end();
+      await fresh.drop();
+    }
   });
 
   it('refuses the retired --reembed and --dimension with the way forward', async () => {

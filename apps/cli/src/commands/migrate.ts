@@ -72,6 +72,8 @@ export function registerMigrate(program: Command): void {
     .action((opts: MigrateOptions) =>
       runCommand('migrate', async ({ config, logger, runtime }) => {
         refuseRetired(opts);
+        // runtime.model() applies the worker's and the API's dev-model rule: registering the dev model in
+        // production would make it the active model, which a real model configured later would not replace.
         const model = await runtime.model();
         const pool = createPool(config.DATABASE_URL, { max: 1 });
         try {

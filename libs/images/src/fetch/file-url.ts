@@ -9,7 +9,7 @@ import { ImageError } from '../errors';
  */
 export async function readFileUrl(url: URL, fileRoot: string | undefined, maxBytes: number): Promise<Buffer> {
   if (!fileRoot) {
-    throw new ImageError('FETCH_URL_REFUSED', `file:// URLs are disabled: ${url.href}`, {
+    throw new ImageError('FETCH_FILE_URL_REFUSED', `file:// URLs are disabled: ${url.href}`, {
       hint: 'set IMAGE_FILE_ROOT to the directory local images may be read from',
     });
   }
@@ -22,7 +22,7 @@ export async function readFileUrl(url: URL, fileRoot: string | undefined, maxByt
     });
   }
   const root = await realpath(fileRoot).catch((error: unknown) => {
-    throw new ImageError('FETCH_URL_REFUSED', `the file root ${fileRoot} does not exist`, {
+    throw new ImageError('FETCH_FILE_URL_REFUSED', `the file root ${fileRoot} does not exist`, {
       hint: 'fix IMAGE_FILE_ROOT',
       cause: error,
     });
@@ -31,7 +31,7 @@ export async function readFileUrl(url: URL, fileRoot: string | undefined, maxByt
     throw new ImageError('FETCH_NOT_FOUND', `no such file: ${path} (${error.code ?? error.message})`, { cause: error });
   });
   if (real !== root && !real.startsWith(root.endsWith(sep) ? root : root + sep)) {
-    throw new ImageError('FETCH_URL_REFUSED', `refused to read ${path}: it is outside the file root ${root}`, {
+    throw new ImageError('FETCH_FILE_URL_REFUSED', `refused to read ${path}: it is outside the file root ${root}`, {
       hint: 'only files under IMAGE_FILE_ROOT can be read',
     });
   }

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { meaningOf } from '@vectorizer/errors';
 import { ImageError } from '../errors';
 import { ImageFetcher, type ImageFetcherOptions } from './image-fetcher';
 
@@ -326,12 +327,16 @@ describe('ImageFetcher', () => {
       ['a symlink pointing outside', () => pathToFileURL(join(root, 'escape.jpg')).href],
     ])('refuses %s', async (_name, url) => {
       const error = await failure(fetcher({ fileRoot: root }).fetch(url()));
-      expect(error.code).toBe('FETCH_URL_REFUSED');
+      expect(error.code).toBe('FETCH_FILE_URL_REFUSED');
     });
 
-    it('refuses file:// without a file root', async () => {
+    it('refuses file:// without a file root; a dead letter (only the code survives) names IMAGE_FILE_ROOT', async () => {
       const error = await failure(fetcher().fetch(pathToFileURL(join(root, 'inside.jpg')).href));
-      expect(error.code).toBe('FETCH_URL_REFUSED');
+      expect(error.code).toBe('FETCH_FILE_URL_REFUSED');
+      expect(error.hint).toContain('IMAGE_FILE_ROOT');
+      expect(meaningOf(error.code).job).toBe('dead-letter');
+      expect(meaningOf(error.code).hint).toContain('IMAGE_FILE_ROOT');
+      expect(meaningOf(error.code).hint).not.toContain('IMAGE_ALLOW_PRIVATE_NETWORKS');
     });
 
     it('reports a missing file as not found and a big one as too large', async () => {
