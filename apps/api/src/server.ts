@@ -10,7 +10,6 @@ import { decodeLimitsFromConfig } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
 import { createEmbedQueue, retentionFromSettings } from '@vectorizer/queue';
 import {
-  EmbeddingsRepository,
   type ModelRegistration,
   ModelsRepository,
   createPool,
@@ -20,7 +19,8 @@ import {
 } from '@vectorizer/store';
 import type pg from 'pg';
 import IORedis from 'ioredis';
-import { createApp } from './app';
+import { createApp, createVectorSearch } from './app';
+import { createApiRegistry } from './metrics/metrics-collector';
 import { resolveDashboardAccess } from './dashboard/dashboard-access';
 import { LazySearchModel } from './search/search-model';
 
@@ -89,6 +89,10 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
   const pool = createPool(config.DATABASE_URL, poolOptionsFromConfig(config));
   // An idle client's error (Postgres restarted) must not crash the process; the next query reconnects.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
+  // Searches keep session settings on their connections (SearchRepository): a pool of their own.
+  const searchPool = createPool(config.DATABASE_URL, poolOptionsFromConfig(config));
+  searchPool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
+  const registry = createApiRegistry();
   // Requests fail fast while Redis is away (one retry), and ioredis keeps reconnecting forever.
   const redis = new IORedis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
   redis.on('error', (error) => logger.debug({ err: error }, 'Redis connection error'));
@@ -128,11 +132,15 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
     queuePrefix: config.QUEUE_PREFIX,
     queues,
     searchModel,
-    embeddings: new EmbeddingsRepository(pool),
+    search: createVectorSearch(searchPool, {
+      efSearch: config.SEARCH_EF_SEARCH,
+      exactMaxRows: config.SEARCH_EXACT_MAX_ROWS,
+      registry,
+    }),
+    registry,
     models: new ModelsRepository(pool),
     dashboard,
-    search: {
-      efSearch: config.SEARCH_EF_SEARCH,
+    searchLimits: {
       maxK: config.SEARCH_MAX_K,
       maxConcurrentUploads: config.SEARCH_MAX_CONCURRENT_UPLOADS,
     },
@@ -156,6 +164,7 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
     await queues.embed.close().catch(() => undefined);
     await redis.quit().catch(() => redis.disconnect());
     await pool.end();
+    await searchPool.end();
   };
   try {
     await listen(server, config.HOST, config.PORT);

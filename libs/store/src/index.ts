@@ -5,6 +5,14 @@ export { describeDatabase, checkSchema, type DatabaseDescription } from './descr
 export { ProductsRepository, type NeedingEmbeddingOptions, type ProductPosition } from './products-repository';
 export { EmbeddingsRepository, type UpsertResult } from './embeddings-repository';
 export {
+  SearchRepository,
+  MAX_EF_SEARCH,
+  MAX_K,
+  type ExactOptions,
+  type HnswOptions,
+  type KnnQuery,
+} from './search-repository';
+export {
   ModelsRepository,
   modelRegistration,
   type DropResult,

@@ -3,13 +3,14 @@ import { EmbeddingsRepository, ProductsRepository } from '@vectorizer/store';
 import { Router } from 'express';
 import type { Pool } from 'pg';
 import { SearchInputError, parseK } from '../search/search-input';
-import type { ActiveModelSource } from '../search/search-service';
+import { displayImageUrl } from '../search/display-image-url';
+import type { ActiveModelSource, VectorSearch } from '../search/search-service';
 
 export interface DuplicatesRoutesOptions {
   pool: Pool;
   /** The active model: its stored vectors are compared, as similar-product search does. */
   models: ActiveModelSource;
-  efSearch: number;
+  search: VectorSearch;
   maxK: number;
 }
 
@@ -43,11 +44,19 @@ export function duplicatesRoutes(options: DuplicatesRoutesOptions): Router {
     const { id: modelId } = await options.models.requireActive();
     const report = await findDuplicates({
       productIds: embeddings.embeddedProductIds(modelId),
-      neighbours: (productId) => embeddings.similarToProduct(productId, modelId, k, options.efSearch),
+      neighbours: async (productId) => (await options.search.search({ productId }, modelId, k)).hits,
       describe: (productId) => products.get(productId),
       threshold,
     });
-    res.json({ model: modelId, ...report });
+    // Pictures a browser can show, as search answers carry them (file:// images through the API).
+    const groups = report.groups.map((group) => ({
+      ...group,
+      products: group.products.map((product) => ({
+        ...product,
+        imageUrl: displayImageUrl(product.productId, product.imageUrl),
+      })),
+    }));
+    res.json({ model: modelId, ...report, groups });
   });
   return router;
 }
