@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import type { ResolvedModel } from '@vectorizer/embedder';
 import type { Logger } from '@vectorizer/logger';
 import type { EmbedQueue } from '@vectorizer/queue';
-import { KnnPlanner } from '@vectorizer/search';
-import { ProductsRepository, SearchRepository } from '@vectorizer/store';
+import { DuplicateLinks, KnnPlanner } from '@vectorizer/search';
+import { DuplicateLinksRepository, ProductsRepository, SearchRepository } from '@vectorizer/store';
 import { createSearchMetrics } from '@vectorizer/telemetry';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
@@ -37,6 +37,8 @@ export interface ApiDependencies {
   models: ActiveModelSource;
   dashboard: DashboardAccess;
   searchLimits: { maxK: number; maxConcurrentUploads?: number };
+  /** Near-duplicate links (built from `pool` and `search` when left out). */
+  duplicateLinks?: DuplicateLinks;
   /** The API's metrics registry: /metrics serves it, the planner counts its strategies in it. */
   registry?: Registry;
   imageMaxBytes: number;
@@ -61,6 +63,14 @@ export interface ApiDependencies {
 }
 
 const PUBLIC_DIR = join(__dirname, 'public');
+
+/** The near-duplicate links of the catalog, found through the planner's unfiltered HNSW search. */
+export function duplicateLinks(pool: Pool, search: VectorSearch): DuplicateLinks {
+  return new DuplicateLinks(
+    new DuplicateLinksRepository(pool),
+    async (query, model, k) => (await search.search(query, model, k)).hits,
+  );
+}
 
 /**
  * The kNN planner over `searchPool`, a pool only searches use (SearchRepository keeps session
@@ -130,12 +140,7 @@ export function createApp(deps: ApiDependencies): Express {
   );
   app.use(
     '/api',
-    duplicatesRoutes({
-      pool: deps.pool,
-      models: deps.models,
-      search: deps.search,
-      maxK: deps.searchLimits.maxK,
-    }),
+    duplicatesRoutes({ models: deps.models, links: deps.duplicateLinks ?? duplicateLinks(deps.pool, deps.search) }),
   );
   app.use(
     '/api',

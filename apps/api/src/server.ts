@@ -19,7 +19,8 @@ import {
 } from '@vectorizer/store';
 import type pg from 'pg';
 import IORedis from 'ioredis';
-import { createApp, createVectorSearch } from './app';
+import { startLinksRefresher } from '@vectorizer/search';
+import { createApp, createVectorSearch, duplicateLinks } from './app';
 import { createApiRegistry } from './metrics/metrics-collector';
 import { resolveDashboardAccess } from './dashboard/dashboard-access';
 import { LazySearchModel } from './search/search-model';
@@ -122,6 +123,21 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
     });
   });
 
+  const search = createVectorSearch(searchPool, {
+    efSearch: config.SEARCH_EF_SEARCH,
+    exactMaxRows: config.SEARCH_EXACT_MAX_ROWS,
+    registry,
+  });
+  const models = new ModelsRepository(pool);
+  const links = duplicateLinks(pool, search);
+  // New and changed vectors get their near-duplicate links in the background (pending in Postgres).
+  const refresher = startLinksRefresher({
+    links,
+    model: async () => (await models.active())?.id,
+    intervalMs: LINKS_REFRESH_INTERVAL_MS,
+    onError: (error) => logger.warn({ err: error }, 'duplicate links: refresh failed; retrying'),
+    onRefreshed: (count) => logger.debug({ count }, 'duplicate links refreshed'),
+  });
   const app = createApp({
     expectedModel: configuredModel?.id,
     // A model fixed after start (files copied in) makes /readyz pass without a restart.
@@ -132,13 +148,10 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
     queuePrefix: config.QUEUE_PREFIX,
     queues,
     searchModel,
-    search: createVectorSearch(searchPool, {
-      efSearch: config.SEARCH_EF_SEARCH,
-      exactMaxRows: config.SEARCH_EXACT_MAX_ROWS,
-      registry,
-    }),
+    search,
+    duplicateLinks: links,
     registry,
-    models: new ModelsRepository(pool),
+    models,
     dashboard,
     searchLimits: {
       maxK: config.SEARCH_MAX_K,
@@ -160,6 +173,7 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
       server.close(() => resolve());
       server.closeIdleConnections();
     });
+    await refresher.stop();
     await searchModel.close();
     await queues.embed.close().catch(() => undefined);
     await redis.quit().catch(() => redis.disconnect());
@@ -178,6 +192,9 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
   logger.info({ url, dashboard: `${url}/admin/queues`, readOnly: dashboard.readOnly }, `API listening on ${url}`);
   return { url, server, close };
 }
+
+/** How often the API looks for vectors whose near-duplicate links are to be computed. */
+const LINKS_REFRESH_INTERVAL_MS = 2_000;
 
 /**
  * Brings the schema up to date and registers the configured model (advisory-locked, so safe beside

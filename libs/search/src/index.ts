@@ -19,3 +19,11 @@ export {
   type KnnStrategy,
   type PlannedSearch,
 } from './knn-planner';
+export {
+  DuplicateLinks,
+  LINKS_PER_PRODUCT,
+  startLinksRefresher,
+  type LinksReport,
+  type LinksStore,
+  type NeighbourSearch,
+} from './duplicate-links';

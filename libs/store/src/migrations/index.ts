@@ -4,6 +4,7 @@ import { createModels } from './003-models';
 import { notifyProductsToEmbed } from './004-notify-products-to-embed';
 import { reuseIdenticalImages } from './005-reuse-identical-images';
 import { filteredKnn } from './006-filtered-knn';
+import { duplicateLinks } from './007-duplicate-links';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
@@ -16,4 +17,5 @@ export const migrations: readonly Migration[] = [
   notifyProductsToEmbed,
   reuseIdenticalImages,
   filteredKnn,
+  duplicateLinks,
 ];

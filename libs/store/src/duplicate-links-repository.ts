@@ -1,0 +1,124 @@
+import type { Pool } from 'pg';
+import { inTransaction } from './sql';
+
+/** A product whose links are to be computed, with the write time of the vector they will be computed from. */
+export interface PendingLinks {
+  productId: string;
+  /** embedded_at in full (microsecond) precision, as text: a Date would round it to milliseconds. */
+  embeddedAt: string;
+}
+
+export interface NeighbourLink {
+  neighbourId: string;
+  /** Cosine similarity. */
+  score: number;
+}
+
+export interface StoredLink {
+  productId: string;
+  neighbourId: string;
+  score: number;
+}
+
+export interface LinkedProduct {
+  productId: string;
+  title: string | null;
+  imageUrl: string;
+}
+
+/**
+ * The near-duplicate links of each product (table product_neighbours, migration 7): which products
+ * still need theirs, storing a product's list, and what the duplicates page reads.
+ */
+export class DuplicateLinksRepository {
+  constructor(private readonly pool: Pool) {}
+
+  /** Up to `limit` products of `model` whose links are missing or stale (partial index). */
+  async pending(model: string, limit: number): Promise<PendingLinks[]> {
+    const { rows } = await this.pool.query<{ product_id: string; embedded_at: string }>(
+      `SELECT product_id, embedded_at::text AS embedded_at FROM product_embeddings
+        WHERE model = $1 AND neighbours_at IS NULL AND embedding_visual IS NOT NULL
+        ORDER BY product_id LIMIT $2`,
+      [model, limit],
+    );
+    return rows.map((row) => ({ productId: row.product_id, embeddedAt: row.embedded_at }));
+  }
+
+  async countPending(model: string): Promise<number> {
+    const { rows } = await this.pool.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM product_embeddings
+        WHERE model = $1 AND neighbours_at IS NULL AND embedding_visual IS NOT NULL`,
+      [model],
+    );
+    return rows[0]?.count ?? 0;
+  }
+
+  /**
+   * Replaces the product's list with `links` (best first), if its vector is still the one they were
+   * computed from (`embeddedAt`); false, and nothing written, when it changed since (it is pending
+   * again) or went away. A neighbour for which this product is closer than its own nearest gets its
+   * list recomputed: its nearest-neighbour similarity (the automatic threshold reads it) is stale.
+   */
+  async save(model: string, pending: PendingLinks, links: readonly NeighbourLink[]): Promise<boolean> {
+    return inTransaction(this.pool, async (client) => {
+      const marked = await client.query(
+        `UPDATE product_embeddings SET neighbours_at = now()
+          WHERE model = $1 AND product_id = $2 AND embedded_at = $3::timestamptz AND embedding_visual IS NOT NULL`,
+        [model, pending.productId, pending.embeddedAt],
+      );
+      if (marked.rowCount === 0) return false;
+      await client.query('DELETE FROM product_neighbours WHERE model = $1 AND product_id = $2', [
+        model,
+        pending.productId,
+      ]);
+      if (links.length === 0) return true;
+      const neighbours = links.map((link) => link.neighbourId);
+      const scores = links.map((link) => link.score);
+      // Neighbours deleted meanwhile are left out rather than failing the foreign key.
+      await client.query(
+        `INSERT INTO product_neighbours (model, product_id, neighbour_id, rank, score)
+         SELECT $1, $2, l.neighbour_id, l.rank, l.score
+           FROM unnest($3::text[], $4::float8[]) WITH ORDINALITY AS l (neighbour_id, score, rank)
+           JOIN product_embeddings e ON e.model = $1 AND e.product_id = l.neighbour_id`,
+        [model, pending.productId, neighbours, scores],
+      );
+      await client.query(
+        `UPDATE product_embeddings e SET neighbours_at = NULL
+           FROM unnest($2::text[], $3::float8[]) AS l (neighbour_id, score)
+           JOIN product_neighbours n ON n.model = $1 AND n.product_id = l.neighbour_id AND n.rank = 1
+          WHERE e.model = $1 AND e.product_id = l.neighbour_id AND e.neighbours_at IS NOT NULL
+            AND n.score < l.score AND n.neighbour_id <> $4`,
+        [model, neighbours, scores, pending.productId],
+      );
+      return true;
+    });
+  }
+
+  /** Every product's nearest-neighbour similarity (rank-1 links), for the automatic threshold. */
+  async nearestScores(model: string): Promise<number[]> {
+    const { rows } = await this.pool.query<{ score: number }>(
+      'SELECT score FROM product_neighbours WHERE model = $1 AND rank = 1',
+      [model],
+    );
+    return rows.map((row) => row.score);
+  }
+
+  /** The links at or above `threshold` (index on score), strongest first. */
+  async linksAtLeast(model: string, threshold: number): Promise<StoredLink[]> {
+    const { rows } = await this.pool.query<{ product_id: string; neighbour_id: string; score: number }>(
+      `SELECT product_id, neighbour_id, score FROM product_neighbours
+        WHERE model = $1 AND score >= $2 ORDER BY score DESC`,
+      [model, threshold],
+    );
+    return rows.map((row) => ({ productId: row.product_id, neighbourId: row.neighbour_id, score: row.score }));
+  }
+
+  /** Title and image of these products. */
+  async describe(productIds: readonly string[]): Promise<Map<string, LinkedProduct>> {
+    const { rows } = await this.pool.query<{ id: string; title: string | null; image_url: string }>(
+      'SELECT id, title, image_url FROM products WHERE id = ANY($1::text[])',
+      [productIds],
+    );
+    return new Map(rows.map((row) => [row.id, { productId: row.id, title: row.title, imageUrl: row.image_url }]));
+  }
+}
