@@ -11,7 +11,7 @@
  *   repo — the kNN planner over SearchRepository (what the API runs), with its strategy;
  *   api  — GET /api/products/:id/similar through the real express app over HTTP (keep-alive).
  * Each figure is recall@10 against the exact answer (a plain scan, index scans off) and p50/p95
- * latency. Before that, the unfiltered recall/latency curve of raw pgvector per ef_search
+ * latency (`--only duplicates` skips to the duplicates page). Before that, the unfiltered recall/latency curve of raw pgvector per ef_search
  * (the measurement behind SEARCH_EF_SEARCH). Targets (printed, not asserted): recall@10 ≥ 0.98
  * unfiltered and ≥ 0.99 at 1% and 5% with p95 ≤ 20 ms; API p95 ≤ 1.5 × raw p95 + 1 ms.
  */
@@ -51,6 +51,8 @@ const whole = (name: string, fallback: number): number => {
 const rows = whole('rows', quick ? 20_000 : 100_000);
 const queries = whole('queries', quick ? 40 : 60);
 const curve = (argValue('ef-search') ?? '40,100,200,400').split(',').map(Number);
+/** `--only duplicates`: the duplicates page alone (the search table takes minutes of exact scans). */
+const onlyDuplicates = argValue('only') === 'duplicates';
 const figures = new BenchFigures('search');
 
 const percentile = (sorted: number[], p: number): number =>
@@ -172,10 +174,10 @@ async function main(): Promise<void> {
 
   try {
     await truthClient.query('SET enable_indexscan = off');
-    const unfilteredTruth = await exactTruth(truthClient, undefined);
+    const unfilteredTruth = onlyDuplicates ? new Map<string, string[]>() : await exactTruth(truthClient, undefined);
     console.log(`\n  unfiltered, raw pgvector per ef_search (index ${index})`);
     console.log('  ef_search  recall@10  p50 / p95 ms');
-    for (const ef of curve) {
+    for (const ef of onlyDuplicates ? [] : curve) {
       const m = await measure(ids, unfilteredTruth, (id) => raw(id, undefined, ef));
       console.log(`  ${String(ef).padStart(9)}  ${show(m)}`);
       figures.add({
@@ -190,7 +192,7 @@ async function main(): Promise<void> {
     console.log(
       '  filter           raw: recall  p50 / p95 ms     repo: strategy recall  p50 / p95 ms     api: recall  p50 / p95 ms   api p95 ≤ 1.5×raw+1',
     );
-    for (const { label, filter } of FILTERS) {
+    for (const { label, filter } of onlyDuplicates ? [] : FILTERS) {
       const truth = filter ? await exactTruth(truthClient, filter) : unfilteredTruth;
       const rawM = await measure(ids, truth, (id) => raw(id, filter, DEFAULT_EF_SEARCH));
       let strategy = '';

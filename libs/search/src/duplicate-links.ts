@@ -11,9 +11,12 @@ const PAGE = 100;
 export interface LinksStore {
   pending(model: string, limit: number): Promise<PendingLinks[]>;
   countPending(model: string): Promise<number>;
-  save(model: string, pending: PendingLinks, links: readonly NeighbourLink[]): Promise<boolean>;
+  saveMany(
+    model: string,
+    entries: readonly { pending: PendingLinks; links: readonly NeighbourLink[] }[],
+  ): Promise<number>;
   nearestScores(model: string): Promise<number[]>;
-  linksAtLeast(model: string, threshold: number): Promise<StoredLink[]>;
+  linksAtLeast(model: string, threshold: number, maxRank: number): Promise<StoredLink[]>;
   describe(productIds: readonly string[]): Promise<Map<string, LinkedProduct>>;
 }
 
@@ -40,7 +43,7 @@ export class DuplicateLinks {
   /**
    * Computes the links of up to `max` pending products of `model`; returns how many were stored.
    * Safe beside another refresher: a product done twice is stored twice with the same result, and
-   * one whose vector changed meanwhile is left pending (save checks the vector's write time).
+   * one whose vector changed meanwhile is left pending (saveMany checks the vector's write time).
    */
   async refresh(model: string, max = Number.POSITIVE_INFINITY): Promise<number> {
     let stored = 0;
@@ -48,11 +51,12 @@ export class DuplicateLinks {
     while (seen < max) {
       const page = await this.store.pending(model, Math.min(PAGE, max - seen));
       if (page.length === 0) break;
+      const entries: { pending: PendingLinks; links: NeighbourLink[] }[] = [];
       for (const pending of page) {
         const hits = await this.neighbours({ productId: pending.productId }, model, LINKS_PER_PRODUCT);
-        const links = hits.map((hit) => ({ neighbourId: hit.productId, score: hit.score }));
-        if (await this.store.save(model, pending, links)) stored += 1;
+        entries.push({ pending, links: hits.map((hit) => ({ neighbourId: hit.productId, score: hit.score })) });
       }
+      stored += await this.store.saveMany(model, entries);
       seen += page.length;
       // A page whose products all changed meanwhile comes back at once: stop rather than spin.
       if (page.length < PAGE) break;
@@ -60,11 +64,17 @@ export class DuplicateLinks {
     return stored;
   }
 
-  /** Duplicate groups at `threshold` (or chosen from the nearest-neighbour similarities: `auto`). */
-  async report(model: string, threshold: number | 'auto'): Promise<LinksReport> {
+  /**
+   * Duplicate groups at `threshold` (or chosen from the nearest-neighbour similarities: `auto`),
+   * linking each product to those among its `k` nearest (at most LINKS_PER_PRODUCT) above it.
+   */
+  async report(model: string, threshold: number | 'auto', k = LINKS_PER_PRODUCT): Promise<LinksReport> {
     const choice = threshold === 'auto' ? chooseDuplicateThreshold(await this.store.nearestScores(model)) : undefined;
     const cut = choice?.threshold ?? (threshold as number);
-    const [links, pending] = await Promise.all([this.store.linksAtLeast(model, cut), this.store.countPending(model)]);
+    const [links, pending] = await Promise.all([
+      this.store.linksAtLeast(model, cut, k),
+      this.store.countPending(model),
+    ]);
     const sets = new UnionFind();
     const scores = new Map<string, number[]>();
     for (const link of links) {

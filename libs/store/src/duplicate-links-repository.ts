@@ -54,43 +54,50 @@ export class DuplicateLinksRepository {
   }
 
   /**
-   * Replaces the product's list with `links` (best first), if its vector is still the one they were
-   * computed from (`embeddedAt`); false, and nothing written, when it changed since (it is pending
-   * again) or went away. A neighbour for which this product is closer than its own nearest gets its
+   * Replaces each product's list with its `links` (best first), if its vector is still the one they
+   * were computed from (`embeddedAt`); returns how many were stored. One transaction for the lot
+   * (one commit, not one per product). A product whose vector changed since (it is pending again)
+   * or went away is skipped. A neighbour for which a product is closer than its own nearest gets its
    * list recomputed: its nearest-neighbour similarity (the automatic threshold reads it) is stale.
    */
-  async save(model: string, pending: PendingLinks, links: readonly NeighbourLink[]): Promise<boolean> {
+  async saveMany(
+    model: string,
+    entries: readonly { pending: PendingLinks; links: readonly NeighbourLink[] }[],
+  ): Promise<number> {
+    if (entries.length === 0) return 0;
     return inTransaction(this.pool, async (client) => {
-      const marked = await client.query(
-        `UPDATE product_embeddings SET neighbours_at = now()
-          WHERE model = $1 AND product_id = $2 AND embedded_at = $3::timestamptz AND embedding_visual IS NOT NULL`,
-        [model, pending.productId, pending.embeddedAt],
-      );
-      if (marked.rowCount === 0) return false;
-      await client.query('DELETE FROM product_neighbours WHERE model = $1 AND product_id = $2', [
-        model,
-        pending.productId,
-      ]);
-      if (links.length === 0) return true;
-      const neighbours = links.map((link) => link.neighbourId);
-      const scores = links.map((link) => link.score);
-      // Neighbours deleted meanwhile are left out rather than failing the foreign key.
-      await client.query(
-        `INSERT INTO product_neighbours (model, product_id, neighbour_id, rank, score)
-         SELECT $1, $2, l.neighbour_id, l.rank, l.score
-           FROM unnest($3::text[], $4::float8[]) WITH ORDINALITY AS l (neighbour_id, score, rank)
-           JOIN product_embeddings e ON e.model = $1 AND e.product_id = l.neighbour_id`,
-        [model, pending.productId, neighbours, scores],
-      );
-      await client.query(
-        `UPDATE product_embeddings e SET neighbours_at = NULL
-           FROM unnest($2::text[], $3::float8[]) AS l (neighbour_id, score)
-           JOIN product_neighbours n ON n.model = $1 AND n.product_id = l.neighbour_id AND n.rank = 1
-          WHERE e.model = $1 AND e.product_id = l.neighbour_id AND e.neighbours_at IS NOT NULL
-            AND n.score < l.score AND n.neighbour_id <> $4`,
-        [model, neighbours, scores, pending.productId],
-      );
-      return true;
+      let stored = 0;
+      for (const { pending, links } of entries) {
+        const marked = await client.query(
+          `UPDATE product_embeddings SET neighbours_at = now()
+            WHERE model = $1 AND product_id = $2 AND embedded_at = $3::timestamptz AND embedding_visual IS NOT NULL`,
+          [model, pending.productId, pending.embeddedAt],
+        );
+        if (marked.rowCount === 0) continue;
+        stored += 1;
+        const neighbours = links.map((link) => link.neighbourId);
+        const scores = links.map((link) => link.score);
+        // Old list out; new list in (neighbours deleted meanwhile left out rather than failing the
+        // foreign key), and the neighbours this product is nearer to than their nearest marked.
+        await client.query('DELETE FROM product_neighbours WHERE model = $1 AND product_id = $2', [
+          model,
+          pending.productId,
+        ]);
+        await client.query(
+          `WITH added AS (
+                  INSERT INTO product_neighbours (model, product_id, neighbour_id, rank, score)
+                  SELECT $1, $2, l.neighbour_id, l.rank, l.score
+                    FROM unnest($3::text[], $4::float8[]) WITH ORDINALITY AS l (neighbour_id, score, rank)
+                    JOIN product_embeddings e ON e.model = $1 AND e.product_id = l.neighbour_id)
+           UPDATE product_embeddings e SET neighbours_at = NULL
+             FROM unnest($3::text[], $4::float8[]) AS l (neighbour_id, score)
+             JOIN product_neighbours n ON n.model = $1 AND n.product_id = l.neighbour_id AND n.rank = 1
+            WHERE e.model = $1 AND e.product_id = l.neighbour_id AND e.neighbours_at IS NOT NULL
+              AND n.score < l.score AND n.neighbour_id <> $2`,
+          [model, pending.productId, neighbours, scores],
+        );
+      }
+      return stored;
     });
   }
 
@@ -103,12 +110,12 @@ export class DuplicateLinksRepository {
     return rows.map((row) => row.score);
   }
 
-  /** The links at or above `threshold` (index on score), strongest first. */
-  async linksAtLeast(model: string, threshold: number): Promise<StoredLink[]> {
+  /** The links at or above `threshold` (index on score) among each product's `maxRank` nearest, strongest first. */
+  async linksAtLeast(model: string, threshold: number, maxRank: number): Promise<StoredLink[]> {
     const { rows } = await this.pool.query<{ product_id: string; neighbour_id: string; score: number }>(
       `SELECT product_id, neighbour_id, score FROM product_neighbours
-        WHERE model = $1 AND score >= $2 ORDER BY score DESC`,
-      [model, threshold],
+        WHERE model = $1 AND score >= $2 AND rank <= $3 ORDER BY score DESC`,
+      [model, threshold, maxRank],
     );
     return rows.map((row) => ({ productId: row.product_id, neighbourId: row.neighbour_id, score: row.score }));
   }

@@ -1,6 +1,6 @@
-import type { DuplicateLinks } from '@vectorizer/search';
+import { type DuplicateLinks, LINKS_PER_PRODUCT } from '@vectorizer/search';
 import { Router } from 'express';
-import { SearchInputError } from '../search/search-input';
+import { SearchInputError, parseK } from '../search/search-input';
 import { displayImageUrl } from '../search/display-image-url';
 import type { ActiveModelSource } from '../search/search-service';
 
@@ -40,10 +40,12 @@ export function duplicatesRoutes(options: DuplicatesRoutesOptions): Router {
   const router = Router();
   router.get('/duplicates', async (req, res) => {
     const threshold = parseThreshold(req.query.threshold);
+    // Each product's stored neighbours bound k.
+    const k = parseK(req.query.k, LINKS_PER_PRODUCT);
     // Stored vectors only, so no query is embedded: the active model answers whatever this process loaded.
     const { id: modelId } = await options.models.requireActive();
     await options.links.refresh(modelId, CATCH_UP);
-    const report = await options.links.report(modelId, threshold);
+    const report = await options.links.report(modelId, threshold, k);
     const groups = report.groups.map((group) => ({
       ...group,
       products: group.products.map((product) => ({
