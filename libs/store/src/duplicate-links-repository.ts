@@ -1,11 +1,11 @@
 import type { Pool } from 'pg';
 import { inTransaction } from './sql';
 
-/** A product whose links are to be computed, with the write time of the vector they will be computed from. */
+/** A product whose links are to be computed, and when it was queued (queued again when its vector changes). */
 export interface PendingLinks {
   productId: string;
-  /** embedded_at in full (microsecond) precision, as text: a Date would round it to milliseconds. */
-  embeddedAt: string;
+  /** queued_at in full (microsecond) precision, as text: a Date would round it to milliseconds. */
+  queuedAt: string;
 }
 
 export interface NeighbourLink {
@@ -33,29 +33,27 @@ export interface LinkedProduct {
 export class DuplicateLinksRepository {
   constructor(private readonly pool: Pool) {}
 
-  /** Up to `limit` products of `model` whose links are missing or stale (partial index). */
+  /** Up to `limit` products of `model` whose links are missing or stale (table product_links_pending). */
   async pending(model: string, limit: number): Promise<PendingLinks[]> {
-    const { rows } = await this.pool.query<{ product_id: string; embedded_at: string }>(
-      `SELECT product_id, embedded_at::text AS embedded_at FROM product_embeddings
-        WHERE model = $1 AND neighbours_at IS NULL AND embedding_visual IS NOT NULL
-        ORDER BY product_id LIMIT $2`,
+    const { rows } = await this.pool.query<{ product_id: string; queued_at: string }>(
+      `SELECT product_id, queued_at::text AS queued_at FROM product_links_pending
+        WHERE model = $1 ORDER BY product_id LIMIT $2`,
       [model, limit],
     );
-    return rows.map((row) => ({ productId: row.product_id, embeddedAt: row.embedded_at }));
+    return rows.map((row) => ({ productId: row.product_id, queuedAt: row.queued_at }));
   }
 
   async countPending(model: string): Promise<number> {
     const { rows } = await this.pool.query<{ count: number }>(
-      `SELECT count(*)::int AS count FROM product_embeddings
-        WHERE model = $1 AND neighbours_at IS NULL AND embedding_visual IS NOT NULL`,
+      'SELECT count(*)::int AS count FROM product_links_pending WHERE model = $1',
       [model],
     );
     return rows[0]?.count ?? 0;
   }
 
   /**
-   * Replaces each product's list with its `links` (best first), if its vector is still the one they
-   * were computed from (`embeddedAt`); returns how many were stored. One transaction for the lot
+   * Replaces each product's list with its `links` (best first), if it was not queued again since
+   * they were computed (`queuedAt`: its vector changed); returns how many were stored. One transaction for the lot
    * (one commit, not one per product). A product whose vector changed since (it is pending again)
    * or went away is skipped. A neighbour for which a product is closer than its own nearest gets its
    * list recomputed: its nearest-neighbour similarity (the automatic threshold reads it) is stale.
@@ -68,12 +66,11 @@ export class DuplicateLinksRepository {
     return inTransaction(this.pool, async (client) => {
       let stored = 0;
       for (const { pending, links } of entries) {
-        const marked = await client.query(
-          `UPDATE product_embeddings SET neighbours_at = now()
-            WHERE model = $1 AND product_id = $2 AND embedded_at = $3::timestamptz AND embedding_visual IS NOT NULL`,
-          [model, pending.productId, pending.embeddedAt],
+        const taken = await client.query(
+          'DELETE FROM product_links_pending WHERE model = $1 AND product_id = $2 AND queued_at = $3::timestamptz',
+          [model, pending.productId, pending.queuedAt],
         );
-        if (marked.rowCount === 0) continue;
+        if (taken.rowCount === 0) continue;
         stored += 1;
         const neighbours = links.map((link) => link.neighbourId);
         const scores = links.map((link) => link.score);
@@ -89,11 +86,12 @@ export class DuplicateLinksRepository {
                   SELECT $1, $2, l.neighbour_id, l.rank, l.score
                     FROM unnest($3::text[], $4::float8[]) WITH ORDINALITY AS l (neighbour_id, score, rank)
                     JOIN product_embeddings e ON e.model = $1 AND e.product_id = l.neighbour_id)
-           UPDATE product_embeddings e SET neighbours_at = NULL
+           INSERT INTO product_links_pending (model, product_id)
+           SELECT $1, l.neighbour_id
              FROM unnest($3::text[], $4::float8[]) AS l (neighbour_id, score)
              JOIN product_neighbours n ON n.model = $1 AND n.product_id = l.neighbour_id AND n.rank = 1
-            WHERE e.model = $1 AND e.product_id = l.neighbour_id AND e.neighbours_at IS NOT NULL
-              AND n.score < l.score AND n.neighbour_id <> $2`,
+            WHERE n.score < l.score AND n.neighbour_id <> $2
+           ON CONFLICT (model, product_id) DO NOTHING`,
           [model, pending.productId, neighbours, scores],
         );
       }
