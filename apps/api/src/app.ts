@@ -2,11 +2,14 @@ import { join } from 'node:path';
 import type { ResolvedModel } from '@vectorizer/embedder';
 import type { Logger } from '@vectorizer/logger';
 import type { EmbedQueue } from '@vectorizer/queue';
-import { ProductsRepository } from '@vectorizer/store';
+import { DuplicateLinks, KnnPlanner } from '@vectorizer/search';
+import { DuplicateLinksRepository, ProductsRepository, SearchRepository } from '@vectorizer/store';
+import { createSearchMetrics } from '@vectorizer/telemetry';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
+import type { Registry } from 'prom-client';
 import type { DashboardAccess } from './dashboard/dashboard-access';
 import { mountDashboard } from './dashboard/mount-dashboard';
 import { MetricsCollector } from './metrics/metrics-collector';
@@ -19,7 +22,7 @@ import { modelRoutes } from './routes/model-routes';
 import { productImageRoutes } from './routes/product-image-routes';
 import { searchRoutes } from './routes/search-routes';
 import type { LazySearchModel } from './search/search-model';
-import { type ActiveModelSource, type SearchRepository, SearchService } from './search/search-service';
+import { type ActiveModelSource, SearchService, type VectorSearch } from './search/search-service';
 
 export interface ApiDependencies {
   pool: Pool;
@@ -28,11 +31,16 @@ export interface ApiDependencies {
   /** The embed queue; its failed jobs are the dead letters. */
   queues: { embed: Queue };
   searchModel: LazySearchModel;
-  embeddings: SearchRepository;
+  /** The kNN planner over a pool of its own (its session settings must not reach other queries). */
+  search: VectorSearch;
   /** The model registry: which model answers searches. */
   models: ActiveModelSource;
   dashboard: DashboardAccess;
-  search: { efSearch: number; maxK: number; maxConcurrentUploads?: number };
+  searchLimits: { maxK: number; maxConcurrentUploads?: number };
+  /** Near-duplicate links (built from `pool` and `search` when left out). */
+  duplicateLinks?: DuplicateLinks;
+  /** The API's metrics registry: /metrics serves it, the planner counts its strategies in it. */
+  registry?: Registry;
   imageMaxBytes: number;
   logger: Logger;
   /** Per-check limit for /readyz. */
@@ -55,6 +63,29 @@ export interface ApiDependencies {
 }
 
 const PUBLIC_DIR = join(__dirname, 'public');
+
+/** The near-duplicate links of the catalog, found through the planner's unfiltered HNSW search. */
+export function duplicateLinks(pool: Pool, search: VectorSearch): DuplicateLinks {
+  return new DuplicateLinks(
+    new DuplicateLinksRepository(pool),
+    async (query, model, k) => (await search.search(query, model, k)).hits,
+  );
+}
+
+/**
+ * The kNN planner over `searchPool`, a pool only searches use (SearchRepository keeps session
+ * settings on its connections), counting its strategies in `registry`.
+ */
+export function createVectorSearch(
+  searchPool: Pool,
+  options: { efSearch: number; exactMaxRows: number; registry: Registry },
+): KnnPlanner {
+  return new KnnPlanner(new SearchRepository(searchPool), {
+    efSearch: options.efSearch,
+    exactMaxRows: options.exactMaxRows,
+    metrics: createSearchMetrics(options.registry),
+  });
+}
 
 /**
  * Builds the express app from ready-made dependencies, so tests run it in-process against real
@@ -94,26 +125,22 @@ export function createApp(deps: ApiDependencies): Express {
         queue: deps.queues.embed,
         logger: deps.logger,
         timeoutMs: deps.readinessTimeoutMs,
+        registry: deps.registry,
       }),
     ),
   );
   app.use(
     '/api',
     searchRoutes({
-      service: new SearchService(deps.searchModel, deps.embeddings, deps.models, deps.search.efSearch),
-      maxK: deps.search.maxK,
+      service: new SearchService(deps.searchModel, deps.search, deps.models),
+      maxK: deps.searchLimits.maxK,
       imageMaxBytes: deps.imageMaxBytes,
-      maxConcurrentUploads: deps.search.maxConcurrentUploads,
+      maxConcurrentUploads: deps.searchLimits.maxConcurrentUploads,
     }),
   );
   app.use(
     '/api',
-    duplicatesRoutes({
-      pool: deps.pool,
-      models: deps.models,
-      efSearch: deps.search.efSearch,
-      maxK: deps.search.maxK,
-    }),
+    duplicatesRoutes({ models: deps.models, links: deps.duplicateLinks ?? duplicateLinks(deps.pool, deps.search) }),
   );
   app.use(
     '/api',

@@ -10,7 +10,6 @@ import { decodeLimitsFromConfig } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
 import { createEmbedQueue, retentionFromSettings } from '@vectorizer/queue';
 import {
-  EmbeddingsRepository,
   type ModelRegistration,
   ModelsRepository,
   createPool,
@@ -20,7 +19,9 @@ import {
 } from '@vectorizer/store';
 import type pg from 'pg';
 import IORedis from 'ioredis';
-import { createApp } from './app';
+import { startLinksRefresher } from '@vectorizer/search';
+import { createApp, createVectorSearch, duplicateLinks } from './app';
+import { createApiRegistry } from './metrics/metrics-collector';
 import { resolveDashboardAccess } from './dashboard/dashboard-access';
 import { LazySearchModel } from './search/search-model';
 
@@ -89,6 +90,10 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
   const pool = createPool(config.DATABASE_URL, poolOptionsFromConfig(config));
   // An idle client's error (Postgres restarted) must not crash the process; the next query reconnects.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
+  // Searches keep session settings on their connections (SearchRepository): a pool of their own.
+  const searchPool = createPool(config.DATABASE_URL, poolOptionsFromConfig(config));
+  searchPool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
+  const registry = createApiRegistry();
   // Requests fail fast while Redis is away (one retry), and ioredis keeps reconnecting forever.
   const redis = new IORedis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
   redis.on('error', (error) => logger.debug({ err: error }, 'Redis connection error'));
@@ -118,6 +123,21 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
     });
   });
 
+  const search = createVectorSearch(searchPool, {
+    efSearch: config.SEARCH_EF_SEARCH,
+    exactMaxRows: config.SEARCH_EXACT_MAX_ROWS,
+    registry,
+  });
+  const models = new ModelsRepository(pool);
+  const links = duplicateLinks(pool, search);
+  // New and changed vectors get their near-duplicate links in the background (pending in Postgres).
+  const refresher = startLinksRefresher({
+    links,
+    model: async () => (await models.active())?.id,
+    intervalMs: LINKS_REFRESH_INTERVAL_MS,
+    onError: (error) => logger.warn({ err: error }, 'duplicate links: refresh failed; retrying'),
+    onRefreshed: (count) => logger.debug({ count }, 'duplicate links refreshed'),
+  });
   const app = createApp({
     expectedModel: configuredModel?.id,
     // A model fixed after start (files copied in) makes /readyz pass without a restart.
@@ -128,11 +148,12 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
     queuePrefix: config.QUEUE_PREFIX,
     queues,
     searchModel,
-    embeddings: new EmbeddingsRepository(pool),
-    models: new ModelsRepository(pool),
+    search,
+    duplicateLinks: links,
+    registry,
+    models,
     dashboard,
-    search: {
-      efSearch: config.SEARCH_EF_SEARCH,
+    searchLimits: {
       maxK: config.SEARCH_MAX_K,
       maxConcurrentUploads: config.SEARCH_MAX_CONCURRENT_UPLOADS,
     },
@@ -152,10 +173,12 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
       server.close(() => resolve());
       server.closeIdleConnections();
     });
+    await refresher.stop();
     await searchModel.close();
     await queues.embed.close().catch(() => undefined);
     await redis.quit().catch(() => redis.disconnect());
     await pool.end();
+    await searchPool.end();
   };
   try {
     await listen(server, config.HOST, config.PORT);
@@ -169,6 +192,9 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
   logger.info({ url, dashboard: `${url}/admin/queues`, readOnly: dashboard.readOnly }, `API listening on ${url}`);
   return { url, server, close };
 }
+
+/** How often the API looks for vectors whose near-duplicate links are to be computed. */
+const LINKS_REFRESH_INTERVAL_MS = 2_000;
 
 /**
  * Brings the schema up to date and registers the configured model (advisory-locked, so safe beside

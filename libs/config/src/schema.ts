@@ -156,7 +156,10 @@ export const apiEnv = z.object({
   DASHBOARD_READ_ONLY: bool(false),
   /** Allows the dashboard without credentials, and only while HOST is a loopback address. */
   DASHBOARD_DEV_MODE: bool(false),
-  SEARCH_EF_SEARCH: int(100, 1),
+  /** hnsw.ef_search: 200 gives recall@10 ≥ 0.98 at 100k clustered 768-d vectors (docs/search.md has the curve). */
+  SEARCH_EF_SEARCH: int(200, 1),
+  /** Filters keeping at most this many products are scored exactly (recall 1.0); broader ones use HNSW. */
+  SEARCH_EXACT_MAX_ROWS: int(3_000, 0),
   SEARCH_MAX_K: int(100, 1),
   /** Image searches the API holds at once (each buffers up to IMAGE_MAX_BYTES); beyond, 429 + Retry-After. */
   SEARCH_MAX_CONCURRENT_UPLOADS: int(4, 1),

@@ -10,3 +10,20 @@ export {
   type SimilarityDistribution,
   type ThresholdChoice,
 } from './duplicate-threshold';
+export {
+  KnnPlanner,
+  DEFAULT_EXACT_MAX_ROWS,
+  DEFAULT_FILTERED_FETCH_FACTOR,
+  type KnnPlannerOptions,
+  type KnnStore,
+  type KnnStrategy,
+  type PlannedSearch,
+} from './knn-planner';
+export {
+  DuplicateLinks,
+  LINKS_PER_PRODUCT,
+  startLinksRefresher,
+  type LinksReport,
+  type LinksStore,
+  type NeighbourSearch,
+} from './duplicate-links';

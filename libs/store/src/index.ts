@@ -5,6 +5,21 @@ export { describeDatabase, checkSchema, type DatabaseDescription } from './descr
 export { ProductsRepository, type NeedingEmbeddingOptions, type ProductPosition } from './products-repository';
 export { EmbeddingsRepository, type UpsertResult } from './embeddings-repository';
 export {
+  DuplicateLinksRepository,
+  type LinkedProduct,
+  type NeighbourLink,
+  type PendingLinks,
+  type StoredLink,
+} from './duplicate-links-repository';
+export {
+  SearchRepository,
+  MAX_EF_SEARCH,
+  MAX_K,
+  type ExactOptions,
+  type HnswOptions,
+  type KnnQuery,
+} from './search-repository';
+export {
   ModelsRepository,
   modelRegistration,
   type DropResult,

@@ -213,6 +213,8 @@ describe('runMigrations', () => {
       '0003_create_models',
       '0004_notify_products_to_embed',
       '0005_reuse_identical_images',
+      '0006_filtered_knn',
+      '0007_duplicate_links',
     ]);
     expect(upgraded.indexesBuilt.sort()).toEqual(['m', 'm@fp16']);
     expect(upgraded.registration?.created).toBe(false);

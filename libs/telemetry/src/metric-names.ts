@@ -20,6 +20,7 @@ export const METRIC_NAMES = {
   liveWorkers: 'vectorizer_live_workers',
   deadLetters: 'vectorizer_dead_letters',
   metricsSourceUp: 'vectorizer_metrics_source_up',
+  searchStrategy: 'vectorizer_search_strategy_total',
 } as const;
 
 export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];

@@ -16,7 +16,12 @@ export interface MetricsCollectorOptions {
   logger: Logger;
   /** Per source (queue counts, worker registry); a slow Redis costs a scrape this long at most. */
   timeoutMs?: number;
+  /** The API's own registry (search metrics live there too); a fresh one when left out. */
+  registry?: Registry;
 }
+
+/** The API process's registry: its process metrics and whatever its routes count. */
+export const createApiRegistry = (): Registry => createRegistry({ labels: { worker: 'api' }, collectDefaults: true });
 
 class SourceTimeoutError extends Error {}
 
@@ -42,7 +47,7 @@ export class MetricsCollector {
   private readonly timeoutMs: number;
 
   constructor(private readonly options: MetricsCollectorOptions) {
-    this.registry = createRegistry({ labels: { worker: 'api' }, collectDefaults: true });
+    this.registry = options.registry ?? createApiRegistry();
     this.queueMetrics = createQueueMetrics(this.registry);
     this.workers = new WorkerRegistry(options.redis, options.queuePrefix);
     this.timeoutMs = options.timeoutMs ?? 2_000;

@@ -60,7 +60,10 @@ async function load(threshold) {
   choiceLine.textContent = describeChoice(body);
   groupList.replaceChildren(...body.groups.map(renderGroup));
   const products = body.groups.reduce((sum, group) => sum + group.products.length, 0);
-  setStatus(`${body.groups.length} group(s), ${products} products (model ${body.model})`);
+  // Products whose links the server has not computed yet are not in any group (new or changed pictures).
+  const pending =
+    body.pending > 0 ? `; ${body.pending} recently changed product(s) not compared yet, reload later` : '';
+  setStatus(`${body.groups.length} group(s), ${products} products (model ${body.model})${pending}`);
 }
 
 document.getElementById('threshold-form').addEventListener('submit', (event) => {

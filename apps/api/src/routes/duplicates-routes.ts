@@ -1,16 +1,20 @@
-import { findDuplicates } from '@vectorizer/search';
-import { EmbeddingsRepository, ProductsRepository } from '@vectorizer/store';
+import { type DuplicateLinks, LINKS_PER_PRODUCT } from '@vectorizer/search';
 import { Router } from 'express';
-import type { Pool } from 'pg';
 import { SearchInputError, parseK } from '../search/search-input';
+import { displayImageUrl } from '../search/display-image-url';
 import type { ActiveModelSource } from '../search/search-service';
 
+/**
+ * Pending links a request computes before answering: right after a small ingest the page is
+ * complete; a large backlog is left to the background refresher and the answer says how much is
+ * pending.
+ */
+const CATCH_UP = 200;
+
 export interface DuplicatesRoutesOptions {
-  pool: Pool;
   /** The active model: its stored vectors are compared, as similar-product search does. */
   models: ActiveModelSource;
-  efSearch: number;
-  maxK: number;
+  links: DuplicateLinks;
 }
 
 /** `threshold` from a query string: absent or `auto` → chosen from the catalog; else a similarity in (0, 1]. */
@@ -28,26 +32,28 @@ export function parseThreshold(raw: unknown): number | 'auto' {
 }
 
 /**
- * GET /api/duplicates: groups of near-duplicate products (libs/search findDuplicates), with the
- * threshold used and, when chosen automatically, the distribution it came from. One kNN query per
- * embedded product: seconds for thousands of products, minutes for millions.
+ * GET /api/duplicates: groups of near-duplicate products from the stored links (libs/search
+ * DuplicateLinks), with the threshold used and, when chosen automatically, the distribution it
+ * came from. Images as search answers carry them: a browser can load every one.
  */
 export function duplicatesRoutes(options: DuplicatesRoutesOptions): Router {
   const router = Router();
-  const embeddings = new EmbeddingsRepository(options.pool);
-  const products = new ProductsRepository(options.pool);
   router.get('/duplicates', async (req, res) => {
     const threshold = parseThreshold(req.query.threshold);
-    const k = parseK(req.query.k, options.maxK);
+    // Each product's stored neighbours bound k.
+    const k = parseK(req.query.k, LINKS_PER_PRODUCT);
     // Stored vectors only, so no query is embedded: the active model answers whatever this process loaded.
     const { id: modelId } = await options.models.requireActive();
-    const report = await findDuplicates({
-      productIds: embeddings.embeddedProductIds(modelId),
-      neighbours: (productId) => embeddings.similarToProduct(productId, modelId, k, options.efSearch),
-      describe: (productId) => products.get(productId),
-      threshold,
-    });
-    res.json({ model: modelId, ...report });
+    await options.links.refresh(modelId, CATCH_UP);
+    const report = await options.links.report(modelId, threshold, k);
+    const groups = report.groups.map((group) => ({
+      ...group,
+      products: group.products.map((product) => ({
+        ...product,
+        imageUrl: displayImageUrl(product.productId, product.imageUrl),
+      })),
+    }));
+    res.json({ model: modelId, ...report, groups });
   });
   return router;
 }

@@ -44,6 +44,27 @@ describe('filtered search: ?filter={...} on products.attributes', () => {
     expect(ids(res.body)).toEqual(['shoe-3']);
   });
 
+  it('says which strategy answered (a selective filter: exact; none: hnsw) and counts them on /metrics', async () => {
+    const filtered = await request(harness.app)
+      .get(`/api/products/bag-4/similar?filter=${filterParam({ category: 'bags' })}`)
+      .expect(200);
+    expect(filtered.body.strategy).toBe('exact');
+    expect(ids(filtered.body)).toEqual(['bag-5', 'bag-6', 'bag-7', 'bag-8']);
+    const unfiltered = await request(harness.app).get('/api/products/bag-4/similar?k=3').expect(200);
+    expect(unfiltered.body.strategy).toBe('hnsw');
+    const text = await request(harness.app).get('/api/search/text?q=bag').expect(200);
+    expect(text.body.strategy).toBe('hnsw');
+    const metrics = await request(harness.app).get('/metrics').expect(200);
+    const count = (strategy: string): number =>
+      Number(
+        new RegExp(`vectorizer_search_strategy_total\\{[^}]*strategy="${strategy}"[^}]*\\} (\\d+)`).exec(
+          metrics.text,
+        )?.[1],
+      );
+    expect(count('exact')).toBeGreaterThanOrEqual(1);
+    expect(count('hnsw')).toBeGreaterThanOrEqual(2);
+  });
+
   it('POST /api/search/image takes the filter as a multipart field', async () => {
     const res = await request(harness.app)
       .post('/api/search/image?k=8')

@@ -137,6 +137,8 @@ describe('POST /api/search/image under load (SEARCH_MAX_CONCURRENT_UPLOADS, defa
     req: ClientRequest;
     response: Promise<{ res: IncomingMessage; body: string }>;
     finish(): void;
+    /** Sends the rest in `parts` writes, `gapMs` apart, as a client on a slower link does. */
+    finishSlowly(parts: number, gapMs: number): Promise<void>;
   } {
     const head = Buffer.from(
       `--${BOUNDARY}\r\nContent-Disposition: form-data; name="image"; filename="q.png"\r\nContent-Type: image/png\r\n\r\n`,
@@ -169,23 +171,28 @@ describe('POST /api/search/image under load (SEARCH_MAX_CONCURRENT_UPLOADS, defa
         req.write(image.subarray(100));
         req.end(tail);
       },
+      finishSlowly: async (parts, gapMs) => {
+        const rest = image.subarray(100);
+        const size = Math.ceil(rest.length / parts);
+        for (let start = 0; start < rest.length; start += size) {
+          if (req.destroyed) return;
+          req.write(rest.subarray(start, start + size));
+          await new Promise((resolve) => setTimeout(resolve, gapMs));
+        }
+        if (!req.destroyed) req.end(tail);
+      },
     };
   }
 
-  it('answers 429 with Retry-After beyond the limit, before reading the upload, and frees slots as searches end', async () => {
+  it('answers 429 with Retry-After beyond the limit once the refused upload is in (no broken pipe), and frees slots as searches end', async () => {
     const held = Array.from({ length: LIMIT }, () => startUpload(queryImage));
-    // Wait until the server holds all of them: a probe without any body gets 429 once they are in.
+    // Wait until the server holds all of them: an extra upload gets 429 once they are in.
     let refused: { res: IncomingMessage; body: string } | undefined;
     for (let tries = 0; tries < 100 && !refused; tries++) {
       const extra = startUpload(queryImage);
-      // Only the first 100 bytes of this one's body were sent: the answer must not wait for the rest.
-      const answer = await Promise.race([
-        extra.response,
-        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 200)),
-      ]);
-      if (answer?.res.statusCode === 429) refused = answer;
-      else extra.finish();
-      if (!answer) await extra.response;
+      extra.finish();
+      const answer = await extra.response;
+      if (answer.res.statusCode === 429) refused = answer;
     }
     expect(refused?.res.statusCode).toBe(429);
     expect(refused?.res.headers['retry-after']).toBe('1');
@@ -193,6 +200,28 @@ describe('POST /api/search/image under load (SEARCH_MAX_CONCURRENT_UPLOADS, defa
       code: 'TOO_MANY_REQUESTS',
       hint: expect.stringContaining('SEARCH_MAX_CONCURRENT_UPLOADS'),
     });
+
+    // Refused clients still sending a large picture (within IMAGE_MAX_BYTES) each get the 429,
+    // never a connection closed under them (EPIPE / ECONNRESET) while they send.
+    const large = Buffer.alloc(900 * 1024, 7);
+    const broken: string[] = [];
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const upload = startUpload(large);
+        const failed = new Promise<undefined>((resolve) =>
+          upload.req.on('error', (error: NodeJS.ErrnoException) => {
+            broken.push(error.code ?? error.message);
+            resolve(undefined);
+          }),
+        );
+        await upload.finishSlowly(10, 20);
+        return Promise.race([upload.response, failed]);
+      }),
+    );
+    expect(broken).toEqual([]);
+    expect(answers.map((answer) => [answer?.res.statusCode, answer?.res.headers['retry-after']])).toEqual(
+      Array(8).fill([429, '1']),
+    );
 
     for (const upload of held) upload.finish();
     const results = await Promise.all(held.map((upload) => upload.response));

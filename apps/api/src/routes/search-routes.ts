@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { VectorizerError } from '@vectorizer/errors';
 import { type RequestHandler, Router } from 'express';
 import multer from 'multer';
@@ -9,7 +10,7 @@ export interface SearchRoutesOptions {
   maxK: number;
   /** IMAGE_MAX_BYTES: the same ceiling the worker applies to downloaded images. */
   imageMaxBytes: number;
-  /** SEARCH_MAX_CONCURRENT_UPLOADS: image searches held at once; more answer 429 before reading a byte. */
+  /** SEARCH_MAX_CONCURRENT_UPLOADS: image searches held at once; more answer 429 (their body read and dropped). */
   maxConcurrentUploads?: number;
 }
 
@@ -17,23 +18,63 @@ const DEFAULT_MAX_CONCURRENT_UPLOADS = 4;
 /** Seconds a refused client waits: one image search takes well under that. */
 const RETRY_AFTER_SECONDS = 1;
 
+/** How long a refused upload may take to arrive before the refusal is sent anyway (and the connection closed). */
+const REFUSED_DRAIN_MS = 10_000;
+/** Room for the multipart framing and small fields around an image of IMAGE_MAX_BYTES. */
+const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+
+/**
+ * Reads and discards a refused request's body, up to `limit` bytes and `timeoutMs`; resolves
+ * whether the connection must close (the body was larger or slower than that, or broke). Answering
+ * before the body is read and closing made clients still sending see EPIPE instead of the 429.
+ */
+function drainBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (req.complete) {
+      resolve(false);
+      return;
+    }
+    let seen = 0;
+    let settled = false;
+    const done = (close: boolean): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.off('data', onData);
+      if (close) req.pause();
+      resolve(close);
+    };
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.length;
+      if (seen > limit) done(true);
+    };
+    const timer = setTimeout(() => done(true), timeoutMs);
+    req.on('data', onData);
+    req.once('end', () => done(false));
+    req.once('error', () => done(true));
+    req.once('close', () => done(!req.complete));
+  });
+}
+
 /**
  * Bounds the memory image search can hold (uploads of up to IMAGE_MAX_BYTES each, buffered whole):
- * beyond `max` searches in progress, answer 429 with Retry-After before the body is read. A slot is
- * freed when its response ends or its client goes away.
+ * beyond `max` searches in progress, answer 429 with Retry-After once the refused body has been
+ * read and dropped (bounded by drainBody; nothing is kept). A slot is freed when its response ends
+ * or its client goes away.
  */
-function imageSearchSlots(max: number): RequestHandler {
+function imageSearchSlots(max: number, imageMaxBytes: number): RequestHandler {
   let inUse = 0;
-  return (_req, res, next) => {
+  return (req, res, next) => {
     if (inUse >= max) {
-      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
-      // The body is never read; closing the connection stops the client from sending the rest of it.
-      res.setHeader('Connection', 'close');
-      next(
-        new VectorizerError('TOO_MANY_REQUESTS', `${max} image searches are already in progress`, {
-          hint: `Retry after ${RETRY_AFTER_SECONDS} s; SEARCH_MAX_CONCURRENT_UPLOADS sets the limit.`,
-        }),
-      );
+      void drainBody(req, imageMaxBytes + MULTIPART_OVERHEAD_BYTES, REFUSED_DRAIN_MS).then((close) => {
+        res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+        if (close) res.setHeader('Connection', 'close');
+        next(
+          new VectorizerError('TOO_MANY_REQUESTS', `${max} image searches are already in progress`, {
+            hint: `Retry after ${RETRY_AFTER_SECONDS} s; SEARCH_MAX_CONCURRENT_UPLOADS sets the limit.`,
+          }),
+        );
+      });
       return;
     }
     inUse += 1;
@@ -88,7 +129,7 @@ export function searchRoutes(options: SearchRoutesOptions): Router {
     res.json(await service.similarToProduct(req.params.id, k, filter));
   });
 
-  const slots = imageSearchSlots(options.maxConcurrentUploads ?? DEFAULT_MAX_CONCURRENT_UPLOADS);
+  const slots = imageSearchSlots(options.maxConcurrentUploads ?? DEFAULT_MAX_CONCURRENT_UPLOADS, options.imageMaxBytes);
   router.post('/search/image', slots, singleImageUpload(options.imageMaxBytes), async (req, res) => {
     const fields = req.body as Record<string, unknown> | undefined;
     const k = parseK(req.query.k ?? fields?.k, maxK);

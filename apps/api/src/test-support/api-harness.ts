@@ -2,7 +2,7 @@ import { ensureDevModel } from '@vectorizer/dev-model';
 import { Embedder, resolveModel, type ResolvedModel } from '@vectorizer/embedder';
 import { createLogger } from '@vectorizer/logger';
 import { createEmbedQueue } from '@vectorizer/queue';
-import { EmbeddingsRepository, ModelsRepository, createPool, runMigrations } from '@vectorizer/store';
+import { ModelsRepository, createPool, runMigrations } from '@vectorizer/store';
 import {
   TEST_REDIS_URL,
   createTestSchema,
@@ -14,7 +14,8 @@ import type { Queue } from 'bullmq';
 import type { Express } from 'express';
 import IORedis, { type Redis } from 'ioredis';
 import type { Pool } from 'pg';
-import { createApp } from '../app';
+import { createApp, createVectorSearch } from '../app';
+import { createApiRegistry } from '../metrics/metrics-collector';
 import type { DashboardAccess } from '../dashboard/dashboard-access';
 import { LazySearchModel } from '../search/search-model';
 
@@ -50,6 +51,8 @@ export interface ApiHarnessOptions {
   imageFileRoots?: string[];
   /** INGEST_TOKEN: POST/DELETE /api/products are off without one. */
   ingestToken?: string;
+  /** SEARCH_EXACT_MAX_ROWS (default 3000). */
+  exactMaxRows?: number;
   /** INGEST_MAX_BODY_BYTES (default 1 MiB here). */
   ingestMaxBodyBytes?: number;
 }
@@ -69,6 +72,13 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
     ? createPool(options.appDatabaseUrl, { schema: schema.schema, max: 4 })
     : schema.pool;
   appPool.on('error', () => undefined); // the proxy test cuts connections on purpose
+  // Searches get a pool of their own, as in production (server.ts).
+  const searchPool = createPool(options.appDatabaseUrl ?? schema.url, {
+    schema: schema.schema === 'public' ? undefined : schema.schema,
+    max: 2,
+  });
+  searchPool.on('error', () => undefined);
+  const registry = createApiRegistry();
   const redis = new IORedis(options.redisUrl ?? TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
   const prefix = uniquePrefix('api');
   const queues = {
@@ -84,10 +94,15 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
     queuePrefix: prefix,
     queues,
     searchModel,
-    embeddings: new EmbeddingsRepository(appPool),
+    search: createVectorSearch(searchPool, {
+      efSearch: 100,
+      exactMaxRows: options.exactMaxRows ?? 3_000,
+      registry,
+    }),
+    registry,
     models: new ModelsRepository(appPool),
     dashboard: options.dashboard ?? { token: 'test-token', open: false, readOnly: false },
-    search: { efSearch: 100, maxK: 50 },
+    searchLimits: { maxK: 50 },
     imageMaxBytes: 1024 * 1024,
     logger,
     readinessTimeoutMs: options.readinessTimeoutMs,
@@ -118,6 +133,7 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
       if (leftovers.length > 0) await redis.del(...leftovers);
       await redis.quit();
       if (appPool !== schema.pool) await appPool.end();
+      await searchPool.end();
       await schema.drop();
     },
   };

@@ -62,10 +62,11 @@ describe('vectorizer migrate and vectorizer models', () => {
     const registered = `model ${modelId} registered (vector(${dimension}), fp32, active)`;
     const already = `model ${modelId} already registered (vector(${dimension}), fp32, active)`;
     expect(lines[0]).toBe(
-      'applied 5 migration(s) 0001_create_products, 0002_create_product_embeddings, 0003_create_models, ' +
-        `0004_notify_products_to_embed, 0005_reuse_identical_images (schema version 5); ${registered}`,
+      'applied 7 migration(s) 0001_create_products, 0002_create_product_embeddings, 0003_create_models, ' +
+        '0004_notify_products_to_embed, 0005_reuse_identical_images, 0006_filtered_knn, 0007_duplicate_links ' +
+        `(schema version 7); ${registered}`,
     );
-    expect(lines[1]).toBe(`schema up to date (version 5); ${already}`);
+    expect(lines[1]).toBe(`schema up to date (version 7); ${already}`);
   });
 
   it('refuses the dev model in production as the worker and the API do, registering nothing', async () => {

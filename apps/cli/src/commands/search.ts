@@ -3,12 +3,13 @@ import type { Command } from 'commander';
 import type { Embedder } from '@vectorizer/embedder';
 import { VectorizerError } from '@vectorizer/errors';
 import {
-  EmbeddingsRepository,
+  SearchRepository,
   ModelsRepository,
   type SearchHit,
   createPool,
   parseAttributeFilter,
 } from '@vectorizer/store';
+import { KnnPlanner, type PlannedSearch } from '@vectorizer/search';
 import { runCommand } from '../context';
 
 interface SearchOptions {
@@ -92,16 +93,20 @@ export function registerSearch(program: Command): void {
         const filter = parseAttributeFilter(opts.filter, '--filter');
         if (opts.text !== undefined && opts.text.trim() === '')
           throw invalid('--text is empty', 'Pass the words to search for.');
+        // One connection for a one-shot command: the planner's session settings end with it.
         const pool = createPool(config.DATABASE_URL, { max: 1 });
-        const repository = new EmbeddingsRepository(pool);
+        const planner = new KnnPlanner(new SearchRepository(pool), {
+          efSearch: config.SEARCH_EF_SEARCH,
+          exactMaxRows: config.SEARCH_EXACT_MAX_ROWS,
+        });
         const models = new ModelsRepository(pool);
         let embedder: Embedder | undefined;
         try {
-          let hits: SearchHit[];
+          let planned: PlannedSearch;
           let answeredBy: string;
           if (opts.product !== undefined) {
             answeredBy = (await models.requireActive()).id;
-            hits = await repository.similarToProduct(opts.product, answeredBy, k, config.SEARCH_EF_SEARCH, filter);
+            planned = await planner.search({ productId: opts.product }, answeredBy, k, filter);
           } else {
             const image = opts.image === undefined ? undefined : await readImage(opts.image);
             const model = await runtime.model();
@@ -110,9 +115,11 @@ export function registerSearch(program: Command): void {
             const [vector] = image
               ? await embedder.embedImages([image])
               : await embedder.embedTexts([(opts.text as string).trim()]);
-            hits = await repository.searchByVector(vector, answeredBy, k, config.SEARCH_EF_SEARCH, filter);
+            planned = await planner.search({ vector: vector as Float32Array }, answeredBy, k, filter);
           }
-          if (opts.json) process.stdout.write(`${JSON.stringify({ model: answeredBy, results: hits }, null, 2)}\n`);
+          const { strategy, hits } = planned;
+          if (opts.json)
+            process.stdout.write(`${JSON.stringify({ model: answeredBy, strategy, results: hits }, null, 2)}\n`);
           else printHits(answeredBy, hits);
         } finally {
           await embedder?.close();

@@ -3,6 +3,8 @@ import { createProductEmbeddings } from './002-product-embeddings';
 import { createModels } from './003-models';
 import { notifyProductsToEmbed } from './004-notify-products-to-embed';
 import { reuseIdenticalImages } from './005-reuse-identical-images';
+import { filteredKnn } from './006-filtered-knn';
+import { duplicateLinks } from './007-duplicate-links';
 import type { Migration } from './migration';
 
 export type { Migration } from './migration';
@@ -14,4 +16,6 @@ export const migrations: readonly Migration[] = [
   createModels,
   notifyProductsToEmbed,
   reuseIdenticalImages,
+  filteredKnn,
+  duplicateLinks,
 ];

@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import {
+  EmbeddingsRepository,
+  ProductsRepository,
+  SearchRepository,
+  createPool,
+  runMigrations,
+} from '@vectorizer/store';
+import { createSearchMetrics } from '@vectorizer/telemetry';
+import { type TestSchema, createTestSchema } from '@vectorizer/testing';
+import { Registry } from 'prom-client';
+import { KnnPlanner } from './knn-planner';
+
+const DIMENSION = 16;
+const MODEL = 'test/planner-model';
+const CATALOG = 2_000;
+/** 40 products (2%). */
+const rare = (i: number): boolean => i % 50 === 3;
+/** 400 products (20%). */
+const common = (i: number): boolean => i % 5 === 2;
+
+function unitVector(seed: number): Float32Array {
+  const vector = new Float32Array(DIMENSION);
+  let state = (seed + 1) * 2654435761;
+  for (let i = 0; i < DIMENSION; i++) {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    vector[i] = state / 2147483648 - 0.5;
+  }
+  const norm = Math.hypot(...vector);
+  return vector.map((v) => v / norm);
+}
+const cosine = (a: Float32Array, b: Float32Array): number => a.reduce((sum, v, i) => sum + v * (b[i] as number), 0);
+const ids = Array.from({ length: CATALOG }, (_, i) => i);
+
+describe('KnnPlanner on pgvector: exact below the threshold, HNSW above it', () => {
+  let db: TestSchema;
+  let registry: Registry;
+  let planner: KnnPlanner;
+  let clock = 0;
+
+  beforeAll(async () => {
+    db = await createTestSchema('search_planner', { connect: (url, schema) => createPool(url, { schema, max: 2 }) });
+    await runMigrations(db.pool, { model: { id: MODEL, dimension: DIMENSION } });
+    await new ProductsRepository(db.pool).upsertMany(
+      ids.map((i) => ({
+        id: `p${i}`,
+        imageUrl: `https://img/p${i}.jpg`,
+        attributes: { tier: rare(i) ? 'rare' : common(i) ? 'common' : 'plain' },
+      })),
+    );
+    await new EmbeddingsRepository(db.pool).upsertMany(
+      ids.map((i) => ({
+        productId: `p${i}`,
+        model: MODEL,
+        embedding: unitVector(i),
+        imageUrl: `https://img/p${i}.jpg`,
+        imageSha256: createHash('sha256').update(`p${i}`).digest('hex'),
+      })),
+    );
+    await db.pool.query('ANALYZE products; ANALYZE product_embeddings');
+    registry = new Registry();
+    planner = new KnnPlanner(new SearchRepository(db.pool), {
+      efSearch: 40,
+      exactMaxRows: 100,
+      estimateTtlMs: 60_000,
+      metrics: createSearchMetrics(registry),
+      now: () => clock,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  const counted = async (): Promise<Record<string, number>> => {
+    const metric = await registry.getSingleMetric('vectorizer_search_strategy_total')?.get();
+    return Object.fromEntries((metric?.values ?? []).map((v) => [String(v.labels.strategy), v.value]));
+  };
+
+  it('scores a selective filter exactly (recall 1.0), and sends broad filters and no filter through HNSW', async () => {
+    for (let q = 0; q < 10; q++) {
+      const query = unitVector(500_000 + q);
+      const { strategy, hits } = await planner.search({ vector: query }, MODEL, 10, { tier: 'rare' });
+      expect(strategy).toBe('exact');
+      const truth = ids
+        .filter(rare)
+        .sort((a, b) => cosine(query, unitVector(b)) - cosine(query, unitVector(a)))
+        .slice(0, 10)
+        .map((i) => `p${i}`);
+      expect(hits.map((hit) => hit.productId)).toEqual(truth);
+    }
+    const broad = await planner.search({ vector: unitVector(1) }, MODEL, 10, { tier: 'common' });
+    expect(broad.strategy).toBe('hnsw');
+    expect(broad.hits).toHaveLength(10);
+    for (const hit of broad.hits) expect(common(Number(hit.productId.slice(1)))).toBe(true);
+    expect((await planner.search({ productId: 'p5' }, MODEL, 10)).strategy).toBe('hnsw');
+    // A filter matching nothing is as selective as it gets.
+    expect(await planner.search({ vector: unitVector(2) }, MODEL, 10, { tier: 'none' })).toEqual({
+      strategy: 'exact',
+      hits: [],
+    });
+    expect(await counted()).toEqual({ exact: 11, hnsw: 2 });
+  });
+
+  it("remembers a filter's size for the TTL, then counts it again", async () => {
+    // 70 products join "rare" (40 → 110, over the threshold of 100); the planner sees it after the TTL.
+    const moved = ids.filter((i) => !rare(i) && !common(i)).slice(0, 70);
+    await new ProductsRepository(db.pool).upsertMany(
+      moved.map((i) => ({ id: `p${i}`, imageUrl: `https://img/p${i}.jpg`, attributes: { tier: 'rare' } })),
+    );
+    expect(await planner.plan({ tier: 'rare' })).toBe('exact');
+    clock += 60_001;
+    expect(await planner.plan({ tier: 'rare' })).toBe('hnsw');
+  });
+});
