@@ -17,6 +17,7 @@ import { intakeRoutes } from './routes/intake-routes';
 import { metricsRoutes } from './routes/metrics-routes';
 import { modelRoutes } from './routes/model-routes';
 import { productImageRoutes } from './routes/product-image-routes';
+import { productStatusRoutes } from './routes/product-status-routes';
 import { searchRoutes } from './routes/search-routes';
 import type { LazySearchModel } from './search/search-model';
 import { type ActiveModelSource, type SearchRepository, SearchService } from './search/search-service';
@@ -130,6 +131,7 @@ export function createApp(deps: ApiDependencies): Express {
     '/api',
     productImageRoutes({ pool: deps.pool, fileRoots: deps.imageFileRoots ?? [], maxBytes: deps.imageMaxBytes }),
   );
+  app.use('/api', productStatusRoutes({ pool: deps.pool, queue: deps.queues.embed, model: deps.intake.model }));
   app.use('/api', modelRoutes(deps.resolveSearchModel));
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '5m' }));
   app.use((req, res) => {
