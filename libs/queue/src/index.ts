@@ -13,10 +13,13 @@ export { enqueueProducts, type ProductToEmbed, type EnqueueResult, type EnqueueT
 export { type DeadLetter, parseFailedReason } from './dead-letter-entry';
 export { readJobStatus, type JobState, type JobStatus } from './job-status';
 export { DeadLetters, type RetryResult } from './dead-letters';
-export { getQueueStats, isDrained, type QueueStats } from './queue-stats';
+export { getQueueStats, isDrained, oldestWaitingAgeSeconds, type QueueStats } from './queue-stats';
 export {
   WorkerRegistry,
   workerRegistryKeys,
   type WorkerHeartbeatRecord,
   type WorkerMetricsSnapshot,
+  type WorkerRegistryEntry,
+  type WorkerRegistryOptions,
+  DEFAULT_RETAIN_STOPPED_MS,
 } from './worker-registry';

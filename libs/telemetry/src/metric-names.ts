@@ -18,6 +18,8 @@ export const METRIC_NAMES = {
   workerPaused: 'vectorizer_worker_paused',
   queueJobs: 'vectorizer_queue_jobs',
   liveWorkers: 'vectorizer_live_workers',
+  workerStarts: 'vectorizer_worker_starts_total',
+  queueOldestWaiting: 'vectorizer_queue_oldest_waiting_seconds',
   deadLetters: 'vectorizer_dead_letters',
   metricsSourceUp: 'vectorizer_metrics_source_up',
 } as const;

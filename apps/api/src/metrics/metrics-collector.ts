@@ -1,6 +1,5 @@
-import { readLiveWorkers } from '@vectorizer/health';
 import type { Logger } from '@vectorizer/logger';
-import { getQueueStats, WorkerRegistry, type WorkerHeartbeatRecord } from '@vectorizer/queue';
+import { getQueueStats, oldestWaitingAgeSeconds, WorkerRegistry, type WorkerRegistryEntry } from '@vectorizer/queue';
 import { createQueueMetrics, createRegistry } from '@vectorizer/telemetry';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -32,7 +31,9 @@ function within<T>(ms: number, work: Promise<T>): Promise<T> {
 /**
  * GET /metrics: the API's own process metrics and queue gauges (set from Redis at scrape time,
  * so they are never stale) merged with each live worker's last published snapshot, read from the
- * worker registry (no keyspace scan). Each Redis source has a timeout: a slow or absent source
+ * worker registry (no keyspace scan). A stopped worker's final snapshot stays in for the registry's
+ * retention, its counters and histograms only (a gauge such as "paused" was true of a process that
+ * is gone), so the counts of a drain's last seconds are scraped. Each Redis source has a timeout: a slow or absent source
  * leaves its gauges out and sets vectorizer_metrics_source_up{source} to 0, the scrape still answers.
  */
 export class MetricsCollector {
@@ -40,6 +41,8 @@ export class MetricsCollector {
   private readonly queueMetrics;
   private readonly workers: WorkerRegistry;
   private readonly timeoutMs: number;
+  /** Devices this API has seen a worker of: their live-worker count reads 0 once all stop. */
+  private readonly knownDevices = new Set<string>();
 
   constructor(private readonly options: MetricsCollectorOptions) {
     this.registry = createRegistry({ labels: { worker: 'api' }, collectDefaults: true });
@@ -59,13 +62,18 @@ export class MetricsCollector {
   }
 
   private async refreshQueueGauges(): Promise<void> {
-    const { queueJobs, deadLetters, sourceUp } = this.queueMetrics;
-    const { queue } = this.options;
+    const { queueJobs, queueOldestWaiting, deadLetters, sourceUp } = this.queueMetrics;
+    const { queue, redis } = this.options;
     queueJobs.reset();
+    queueOldestWaiting.reset();
     deadLetters.reset();
     try {
-      const counts = await within(this.timeoutMs, getQueueStats(queue));
+      const [counts, oldest] = await within(
+        this.timeoutMs,
+        Promise.all([getQueueStats(queue), oldestWaitingAgeSeconds(queue, redis)]),
+      );
       for (const [state, value] of Object.entries(counts)) queueJobs.set({ queue: queue.name, state }, value);
+      queueOldestWaiting.set({ queue: queue.name }, oldest);
       deadLetters.set(counts.failed);
       sourceUp.set({ source: 'queue' }, 1);
     } catch (error) {
@@ -74,16 +82,18 @@ export class MetricsCollector {
     }
   }
 
-  /** Sets the live-worker gauge and returns the live workers' metrics snapshots. */
+  /** Sets the live-worker and start gauges and returns the workers' metrics snapshots (live and stopped). */
   private async readWorkers(): Promise<MetricSnapshot[]> {
-    const { liveWorkers, sourceUp } = this.queueMetrics;
+    const { liveWorkers, workerStarts, sourceUp } = this.queueMetrics;
     liveWorkers.reset();
-    let workers: WorkerHeartbeatRecord[];
-    let raw: { workerId: string; json: string }[];
+    workerStarts.reset();
+    let workers: Awaited<ReturnType<WorkerRegistry['workers']>>;
+    let raw: WorkerRegistryEntry[];
+    let starts: Record<string, number>;
     try {
-      [workers, raw] = await within(
+      [workers, raw, starts] = await within(
         this.timeoutMs,
-        Promise.all([readLiveWorkers(this.options.redis, this.options.queuePrefix), this.workers.liveMetrics()]),
+        Promise.all([this.workers.workers(), this.workers.metrics(), this.workers.starts()]),
       );
       sourceUp.set({ source: 'workers' }, 1);
     } catch (error) {
@@ -91,14 +101,22 @@ export class MetricsCollector {
       this.options.logger.warn({ err: error }, 'metrics: could not read the worker registry; left out of this scrape');
       return [];
     }
-    const perDevice = new Map<string, number>();
-    for (const worker of workers) perDevice.set(worker.device, (perDevice.get(worker.device) ?? 0) + 1);
+    for (const { record } of workers) this.knownDevices.add(record.device);
+    for (const device of Object.keys(starts)) this.knownDevices.add(device);
+    const perDevice = new Map<string, number>([...this.knownDevices].map((device) => [device, 0]));
+    for (const { record, retired } of workers)
+      if (!retired) perDevice.set(record.device, (perDevice.get(record.device) ?? 0) + 1);
+    // No device known yet (no worker ever started): one unlabelled 0, so alerts compare a number.
+    if (perDevice.size === 0) liveWorkers.set(0);
     for (const [device, count] of perDevice) liveWorkers.set({ device }, count);
+    for (const [device, count] of Object.entries(starts)) workerStarts.inc({ device }, count);
     const snapshots: MetricSnapshot[] = [];
-    for (const { workerId, json } of raw) {
+    for (const { workerId, json, retired } of raw) {
       try {
         const parsed: unknown = JSON.parse(json);
-        if (Array.isArray(parsed)) snapshots.push(parsed as MetricSnapshot);
+        if (!Array.isArray(parsed)) continue;
+        const metrics = parsed as MetricSnapshot;
+        snapshots.push(retired ? metrics.filter((metric) => String(metric.type) !== 'gauge') : metrics);
       } catch (error) {
         // One worker's garbled snapshot must not take the whole scrape down.
         this.options.logger.warn({ workerId, err: error }, 'skipping unreadable worker metrics snapshot');
