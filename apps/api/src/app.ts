@@ -42,6 +42,8 @@ export interface ApiDependencies {
   expectedModel?: string;
   /** Resolves the model searches use, for /readyz (config files only, no session, no hashing). */
   resolveSearchModel?: () => Promise<ResolvedModel>;
+  /** NODE_ENV is production (labels vectorizer_model_info, which the dev-model alert reads). */
+  production?: boolean;
   /** Directories whose files `GET /api/products/:id/image` may show (IMAGE_FILE_ROOT, the demo's folder). */
   imageFileRoots?: readonly string[];
   /** POST/DELETE /api/products: off without a token. */
@@ -95,6 +97,8 @@ export function createApp(deps: ApiDependencies): Express {
         queue: deps.queues.embed,
         logger: deps.logger,
         timeoutMs: deps.readinessTimeoutMs,
+        searchModel: deps.resolveSearchModel,
+        production: deps.production,
       }),
     ),
   );

@@ -22,6 +22,7 @@ export const METRIC_NAMES = {
   queueOldestWaiting: 'vectorizer_queue_oldest_waiting_seconds',
   deadLetters: 'vectorizer_dead_letters',
   metricsSourceUp: 'vectorizer_metrics_source_up',
+  modelInfo: 'vectorizer_model_info',
 } as const;
 
 export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];

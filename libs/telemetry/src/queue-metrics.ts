@@ -15,6 +15,8 @@ export interface QueueMetrics {
   queueOldestWaiting: Gauge<'queue'>;
   /** Dead letters: the embed queue's failed jobs (the number `vectorizer dlq list` shows). */
   deadLetters: Gauge;
+  /** 1, labelled with the model the API searches with, whether it is the dev model, and whether NODE_ENV is production. */
+  modelInfo: Gauge<'model' | 'dev_model' | 'production'>;
   /** 1 when the scrape could read the source (queue counts, worker registry) in time, else 0. */
   sourceUp: Gauge<'source'>;
 }
@@ -50,6 +52,12 @@ export function createQueueMetrics(registry: Registry): QueueMetrics {
     deadLetters: new Gauge({
       name: METRIC_NAMES.deadLetters,
       help: "Dead-lettered jobs (the embed queue's failed set)",
+      registers,
+    }),
+    modelInfo: new Gauge({
+      name: METRIC_NAMES.modelInfo,
+      help: 'The model this API searches with (1): dev_model="true" is the generated random-weight model, production is NODE_ENV',
+      labelNames: ['model', 'dev_model', 'production'] as const,
       registers,
     }),
     sourceUp: new Gauge({

@@ -29,6 +29,13 @@ describe('GET /metrics: facts an alert can carry', () => {
     const text = await scrape();
     expect(sample(text, 'vectorizer_live_workers{worker="api"}')).toBe(0);
     expect(sample(text, 'vectorizer_queue_oldest_waiting_seconds{queue="embed",worker="api"}')).toBe(0);
+    // The harness searches with the tiny dev model outside production.
+    expect(
+      sample(
+        text,
+        `vectorizer_model_info{model="${harness.model.id}",dev_model="true",production="false",worker="api"}`,
+      ),
+    ).toBe(1);
   });
 
   it("reads the age of the next job to run from the wait list's head, however many wait", async () => {

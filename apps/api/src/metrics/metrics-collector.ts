@@ -13,6 +13,10 @@ export interface MetricsCollectorOptions {
   /** The embed queue: its counts, and its failed count as the dead letters. */
   queue: Queue;
   logger: Logger;
+  /** The model searches use (config files only); its id and dev flag label vectorizer_model_info. */
+  searchModel?: () => Promise<{ id: string; isDevModel: boolean }>;
+  /** NODE_ENV is production: with the dev model that is an alert. */
+  production?: boolean;
   /** Per source (queue counts, worker registry); a slow Redis costs a scrape this long at most. */
   timeoutMs?: number;
 }
@@ -56,7 +60,7 @@ export class MetricsCollector {
   }
 
   async render(): Promise<string> {
-    const [, snapshots] = await Promise.all([this.refreshQueueGauges(), this.readWorkers()]);
+    const [, snapshots] = await Promise.all([this.refreshQueueGauges(), this.readWorkers(), this.refreshModelInfo()]);
     const all = [...snapshots, await this.registry.getMetricsAsJSON()];
     return AggregatorRegistry.aggregate(all as Parameters<typeof AggregatorRegistry.aggregate>[0]).metrics();
   }
@@ -79,6 +83,22 @@ export class MetricsCollector {
     } catch (error) {
       sourceUp.set({ source: 'queue' }, 0);
       this.options.logger.warn({ err: error }, 'metrics: could not read the queue counts; left out of this scrape');
+    }
+  }
+
+  /** Which model answers searches; left out when it cannot be resolved (the /readyz check says why). */
+  private async refreshModelInfo(): Promise<void> {
+    const { modelInfo } = this.queueMetrics;
+    modelInfo.reset();
+    if (!this.options.searchModel) return;
+    try {
+      const model = await within(this.timeoutMs, this.options.searchModel());
+      modelInfo.set(
+        { model: model.id, dev_model: String(model.isDevModel), production: String(this.options.production === true) },
+        1,
+      );
+    } catch (error) {
+      this.options.logger.debug({ err: error }, 'metrics: the search model could not be resolved; info left out');
     }
   }
 
