@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import type { ResolvedModel } from '@vectorizer/embedder';
 import type { Logger } from '@vectorizer/logger';
-import type { EmbedQueue } from '@vectorizer/queue';
-import { ProductsRepository } from '@vectorizer/store';
+import { getQueueStats, type EmbedQueue } from '@vectorizer/queue';
+import { pendingInPostgres } from '@vectorizer/intake';
+import { EmbeddingsRepository, ProductsRepository } from '@vectorizer/store';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
@@ -99,6 +100,13 @@ export function createApp(deps: ApiDependencies): Express {
         timeoutMs: deps.readinessTimeoutMs,
         searchModel: deps.resolveSearchModel,
         production: deps.production,
+        pendingInPostgres: async () => {
+          const [missing, queue] = await Promise.all([
+            new EmbeddingsRepository(deps.pool).countMissing(await deps.intake.model()),
+            getQueueStats(deps.queues.embed),
+          ]);
+          return pendingInPostgres(missing, queue);
+        },
       }),
     ),
   );

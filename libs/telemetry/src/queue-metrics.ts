@@ -13,6 +13,8 @@ export interface QueueMetrics {
   workerStarts: Counter<'device'>;
   /** Seconds the next job to run has waited (0 when none waits): the queue is not moving when it grows. */
   queueOldestWaiting: Gauge<'queue'>;
+  /** Products needing an embedding that no job holds (left in Postgres by the queue window); refreshed every minute. */
+  pendingInPostgres: Gauge;
   /** Dead letters: the embed queue's failed jobs (the number `vectorizer dlq list` shows). */
   deadLetters: Gauge;
   /** 1, labelled with the model the API searches with, whether it is the dev model, and whether NODE_ENV is production. */
@@ -47,6 +49,11 @@ export function createQueueMetrics(registry: Registry): QueueMetrics {
       name: METRIC_NAMES.queueOldestWaiting,
       help: 'Seconds the next job to run has been waiting (0 when none waits); read from the head of the wait list',
       labelNames: ['queue'] as const,
+      registers,
+    }),
+    pendingInPostgres: new Gauge({
+      name: METRIC_NAMES.pendingInPostgres,
+      help: 'Products whose embedding is missing or stale and that no job holds: left in Postgres by the queue window (counted at most once a minute)',
       registers,
     }),
     deadLetters: new Gauge({

@@ -1,4 +1,5 @@
 import { jobIdFor, WorkerRegistry } from '@vectorizer/queue';
+import { ProductsRepository } from '@vectorizer/store';
 import { createPipelineMetrics, createRegistry } from '@vectorizer/telemetry';
 import { heartbeatFixture } from '@vectorizer/testing';
 import request from 'supertest';
@@ -20,15 +21,20 @@ describe('GET /metrics: facts an alert can carry', () => {
 
   beforeAll(async () => {
     harness = await createApiHarness();
+    // Three products without a vector or a job: pending in Postgres (the queue window left them).
+    await new ProductsRepository(harness.appPool).upsertMany(
+      ['p1', 'p2', 'p3'].map((id) => ({ id, imageUrl: `https://img.test/${id}.jpg` })),
+    );
   });
   afterAll(async () => {
     await harness.close();
   });
 
-  it('reads 0 live workers and an age of 0 before any worker or job exists', async () => {
+  it('reads 0 live workers, an age of 0 and the products pending in Postgres before any worker or job exists', async () => {
     const text = await scrape();
     expect(sample(text, 'vectorizer_live_workers{worker="api"}')).toBe(0);
     expect(sample(text, 'vectorizer_queue_oldest_waiting_seconds{queue="embed",worker="api"}')).toBe(0);
+    expect(sample(text, 'vectorizer_pending_in_postgres{worker="api"}')).toBe(3);
     // The harness searches with the tiny dev model outside production.
     expect(
       sample(

@@ -15,6 +15,12 @@ export interface MetricsCollectorOptions {
   logger: Logger;
   /** The model searches use (config files only); its id and dev flag label vectorizer_model_info. */
   searchModel?: () => Promise<{ id: string; isDevModel: boolean }>;
+  /**
+   * Products pending in Postgres (`vectorizer status`'s count): a count over the whole catalog, so it
+   * runs at most once per `pendingIntervalMs` (60 s), in the background; scrapes serve the last count.
+   */
+  pendingInPostgres?: () => Promise<number>;
+  pendingIntervalMs?: number;
   /** NODE_ENV is production: with the dev model that is an alert. */
   production?: boolean;
   /** Per source (queue counts, worker registry); a slow Redis costs a scrape this long at most. */
@@ -47,6 +53,8 @@ export class MetricsCollector {
   private readonly timeoutMs: number;
   /** Devices this API has seen a worker of: their live-worker count reads 0 once all stop. */
   private readonly knownDevices = new Set<string>();
+  private pending?: { value: number; at: number };
+  private countingPending?: Promise<void>;
 
   constructor(private readonly options: MetricsCollectorOptions) {
     this.registry = createRegistry({ labels: { worker: 'api' }, collectDefaults: true });
@@ -60,7 +68,12 @@ export class MetricsCollector {
   }
 
   async render(): Promise<string> {
-    const [, snapshots] = await Promise.all([this.refreshQueueGauges(), this.readWorkers(), this.refreshModelInfo()]);
+    const [, snapshots] = await Promise.all([
+      this.refreshQueueGauges(),
+      this.readWorkers(),
+      this.refreshModelInfo(),
+      this.refreshPending(),
+    ]);
     const all = [...snapshots, await this.registry.getMetricsAsJSON()];
     return AggregatorRegistry.aggregate(all as Parameters<typeof AggregatorRegistry.aggregate>[0]).metrics();
   }
@@ -84,6 +97,31 @@ export class MetricsCollector {
       sourceUp.set({ source: 'queue' }, 0);
       this.options.logger.warn({ err: error }, 'metrics: could not read the queue counts; left out of this scrape');
     }
+  }
+
+  /** Serves the last count; starts a new one when it is older than the interval (one at a time). */
+  private async refreshPending(): Promise<void> {
+    const count = this.options.pendingInPostgres;
+    if (!count) return;
+    const { pendingInPostgres } = this.queueMetrics;
+    const interval = this.options.pendingIntervalMs ?? 60_000;
+    if ((!this.pending || Date.now() - this.pending.at >= interval) && !this.countingPending) {
+      this.countingPending = count()
+        .then((value) => {
+          this.pending = { value, at: Date.now() };
+        })
+        .catch((error: unknown) => {
+          this.options.logger.warn({ err: error }, 'metrics: could not count the products pending in Postgres');
+        })
+        .finally(() => {
+          this.countingPending = undefined;
+        });
+    }
+    // The first scrape waits for its count (bounded); later ones never wait on Postgres.
+    if (!this.pending && this.countingPending)
+      await within(this.timeoutMs, this.countingPending).catch(() => undefined);
+    pendingInPostgres.reset();
+    if (this.pending) pendingInPostgres.set(this.pending.value);
   }
 
   /** Which model answers searches; left out when it cannot be resolved (the /readyz check says why). */
