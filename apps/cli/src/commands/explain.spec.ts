@@ -10,11 +10,10 @@ import {
   type EmbedQueue,
 } from '@vectorizer/queue';
 import { createPool, ProductsRepository } from '@vectorizer/store';
-import { TEST_REDIS_URL, uniquePrefix, type TestDatabase } from '@vectorizer/testing';
+import { startServe, TEST_REDIS_URL, uniquePrefix, type ServeProcess, type TestDatabase } from '@vectorizer/testing';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { createEmbeddedCatalog, unitVector } from '../test-support/embedded-catalog';
 import { runCli, TINY_DEV_MODEL_DIR } from '../test-support/run-cli';
-import { startServe, type ServeProcess } from '../test-support/serve-process';
 
 const image = (id: string): string => `https://img.test/${id}.jpg`;
 const moved = (id: string): string => `https://img.test/${id}-v2.jpg`;

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { REPO_ROOT } from './run-cli';
+
+const REPO_ROOT = join(__dirname, '..', '..', '..');
 
 export interface ServeProcess {
   /** http://127.0.0.1:PORT */
