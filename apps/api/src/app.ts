@@ -1,9 +1,15 @@
 import { join } from 'node:path';
 import type { ResolvedModel } from '@vectorizer/embedder';
 import type { Logger } from '@vectorizer/logger';
-import type { EmbedQueue } from '@vectorizer/queue';
+import { getQueueStats, type EmbedQueue } from '@vectorizer/queue';
+import { pendingInPostgres } from '@vectorizer/intake';
 import { DuplicateLinks, KnnPlanner } from '@vectorizer/search';
-import { DuplicateLinksRepository, ProductsRepository, SearchRepository } from '@vectorizer/store';
+import {
+  DuplicateLinksRepository,
+  EmbeddingsRepository,
+  ProductsRepository,
+  SearchRepository,
+} from '@vectorizer/store';
 import { createSearchMetrics } from '@vectorizer/telemetry';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
@@ -20,6 +26,7 @@ import { intakeRoutes } from './routes/intake-routes';
 import { metricsRoutes } from './routes/metrics-routes';
 import { modelRoutes } from './routes/model-routes';
 import { productImageRoutes } from './routes/product-image-routes';
+import { productStatusRoutes } from './routes/product-status-routes';
 import { searchRoutes } from './routes/search-routes';
 import type { LazySearchModel } from './search/search-model';
 import { type ActiveModelSource, SearchService, type VectorSearch } from './search/search-service';
@@ -49,6 +56,8 @@ export interface ApiDependencies {
   expectedModel?: string;
   /** Resolves the model searches use, for /readyz (config files only, no session, no hashing). */
   resolveSearchModel?: () => Promise<ResolvedModel>;
+  /** NODE_ENV is production (labels vectorizer_model_info, which the dev-model alert reads). */
+  production?: boolean;
   /** Directories whose files `GET /api/products/:id/image` may show (IMAGE_FILE_ROOT, the demo's folder). */
   imageFileRoots?: readonly string[];
   /** POST/DELETE /api/products: off without a token. */
@@ -126,6 +135,15 @@ export function createApp(deps: ApiDependencies): Express {
         logger: deps.logger,
         timeoutMs: deps.readinessTimeoutMs,
         registry: deps.registry,
+        searchModel: deps.resolveSearchModel,
+        production: deps.production,
+        pendingInPostgres: async () => {
+          const [missing, queue] = await Promise.all([
+            new EmbeddingsRepository(deps.pool).countMissing(await deps.intake.model()),
+            getQueueStats(deps.queues.embed),
+          ]);
+          return pendingInPostgres(missing, queue);
+        },
       }),
     ),
   );
@@ -157,6 +175,7 @@ export function createApp(deps: ApiDependencies): Express {
     '/api',
     productImageRoutes({ pool: deps.pool, fileRoots: deps.imageFileRoots ?? [], maxBytes: deps.imageMaxBytes }),
   );
+  app.use('/api', productStatusRoutes({ pool: deps.pool, queue: deps.queues.embed, model: deps.intake.model }));
   app.use('/api', modelRoutes(deps.resolveSearchModel));
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '5m' }));
   app.use((req, res) => {

@@ -159,6 +159,7 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
     },
     imageMaxBytes: config.IMAGE_MAX_BYTES,
     imageFileRoots: imageFileRoots(config),
+    production: config.NODE_ENV === 'production',
     intake: {
       token: config.INGEST_TOKEN,
       maxBodyBytes: config.INGEST_MAX_BODY_BYTES,

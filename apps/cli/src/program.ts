@@ -5,6 +5,7 @@ import { registerModel } from './commands/model';
 import { registerModels } from './commands/models';
 import { registerDoctor } from './commands/doctor';
 import { registerDuplicates } from './commands/duplicates';
+import { registerExplain } from './commands/explain';
 import { registerSearch } from './commands/search';
 import { registerServe } from './commands/serve';
 import { registerIngest } from './commands/ingest';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerEnqueue(program);
   registerStatus(program);
   registerDlq(program);
+  registerExplain(program);
   registerWorker(program);
   registerDemo(program);
   registerWatch(program);

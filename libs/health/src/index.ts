@@ -9,3 +9,9 @@ export {
   type WorkersReport,
 } from './readiness';
 export { runDoctor, type DoctorDependencies } from './doctor';
+export {
+  explainProduct,
+  type ExplainDependencies,
+  type ProductExplanation,
+  type ProductVerdict,
+} from './explain-product';

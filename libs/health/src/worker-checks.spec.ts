@@ -54,13 +54,19 @@ describe('checkWorkers', () => {
     expect(result.detail).toContain('other than org/model');
   });
 
-  it('drops a worker whose entry expired, and prunes it from all three keys', async () => {
-    await beat('w3', 'org/model', 50);
-    expect((await readLiveWorkers(redis, prefix)).map((w) => w.workerId)).toContain('w3');
-    await new Promise((resolve) => setTimeout(resolve, 120));
-    expect((await readLiveWorkers(redis, prefix)).map((w) => w.workerId)).not.toContain('w3');
-    const [live, heartbeats, metrics] = workerRegistryKeys(prefix);
+  it('drops a worker whose entry expired, keeps its last snapshot for the retention, then forgets it', async () => {
+    // Every reader prunes with its own retention: this test reads through one with a short one.
+    const shortRetention = new WorkerRegistry(redis, prefix, { retainStoppedMs: 150 });
+    await shortRetention.beat(JSON.parse(heartbeatFixture('w3', 'org/model')), { ttlMs: 50, metricsJson: '[]' });
+    expect((await shortRetention.liveWorkers()).map((w) => w.workerId)).toContain('w3');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await shortRetention.liveWorkers()).map((w) => w.workerId)).not.toContain('w3');
+    expect(await shortRetention.metrics()).toContainEqual({ workerId: 'w3', json: '[]', retired: true });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await shortRetention.metrics();
+    const [live, heartbeats, metrics, retired] = workerRegistryKeys(prefix);
     expect(await redis.zscore(live, 'w3')).toBeNull();
+    expect(await redis.zscore(retired, 'w3')).toBeNull();
     expect(await redis.hexists(heartbeats, 'w3')).toBe(0);
     expect(await redis.hexists(metrics, 'w3')).toBe(0);
   });

@@ -216,8 +216,10 @@ async function writeRows(
   if (rows.length === 0) return;
   const owner = (row: EmbeddingRow): PreparedImage => owners.get(row) as PreparedImage;
   let result: UpsertResult;
+  const stopWrite = deps.metrics.writeDuration.startTimer();
   try {
     result = await deps.embeddings.upsertMany(rows);
+    stopWrite();
   } catch (error) {
     if (await deps.postgresIsDown(error)) {
       const postponed = failed(

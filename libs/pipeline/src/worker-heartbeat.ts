@@ -46,15 +46,21 @@ export class WorkerHeartbeat {
     this.timer.unref();
   }
 
-  /** Stops beating and leaves the registry, so the worker disappears from /readyz at once. */
+  /**
+   * Stops beating and leaves the live set, so the worker disappears from /readyz at once, with its
+   * final metrics snapshot: the counts since the last beat (a drain's last seconds) reach /metrics.
+   */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.beating;
-    const { identity, logger } = this.options;
-    await this.workers.remove(identity.workerId).catch((error: unknown) => {
+    const { identity, logger, registry } = this.options;
+    try {
+      const metricsJson = JSON.stringify(await registry.getMetricsAsJSON());
+      await this.workers.retire(identity.workerId, { metricsJson });
+    } catch (error) {
       logger.debug({ err: error }, 'could not leave the worker registry; the entry expires by itself');
-    });
+    }
   }
 
   private failing = false;

@@ -16,13 +16,17 @@ export {
 } from './job-options';
 export { createEmbedQueue, type EmbedQueue, type QueueConnection } from './embed-queue';
 export { enqueueProducts, type ProductToEmbed, type EnqueueResult, type EnqueueTarget } from './producer';
-export { type DeadLetter } from './dead-letter-entry';
+export { type DeadLetter, parseFailedReason } from './dead-letter-entry';
+export { readJobStatus, type JobState, type JobStatus } from './job-status';
 export { DeadLetters, type RetryResult } from './dead-letters';
-export { getQueueStats, isDrained, type QueueStats } from './queue-stats';
+export { getQueueStats, isDrained, oldestWaitingAgeSeconds, type QueueStats } from './queue-stats';
 export {
   WorkerRegistry,
   workerRegistryKeys,
   type WorkerHeartbeatRecord,
   type WorkerMetricsSnapshot,
+  type WorkerRegistryEntry,
+  type WorkerRegistryOptions,
+  DEFAULT_RETAIN_STOPPED_MS,
 } from './worker-registry';
 export { runScript, type RedisScript } from './redis-script';

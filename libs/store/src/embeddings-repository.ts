@@ -162,6 +162,22 @@ export class EmbeddingsRepository {
     }
   }
 
+  /**
+   * The stored row of one product for `model`, fresh or stale (its image_url says which), without
+   * the vector; undefined when there is none or it holds no vector.
+   */
+  async rowOf(productId: string, model: string): Promise<StoredEmbedding | undefined> {
+    const { rows } = await this.pool.query<{ image_url: string | null; embedded_at: Date; reused: boolean }>(
+      `SELECT image_url, embedded_at, reused FROM product_embeddings
+        WHERE product_id = $1 AND model = $2 AND embedding_visual IS NOT NULL`,
+      [productId, model],
+    );
+    const row = rows[0];
+    return row === undefined
+      ? undefined
+      : { imageUrl: row.image_url ?? '', embeddedAt: row.embedded_at, reused: row.reused };
+  }
+
   /** Products with an up-to-date embedding for `model`. */
   async countEmbedded(model: string): Promise<number> {
     const { rows } = await this.pool.query<{ count: string }>(
@@ -306,6 +322,15 @@ export class EmbeddingsRepository {
     }
     return this.settings;
   }
+}
+
+/** One product's embedding row for a model, as `explain` reads it. */
+export interface StoredEmbedding {
+  /** The image the vector was embedded from; stale when the product's image_url differs. */
+  imageUrl: string;
+  embeddedAt: Date;
+  /** Copied from identical image bytes rather than inferred. */
+  reused: boolean;
 }
 
 export interface UpsertResult {

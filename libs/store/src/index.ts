@@ -3,7 +3,7 @@ export { probePostgres, type PostgresFailureCause } from './connect-failure';
 export { runMigrations, type MigrateOptions, type MigrateResult } from './run-migrations';
 export { describeDatabase, checkSchema, type DatabaseDescription } from './describe-database';
 export { ProductsRepository, type NeedingEmbeddingOptions, type ProductPosition } from './products-repository';
-export { EmbeddingsRepository, type UpsertResult } from './embeddings-repository';
+export { EmbeddingsRepository, type StoredEmbedding, type UpsertResult } from './embeddings-repository';
 export {
   DuplicateLinksRepository,
   type LinkedProduct,
@@ -36,3 +36,4 @@ export {
   type AttributeFilter,
   type AttributeValue,
 } from './attribute-filter';
+export { ProductNotFoundError } from './errors';

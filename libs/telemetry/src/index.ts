@@ -1,4 +1,4 @@
-export type { MetricName } from './metric-names';
+export { METRIC_NAMES, type MetricName } from './metric-names';
 export { createRegistry, type RegistryOptions } from './registry';
 export { createPipelineMetrics, type PipelineMetrics } from './pipeline-metrics';
 export { createQueueMetrics, type QueueMetrics } from './queue-metrics';

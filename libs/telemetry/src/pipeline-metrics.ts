@@ -17,6 +17,7 @@ export interface PipelineMetrics {
   imageFetchErrors: Counter<'code'>;
   imageDecodeDuration: Histogram<never>;
   embeddingsWritten: Counter<never>;
+  writeDuration: Histogram<never>;
   embeddingsReused: Counter<never>;
   workerPaused: Gauge<never>;
 }
@@ -86,6 +87,12 @@ export function createPipelineMetrics(registry: Registry): PipelineMetrics {
     embeddingsWritten: new Counter({
       name: METRIC_NAMES.embeddingsWritten,
       help: 'Embedding rows upserted',
+      registers,
+    }),
+    writeDuration: new Histogram({
+      name: METRIC_NAMES.writeDuration,
+      help: "Wall time of one batch's multi-row upsert into Postgres (successful writes)",
+      buckets: latencyBuckets,
       registers,
     }),
     embeddingsReused: new Counter({

@@ -4,3 +4,4 @@ export * from './tcp-proxy';
 export * from './worker-heartbeat';
 export * from './dev-model-dir';
 export * from './eventually';
+export * from './serve-process';
