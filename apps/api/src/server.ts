@@ -1,22 +1,12 @@
-import { planWorkerThreads } from '@vectorizer/devices';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '@vectorizer/config';
-import { defaultDemoDirectory, ensureDevModel } from '@vectorizer/dev-model';
+import { defaultDemoDirectory } from '@vectorizer/dev-model';
 import { repoRoot } from '@vectorizer/supervisor';
-import { Embedder, assertDevModelAllowed, resolveModel, resolveOptionsFromConfig } from '@vectorizer/embedder';
-import { VectorizerError } from '@vectorizer/errors';
-import { decodeLimitsFromConfig } from '@vectorizer/images';
+import { VectorizerError, codeOf } from '@vectorizer/errors';
 import type { Logger } from '@vectorizer/logger';
-import { createEmbedQueue, retentionFromSettings } from '@vectorizer/queue';
-import {
-  type ModelRegistration,
-  ModelsRepository,
-  createPool,
-  modelRegistration,
-  poolOptionsFromConfig,
-  runMigrations,
-} from '@vectorizer/store';
+import { Runtime } from '@vectorizer/runtime';
+import { type ModelRegistration, ModelsRepository, modelRegistration, runMigrations } from '@vectorizer/store';
 import type pg from 'pg';
 import IORedis from 'ioredis';
 import { startLinksRefresher } from '@vectorizer/search';
@@ -76,52 +66,33 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
   if (dashboard.open)
     logger.warn('DASHBOARD_DEV_MODE=true: the queue dashboard is served without credentials (loopback only)');
 
+  const runtime = new Runtime(config, logger);
   // Resolving reads config files only (no session). A model that cannot be resolved leaves the
-  // dashboard, health and metrics up; searches then answer with the named error.
-  const configuredModel = await resolveModel({ ...resolveOptionsFromConfig(config), ensureDevModel }).catch(
-    (error: unknown) => {
-      logger.error({ err: error }, 'the configured model cannot be resolved: search is unavailable until it is fixed');
-      return undefined;
-    },
-  );
-  // The dev model in production is a deployment mistake, not an outage: refuse to start (exit 78).
-  if (configuredModel) assertDevModelAllowed(config, configuredModel);
+  // dashboard, health and metrics up; searches then answer with the named error. The dev model in
+  // production is a deployment mistake, not an outage: refuse to start (exit 78).
+  const configuredModel = await runtime.model().catch((error: unknown) => {
+    if (codeOf(error) === 'DEV_MODEL_IN_PRODUCTION') throw error;
+    logger.error({ err: error }, 'the configured model cannot be resolved: search is unavailable until it is fixed');
+    return undefined;
+  });
 
-  const pool = createPool(config.DATABASE_URL, poolOptionsFromConfig(config));
+  const pool = runtime.pool();
   // An idle client's error (Postgres restarted) must not crash the process; the next query reconnects.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
   // Searches keep session settings on their connections (SearchRepository): a pool of their own.
-  const searchPool = createPool(config.DATABASE_URL, poolOptionsFromConfig(config));
+  const searchPool = runtime.pool();
   searchPool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
   const registry = createApiRegistry();
   // Requests fail fast while Redis is away (one retry), and ioredis keeps reconnecting forever.
   const redis = new IORedis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
   redis.on('error', (error) => logger.debug({ err: error }, 'Redis connection error'));
   const queues = {
-    embed: createEmbedQueue({
-      connection: redis,
-      prefix: config.QUEUE_PREFIX,
-      retryPolicy: { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS },
-      retention: retentionFromSettings(config),
-    }),
+    embed: runtime.embedQueue(redis),
   };
   if (configuredModel) await migrateAtStart(modelRegistration(configuredModel, config), pool, logger);
-  const searchModel = new LazySearchModel(async () => {
-    const model = configuredModel ?? (await resolveModel({ ...resolveOptionsFromConfig(config), ensureDevModel }));
-    assertDevModelAllowed(config, model);
-    if (model.isDevModel)
-      logger.warn({ model: model.id }, 'searching with the generated dev model: random weights, meaningless results');
-    return Embedder.start({
-      model,
-      device: config.VECTORIZER_DEVICE,
-      allowCpuFallback: config.ALLOW_CPU_FALLBACK,
-      maxBatchSize: SEARCH_BATCH_SIZE,
-      threads: planWorkerThreads({ device: config.VECTORIZER_DEVICE, inferenceThreads: config.INFERENCE_THREADS })
-        .inferenceThreads,
-      logger,
-      decodeLimits: decodeLimitsFromConfig(config),
-    });
-  });
+  const searchModel = new LazySearchModel(async () =>
+    runtime.startEmbedder(configuredModel ?? (await runtime.model()), { maxBatchSize: SEARCH_BATCH_SIZE }),
+  );
 
   const search = createVectorSearch(searchPool, {
     efSearch: config.SEARCH_EF_SEARCH,
@@ -141,8 +112,7 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
   const app = createApp({
     expectedModel: configuredModel?.id,
     // A model fixed after start (files copied in) makes /readyz pass without a restart.
-    resolveSearchModel: () =>
-      configuredModel ? Promise.resolve(configuredModel) : resolveModel(resolveOptionsFromConfig(config)),
+    resolveSearchModel: () => (configuredModel ? Promise.resolve(configuredModel) : runtime.model()),
     pool,
     redis,
     queuePrefix: config.QUEUE_PREFIX,
@@ -164,7 +134,7 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
       token: config.INGEST_TOKEN,
       maxBodyBytes: config.INGEST_MAX_BODY_BYTES,
       queueWindow: config.QUEUE_WINDOW,
-      model: async () => (configuredModel ?? (await resolveModel(resolveOptionsFromConfig(config)))).id,
+      model: async () => (configuredModel ?? (await runtime.model())).id,
     },
     logger,
   });
