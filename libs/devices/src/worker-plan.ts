@@ -44,11 +44,7 @@ export const MAX_BATCH_SIZE = 256;
 export const WEIGHTS_OVERHEAD_FACTOR = 2;
 /** Jobs fetched ahead beyond two batches, so slow downloads do not starve the next batch. */
 export const DECODE_PREFETCH_JOBS = 8;
-/**
- * The CPU worker's batch: 8, measured — raw onnxruntime-node on the SigLIP-B/16-shaped dev model on
- * the 2-core dev machine ran ~13% faster at batch 8 than at 16 (activations stay in cache), and
- * bench:pipeline reached 0.956 of the raw-ORT best at 8 against 0.886 at 16.
- */
+/** The CPU worker's batch: the fastest measured on CPU (activations stay in cache; docs/performance.md). */
 export const CPU_BATCH_SIZE = 8;
 const MiB = 1024 * 1024;
 

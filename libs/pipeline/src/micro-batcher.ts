@@ -4,8 +4,7 @@ export interface MicroBatcherOptions<TIn, TOut> {
   /**
    * A partial batch closes this long after its first item arrived, or when the running batches
    * end if that is later: started beside a running batch it would only wait behind it for the
-   * model, while it could still be filling (measured: two batches of 6 instead of 8 at every
-   * worker start, 2-3% of a short run's throughput on CPU).
+   * model, while it could still be filling.
    */
   maxWaitMs: number;
   /**

@@ -122,8 +122,7 @@ export class ProductsRepository {
         // range every page would re-read the embeddings of all earlier pages. For a list of ids,
         // OFFSET 0 keeps NOT EXISTS a per-product primary-key probe: turned into an anti join, a
         // plan made from stale statistics (millions of vectors written since the last ANALYZE)
-        // hashes every vector of the model for those few ids (measured: 1.25 s instead of 32 ms
-        // for 1000 ids at 850k vectors, which held a 10M-product drain to ~100 products/s).
+        // hashes every vector of the model for those few ids (docs/performance.md has the figures).
         conditions.push(`NOT EXISTS (
           SELECT 1 FROM product_embeddings e
            WHERE e.product_id = p.id AND e.model = $${params.push(model)}
