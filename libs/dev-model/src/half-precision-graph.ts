@@ -1,5 +1,5 @@
 import { onnx } from 'onnx-proto';
-import { toHalfBitsArray } from './half-float';
+import { float32ToHalfBits } from '@vectorizer/images';
 import { GraphBuilder } from './graph-builder';
 
 const { FLOAT, FLOAT16 } = onnx.TensorProto.DataType;
@@ -20,7 +20,7 @@ export function toHalfPrecision(graph: GraphBuilder, io: 'float32' | 'float16' =
     const raw = constant.rawData as Uint8Array;
     const values = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
     constant.dataType = FLOAT16;
-    constant.rawData = Buffer.from(toHalfBitsArray(values).buffer);
+    constant.rawData = Buffer.from(float32ToHalfBits(values).buffer);
   }
   if (io === 'float16') {
     for (const value of [...graph.inputs, ...graph.outputs]) {

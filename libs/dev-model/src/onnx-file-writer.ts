@@ -2,7 +2,7 @@ import { FileHandle, open } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { onnx } from 'onnx-proto';
 import { GraphBuilder, LazyWeight } from './graph-builder';
-import { toHalfBitsArray } from './half-float';
+import { float32ToHalfBits } from '@vectorizer/images';
 import { SeededRandom, seedFor } from './random';
 
 /** ONNX IR 8 / opset 17: the first opset with LayerNormalization, loadable by every current runtime. */
@@ -94,7 +94,7 @@ function weightValues(weight: LazyWeight, seed: number): Float32Array | Uint16Ar
   const values = new Float32Array(elementCount(weight));
   if (weight.init.kind === 'constant') values.fill(weight.init.value);
   else new SeededRandom(seedFor(seed, weight.name)).fillNormal(values, weight.init.std);
-  return weight.precision === 'fp16' ? toHalfBitsArray(values) : values;
+  return weight.precision === 'fp16' ? float32ToHalfBits(values) : values;
 }
 
 function elementCount(weight: LazyWeight): number {

@@ -4,7 +4,6 @@ import { ChwNormalizer, planPreprocess, type DecodeLimits } from '@vectorizer/im
 import type { Logger } from '@vectorizer/logger';
 import { EmbedderError } from './errors';
 import { InferenceClient, ThreadLoadError, ThreadRequestError } from './inference/inference-client';
-import { toHalfBits } from './inference/float16';
 import { explainLoadFailure, isAllocationFailure } from './inference/load-errors';
 import type { InferenceTestHooks } from './inference/protocol';
 import { planExecution } from './inference/providers';
@@ -70,10 +69,9 @@ export class Embedder {
     maxBatchSize: number,
   ) {
     this.batchLimit = maxBatchSize;
-    this.normalizer = new ChwNormalizer(
-      model.preprocessor,
-      client.session.inputType === 'float16' ? { type: 'float16', toHalfBits } : { type: 'float32' },
-    );
+    this.normalizer = new ChwNormalizer(model.preprocessor, {
+      type: client.session.inputType === 'float16' ? 'float16' : 'float32',
+    });
   }
 
   get modelId(): string {

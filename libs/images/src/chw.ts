@@ -1,3 +1,4 @@
+import { toHalfBits } from './half-float';
 import { endianness } from 'node:os';
 import type { PreprocessorConfig } from './preprocessor-config';
 
@@ -31,11 +32,9 @@ export class ChwNormalizer {
    */
   constructor(
     config: NormalizeConfig,
-    readonly output: { type: 'float32' } | { type: 'float16'; toHalfBits: (value: number) => number } = {
-      type: 'float32',
-    },
+    readonly output: { type: 'float32' | 'float16' } = { type: 'float32' },
   ) {
-    const encode = output.type === 'float16' ? output.toHalfBits : undefined;
+    const encode = output.type === 'float16' ? toHalfBits : undefined;
     this.red = channelTable(config, 0, encode);
     this.green = channelTable(config, 1, encode);
     this.blue = channelTable(config, 2, encode);

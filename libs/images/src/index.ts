@@ -6,3 +6,4 @@ export { ChwNormalizer } from './chw';
 export { ImageFetcher, type ImageFetcherOptions, type FetchedImage } from './fetch/image-fetcher';
 export { decodeLimitsFromConfig, fetcherOptionsFromConfig } from './options-from-config';
 export { readFileUrl } from './fetch/file-url';
+export { float32ToHalfBits, fromHalfBits, halfBitsToFloat32, toHalfBits } from './half-float';

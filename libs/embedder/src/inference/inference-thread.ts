@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { serializeError, type SerializedError } from './serialized-error';
-import { float16BitsToFloat32, float32ToFloat16Bits } from './float16';
+import { float32ToHalfBits, halfBitsToFloat32 } from '@vectorizer/images';
 import { l2NormalizeRows } from './l2-normalize';
 import type { FromThread, SessionInfo, ThreadInit, ToThread } from './protocol';
 import type { ExecutionAttempt } from './providers';
@@ -107,7 +107,7 @@ async function startVision(): Promise<void> {
 }
 
 function outputAsFloat32(tensor: ort.Tensor): Float32Array {
-  if (tensor.type === 'float16') return float16BitsToFloat32(tensor.data as Uint16Array);
+  if (tensor.type === 'float16') return halfBitsToFloat32(tensor.data as Uint16Array);
   if (tensor.type !== 'float32') throw new Error(`unexpected output type ${tensor.type}`);
   // Copy out of ORT's buffer so it can be transferred to the main thread.
   return new Float32Array(tensor.data as Float32Array);
@@ -127,7 +127,7 @@ async function embedPixels(message: Extract<ToThread, { type: 'embed-pixels' }>)
     input = new ort.Tensor('float32', pixels, dims);
   } else {
     // Batches normalized from RGB arrive as half bits already; float32 ones (embedPixels) are converted here.
-    input = new ort.Tensor('float16', pixels instanceof Uint16Array ? pixels : float32ToFloat16Bits(pixels), dims);
+    input = new ort.Tensor('float16', pixels instanceof Uint16Array ? pixels : float32ToHalfBits(pixels), dims);
   }
   const outputs = await vision.session.run({ [vision.info.inputName]: input });
   const output = outputs[vision.info.outputName];

@@ -1,6 +1,8 @@
 /**
- * float32 → IEEE binary16 bits, rounding to nearest even (what numpy's astype(float16) and
- * onnxconverter-common do), for writing fp16 weights. Node 20 has no Float16Array.
+ * IEEE binary16 ("half") bits, the one encoder of the project: fp16 weights of the dev model, the
+ * normalizer's float16 tables, and the float16 inputs and outputs of fp16 exports, which
+ * onnxruntime-node takes and returns as raw Uint16Array bits (Node 20 has no Float16Array).
+ * float32 → half rounds to nearest, ties to even, as numpy's astype(float16) and onnxconverter-common do.
  */
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
@@ -30,8 +32,23 @@ function roundShift(value: number, shift: number): number {
   return rest > half || (rest === half && (kept & 1) === 1) ? kept + 1 : kept;
 }
 
-export function toHalfBitsArray(values: Float32Array): Uint16Array {
+export function fromHalfBits(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const mantissa = bits & 0x3ff;
+  if (exponent === 0) return sign * mantissa * 2 ** -24;
+  if (exponent === 0x1f) return mantissa ? NaN : sign * Infinity;
+  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
+}
+
+export function float32ToHalfBits(values: Float32Array): Uint16Array {
   const out = new Uint16Array(values.length);
   for (let i = 0; i < values.length; i++) out[i] = toHalfBits(values[i]);
+  return out;
+}
+
+export function halfBitsToFloat32(bits: Uint16Array): Float32Array {
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) out[i] = fromHalfBits(bits[i]);
   return out;
 }
