@@ -27,3 +27,4 @@ export {
   type LinksStore,
   type NeighbourSearch,
 } from './duplicate-links';
+export { DEFAULT_K, SearchInputError, parseK, parseThreshold } from './search-input';

@@ -1,6 +1,6 @@
 import { type DuplicateLinks, LINKS_PER_PRODUCT } from '@vectorizer/search';
 import { Router } from 'express';
-import { SearchInputError, parseK } from '../search/search-input';
+import { parseK, parseThreshold } from '@vectorizer/search';
 import { displayImageUrl } from '../search/display-image-url';
 import type { ActiveModelSource } from '../search/search-service';
 
@@ -15,20 +15,6 @@ export interface DuplicatesRoutesOptions {
   /** The active model: its stored vectors are compared, as similar-product search does. */
   models: ActiveModelSource;
   links: DuplicateLinks;
-}
-
-/** `threshold` from a query string: absent or `auto` → chosen from the catalog; else a similarity in (0, 1]. */
-export function parseThreshold(raw: unknown): number | 'auto' {
-  const text = Array.isArray(raw) ? String(raw[raw.length - 1]) : raw === undefined ? '' : String(raw);
-  if (text === '' || text === 'auto') return 'auto';
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0 || value > 1) {
-    throw new SearchInputError(
-      `threshold must be a cosine similarity in (0, 1] or auto, got ${JSON.stringify(text)}`,
-      'Leave it out to choose it from the catalog, or pass e.g. threshold=0.97.',
-    );
-  }
-  return value;
 }
 
 /**

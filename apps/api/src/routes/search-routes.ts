@@ -2,7 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { VectorizerError } from '@vectorizer/errors';
 import { type RequestHandler, Router } from 'express';
 import multer from 'multer';
-import { SearchInputError, parseFilter, parseK, parseTextQuery } from '../search/search-input';
+import { SearchInputError, parseK } from '@vectorizer/search';
+import { parseFilter, parseTextQuery } from '../search/search-input';
 import type { SearchService } from '../search/search-service';
 
 export interface SearchRoutesOptions {

@@ -1,30 +1,8 @@
-import { VectorizerError } from '@vectorizer/errors';
+import { SearchInputError } from '@vectorizer/search';
 import { SearchFilterInvalidError, parseAttributeFilter, type AttributeFilter } from '@vectorizer/store';
 
-/** A search request that cannot be answered as asked; the message names the parameter. */
-export class SearchInputError extends VectorizerError {
-  constructor(message: string, hint: string) {
-    super('SEARCH_INPUT_INVALID', message, { hint });
-  }
-}
-
-export const DEFAULT_K = 10;
 /** Long enough for any real query; SigLIP truncates to its context length anyway. */
 export const MAX_QUERY_LENGTH = 1_000;
-
-/** k from a query string: absent → 10; otherwise a whole number from 1 to maxK. */
-export function parseK(raw: unknown, maxK: number): number {
-  if (raw === undefined || raw === '') return DEFAULT_K;
-  const text = Array.isArray(raw) ? String(raw[raw.length - 1]) : String(raw);
-  const k = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isInteger(k) || k < 1 || k > maxK) {
-    throw new SearchInputError(
-      `k must be a whole number from 1 to ${maxK}, got ${JSON.stringify(text)}`,
-      `Pass k between 1 and ${maxK} (SEARCH_MAX_K).`,
-    );
-  }
-  return k;
-}
 
 export function parseTextQuery(raw: unknown): string {
   const q = typeof raw === 'string' ? raw.trim() : Array.isArray(raw) ? String(raw[raw.length - 1]).trim() : '';

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { VectorizerError } from '@vectorizer/errors';
 import {
   EmbeddingsRepository,
   ModelsRepository,
@@ -8,36 +7,7 @@ import {
   poolOptionsFromConfig,
 } from '@vectorizer/store';
 import { runCommand } from '../context';
-import { type DuplicatesReport, findDuplicates } from '@vectorizer/search';
-
-function parseThreshold(raw: string | undefined): number | 'auto' {
-  if (raw === undefined || raw === 'auto') return 'auto';
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || value <= 0 || value > 1) {
-    throw new VectorizerError(
-      'SEARCH_INPUT_INVALID',
-      `--threshold must be a cosine similarity in (0, 1], got ${JSON.stringify(raw)}`,
-      {
-        hint: 'Leave it out (or pass auto) to choose it from the catalog, or pass e.g. --threshold 0.97 (higher: only closer duplicates).',
-      },
-    );
-  }
-  return value;
-}
-
-function parseNeighbours(raw: string, maxK: number): number {
-  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isInteger(value) || value < 1 || value > maxK) {
-    throw new VectorizerError(
-      'SEARCH_INPUT_INVALID',
-      `-k must be a whole number from 1 to ${maxK}, got ${JSON.stringify(raw)}`,
-      {
-        hint: `Pass -k between 1 and ${maxK} (SEARCH_MAX_K).`,
-      },
-    );
-  }
-  return value;
-}
+import { type DuplicatesReport, findDuplicates, parseK, parseThreshold } from '@vectorizer/search';
 
 const f4 = (value: number) => value.toFixed(4);
 
@@ -88,8 +58,8 @@ export function registerDuplicates(program: Command): void {
     .option('--json', 'print {threshold, model, choice, groups} as JSON')
     .action((opts: { threshold?: string; neighbours: string; json?: boolean }) =>
       runCommand('duplicates', async ({ config, logger }) => {
-        const threshold = parseThreshold(opts.threshold);
-        const k = parseNeighbours(opts.neighbours, config.SEARCH_MAX_K);
+        const threshold = parseThreshold(opts.threshold, '--threshold');
+        const k = parseK(opts.neighbours, config.SEARCH_MAX_K, '-k');
         const pool = createPool(config.DATABASE_URL, { ...poolOptionsFromConfig(config), max: 2 });
         try {
           // Stored vectors only: the active model's, as similar-product search compares (no model loaded).

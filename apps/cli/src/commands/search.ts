@@ -9,7 +9,7 @@ import {
   createPool,
   parseAttributeFilter,
 } from '@vectorizer/store';
-import { KnnPlanner, type PlannedSearch } from '@vectorizer/search';
+import { KnnPlanner, parseK, type PlannedSearch } from '@vectorizer/search';
 import { runCommand } from '../context';
 
 interface SearchOptions {
@@ -23,16 +23,6 @@ interface SearchOptions {
 
 function invalid(message: string, hint: string): VectorizerError {
   return new VectorizerError('SEARCH_INPUT_INVALID', message, { hint });
-}
-
-function parseK(raw: string, maxK: number): number {
-  const k = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isInteger(k) || k < 1 || k > maxK)
-    throw invalid(
-      `-k must be a whole number from 1 to ${maxK}, got ${JSON.stringify(raw)}`,
-      `Pass -k between 1 and ${maxK} (SEARCH_MAX_K).`,
-    );
-  return k;
 }
 
 async function readImage(path: string): Promise<Buffer> {
@@ -89,7 +79,7 @@ export function registerSearch(program: Command): void {
             'e.g. npx vectorizer search --text "red sneakers" -k 5',
           );
         }
-        const k = parseK(opts.k, config.SEARCH_MAX_K);
+        const k = parseK(opts.k, config.SEARCH_MAX_K, '-k');
         const filter = parseAttributeFilter(opts.filter, '--filter');
         if (opts.text !== undefined && opts.text.trim() === '')
           throw invalid('--text is empty', 'Pass the words to search for.');
