@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { chmod, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -59,7 +60,7 @@ export async function waitForOtherGenerators(dir: string, isDone: () => Promise<
     const now = Date.now();
     const active = (await listStagingDirs(dir)).some((staging) => now - staging.lastActivityMs < STAGING_ACTIVE_MS);
     if (!active) return false;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await sleep(POLL_MS);
     if (await isDone()) return true;
   }
 }

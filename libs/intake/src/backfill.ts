@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProductToEmbed } from '@vectorizer/queue';
 import type { QueueWindow } from './queue-window';
 
@@ -58,7 +59,7 @@ export async function backfill(
         break;
       }
       options.onWaiting?.({ added: result.added, pending: rest.length });
-      await new Promise((resolve) => setTimeout(resolve, ROOM_POLL_MS));
+      await sleep(ROOM_POLL_MS);
     }
   }
   return result;

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import {
   enqueueProducts,
@@ -114,7 +115,7 @@ export class QueueWindow {
     const key = this.target.queue.toKey('window-lease');
     const token = randomBytes(8).toString('hex');
     while ((await this.target.connection.set(key, token, 'PX', LOCK_LEASE_MS, 'NX')) !== 'OK') {
-      await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
+      await sleep(LOCK_RETRY_MS);
     }
     try {
       return await work();

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -128,7 +129,7 @@ async function showProgress(runtime: Runtime, workers: Promise<void>): Promise<v
         lastLog = Date.now();
       }
       if (finished) break;
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500);
     }
     bar?.stop();
   } finally {
