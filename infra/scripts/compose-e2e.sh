@@ -15,7 +15,6 @@
 #      E2E_PRODUCTS (demo size, default 600), E2E_PG_OUTAGE_S (default 20).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-REPO="$(pwd)"
 
 if [ "$(id -u)" -ne 0 ]; then
   command -v sudo >/dev/null && sudo -n true 2>/dev/null || {
@@ -37,7 +36,9 @@ export POSTGRES_PASSWORD="e2e$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 export DASHBOARD_PASSWORD="e2e$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 # No model can be downloaded here: the stack runs the dev model, which production refuses unless asked.
 export ALLOW_DEV_MODEL=true MODEL_ID='' IMAGE_FILE_ROOT=/app/tmp/demo LOG_LEVEL=info
-COMPOSE=(docker-compose -f docker-compose.yml -f infra/scripts/compose-e2e/compose.e2e.yml --profile workers-cpu)
+# An empty --env-file: a developer's .env must not change what is tested.
+COMPOSE=(docker-compose --env-file infra/scripts/compose-e2e/empty.env -f docker-compose.yml -f infra/scripts/compose-e2e/compose.e2e.yml
+  --profile workers-cpu)
 CA_BUNDLE="${E2E_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
 
 T0=$(date +%s)
@@ -65,6 +66,7 @@ cleanup() {
     "${COMPOSE[@]}" --profile tools down -v --remove-orphans -t 5 >/dev/null 2>&1
     # The previous run's image, untagged by this build: keep the data root from growing.
     $DOCKER image prune -f >/dev/null 2>&1
+    $DOCKER builder prune -f --keep-storage 2gb >/dev/null 2>&1
   fi
   # dockerd by its pid file too: it stops its containerd and unmounts what it mounted.
   [ -s "$RUN_DIR/dockerd.pid" ] && started+=("$(cat "$RUN_DIR/dockerd.pid")")
