@@ -1,6 +1,14 @@
 import { type Config, loadConfig } from '@vectorizer/config';
 import { VectorizerError, describeError } from '@vectorizer/errors';
 import { createLogger, exitWithFatal, type Logger } from '@vectorizer/logger';
+import { inSpan, startTracing, type Tracing } from '@vectorizer/telemetry';
+
+/** OTEL_SERVICE_NAME's default per long-running command; every other command is vectorizer-cli. */
+const SERVICE_NAMES: Record<string, string> = {
+  serve: 'vectorizer-api',
+  supervisor: 'vectorizer-supervisor',
+  watch: 'vectorizer-watch',
+};
 
 export interface CommandContext {
   config: Config;
@@ -20,8 +28,11 @@ export async function runCommand(
   let logger = createLogger({ destination: process.stderr, base: { component } });
   let debug = false;
   let pretty = process.stderr.isTTY === true;
+  let tracing: Tracing | undefined;
   try {
     const config = loadConfig();
+    // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set; products this command enqueues link to its span.
+    tracing = startTracing(config, SERVICE_NAMES[component] ?? 'vectorizer-cli');
     debug = config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace';
     pretty = config.LOG_FORMAT === 'pretty' || (config.LOG_FORMAT === 'auto' && process.stderr.isTTY === true);
     logger = createLogger({
@@ -31,9 +42,11 @@ export async function runCommand(
       // On a terminal every field is a line of its own; the person who typed the command knows which it was.
       base: pretty ? {} : { component },
     });
-    const code = await action({ config, logger });
+    const code = await inSpan(`vectorizer ${component}`, () => action({ config, logger }));
+    await tracing?.shutdown();
     process.exitCode = code ?? 0;
   } catch (error) {
+    await tracing?.shutdown().catch(() => undefined);
     if (debug || !(error instanceof VectorizerError)) exitWithFatal(logger, error, `${component} failed`);
     reportFailure(logger, error, component, pretty);
   }
