@@ -2,6 +2,14 @@ import { type Config, loadConfig } from '@vectorizer/config';
 import { VectorizerError, describeError, meaningOf } from '@vectorizer/errors';
 import { createLogger, exitWithFatal, type Logger } from '@vectorizer/logger';
 import { Runtime } from '@vectorizer/runtime';
+import { inSpan, startTracing, type Tracing } from '@vectorizer/telemetry';
+
+/** OTEL_SERVICE_NAME's default per long-running command; every other command is vectorizer-cli. */
+const SERVICE_NAMES: Record<string, string> = {
+  serve: 'vectorizer-api',
+  supervisor: 'vectorizer-supervisor',
+  watch: 'vectorizer-watch',
+};
 
 export interface CommandContext {
   config: Config;
@@ -33,8 +41,11 @@ export async function runCommand(
   let logger = createLogger({ destination: process.stderr, base: { component } });
   let debug = false;
   let pretty = process.stderr.isTTY === true;
+  let tracing: Tracing | undefined;
   try {
     const config = loadConfig();
+    // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set; products this command enqueues link to its span.
+    tracing = startTracing(config, SERVICE_NAMES[component] ?? 'vectorizer-cli');
     debug = config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace';
     pretty = config.LOG_FORMAT === 'pretty' || (config.LOG_FORMAT === 'auto' && process.stderr.isTTY === true);
     logger = createLogger({
@@ -44,10 +55,13 @@ export async function runCommand(
       // On a terminal every field is a line of its own; the person who typed the command knows which it was.
       base: pretty ? {} : { component },
     });
-    const code = await action({ config, logger, runtime: new Runtime(config, logger) });
+    const runtime = new Runtime(config, logger);
+    const code = await inSpan(`vectorizer ${component}`, () => action({ config, logger, runtime }));
+    await tracing?.shutdown();
     process.exitCode = code ?? 0;
     if (options.exitAfterMs !== undefined) setTimeout(() => process.exit(), options.exitAfterMs).unref();
   } catch (error) {
+    await tracing?.shutdown().catch(() => undefined);
     const exitCode = meaningOf(error instanceof VectorizerError ? error.code : undefined).exit;
     if (debug || !(error instanceof VectorizerError)) exitWithFatal(logger, error, `${component} failed`, exitCode);
     reportFailure(logger, error, component, pretty, exitCode);

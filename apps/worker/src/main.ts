@@ -3,6 +3,7 @@ import { createLogger, exitWithFatal, type Logger } from '@vectorizer/logger';
 import { EXIT_CLEAN, EXIT_RESTART } from '@vectorizer/errors';
 import { connectForCommand } from '@vectorizer/queue';
 import { probePostgres } from '@vectorizer/store';
+import { startTracing } from '@vectorizer/telemetry';
 import { exitCodeForStartupError } from './exit-codes';
 import { runWorkerProcess } from './worker-process';
 
@@ -47,9 +48,12 @@ async function main(): Promise<void> {
       base: { component: 'worker', device: config.VECTORIZER_DEVICE },
     });
     await checkServices(config);
+    // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set; the spans buffered at the end are exported before exit.
+    const tracing = startTracing(config, 'vectorizer-worker');
     const exitCode = await runWorkerProcess(config, logger, (stop) => {
       onStopRequest = stop;
     });
+    await tracing?.shutdown().catch(() => undefined);
     process.exit(exitCode);
   } catch (error) {
     exitWithFatal(logger, error, 'worker cannot start', exitCodeForStartupError(error));

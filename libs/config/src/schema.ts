@@ -169,7 +169,20 @@ export const apiEnv = z.object({
   INGEST_MAX_BODY_BYTES: int(10 * 1024 * 1024, 1),
 });
 
+/**
+ * OpenTelemetry's standard variables (the OTLP exporter also reads OTEL_EXPORTER_OTLP_HEADERS and
+ * _TIMEOUT itself). Tracing is off unless an endpoint is set.
+ */
+export const tracingEnv = z.object({
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalString,
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(['http/protobuf', 'http/json']).default('http/protobuf'),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.enum(['http/protobuf', 'http/json']).optional(),
+  OTEL_SERVICE_NAME: optionalString,
+});
+
 export const envSchema = runtimeEnv
+  .extend(tracingEnv.shape)
   .extend(servicesEnv.shape)
   .extend(modelEnv.shape)
   .extend(imageEnv.shape)

@@ -1,5 +1,5 @@
 import type { EmbeddingRow, UpsertResult } from '@vectorizer/store';
-import type { PipelineMetrics } from '@vectorizer/telemetry';
+import { inSpan, type PipelineMetrics } from '@vectorizer/telemetry';
 import { isRegisteredCode, codeOf } from '@vectorizer/errors';
 import {
   DependencyUnavailableError,
@@ -65,35 +65,55 @@ export function createBatchEmbedder(
   deps: BatchEmbedderDeps,
 ): (items: PreparedImage[]) => Promise<Map<PreparedImage, BatchOutcome>> {
   const inFlight = new InFlightVectors();
-  return async (items) => {
-    const outcomes = new Map<PreparedImage, BatchOutcome>();
-    const down = deps.downDependency();
-    if (down) {
-      const postponed = failed(new DependencyUnavailableError(down, 'the worker is paused for an outage'));
-      for (const item of items) outcomes.set(item, postponed);
-      return outcomes;
-    }
-    let stored: Map<string, Float32Array>;
-    try {
-      stored = await deps.embeddings.vectorsByImageSha256(
-        deps.embedder.modelId,
-        items.map((item) => item.imageSha256),
-      );
-    } catch (error) {
-      if (!(await deps.postgresIsDown(error))) throw error;
-      const postponed = failed(
-        error instanceof DependencyUnavailableError ? error : new DependencyUnavailableError('postgres', error),
-      );
-      for (const item of items) outcomes.set(item, postponed);
-      return outcomes;
-    }
-    const withdrawals: (() => void)[] = [];
-    try {
-      return await embedAndWrite(items, stored, outcomes, { inFlight, withdrawals }, deps);
-    } finally {
-      for (const withdraw of withdrawals) withdraw();
-    }
-  };
+  // With tracing on, a batch is a trace of its own linked both ways with its jobs' traces.
+  return (items) =>
+    inSpan(
+      'vectorizer.batch',
+      (span) => {
+        const batch = span.spanContext();
+        for (const item of items) item.trace?.joinedBatch(batch);
+        return embedBatch(items, inFlight, deps);
+      },
+      {
+        root: true,
+        attributes: { 'vectorizer.batch.size': items.length },
+        links: items.flatMap((item) => (item.trace ? [{ context: item.trace.context }] : [])),
+      },
+    );
+}
+
+async function embedBatch(
+  items: PreparedImage[],
+  inFlight: InFlightVectors,
+  deps: BatchEmbedderDeps,
+): Promise<Map<PreparedImage, BatchOutcome>> {
+  const outcomes = new Map<PreparedImage, BatchOutcome>();
+  const down = deps.downDependency();
+  if (down) {
+    const postponed = failed(new DependencyUnavailableError(down, 'the worker is paused for an outage'));
+    for (const item of items) outcomes.set(item, postponed);
+    return outcomes;
+  }
+  let stored: Map<string, Float32Array>;
+  try {
+    stored = await deps.embeddings.vectorsByImageSha256(
+      deps.embedder.modelId,
+      items.map((item) => item.imageSha256),
+    );
+  } catch (error) {
+    if (!(await deps.postgresIsDown(error))) throw error;
+    const postponed = failed(
+      error instanceof DependencyUnavailableError ? error : new DependencyUnavailableError('postgres', error),
+    );
+    for (const item of items) outcomes.set(item, postponed);
+    return outcomes;
+  }
+  const withdrawals: (() => void)[] = [];
+  try {
+    return await embedAndWrite(items, stored, outcomes, { inFlight, withdrawals }, deps);
+  } finally {
+    for (const withdraw of withdrawals) withdraw();
+  }
 }
 
 async function embedAndWrite(
@@ -130,7 +150,9 @@ async function embedAndWrite(
       item,
     );
   }
-  await writeRows([...rows.keys()], rows, outcomes, deps);
+  await inSpan('vectorizer.write', () => writeRows([...rows.keys()], rows, outcomes, deps), {
+    attributes: { 'vectorizer.rows': rows.size },
+  });
   return outcomes;
 }
 
@@ -201,7 +223,9 @@ async function runModel(
   });
   const sha256s = [...images.keys()];
   sharing.withdrawals.push(sharing.inFlight.offer(sha256s, run));
-  const inferred = await run;
+  const inferred = await inSpan('vectorizer.inference', () => run, {
+    attributes: { 'vectorizer.images': images.size },
+  });
   stopInference();
   return new Map(sha256s.map((sha256, index) => [sha256, inferred[index] as Float32Array]));
 }

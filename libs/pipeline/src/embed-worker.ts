@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { EMBED_QUEUE, embedBackoffStrategy } from '@vectorizer/queue';
 import type { DecodeLimits, PreprocessPlan, PreprocessorConfig } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
-import type { PipelineMetrics } from '@vectorizer/telemetry';
+import { activeSpanContext, bullmqTelemetry, inSpan, type PipelineMetrics } from '@vectorizer/telemetry';
 import { createBatchEmbedder, type BatchOutcome, type EmbeddingWriter, type PixelEmbedder } from './batch-embedder';
 import { isConnectionError } from './connection-errors';
 import { EmbeddingJobService } from './embedding-job-service';
@@ -124,7 +124,15 @@ export class EmbedWorker {
     const service = new EmbeddingJobService({
       modelId: options.embedder.modelId,
       prepare: (payload, signal) => prepareImage(payload, imageDeps, signal),
-      submit: (image) => this.batcher.submit(image),
+      // The job's wait for its batch, linked (with tracing on) to the batch's own trace.
+      submit: (image) =>
+        inSpan('vectorizer.batch.join', (span) => {
+          const context = span.spanContext();
+          const traced: PreparedImage = activeSpanContext()
+            ? { ...image, trace: { context, joinedBatch: (batch) => span.addLink({ context: batch }) } }
+            : image;
+          return this.batcher.submit(traced);
+        }),
       downDependency: () => this.guard.down,
       reportOutage: (dependency, cause) => this.guard.report(dependency, cause),
       onWorkerBroken: (error) => {
@@ -148,6 +156,8 @@ export class EmbedWorker {
       autorun: true,
       // The retry delay, Retry-After included, is decided when BullMQ schedules the retry.
       settings: { backoffStrategy: embedBackoffStrategy },
+      // BullMQ's own telemetry (bullmq-otel) while tracing is on: the job's span joins its product's trace.
+      telemetry: bullmqTelemetry(),
     });
     this.worker.on('error', (error) => this.onQueueError(error));
     this.currentState = 'running';

@@ -1,6 +1,7 @@
 import type { JobPayload } from '@vectorizer/queue';
 import type { DecodeLimits, FetchedImage, PreprocessPlan, PreprocessorConfig } from '@vectorizer/images';
-import type { PipelineMetrics } from '@vectorizer/telemetry';
+import { inSpan, type PipelineMetrics } from '@vectorizer/telemetry';
+import type { SpanContext } from '@opentelemetry/api';
 import type { MemoryBudget } from './memory-budget';
 
 /** One job's image, downloaded and decoded at the model's input size. */
@@ -13,6 +14,8 @@ export interface PreparedImage {
    * what every job waiting for its batch holds.
    */
   pixels: Uint8Array;
+  /** With tracing on: the job's span, and how to link it to the batch it joins. */
+  trace?: { context: SpanContext; joinedBatch(batch: SpanContext): void };
 }
 
 export interface ImageSource {
@@ -37,18 +40,18 @@ export async function prepareImage(
   signal?: AbortSignal,
 ): Promise<PreparedImage> {
   const { metrics } = deps;
-  const fetched = await timed(
-    metrics.imageFetchDuration,
-    () => deps.fetcher.fetch(payload.imageUrl, { signal }),
-    metrics,
+  const fetched = await inSpan('vectorizer.fetch', () =>
+    timed(metrics.imageFetchDuration, () => deps.fetcher.fetch(payload.imageUrl, { signal }), metrics),
   );
-  const pixels = await timed(
-    metrics.imageDecodeDuration,
-    async () => {
-      const plan = await deps.preprocess(fetched.bytes, deps.preprocessor, deps.decodeLimits);
-      return (await deps.budget.run(plan.memoryBytes, plan.run)).data;
-    },
-    metrics,
+  const pixels = await inSpan('vectorizer.decode', () =>
+    timed(
+      metrics.imageDecodeDuration,
+      async () => {
+        const plan = await deps.preprocess(fetched.bytes, deps.preprocessor, deps.decodeLimits);
+        return (await deps.budget.run(plan.memoryBytes, plan.run)).data;
+      },
+      metrics,
+    ),
   );
   return { payload, imageSha256: fetched.sha256, pixels };
 }

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { startLinkedTrace } from '@vectorizer/telemetry';
 import type { EmbedQueue } from './embed-queue';
 import { jobIdFor, type JobPayload } from './job-payload';
 import { runScript, type RedisScript } from './redis-script';
@@ -104,13 +105,23 @@ export async function enqueueProducts(
     if (fresh.length === 0) continue;
     for (const { jobId, replacing } of fresh) if (replacing) await queue.remove(jobId);
     const enqueuedAt = now().toISOString();
-    await queue.addBulk(
-      // Typed here; the worker validates what it reads back from Redis (parseJobPayload).
-      fresh.map(({ jobId, product }) => {
-        const data: JobPayload = { productId: product.id, imageUrl: product.imageUrl, model, enqueuedAt };
-        return { name: 'embed' as const, data, opts: { jobId } };
-      }),
+    // With tracing on, each product's job starts a trace of its own (linked to the caller's span),
+    // carried in the job's telemetry metadata to the worker that runs it.
+    const traces = fresh.map(({ product }) =>
+      startLinkedTrace('vectorizer.enqueue', { 'vectorizer.product_id': product.id, 'vectorizer.model': model }),
     );
+    try {
+      await queue.addBulk(
+        // Typed here; the worker validates what it reads back from Redis (parseJobPayload).
+        fresh.map(({ jobId, product }, index) => {
+          const data: JobPayload = { productId: product.id, imageUrl: product.imageUrl, model, enqueuedAt };
+          const metadata = traces[index]?.metadata;
+          return { name: 'embed' as const, data, opts: metadata ? { jobId, telemetry: { metadata } } : { jobId } };
+        }),
+      );
+    } finally {
+      for (const span of traces) span?.end();
+    }
     result.added += fresh.length;
   }
   return result;

@@ -3,3 +3,12 @@ export { createRegistry, type RegistryOptions } from './registry';
 export { createPipelineMetrics, type PipelineMetrics } from './pipeline-metrics';
 export { createQueueMetrics, type QueueMetrics } from './queue-metrics';
 export { createSearchMetrics, type SearchMetrics } from './search-metrics';
+export {
+  activeSpanContext,
+  bullmqTelemetry,
+  inSpan,
+  startLinkedTrace,
+  startTracing,
+  type Tracing,
+  type TracingSettings,
+} from './tracing';
