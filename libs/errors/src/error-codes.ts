@@ -255,6 +255,13 @@ const REGISTRY = {
     hint: 'Restart the API (or CLI) with the active model configured (MODEL_ID / MODEL_DIR / MODEL_DTYPE), or activate the loaded one.',
   },
 
+  // A failure that named no code (a bug, an unexpected library error): what an unknown code means.
+  UNEXPECTED_ERROR: {
+    job: 'retry',
+    http: 500,
+    hint: "The worker's log has the error and its stack; once fixed, `vectorizer dlq retry ID`.",
+  },
+
   // Requests and commands: the caller's input.
   INTERNAL_ERROR: { http: 500 },
   DASHBOARD_UNAUTHORIZED: {

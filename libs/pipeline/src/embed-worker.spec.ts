@@ -75,7 +75,7 @@ describe('EmbedWorker (real Redis, Postgres, images and the tiny model)', () => 
     });
     expect(entries.get('corrupt')).toMatchObject({ code: 'IMAGE_CORRUPT', attemptsMade: 1 });
     expect(entries.get('bmp')).toMatchObject({ code: 'IMAGE_UNSUPPORTED_FORMAT', attemptsMade: 1 });
-    expect(entries.get('refused')).toMatchObject({ code: 'FETCH_URL_REFUSED', attemptsMade: 1 });
+    expect(entries.get('refused')).toMatchObject({ code: 'FETCH_FILE_URL_REFUSED', attemptsMade: 1 });
     expect(fx.images.hits('/missing.png')).toBe(1);
     // Transient: retried with backoff; dead-lettered only once every attempt failed.
     expect(entries.get('down')).toMatchObject({ code: 'FETCH_HTTP_5XX', attemptsMade: 3 });

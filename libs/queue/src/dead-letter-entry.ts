@@ -5,7 +5,7 @@ import { jobPayloadSchema, type JobPayload } from './job-payload';
 /** Code of a failed job whose reason BullMQ wrote itself: its workers died holding it too often. */
 export const STALLED_CODE: ErrorCode = 'JOB_STALLED';
 /** Code of a failed job whose reason names no code (a bug, or a foreign worker). */
-export const UNEXPECTED_CODE = 'UNEXPECTED_ERROR';
+export const UNEXPECTED_CODE: ErrorCode = 'UNEXPECTED_ERROR';
 
 /** `<CODE>: <message>`, the form the pipeline fails jobs with. */
 const CODED_REASON = /^([A-Z][A-Z0-9_]+): ([\s\S]*)$/;

@@ -6,6 +6,7 @@ import {
   connectForCommand,
   createEmbedQueue,
   createWorkerConnection,
+  embedBackoffStrategy,
   jobIdFor,
   type EmbedQueue,
 } from '@vectorizer/queue';
@@ -81,7 +82,12 @@ describe('vectorizer explain / GET /api/products/:id/status (real services)', ()
     connection = await connectForCommand(TEST_REDIS_URL);
     workerConnection = createWorkerConnection(TEST_REDIS_URL);
     queue = createEmbedQueue({ connection, prefix, retryPolicy: { attempts: 3, backoffMs: 600_000 } });
-    worker = new Worker(queue.name, null, { connection: workerConnection, prefix, autorun: false });
+    worker = new Worker(queue.name, null, {
+      connection: workerConnection,
+      prefix,
+      autorun: false,
+      settings: { backoffStrategy: embedBackoffStrategy },
+    });
 
     const active = await take('active');
     void active; // stays active: its lock is never released while the test runs
