@@ -1,5 +1,5 @@
 import type { KnnQuery, LinkedProduct, NeighbourLink, PendingLinks, SearchHit, StoredLink } from '@vectorizer/store';
-import { chooseDuplicateThreshold } from './duplicate-threshold';
+import { type ThresholdChoice, chooseDuplicateThreshold } from './duplicate-threshold';
 import type { DuplicateGroup, DuplicatesReport } from './find-duplicates';
 import { UnionFind } from './union-find';
 
@@ -35,9 +35,18 @@ export interface LinksReport extends DuplicatesReport {
  * it, grouped transitively. A visit costs a few index reads, not one kNN query per product.
  */
 export class DuplicateLinks {
+  private readonly choices = new Map<string, { choice: ThresholdChoice; at: number }>();
+
+  /**
+   * `choiceTtlMs`: how long an automatic threshold is reused. Choosing it reads and sorts every
+   * product's nearest-neighbour similarity (~170 ms at 70k products here), a distribution that a
+   * minute of new or changed pictures barely moves; the links above it are read on every visit.
+   */
   constructor(
     private readonly store: LinksStore,
     private readonly neighbours: NeighbourSearch,
+    private readonly choiceTtlMs = 60_000,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /**
@@ -69,7 +78,7 @@ export class DuplicateLinks {
    * linking each product to those among its `k` nearest (at most LINKS_PER_PRODUCT) above it.
    */
   async report(model: string, threshold: number | 'auto', k = LINKS_PER_PRODUCT): Promise<LinksReport> {
-    const choice = threshold === 'auto' ? chooseDuplicateThreshold(await this.store.nearestScores(model)) : undefined;
+    const choice = threshold === 'auto' ? await this.automaticThreshold(model) : undefined;
     const cut = choice?.threshold ?? (threshold as number);
     const [links, pending] = await Promise.all([
       this.store.linksAtLeast(model, cut, k),
@@ -92,6 +101,14 @@ export class DuplicateLinks {
       };
     });
     return { threshold: cut, ...(choice ? { choice } : {}), groups, pending };
+  }
+
+  private async automaticThreshold(model: string): Promise<ThresholdChoice> {
+    const cached = this.choices.get(model);
+    if (cached && this.now() - cached.at < this.choiceTtlMs) return cached.choice;
+    const choice = chooseDuplicateThreshold(await this.store.nearestScores(model));
+    this.choices.set(model, { choice, at: this.now() });
+    return choice;
   }
 }
 
