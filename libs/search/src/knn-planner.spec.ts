@@ -7,7 +7,7 @@ import {
   runMigrations,
 } from '@vectorizer/store';
 import { createSearchMetrics } from '@vectorizer/telemetry';
-import { type TestSchema, createTestSchema } from '@vectorizer/testing';
+import { type TestSchema, createTestSchema, cosine, seededUnitVector } from '@vectorizer/testing';
 import { Registry } from 'prom-client';
 import { KnnPlanner } from './knn-planner';
 
@@ -19,17 +19,7 @@ const rare = (i: number): boolean => i % 50 === 3;
 /** 400 products (20%). */
 const common = (i: number): boolean => i % 5 === 2;
 
-function unitVector(seed: number): Float32Array {
-  const vector = new Float32Array(DIMENSION);
-  let state = (seed + 1) * 2654435761;
-  for (let i = 0; i < DIMENSION; i++) {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    vector[i] = state / 2147483648 - 0.5;
-  }
-  const norm = Math.hypot(...vector);
-  return vector.map((v) => v / norm);
-}
-const cosine = (a: Float32Array, b: Float32Array): number => a.reduce((sum, v, i) => sum + v * (b[i] as number), 0);
+const unitVector = (seed: number): Float32Array => seededUnitVector(seed, DIMENSION);
 const ids = Array.from({ length: CATALOG }, (_, i) => i);
 
 describe('KnnPlanner on pgvector: exact below the threshold, HNSW above it', () => {

@@ -1,4 +1,4 @@
-import { createTestSchema, type TestSchema } from '@vectorizer/testing';
+import { createTestSchema, type TestSchema, cosine, seededUnitVector } from '@vectorizer/testing';
 import { createHash } from 'node:crypto';
 import { parseAttributeFilter } from './attribute-filter';
 import { EmbeddingsRepository } from './embeddings-repository';
@@ -14,19 +14,7 @@ const MODEL = 'test/model';
 const CATALOG = 4_000;
 const SHOES_EVERY = 20; // 5%
 
-/** A deterministic pseudo-random unit vector per seed. */
-function unitVector(seed: number): Float32Array {
-  const vector = new Float32Array(DIMENSION);
-  let state = (seed + 1) * 2654435761;
-  for (let i = 0; i < DIMENSION; i++) {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    vector[i] = state / 2147483648 - 0.5;
-  }
-  const norm = Math.hypot(...vector);
-  return vector.map((v) => v / norm);
-}
-
-const cosine = (a: Float32Array, b: Float32Array): number => a.reduce((sum, v, i) => sum + v * (b[i] as number), 0);
+const unitVector = (seed: number): Float32Array => seededUnitVector(seed, DIMENSION);
 const category = (i: number): string => (i % SHOES_EVERY === 0 ? 'shoes' : `other-${i % 7}`);
 
 describe('filtered search (attributes @> filter) on pgvector', () => {

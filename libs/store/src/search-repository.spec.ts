@@ -1,4 +1,4 @@
-import { createTestSchema, type TestSchema } from '@vectorizer/testing';
+import { createTestSchema, type TestSchema, cosine, seededUnitVector } from '@vectorizer/testing';
 import { createHash } from 'node:crypto';
 import { EmbeddingsRepository } from './embeddings-repository';
 import { modelIndexName } from './model-index';
@@ -15,18 +15,7 @@ const rare = (i: number): boolean => i % 100 === 7;
 /** 20%. */
 const common = (i: number): boolean => i % 5 === 1;
 
-function unitVector(seed: number): Float32Array {
-  const vector = new Float32Array(DIMENSION);
-  let state = (seed + 1) * 2654435761;
-  for (let i = 0; i < DIMENSION; i++) {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    vector[i] = state / 2147483648 - 0.5;
-  }
-  const norm = Math.hypot(...vector);
-  return vector.map((v) => v / norm);
-}
-
-const cosine = (a: Float32Array, b: Float32Array): number => a.reduce((sum, v, i) => sum + v * (b[i] as number), 0);
+const unitVector = (seed: number): Float32Array => seededUnitVector(seed, DIMENSION);
 const ids = Array.from({ length: CATALOG }, (_, i) => i);
 
 /** The true k nearest among the products `keep` admits, by brute force here. */

@@ -5,3 +5,4 @@ export * from './worker-heartbeat';
 export * from './dev-model-dir';
 export * from './eventually';
 export * from './serve-process';
+export * from './vectors';
