@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createTestSchema, type TestSchema } from '@vectorizer/testing';
+import { createTestSchema, type TestSchema, seededUnitVector } from '@vectorizer/testing';
 import { EmbeddingsRepository } from './embeddings-repository';
 import { nearestNeighboursSql } from './knn-query';
 import { modelIndexName } from './model-index';
@@ -13,17 +13,7 @@ const SMALL = { id: 'small/model', dimension: 8 };
 const WIDE = { id: 'wide/model@fp16', dimension: 24, dtype: 'fp16', storage: 'halfvec' as const };
 const PRODUCTS = 200;
 
-/** A deterministic pseudo-random unit vector per (seed, dimension). */
-function unitVector(seed: number, dimension: number): Float32Array {
-  const vector = new Float32Array(dimension);
-  let state = (seed + 1) * 2654435761;
-  for (let i = 0; i < dimension; i++) {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    vector[i] = state / 2147483648 - 0.5;
-  }
-  const norm = Math.hypot(...vector);
-  return vector.map((v) => v / norm);
-}
+const unitVector = seededUnitVector;
 
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
 const rows = (model: { id: string; dimension: number }, count: number): EmbeddingRow[] =>
