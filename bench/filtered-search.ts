@@ -15,20 +15,20 @@
 import { performance } from 'node:perf_hooks';
 import { SearchRepository } from '@vectorizer/store';
 import type { PoolClient } from 'pg';
-import { argValue, BenchFigures } from '../libs/embedder/bench/support/bench-json';
-import { BENCH_MODEL, SWEEP_FILTERS, clusteredVectors, openBenchCatalog } from './support/search-dataset';
+import { BenchFigures } from '../libs/embedder/bench/support/bench-json';
+import {
+  BENCH_MODEL,
+  SWEEP_FILTERS,
+  clusteredVectors,
+  openBenchCatalog,
+  searchBenchSize,
+  wholeArg,
+} from './support/search-dataset';
 
 const K = 10;
 const DIM = 768;
-const quick = process.argv.includes('--quick');
-const whole = (name: string, fallback: number): number => {
-  const value = Number(argValue(name) ?? fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} expects a positive whole number`);
-  return value;
-};
-const rows = whole('rows', quick ? 20_000 : 100_000);
-const queries = whole('queries', quick ? 40 : 60);
-const efSearch = whole('ef-search', 200);
+const { rows, queries } = searchBenchSize();
+const efSearch = wholeArg('ef-search', 200);
 const figures = new BenchFigures('filtered-search');
 
 const percentile = (sorted: number[], p: number): number =>

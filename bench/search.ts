@@ -36,20 +36,13 @@ import { createApp, createVectorSearch } from '../apps/api/src/app';
 import { createApiRegistry } from '../apps/api/src/metrics/metrics-collector';
 import { LazySearchModel } from '../apps/api/src/search/search-model';
 import { argValue, BenchFigures } from '../libs/embedder/bench/support/bench-json';
-import { BENCH_MODEL, FILTERS, openBenchCatalog } from './support/search-dataset';
+import { BENCH_MODEL, FILTERS, openBenchCatalog, searchBenchSize } from './support/search-dataset';
 
 const K = 10;
 const DIM = 768;
 const DEFAULT_EF_SEARCH = 200;
 const EXACT_MAX_ROWS = 3_000;
-const quick = process.argv.includes('--quick');
-const whole = (name: string, fallback: number): number => {
-  const value = Number(argValue(name) ?? fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} expects a positive whole number`);
-  return value;
-};
-const rows = whole('rows', quick ? 20_000 : 100_000);
-const queries = whole('queries', quick ? 40 : 60);
+const { rows, queries } = searchBenchSize();
 const curve = (argValue('ef-search') ?? '40,100,200,400').split(',').map(Number);
 /** `--only duplicates`: the duplicates page alone (the search table takes minutes of exact scans). */
 const onlyDuplicates = argValue('only') === 'duplicates';

@@ -1,3 +1,4 @@
+import { argValue } from '../../libs/embedder/bench/support/bench-json';
 /*
  * The catalog bench:search and bench:filtered-search measure: N products × D-d vectors clustered
  * like real image embeddings (200 centres plus noise), with attributes independent of the clusters:
@@ -196,4 +197,17 @@ export async function openBenchCatalog(
   await pool.query('VACUUM ANALYZE products');
   await pool.query('VACUUM ANALYZE product_embeddings');
   return { url, pool, rows, dim, indexDefinition, close: () => pool.end() };
+}
+
+/** `--NAME N` as a positive whole number, or `fallback` when absent. */
+export function wholeArg(name: string, fallback: number): number {
+  const value = Number(argValue(name) ?? fallback);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} expects a positive whole number`);
+  return value;
+}
+
+/** The size both search benches run at: `--quick` 20k rows and 40 queries, else 100k and 60; `--rows`/`--queries` override. */
+export function searchBenchSize(): { quick: boolean; rows: number; queries: number } {
+  const quick = process.argv.includes('--quick');
+  return { quick, rows: wholeArg('rows', quick ? 20_000 : 100_000), queries: wholeArg('queries', quick ? 40 : 60) };
 }
