@@ -45,6 +45,29 @@ export default [
     },
   },
   {
+    // Apps are argument parsing, wiring and output: their services come from the composition root
+    // (@vectorizer/runtime). Beside it they may use the floor-1 vocabulary every process shares
+    // (settings, the logger, the error registry) and domain types, never domain functions.
+    // Tests and their support files set real state up through the libraries themselves.
+    files: ['apps/*/src/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/test-support/**'],
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@vectorizer/*', '!@vectorizer/runtime', '!@vectorizer/config', '!@vectorizer/logger', '!@vectorizer/errors'],
+              allowTypeImports: true,
+              message: 'Apps get their services from @vectorizer/runtime (the composition root); import only types from domain libraries.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.ts'],
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

@@ -9,7 +9,7 @@ import { announceWorkerReady } from '@vectorizer/supervisor';
 import { createRedisProbe, createWorkerConnection } from '@vectorizer/queue';
 import { EmbeddingsRepository, probePostgres, modelRegistration, runMigrations } from '@vectorizer/store';
 import { createPipelineMetrics, createRegistry } from '@vectorizer/telemetry';
-import { EXIT_CLEAN, EXIT_RESTART } from '@vectorizer/errors';
+import { EXIT_CLEAN, EXIT_RESTART, settlesWithin } from '@vectorizer/errors';
 import { applyThreadPlan } from './thread-plan';
 
 /**
@@ -128,7 +128,7 @@ export async function runWorkerProcess(
       finish(EXIT_RESTART);
       return;
     }
-    const released = await settleWithin(Math.max(0, deadline - Date.now()), async () => {
+    const released = await settlesWithin(Math.max(0, deadline - Date.now()), async () => {
       await heartbeat.stop();
       redisProbe.close();
       await Promise.allSettled([embedder.close(), fetcher.close(), pool.end()]);
@@ -162,19 +162,4 @@ export async function runWorkerProcess(
     `worker ${workerId} taking jobs: batch ${batchSize}, concurrency ${concurrency}`,
   );
   return exited;
-}
-
-/** Runs `work`, resolving true when it settles within `ms`, false when the time ran out first. */
-async function settleWithin(ms: number, work: () => Promise<unknown>): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  const settled = work().then(
-    () => true,
-    () => true,
-  );
-  const result = await Promise.race([settled, timedOut]);
-  clearTimeout(timer);
-  return result;
 }

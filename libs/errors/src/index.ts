@@ -1,3 +1,4 @@
+export { settlesWithin, withDeadline } from './deadline';
 export { VectorizerError, describeError } from './vectorizer-error';
 export {
   EXIT_CANNOT_WORK,

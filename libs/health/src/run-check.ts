@@ -1,4 +1,4 @@
-import { describeError } from '@vectorizer/errors';
+import { describeError, withDeadline } from '@vectorizer/errors';
 import { type CheckResult, fail } from './check-result';
 
 /**
@@ -11,17 +11,18 @@ export async function runCheck(
   check: () => Promise<CheckResult>,
   opts: { timeoutMs: number; fix: string },
 ): Promise<CheckResult> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<CheckResult>((resolve) => {
-    timer = setTimeout(() => resolve(fail(name, `no answer within ${opts.timeoutMs} ms`, opts.fix)), opts.timeoutMs);
-  });
   try {
-    return await Promise.race([check(), timeout]);
+    return await withDeadline(opts.timeoutMs, () => new CheckTimedOut(opts.timeoutMs), check);
   } catch (error) {
+    if (error instanceof CheckTimedOut) return fail(name, error.message, opts.fix);
     const described = describeError(error);
     const message = described.cause ? `${described.message} (${described.cause})` : described.message;
     return fail(name, message, described.hint ?? opts.fix);
-  } finally {
-    clearTimeout(timer);
+  }
+}
+
+class CheckTimedOut extends Error {
+  constructor(timeoutMs: number) {
+    super(`no answer within ${timeoutMs} ms`);
   }
 }

@@ -1,6 +1,6 @@
 import sharp, { type KernelEnum, type Sharp, type SharpOptions } from 'sharp';
 import { cmykToRgb } from './cmyk';
-import { withDeadline } from './deadline';
+import { withDeadline } from '@vectorizer/errors';
 import { ImageError } from './errors';
 import { requireSupportedFormat } from './format';
 import { readJpegHeader, type ImageHeader } from './jpeg-header';

@@ -1,5 +1,6 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { settlesWithin } from '@vectorizer/errors';
 import { EMBED_QUEUE, embedBackoffStrategy } from '@vectorizer/queue';
 import type { DecodeLimits, PreprocessPlan, PreprocessorConfig } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
@@ -177,19 +178,12 @@ export class EmbedWorker {
     }
     this.currentState = 'draining';
     const worker = this.worker;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timed-out'>((resolve) => {
-      timer = setTimeout(() => resolve('timed-out'), timeoutMs);
-    });
-    const drained = (async () => {
+    const drained = await settlesWithin(timeoutMs, async () => {
       await this.guard.close();
       await worker.close();
-      return 'drained' as const;
-    })();
-    const result = await Promise.race([drained, timedOut]);
-    clearTimeout(timer);
+    });
     this.currentState = 'closed';
-    return result;
+    return drained ? 'drained' : 'timed-out';
   }
 
   /** A failure is an outage when it says so, or when the dependency's own probe fails too. */

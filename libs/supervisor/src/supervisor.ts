@@ -1,8 +1,7 @@
 import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkerPlan } from '@vectorizer/devices';
-import { EXIT_CANNOT_WORK, EXIT_CLEAN, EXIT_RESTART } from '@vectorizer/errors';
+import { EXIT_CANNOT_WORK, EXIT_CLEAN, EXIT_RESTART, settlesWithin } from '@vectorizer/errors';
 import type { Logger } from '@vectorizer/logger';
 import type { RestartPolicyOptions } from './restart-policy';
 import { SupervisedWorker } from './supervised-worker';
@@ -201,18 +200,10 @@ export class WorkerSupervisor {
     const deadline = this.stopDeadline ?? Date.now() + this.options.shutdownTimeoutMs;
     const timeoutMs = Math.max(0, deadline - Date.now());
     this.intakeStopped = (async () => {
-      const abandon = new AbortController();
-      const stopped = (async () => (await intake)?.stop())().then(
-        () => true,
-        (error: unknown) => {
-          this.options.logger.warn({ err: error }, 'intake did not stop cleanly');
-          return true;
-        },
-      );
-      const timedOut = sleep(timeoutMs, false, { signal: abandon.signal }).catch(() => false);
-      const finished = await Promise.race([stopped, timedOut]);
-      abandon.abort();
-      if (!finished)
+      const stopped = (async () => (await intake)?.stop())().catch((error: unknown) => {
+        this.options.logger.warn({ err: error }, 'intake did not stop cleanly');
+      });
+      if (!(await settlesWithin(timeoutMs, stopped)))
         this.options.logger.warn(
           { timeoutMs },
           'intake did not stop in time (PostgreSQL or Redis does not answer); abandoning it',

@@ -1,3 +1,4 @@
+import { withDeadline } from '@vectorizer/errors';
 import type { Logger } from '@vectorizer/logger';
 import { getQueueStats, oldestWaitingAgeSeconds, WorkerRegistry, type WorkerRegistryEntry } from '@vectorizer/queue';
 import { createQueueMetrics, createRegistry } from '@vectorizer/telemetry';
@@ -32,17 +33,6 @@ export interface MetricsCollectorOptions {
 /** The API process's registry: its process metrics and whatever its routes count. */
 export const createApiRegistry = (): Registry => createRegistry({ labels: { worker: 'api' }, collectDefaults: true });
 
-class SourceTimeoutError extends Error {}
-
-/** Resolves or rejects within `ms`; the work itself is not cancelled (Redis answers eventually). */
-function within<T>(ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new SourceTimeoutError(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
 /**
  * GET /metrics: the API's own process metrics and queue gauges (set from Redis at scrape time,
  * so they are never stale) merged with each live worker's last published snapshot, read from the
@@ -68,6 +58,8 @@ export class MetricsCollector {
     this.timeoutMs = options.timeoutMs ?? 2_000;
   }
 
+  private readonly sourceTimedOut = (): Error => new Error(`no answer within ${this.timeoutMs} ms`);
+
   get contentType(): string {
     return this.registry.contentType;
   }
@@ -90,8 +82,7 @@ export class MetricsCollector {
     queueOldestWaiting.reset();
     deadLetters.reset();
     try {
-      const [counts, oldest] = await within(
-        this.timeoutMs,
+      const [counts, oldest] = await withDeadline(this.timeoutMs, this.sourceTimedOut, () =>
         Promise.all([getQueueStats(queue), oldestWaitingAgeSeconds(queue, redis)]),
       );
       for (const [state, value] of Object.entries(counts)) queueJobs.set({ queue: queue.name, state }, value);
@@ -124,7 +115,7 @@ export class MetricsCollector {
     }
     // The first scrape waits for its count (bounded); later ones never wait on Postgres.
     if (!this.pending && this.countingPending)
-      await within(this.timeoutMs, this.countingPending).catch(() => undefined);
+      await withDeadline(this.timeoutMs, this.sourceTimedOut, this.countingPending).catch(() => undefined);
     pendingInPostgres.reset();
     if (this.pending) pendingInPostgres.set(this.pending.value);
   }
@@ -135,7 +126,7 @@ export class MetricsCollector {
     modelInfo.reset();
     if (!this.options.searchModel) return;
     try {
-      const model = await within(this.timeoutMs, this.options.searchModel());
+      const model = await withDeadline(this.timeoutMs, this.sourceTimedOut, this.options.searchModel());
       modelInfo.set(
         { model: model.id, dev_model: String(model.isDevModel), production: String(this.options.production === true) },
         1,
@@ -154,8 +145,7 @@ export class MetricsCollector {
     let raw: WorkerRegistryEntry[];
     let starts: Record<string, number>;
     try {
-      [workers, raw, starts] = await within(
-        this.timeoutMs,
+      [workers, raw, starts] = await withDeadline(this.timeoutMs, this.sourceTimedOut, () =>
         Promise.all([this.workers.workers(), this.workers.metrics(), this.workers.starts()]),
       );
       sourceUp.set({ source: 'workers' }, 1);
