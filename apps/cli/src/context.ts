@@ -2,7 +2,7 @@ import { type Config, loadConfig } from '@vectorizer/config';
 import { VectorizerError, describeError, meaningOf } from '@vectorizer/errors';
 import { createLogger, exitWithFatal, type Logger } from '@vectorizer/logger';
 import { Runtime } from '@vectorizer/runtime';
-import { inSpan, startTracing, type Tracing } from '@vectorizer/telemetry';
+import type { Tracing } from '@vectorizer/telemetry';
 
 /** OTEL_SERVICE_NAME's default per long-running command; every other command is vectorizer-cli. */
 const SERVICE_NAMES: Record<string, string> = {
@@ -44,8 +44,6 @@ export async function runCommand(
   let tracing: Tracing | undefined;
   try {
     const config = loadConfig();
-    // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set; products this command enqueues link to its span.
-    tracing = startTracing(config, SERVICE_NAMES[component] ?? 'vectorizer-cli');
     debug = config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace';
     pretty = config.LOG_FORMAT === 'pretty' || (config.LOG_FORMAT === 'auto' && process.stderr.isTTY === true);
     logger = createLogger({
@@ -56,7 +54,9 @@ export async function runCommand(
       base: pretty ? {} : { component },
     });
     const runtime = new Runtime(config, logger);
-    const code = await inSpan(`vectorizer ${component}`, () => action({ config, logger, runtime }));
+    // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set; products this command enqueues link to its span.
+    tracing = runtime.startTracing(SERVICE_NAMES[component] ?? 'vectorizer-cli');
+    const code = await runtime.inSpan(`vectorizer ${component}`, () => action({ config, logger, runtime }));
     await tracing?.shutdown();
     process.exitCode = code ?? 0;
     if (options.exitAfterMs !== undefined) setTimeout(() => process.exit(), options.exitAfterMs).unref();

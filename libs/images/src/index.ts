@@ -6,4 +6,5 @@ export { ChwNormalizer } from './chw';
 export { ImageFetcher, type ImageFetcherOptions, type FetchedImage } from './fetch/image-fetcher';
 export { decodeLimitsFromConfig, fetcherOptionsFromConfig } from './options-from-config';
 export { readFileUrl } from './fetch/file-url';
+export { readLocalImage } from './fetch/local-image-file';
 export { float32ToHalfBits, fromHalfBits, halfBitsToFloat32, toHalfBits } from './half-float';

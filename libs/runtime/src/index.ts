@@ -1,2 +1,21 @@
 export { Runtime, devModelNotice, type QueueServices } from './runtime';
 export { workerPlans } from './worker-plans';
+export {
+  cachedVerifiedModel,
+  downloadModelFiles,
+  verifyModelFiles,
+  writeDevModel,
+  type DownloadedModel,
+  type ModelDownloadOptions,
+  type ModelVerification,
+} from './model-files';
+export { migrateAndRegisterModel, registeredModels } from './model-registry';
+export { runDoctorChecks, type DoctorReport } from './model-doctor';
+export { embedImageInputs, type EmbeddedInput } from './model-embed-inputs';
+export {
+  openEmbeddingProgress,
+  vectorizerScript,
+  writeDemo,
+  type DemoCatalog,
+  type EmbeddingProgress,
+} from './model-demo';

@@ -21,6 +21,7 @@ import {
   type EmbedQueue,
 } from '@vectorizer/queue';
 import { createPool, poolOptionsFromConfig, probePostgres } from '@vectorizer/store';
+import { inSpan as runInSpan, startTracing as startOtlpTracing, type Tracing } from '@vectorizer/telemetry';
 
 /** The one sentence every process says when it runs the generated model. */
 export function devModelNotice(model: { id: string }): string {
@@ -141,5 +142,15 @@ export class Runtime {
       ...(options.schema === undefined ? {} : { schema: options.schema }),
       ...(options.onIdleError ? { onIdleError: options.onIdleError } : {}),
     });
+  }
+
+  /** Tracing for this process under `serviceName` (OTEL_SERVICE_NAME wins); undefined while no OTLP endpoint is set. */
+  startTracing(serviceName: string): Tracing | undefined {
+    return startOtlpTracing(this.config, serviceName);
+  }
+
+  /** Runs `work` in a span named `name` (a no-op span while tracing is off). */
+  inSpan<T>(name: string, work: () => Promise<T>): Promise<T> {
+    return runInSpan(name, work);
   }
 }

@@ -1,16 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import { VectorizerError } from '@vectorizer/errors';
-import type { Runtime } from '@vectorizer/runtime';
-import { EmbeddingsRepository, ProductsRepository } from '@vectorizer/store';
+import { openEmbeddingProgress, vectorizerScript, writeDemo, type Runtime } from '@vectorizer/runtime';
 import { runCommand } from '../context';
-import { defaultDemoDirectory, writeDemoCatalog } from '@vectorizer/dev-model';
-import { repoRoot } from '@vectorizer/supervisor';
 
 interface DemoOptions {
   products: number;
@@ -39,9 +35,7 @@ export function registerDemo(program: Command): void {
 
 async function runDemo(runtime: Runtime, opts: DemoOptions): Promise<number> {
   const { config, logger } = runtime;
-  const dir = resolve(opts.dir ?? defaultDemoDirectory(repoRoot()));
-  await mkdir(dir, { recursive: true });
-  const catalog = await writeDemoCatalog(dir, opts.products);
+  const { dir, file: catalog, isDefaultDir } = await writeDemo(opts.products, opts.dir);
   logger.info(`demo catalog: ${opts.products} products in ${catalog}`);
   const logFile = join(dir, 'demo.log');
   const run = (args: string[], env: NodeJS.ProcessEnv = {}, showStdout = false) =>
@@ -60,7 +54,7 @@ async function runDemo(runtime: Runtime, opts: DemoOptions): Promise<number> {
     config.MODEL_DIR ? `MODEL_DIR=${config.MODEL_DIR}` : '',
     !config.MODEL_DIR && config.MODEL_ID ? `MODEL_ID=${config.MODEL_ID} MODEL_DTYPE=${config.MODEL_DTYPE}` : '',
     config.HF_HOME && (config.MODEL_ID || config.MODEL_DIR) ? `HF_HOME=${config.HF_HOME}` : '',
-    dir === defaultDemoDirectory(repoRoot()) ? '' : `IMAGE_FILE_ROOT=${dir}`,
+    isDefaultDir ? '' : `IMAGE_FILE_ROOT=${dir}`,
   ]
     .filter(Boolean)
     .map((setting) => `${setting} `)
@@ -77,7 +71,7 @@ async function runDemo(runtime: Runtime, opts: DemoOptions): Promise<number> {
 function runCli(args: string[], env: NodeJS.ProcessEnv, logFile: string, showStdout = false): Promise<void> {
   const log = createWriteStream(logFile, { flags: 'a' });
   log.write(`\n$ vectorizer ${args.join(' ')}\n`);
-  const child = spawn(process.execPath, [join(repoRoot(), 'bin', 'vectorizer.js'), ...args], {
+  const child = spawn(process.execPath, [vectorizerScript(), ...args], {
     env: { ...process.env, ...env, LOG_FORMAT: 'json' },
     stdio: ['ignore', showStdout ? 'inherit' : 'pipe', 'pipe'],
   });
@@ -106,11 +100,9 @@ async function showProgress(runtime: Runtime, workers: Promise<void>): Promise<v
     () => (finished = true),
     () => (finished = true),
   );
-  const pool = await runtime.openDatabase({ max: 1 });
+  const progress = await openEmbeddingProgress(runtime);
   try {
-    const model = await runtime.modelId();
-    const total = await new ProductsRepository(pool).count();
-    const embeddings = new EmbeddingsRepository(pool);
+    const { total } = progress;
     const bar = process.stderr.isTTY
       ? new SingleBar(
           { format: 'embedding [{bar}] {value}/{total} products | {rate} products/s', stream: process.stderr },
@@ -121,7 +113,7 @@ async function showProgress(runtime: Runtime, workers: Promise<void>): Promise<v
     bar?.start(total, 0, { rate: 0 });
     let lastLog = 0;
     for (;;) {
-      const embedded = await embeddings.countEmbedded(model);
+      const embedded = await progress.embedded();
       const rate = (embedded / Math.max(1, (Date.now() - started) / 1000)).toFixed(1);
       bar?.update(embedded, { rate });
       if (!bar && Date.now() - lastLog >= 5_000) {
@@ -133,7 +125,7 @@ async function showProgress(runtime: Runtime, workers: Promise<void>): Promise<v
     }
     bar?.stop();
   } finally {
-    await pool.end();
+    await progress.close();
   }
 }
 

@@ -1,8 +1,20 @@
 import type { Command } from 'commander';
 import { VectorizerError } from '@vectorizer/errors';
+import type { DeadLetters } from '@vectorizer/queue';
+import type { Runtime } from '@vectorizer/runtime';
 import { runCommand } from '../context';
 
 const PAGE_SIZE = 500;
+
+/** Runs `work` on the embed queue's dead letters, on a connection closed afterwards. */
+async function withDeadLetters<T>(runtime: Runtime, work: (deadLetters: DeadLetters) => Promise<T>): Promise<T> {
+  const queues = await runtime.openQueues();
+  try {
+    return await work(queues.deadLetters);
+  } finally {
+    await queues.close();
+  }
+}
 
 export function registerDlq(program: Command): void {
   const dlq = program
@@ -16,12 +28,11 @@ export function registerDlq(program: Command): void {
     .description('List dead jobs, oldest first, each with its error code and the fix.')
     .option('--json', 'one JSON object per dead job per line')
     .action((opts: { json?: boolean }) =>
-      runCommand('dlq', async ({ runtime }) => {
-        const queues = await runtime.openQueues();
-        try {
+      runCommand('dlq', ({ runtime }) =>
+        withDeadLetters(runtime, async (deadLetters) => {
           let shown = 0;
           for (let offset = 0; ; offset += PAGE_SIZE) {
-            const entries = await queues.deadLetters.list({ offset, limit: PAGE_SIZE });
+            const entries = await deadLetters.list({ offset, limit: PAGE_SIZE });
             for (const entry of entries) {
               const row = {
                 jobId: entry.jobId,
@@ -40,10 +51,8 @@ export function registerDlq(program: Command): void {
             if (entries.length < PAGE_SIZE) break;
           }
           if (!opts.json && shown === 0) process.stdout.write('no dead letters\n');
-        } finally {
-          await queues.close();
-        }
-      }),
+        }),
+      ),
     );
 
   dlq
@@ -58,17 +67,12 @@ export function registerDlq(program: Command): void {
             hint: 'pass job ids from `vectorizer dlq list`, or --all',
           });
         }
-        const queues = await runtime.openQueues();
-        try {
-          const result = await queues.deadLetters.retry(opts.all ? 'all' : jobIds);
-          for (const id of result.notFound) logger.warn({ jobId: id }, `no dead job with id ${id}`);
-          process.stdout.write(
-            `retried ${result.retried} dead job(s)${result.notFound.length > 0 ? `; ${result.notFound.length} not found` : ''}\n`,
-          );
-          return result.notFound.length > 0 ? 1 : 0;
-        } finally {
-          await queues.close();
-        }
+        const result = await withDeadLetters(runtime, (deadLetters) => deadLetters.retry(opts.all ? 'all' : jobIds));
+        for (const id of result.notFound) logger.warn({ jobId: id }, `no dead job with id ${id}`);
+        process.stdout.write(
+          `retried ${result.retried} dead job(s)${result.notFound.length > 0 ? `; ${result.notFound.length} not found` : ''}\n`,
+        );
+        return result.notFound.length > 0 ? 1 : 0;
       }),
     );
 
@@ -77,12 +81,8 @@ export function registerDlq(program: Command): void {
     .description('Delete every dead job (their products stay missing until enqueued again).')
     .action(() =>
       runCommand('dlq', async ({ runtime }) => {
-        const queues = await runtime.openQueues();
-        try {
-          process.stdout.write(`purged ${await queues.deadLetters.purge()} dead job(s)\n`);
-        } finally {
-          await queues.close();
-        }
+        const purged = await withDeadLetters(runtime, (deadLetters) => deadLetters.purge());
+        process.stdout.write(`purged ${purged} dead job(s)\n`);
       }),
     );
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { VectorizerError } from '@vectorizer/errors';
-import { createPool, type MigrateResult, modelRegistration, runMigrations } from '@vectorizer/store';
+import { migrateAndRegisterModel } from '@vectorizer/runtime';
+import type { MigrateResult } from '@vectorizer/store';
 import { runCommand } from '../context';
 
 interface MigrateOptions {
@@ -70,18 +71,9 @@ export function registerMigrate(program: Command): void {
         'the catalog (`npx vectorizer enqueue --all` with it configured). See `npx vectorizer models --help`.',
     )
     .action((opts: MigrateOptions) =>
-      runCommand('migrate', async ({ config, logger, runtime }) => {
+      runCommand('migrate', async ({ runtime }) => {
         refuseRetired(opts);
-        // runtime.model() applies the worker's and the API's dev-model rule: registering the dev model in
-        // production would make it the active model, which a real model configured later would not replace.
-        const model = await runtime.model();
-        const pool = createPool(config.DATABASE_URL, { max: 1 });
-        try {
-          const result = await runMigrations(pool, { model: modelRegistration(model, config), logger });
-          process.stdout.write(`${summarizeMigration(result)}\n`);
-        } finally {
-          await pool.end();
-        }
+        process.stdout.write(`${summarizeMigration(await migrateAndRegisterModel(runtime))}\n`);
       }),
     );
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { createPool, type ModelCoverage, ModelsRepository } from '@vectorizer/store';
+import { registeredModels } from '@vectorizer/runtime';
+import type { ModelCoverage } from '@vectorizer/store';
 import { runCommand } from '../context';
 
 /** The row `models list --json` prints per model. */
@@ -32,16 +33,6 @@ function printTable(models: ModelCoverage[]): void {
   }
 }
 
-/** Runs `work` with the models repository on a one-connection pool. */
-async function withModels<T>(databaseUrl: string, work: (models: ModelsRepository) => Promise<T>): Promise<T> {
-  const pool = createPool(databaseUrl, { max: 1 });
-  try {
-    return await work(new ModelsRepository(pool));
-  } finally {
-    await pool.end();
-  }
-}
-
 /**
  * `vectorizer models`: the registry of embedding models in the database (beside `vectorizer model`,
  * which manages the model files on this machine).
@@ -66,8 +57,8 @@ export function registerModels(program: Command): void {
     .description('Every registered model with its coverage of the catalog; * marks the active one.')
     .option('--json', 'print [{id, dim, dtype, storage, embedded, total, active}] as JSON')
     .action((opts: { json?: boolean }) =>
-      runCommand('models-list', async ({ config }) => {
-        const list = await withModels(config.DATABASE_URL, (repository) => repository.list());
+      runCommand('models-list', async ({ runtime }) => {
+        const list = await registeredModels.list(runtime);
         if (opts.json) process.stdout.write(`${JSON.stringify(list.map(listed), null, 2)}\n`);
         else printTable(list);
       }),
@@ -78,10 +69,8 @@ export function registerModels(program: Command): void {
     .description('Make searches use this model (refused below 100% coverage unless --force).')
     .option('--force', 'activate even though some products have no vector of this model (they drop out of results)')
     .action((id: string, opts: { force?: boolean }) =>
-      runCommand('models-activate', async ({ config, logger }) => {
-        const { model, previous } = await withModels(config.DATABASE_URL, (repository) =>
-          repository.activate(id, { force: opts.force ?? false }),
-        );
+      runCommand('models-activate', async ({ runtime, logger }) => {
+        const { model, previous } = await registeredModels.activate(runtime, id, { force: opts.force ?? false });
         logger.info({ model: model.id, previous }, 'activated the model');
         process.stdout.write(
           `model ${model.id} is active (${model.embedded}/${model.total} embedded, ${coverage(model)})` +
@@ -95,10 +84,8 @@ export function registerModels(program: Command): void {
     .description('Retire a model: delete its vectors and its HNSW index (the active model only with --force).')
     .option('--force', 'drop the active model too (searches then fail with NO_ACTIVE_MODEL until one is activated)')
     .action((id: string, opts: { force?: boolean }) =>
-      runCommand('models-drop', async ({ config, logger }) => {
-        const result = await withModels(config.DATABASE_URL, (repository) =>
-          repository.drop(id, { force: opts.force ?? false }),
-        );
+      runCommand('models-drop', async ({ runtime, logger }) => {
+        const result = await registeredModels.drop(runtime, id, { force: opts.force ?? false });
         logger.info(result, 'dropped the model');
         process.stdout.write(
           `dropped model ${id}: ${result.droppedEmbeddings} vector(s) and its index` +

@@ -1,7 +1,19 @@
+import { EmbedderError } from '../errors';
+
 /** ONNX weight precision; the file suffixes follow the Optimum / transformers.js export layout. */
 export type ModelDtype = 'fp32' | 'fp16' | 'q8';
 
 const DTYPE_SUFFIX: Record<ModelDtype, string> = { fp32: '', fp16: '_fp16', q8: '_quantized' };
+
+/** `value` as a dtype, or MODEL_CONFIG_INVALID naming the ones there are. */
+export function parseModelDtype(value: string): ModelDtype {
+  if (!Object.prototype.hasOwnProperty.call(DTYPE_SUFFIX, value)) {
+    throw new EmbedderError('MODEL_CONFIG_INVALID', `Unknown dtype "${value}"`, {
+      hint: `Use --dtype ${Object.keys(DTYPE_SUFFIX).join(', ')}.`,
+    });
+  }
+  return value as ModelDtype;
+}
 
 /** Path (relative to the model directory) of one tower's ONNX file for a dtype, e.g. onnx/vision_model_fp16.onnx. */
 export function onnxFileFor(tower: 'vision_model' | 'text_model', dtype: ModelDtype): string {
