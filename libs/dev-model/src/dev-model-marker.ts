@@ -1,16 +1,18 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DEV_MODEL_GENERATOR, DEV_MODEL_MARKER_FILE } from '@vectorizer/images';
 import { DevModelError } from './dev-model-error';
 import { DevModelSize } from './dev-model-sizes';
 
-/** Written last: its presence means the directory is a complete generated dev model. */
-export const DEV_MODEL_MARKER_FILE = 'vectorizer-dev.json';
 /** Bump when the generated files change, so existing dev models are regenerated. */
 export const DEV_MODEL_FORMAT_VERSION = 2;
 
-/** Contents of vectorizer-dev.json; model loaders read it to warn loudly that embeddings mean nothing. */
+/**
+ * Contents of vectorizer-dev.json, written last: its presence means the directory is a complete
+ * generated dev model. Model loaders read it to warn loudly that embeddings mean nothing.
+ */
 export interface DevModelMarker {
-  generator: 'vectorizer-dev-model';
+  generator: typeof DEV_MODEL_GENERATOR;
   formatVersion: number;
   warning: string;
   modelId: string;
@@ -52,7 +54,7 @@ export async function readDevModelMarker(dir: string): Promise<DevModelMarker | 
       cause: error,
     });
   }
-  return marker.generator === 'vectorizer-dev-model' ? (marker as DevModelMarker) : undefined;
+  return marker.generator === DEV_MODEL_GENERATOR ? (marker as DevModelMarker) : undefined;
 }
 
 /** Whether every file the marker lists is present with its recorded size. */

@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, truncate, utimes, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DEV_MODEL_MARKER_FILE, readDevModelMarker } from './dev-model-marker';
+import { DEV_MODEL_MARKER_FILE } from '@vectorizer/images';
+import { readDevModelMarker } from './dev-model-marker';
 import { devModelId } from './dev-model-sizes';
 import { ensureDevModel } from './ensure-dev-model';
 import { TEXT_MODEL_FILE, VISION_MODEL_FILE, makeDevModel } from './make-dev-model';

@@ -1,7 +1,8 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DevModelError } from './dev-model-error';
-import { DEV_MODEL_FORMAT_VERSION, DEV_MODEL_MARKER_FILE, DevModelMarker } from './dev-model-marker';
+import { DEV_MODEL_GENERATOR, DEV_MODEL_MARKER_FILE } from '@vectorizer/images';
+import { DEV_MODEL_FORMAT_VERSION, DevModelMarker } from './dev-model-marker';
 import { DEV_MODEL_SIZES, DevModelFamily, DevModelSize, devModelId, isDevModelSize } from './dev-model-sizes';
 import { visionFlopsPerImage } from './flops';
 import {
@@ -216,7 +217,7 @@ export async function writeDevModel(options: ValidDevModelOptions): Promise<void
     const files: Record<string, number> = {};
     for (const name of [...onnxFiles, ...Object.keys(jsonFiles)]) files[name] = (await stat(join(dir, name))).size;
     const marker: DevModelMarker = {
-      generator: 'vectorizer-dev-model',
+      generator: DEV_MODEL_GENERATOR,
       formatVersion: DEV_MODEL_FORMAT_VERSION,
       warning: 'GENERATED DEV MODEL with random weights: its embeddings mean nothing. Never use it for real data.',
       modelId,

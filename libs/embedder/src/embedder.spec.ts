@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { ChwNormalizer, preprocessImage, type DecodeLimits } from '@vectorizer/images';
 import { createLogger } from '@vectorizer/logger';
 import { Embedder, type EmbedderStartOptions } from './embedder';
-import { writeManifest } from './model/manifest';
+import { writeManifest } from './test-support/write-manifest';
 import { resolveModel, type ResolvedModel } from './model/resolve-model';
 import { externalizeWeights } from './test-support/externalize-weights';
 import { copyTinyModel, ensureTinyModel, TINY_MODEL_DIR } from './test-support/tiny-model';

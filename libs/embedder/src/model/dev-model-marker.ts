@@ -1,15 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DEV_MODEL_GENERATOR, DEV_MODEL_MARKER_FILE } from '@vectorizer/images';
 import { EmbedderError } from '../errors';
 
 /**
  * What the runtime needs to know of a generated dev model (libs/dev-model writes the full marker):
- * the file that marks a directory as one, its id and its size. The embedder never imports the
- * generator, so these few names are the contract between the two; resolve-model.spec checks a
- * generated model against them.
+ * its id and its size. resolve-model.spec checks a generated model against this reading.
  */
-export const DEV_MODEL_MARKER_FILE = 'vectorizer-dev.json';
-const DEV_MODEL_GENERATOR = 'vectorizer-dev-model';
 
 export interface DevModelIdentity {
   modelId: string;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { EmbedderError } from '../errors';
@@ -38,7 +38,7 @@ export async function readManifest(dir: string): Promise<ModelManifest | undefin
     json = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
     throw new EmbedderError('MODEL_MANIFEST_INVALID', `${file} is not valid JSON`, {
-      hint: `Delete ${file} and re-run the download (or \`npx vectorizer model verify --write\` to record the files as they are).`,
+      hint: `Delete ${file} and re-run the download.`,
       cause: error,
     });
   }
@@ -65,23 +65,6 @@ export function sha256File(file: string): Promise<string> {
       .on('error', reject)
       .on('end', () => resolve(hash.digest('hex')));
   });
-}
-
-export async function describeFile(dir: string, path: string): Promise<ManifestEntry> {
-  const file = join(dir, path);
-  const [info, sha256] = await Promise.all([stat(file), sha256File(file)]);
-  return { path, size: info.size, sha256 };
-}
-
-/** Records `files` (relative paths) as they are now; written atomically so readers never see half a manifest. */
-export async function writeManifest(
-  dir: string,
-  meta: { modelId: string; revision?: string; dtype?: ModelManifest['dtype'] },
-  files: string[],
-): Promise<ModelManifest> {
-  const entries: ManifestEntry[] = [];
-  for (const path of files) entries.push(await describeFile(dir, path));
-  return storeManifest(dir, { ...meta, createdAt: new Date().toISOString(), files: entries });
 }
 
 /** Writes a manifest whose entries the caller already measured (a download hashes while it streams). */

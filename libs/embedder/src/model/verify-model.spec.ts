@@ -2,7 +2,8 @@ import { statSync } from 'node:fs';
 import { appendFile, rm, truncate, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { copyTinyModel } from '../test-support/tiny-model';
-import { readManifest, writeManifest } from './manifest';
+import { writeManifest } from '../test-support/write-manifest';
+import { readManifest } from './manifest';
 import { verifyModel } from './verify-model';
 
 const FILES = ['config.json', 'preprocessor_config.json', 'onnx/vision_model.onnx'];

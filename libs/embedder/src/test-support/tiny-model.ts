@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDevModel } from '@vectorizer/dev-model';
 import { DEV_TINY_MODEL_DIR } from '@vectorizer/testing';
-import { DEV_MODEL_MARKER_FILE } from '../model/dev-model-marker';
+import { DEV_MODEL_MARKER_FILE } from '@vectorizer/images';
 
 /** The repo's shared tiny dev model (tmp/ is gitignored); generated once, reused by every test file. */
 export const TINY_MODEL_DIR = DEV_TINY_MODEL_DIR;
