@@ -1,3 +1,10 @@
+import {
+  LETTERS_AND_DIGITS,
+  WORD_BOUNDARY,
+  addedTokensDecoder,
+  appendEosPostProcessor,
+  specialAddedTokens,
+} from './tokenizer-parts';
 import { DEV_VOCABULARY_WORDS } from './vocabulary';
 
 /**
@@ -9,7 +16,6 @@ import { DEV_VOCABULARY_WORDS } from './vocabulary';
  * SigLIP 2 was trained on lowercased text, which the embedder applies.
  */
 
-const WORD_BOUNDARY = '\u2581'; // "▁"
 const PAD = '<pad>';
 const EOS = '<eos>';
 const BOS = '<bos>';
@@ -22,8 +28,6 @@ export const GEMMA_DEV_EOS_ID = 1;
 export const GEMMA_DEV_BYTE_OFFSET = SPECIAL_TOKENS.length;
 /** Gemma's tokenizer_config.json model_max_length (no limit of its own). */
 const GEMMA_MODEL_MAX_LENGTH = 1e30;
-
-const LETTERS_AND_DIGITS = 'abcdefghijklmnopqrstuvwxyz0123456789'.split('');
 
 const byteToken = (byte: number) => `<0x${byte.toString(16).toUpperCase().padStart(2, '0')}>`;
 
@@ -71,15 +75,7 @@ export interface GemmaDevTokenizerFiles {
 
 export function gemmaDevTokenizerFiles(): GemmaDevTokenizerFiles {
   const { vocab, merges } = gemmaDevVocabulary();
-  const addedTokens = SPECIAL_TOKENS.map((content, id) => ({
-    id,
-    content,
-    single_word: false,
-    lstrip: false,
-    rstrip: false,
-    normalized: false,
-    special: true,
-  }));
+  const addedTokens = specialAddedTokens(SPECIAL_TOKENS);
   const tokenizer = {
     version: '1.0',
     truncation: null,
@@ -88,17 +84,7 @@ export function gemmaDevTokenizerFiles(): GemmaDevTokenizerFiles {
     normalizer: { type: 'Replace', pattern: { String: ' ' }, content: WORD_BOUNDARY },
     pre_tokenizer: null,
     // GemmaTokenizerFast(add_bos_token=False, add_eos_token=True), as the SigLIP 2 conversion makes it.
-    post_processor: {
-      type: 'TemplateProcessing',
-      single: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: EOS, type_id: 0 } }],
-      pair: [
-        { Sequence: { id: 'A', type_id: 0 } },
-        { SpecialToken: { id: EOS, type_id: 0 } },
-        { Sequence: { id: 'B', type_id: 1 } },
-        { SpecialToken: { id: EOS, type_id: 1 } },
-      ],
-      special_tokens: { [EOS]: { id: EOS, ids: [GEMMA_DEV_EOS_ID], tokens: [EOS] } },
-    },
+    post_processor: appendEosPostProcessor(EOS, GEMMA_DEV_EOS_ID, 1),
     decoder: {
       type: 'Sequence',
       decoders: [
@@ -123,7 +109,7 @@ export function gemmaDevTokenizerFiles(): GemmaDevTokenizerFiles {
   const tokenizerConfig = {
     add_bos_token: false,
     add_eos_token: true,
-    added_tokens_decoder: Object.fromEntries(addedTokens.map(({ id, ...token }) => [String(id), token])),
+    added_tokens_decoder: addedTokensDecoder(addedTokens),
     bos_token: BOS,
     clean_up_tokenization_spaces: false,
     eos_token: EOS,

@@ -1,9 +1,15 @@
+import {
+  LETTERS_AND_DIGITS,
+  WORD_BOUNDARY,
+  addedTokensDecoder,
+  appendEosPostProcessor,
+  specialAddedTokens,
+} from './tokenizer-parts';
 import { DEV_VOCABULARY_SUFFIXES, DEV_VOCABULARY_WORDS } from './vocabulary';
 
 /** SigLIP's text length: every text is padded (with `</s>`) or truncated to 64 tokens. */
 export const TEXT_MAX_LENGTH = 64;
 
-const WORD_BOUNDARY = '\u2581'; // "▁", SentencePiece's marker for a preceding space
 const PAD = '<pad>';
 const EOS = '</s>';
 const UNK = '<unk>';
@@ -19,7 +25,6 @@ const WORD_INITIAL_CHAR_SCORE = -12;
 const CHAR_SCORE = -13;
 const BOUNDARY_SCORE = -14;
 
-const LETTERS_AND_DIGITS = 'abcdefghijklmnopqrstuvwxyz0123456789'.split('');
 /** Python's string.punctuation, which SigLIP's tokenizer strips before tokenizing. */
 const PUNCTUATION_CLASS = '[!"#$%&\'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~]';
 
@@ -51,15 +56,7 @@ export function devVocabulary(): [string, number][] {
  */
 export function devTokenizerFiles(): DevTokenizerFiles {
   const vocab = devVocabulary();
-  const addedTokens = SPECIAL_TOKENS.map((content, id) => ({
-    id,
-    content,
-    single_word: false,
-    lstrip: false,
-    rstrip: false,
-    normalized: false,
-    special: true,
-  }));
+  const addedTokens = specialAddedTokens(SPECIAL_TOKENS);
   const metaspace = { type: 'Metaspace', replacement: WORD_BOUNDARY, prepend_scheme: 'always', split: true };
   const tokenizer = {
     version: '1.0',
@@ -76,22 +73,12 @@ export function devTokenizerFiles(): DevTokenizerFiles {
       ],
     },
     pre_tokenizer: metaspace,
-    post_processor: {
-      type: 'TemplateProcessing',
-      single: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: EOS, type_id: 0 } }],
-      pair: [
-        { Sequence: { id: 'A', type_id: 0 } },
-        { SpecialToken: { id: EOS, type_id: 0 } },
-        { Sequence: { id: 'B', type_id: 0 } },
-        { SpecialToken: { id: EOS, type_id: 0 } },
-      ],
-      special_tokens: { [EOS]: { id: EOS, ids: [EOS_ID], tokens: [EOS] } },
-    },
+    post_processor: appendEosPostProcessor(EOS, EOS_ID, 0),
     decoder: metaspace,
     model: { type: 'Unigram', unk_id: UNK_ID, vocab, byte_fallback: false },
   };
   const tokenizerConfig = {
-    added_tokens_decoder: Object.fromEntries(addedTokens.map(({ id, ...token }) => [String(id), token])),
+    added_tokens_decoder: addedTokensDecoder(addedTokens),
     additional_special_tokens: [],
     clean_up_tokenization_spaces: true,
     do_lower_case: true,
