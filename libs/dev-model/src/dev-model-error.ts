@@ -8,10 +8,4 @@ export type DevModelErrorCode =
   /** Writing the files failed (disk full, permissions, …). */
   | 'DEV_MODEL_WRITE_FAILED';
 
-export class DevModelError extends VectorizerError {
-  declare readonly code: DevModelErrorCode;
-
-  constructor(code: DevModelErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
-    super(code, message, options);
-  }
-}
+export class DevModelError extends VectorizerError<DevModelErrorCode> {}

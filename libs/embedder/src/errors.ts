@@ -27,10 +27,4 @@ export type EmbedderErrorCode =
   | 'EMBEDDER_OPTIONS_INVALID'
   | 'EMBEDDER_CLOSED';
 
-export class EmbedderError extends VectorizerError {
-  declare readonly code: EmbedderErrorCode;
-
-  constructor(code: EmbedderErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
-    super(code, message, options);
-  }
-}
+export class EmbedderError extends VectorizerError<EmbedderErrorCode> {}

@@ -3,12 +3,13 @@ import type { ErrorCode } from './error-codes';
 /**
  * The base of every error this project raises on purpose. `code` is stable (tests, the DLQ and
  * operators match on it); `hint` says how to fix the cause, so a fatal start-up log is actionable.
+ * A library narrows the codes it raises with `class XError extends VectorizerError<XErrorCode> {}`.
  */
-export class VectorizerError extends Error {
-  readonly code: ErrorCode;
+export class VectorizerError<Code extends ErrorCode = ErrorCode> extends Error {
+  readonly code: Code;
   readonly hint?: string;
 
-  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+  constructor(code: Code, message: string, options: { hint?: string; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
