@@ -1,10 +1,4 @@
-import {
-  LETTERS_AND_DIGITS,
-  WORD_BOUNDARY,
-  addedTokensDecoder,
-  appendEosPostProcessor,
-  specialAddedTokens,
-} from './tokenizer-parts';
+import { LETTERS_AND_DIGITS, WORD_BOUNDARY, appendEosPostProcessor, specialTokenEntries } from './tokenizer-parts';
 import { DEV_VOCABULARY_WORDS } from './vocabulary';
 
 /**
@@ -75,12 +69,12 @@ export interface GemmaDevTokenizerFiles {
 
 export function gemmaDevTokenizerFiles(): GemmaDevTokenizerFiles {
   const { vocab, merges } = gemmaDevVocabulary();
-  const addedTokens = specialAddedTokens(SPECIAL_TOKENS);
+  const specialTokens = specialTokenEntries(SPECIAL_TOKENS);
   const tokenizer = {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: addedTokens,
+    added_tokens: specialTokens.added,
     normalizer: { type: 'Replace', pattern: { String: ' ' }, content: WORD_BOUNDARY },
     pre_tokenizer: null,
     // GemmaTokenizerFast(add_bos_token=False, add_eos_token=True), as the SigLIP 2 conversion makes it.
@@ -109,7 +103,7 @@ export function gemmaDevTokenizerFiles(): GemmaDevTokenizerFiles {
   const tokenizerConfig = {
     add_bos_token: false,
     add_eos_token: true,
-    added_tokens_decoder: addedTokensDecoder(addedTokens),
+    added_tokens_decoder: specialTokens.decoder,
     bos_token: BOS,
     clean_up_tokenization_spaces: false,
     eos_token: EOS,

@@ -3,9 +3,12 @@ export const WORD_BOUNDARY = '\u2581';
 
 export const LETTERS_AND_DIGITS = 'abcdefghijklmnopqrstuvwxyz0123456789'.split('');
 
-/** tokenizer.json's `added_tokens` for special tokens whose ids are their positions in `tokens`. */
-export function specialAddedTokens(tokens: readonly string[]) {
-  return tokens.map((content, id) => ({
+/**
+ * Special tokens whose ids are their positions in `tokens`: tokenizer.json's `added_tokens`, and
+ * tokenizer_config.json's `added_tokens_decoder` (the same entries keyed by id).
+ */
+export function specialTokenEntries(tokens: readonly string[]) {
+  const added = tokens.map((content, id) => ({
     id,
     content,
     single_word: false,
@@ -14,11 +17,7 @@ export function specialAddedTokens(tokens: readonly string[]) {
     normalized: false,
     special: true,
   }));
-}
-
-/** tokenizer_config.json's `added_tokens_decoder`: the same tokens keyed by id. */
-export function addedTokensDecoder(addedTokens: ReturnType<typeof specialAddedTokens>) {
-  return Object.fromEntries(addedTokens.map(({ id, ...token }) => [String(id), token]));
+  return { added, decoder: Object.fromEntries(added.map(({ id, ...token }) => [String(id), token])) };
 }
 
 /**

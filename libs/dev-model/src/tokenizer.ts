@@ -1,10 +1,4 @@
-import {
-  LETTERS_AND_DIGITS,
-  WORD_BOUNDARY,
-  addedTokensDecoder,
-  appendEosPostProcessor,
-  specialAddedTokens,
-} from './tokenizer-parts';
+import { LETTERS_AND_DIGITS, WORD_BOUNDARY, appendEosPostProcessor, specialTokenEntries } from './tokenizer-parts';
 import { DEV_VOCABULARY_SUFFIXES, DEV_VOCABULARY_WORDS } from './vocabulary';
 
 /** SigLIP's text length: every text is padded (with `</s>`) or truncated to 64 tokens. */
@@ -56,13 +50,13 @@ export function devVocabulary(): [string, number][] {
  */
 export function devTokenizerFiles(): DevTokenizerFiles {
   const vocab = devVocabulary();
-  const addedTokens = specialAddedTokens(SPECIAL_TOKENS);
+  const specialTokens = specialTokenEntries(SPECIAL_TOKENS);
   const metaspace = { type: 'Metaspace', replacement: WORD_BOUNDARY, prepend_scheme: 'always', split: true };
   const tokenizer = {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: addedTokens,
+    added_tokens: specialTokens.added,
     normalizer: {
       type: 'Sequence',
       normalizers: [
@@ -78,7 +72,7 @@ export function devTokenizerFiles(): DevTokenizerFiles {
     model: { type: 'Unigram', unk_id: UNK_ID, vocab, byte_fallback: false },
   };
   const tokenizerConfig = {
-    added_tokens_decoder: addedTokensDecoder(addedTokens),
+    added_tokens_decoder: specialTokens.decoder,
     additional_special_tokens: [],
     clean_up_tokenization_spaces: true,
     do_lower_case: true,
