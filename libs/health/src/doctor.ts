@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { ResolveModelOptions } from '@vectorizer/embedder';
+import type { ResolvedModel } from '@vectorizer/embedder';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { type CheckResult, fail } from './check-result';
@@ -19,7 +19,8 @@ export interface DoctorDependencies {
   /** The embed queue's failed jobs (DeadLetters). */
   deadLetters: { count(): Promise<number> };
   embeddings: { countEmbedded(model: string): Promise<number>; countMissing(model: string): Promise<number> };
-  model: ResolveModelOptions;
+  /** The configured model (Runtime.model()); a failure is the model check's FAIL, not the end of the report. */
+  model: () => Promise<ResolvedModel>;
   executionProvider: ExecutionProviderCheckOptions;
   /** `isLocalDevelopment(config)`: operational advice (Redis persistence) is a WARN, not a FAIL. */
   localDevelopment?: boolean;

@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { resolveModel, verifyModel, type ResolveModelOptions, type ResolvedModel } from '@vectorizer/embedder';
+import { verifyModel, type ResolvedModel } from '@vectorizer/embedder';
 import { type CheckResult, fail, ok, warn } from './check-result';
 
 export interface ModelCheckOutcome {
@@ -9,14 +9,14 @@ export interface ModelCheckOutcome {
 }
 
 /**
- * Resolves the configured model the way a worker does, then hashes every file against its
- * manifest. The embedder's errors carry the repair command, which becomes the fix.
+ * Resolves the configured model with `resolve` (the way a worker does), then hashes every file
+ * against its manifest. The embedder's errors carry the repair command, which becomes the fix.
  */
-export async function checkModel(options: ResolveModelOptions): Promise<ModelCheckOutcome> {
+export async function checkModel(resolve: () => Promise<ResolvedModel>): Promise<ModelCheckOutcome> {
   const name = 'model';
   let model: ResolvedModel;
   try {
-    model = await resolveModel(options);
+    model = await resolve();
   } catch (error) {
     return { result: modelFailure(name, error) };
   }

@@ -1,6 +1,4 @@
 import { isLocalDevelopment } from '@vectorizer/config';
-import { ensureDevModel } from '@vectorizer/dev-model';
-import { resolveOptionsFromConfig } from '@vectorizer/embedder';
 import { runDoctor, worstStatus, type CheckResult, type CheckStatus } from '@vectorizer/health';
 import { DeadLetters } from '@vectorizer/queue';
 import { EmbeddingsRepository } from '@vectorizer/store';
@@ -15,8 +13,9 @@ export interface DoctorReport {
 
 /**
  * Every doctor check against the configured services, with connections that fail fast: the doctor
- * reports what is down, it does not wait for it. The model is resolved by the check itself, so a
- * broken one is a FAIL line with its fix rather than the end of the report.
+ * reports what is down, it does not wait for it. The model comes from runtime.model() (inspected,
+ * not refused: the doctor reports a dev model in production rather than stopping), inside its check,
+ * so a broken one is a FAIL line with its fix rather than the end of the report.
  */
 export async function runDoctorChecks(runtime: Runtime): Promise<DoctorReport> {
   const { config } = runtime;
@@ -38,7 +37,7 @@ export async function runDoctorChecks(runtime: Runtime): Promise<DoctorReport> {
       embedQueue,
       deadLetters: new DeadLetters(embedQueue),
       embeddings: new EmbeddingsRepository(pool),
-      model: { ...resolveOptionsFromConfig(config), ensureDevModel },
+      model: () => runtime.model(undefined, { inspectOnly: true }),
       executionProvider: {
         device: config.VECTORIZER_DEVICE,
         allowCpuFallback: config.ALLOW_CPU_FALLBACK,
