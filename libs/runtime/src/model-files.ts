@@ -34,9 +34,14 @@ export interface ModelVerification {
   files: VerifyResult;
 }
 
-/** The files a usable model directory must hold (the vision tower for its dtype among them). */
-function requiredFiles(model: ResolvedModel): string[] {
-  return [CONFIG_FILE, PREPROCESSOR_FILE, relative(model.dir, model.visionModelPath)];
+/** Every file a usable model directory must hold (the vision tower for its dtype among them), hashed. */
+function verifyEveryFile(model: ResolvedModel): Promise<VerifyResult> {
+  return verifyModel({
+    dir: model.dir,
+    requiredFiles: [CONFIG_FILE, PREPROCESSOR_FILE, relative(model.dir, model.visionModelPath)],
+    source: model.source,
+    hashPolicy: 'always',
+  });
 }
 
 /** Fetches model `id` into the Hugging Face cache (HF_HOME, HF_ENDPOINT) with its sha256 manifest. */
@@ -77,12 +82,7 @@ export async function cachedVerifiedModel(
       dtype,
       devModelSize: config.DEV_MODEL_SIZE,
     });
-    await verifyModel({
-      dir: model.dir,
-      requiredFiles: requiredFiles(model),
-      source: model.source,
-      hashPolicy: 'always',
-    });
+    await verifyEveryFile(model);
     return model;
   } catch {
     return undefined;
@@ -96,12 +96,7 @@ export async function cachedVerifiedModel(
  */
 export async function verifyModelFiles(runtime: Runtime, modelDir?: string): Promise<ModelVerification> {
   const model = await runtime.model(modelDir, { inspectOnly: true });
-  const files = await verifyModel({
-    dir: model.dir,
-    requiredFiles: requiredFiles(model),
-    source: model.source,
-    hashPolicy: 'always',
-  });
+  const files = await verifyEveryFile(model);
   const embedder = await runtime.startEmbedder(model, { device: 'cpu', allowCpuFallback: false, hashPolicy: 'never' });
   await embedder.close();
   return { model, files };
