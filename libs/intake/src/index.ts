@@ -1,4 +1,4 @@
-export { detectFormat, readCatalog, type CatalogFormat } from './catalog-reader';
+export { detectFormat, openCatalogFile, readCatalog, type CatalogFile, type CatalogFormat } from './catalog-reader';
 export {
   DEFAULT_INGEST_CHUNK_SIZE,
   INGEST_CHUNKS_IN_FLIGHT,
@@ -6,18 +6,14 @@ export {
   type IngestSummary,
   type MalformedLine,
 } from './ingest-catalog';
-export { QueueWindow, type WindowEnqueueResult } from './queue-window';
-export {
-  enqueueNeedingEmbedding,
-  type EnqueueNeedingDeps,
-  type EnqueueNeedingResult,
-} from './enqueue-needing-embedding';
+export { QueueWindow } from './queue-window';
+export { intake, type IntakeBatch, type IntakeDeps, type IntakeProductsStore } from './intake';
+export { addCounts, emptyIntakeResult, type IntakeResult, type QueueCounts } from './intake-result';
 export { QueueTopUp, type TopUpResult } from './queue-top-up';
-export { backfill, type BackfillOptions, type BackfillResult } from './backfill';
+export { backfill, type BackfillOptions } from './backfill';
 export { ProductsListener, LISTENER_LOCK_CLASS, type ProductsListenerOptions } from './products-listener';
 export { startIntakeWatch, type IntakeWatch, type IntakeWatchOptions } from './intake-watch';
 export { pendingInPostgres } from './pending-in-postgres';
-export { intakeProducts, type IntakeDeps, type IntakeProductsStore, type IntakeResult } from './intake-products';
 export { parseJsonRecord, toProduct, toProductFromValue, type RecordResult } from './catalog-record';
 export { IntakeBodyInvalidError, IntakeMediaTypeError } from './errors';
 export { intakeBodyFormat, parseIntakeBody, type IntakeBodyFormat, type IntakeItem } from './intake-body';

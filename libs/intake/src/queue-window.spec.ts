@@ -10,7 +10,7 @@ import {
 } from '@vectorizer/queue';
 import { createPool, EmbeddingsRepository, ProductsRepository, runMigrations } from '@vectorizer/store';
 import { createTestSchema, TEST_REDIS_URL, uniquePrefix, type TestSchema } from '@vectorizer/testing';
-import { enqueueNeedingEmbedding } from './enqueue-needing-embedding';
+import { intake } from './intake';
 import { startIntakeWatch } from './intake-watch';
 import { QueueWindow } from './queue-window';
 
@@ -73,10 +73,16 @@ describe('the queue window (real Postgres and Redis)', () => {
       window.enqueue(items.slice(100), MODEL),
       window.enqueue(items, MODEL),
     ]);
-    expect(results.reduce((sum, r) => sum + r.added, 0)).toBe(30);
+    expect(results.reduce((sum, r) => sum + r.enqueued, 0)).toBe(30);
     expect(await window.pendingJobs()).toBe(30);
     // Full: nothing more is added, and Postgres is not even asked.
-    expect(await enqueueNeedingEmbedding(ids, deps)).toEqual({ enqueued: 0, alreadyQueued: 0, deferred: 200 });
+    expect(await intake({ ids }, deps)).toEqual({
+      accepted: 200,
+      changed: 0,
+      enqueued: 0,
+      alreadyQueued: 0,
+      deferred: 200,
+    });
     expect(await window.pendingJobs()).toBe(30);
   });
 
@@ -151,7 +157,7 @@ describe('the queue window (real Postgres and Redis)', () => {
     );
     await products.upsertMany([{ id: 'p0004', imageUrl: 'https://img/p4-new.jpg' }]);
     const window = new QueueWindow({ queue, connection }, 10, products);
-    expect(await window.enqueue(readEarlier, MODEL)).toEqual({ added: 2, skipped: 3, deferred: 0 });
+    expect(await window.enqueue(readEarlier, MODEL)).toEqual({ enqueued: 2, alreadyQueued: 3, deferred: 0 });
     const queued = (await queue.getJobs(['waiting'])).map((job) => (job.data as { productId: string }).productId);
     expect(queued.sort()).toEqual(['p0002', 'p0003']);
   });
@@ -182,10 +188,10 @@ describe('the queue window (real Postgres and Redis)', () => {
     // Two products are embedded (their completed jobs kept or not, Postgres says so); the reconcile
     // loop leaves the dead letter alone, a new intake replaces it.
     expect(await window.enqueue(catalog(3), MODEL, { keepDeadLetters: true })).toEqual({
-      added: 0,
-      skipped: 3,
+      enqueued: 0,
+      alreadyQueued: 3,
       deferred: 0,
     });
-    expect(await window.enqueue(catalog(3), MODEL)).toEqual({ added: 1, skipped: 2, deferred: 0 });
+    expect(await window.enqueue(catalog(3), MODEL)).toEqual({ enqueued: 1, alreadyQueued: 2, deferred: 0 });
   });
 });

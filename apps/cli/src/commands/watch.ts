@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { startIntakeWatch, type IntakeWatch } from '@vectorizer/intake';
-import { createWorkerConnection } from '@vectorizer/queue';
-import type { Runtime } from '@vectorizer/runtime';
+import { startIntakeWatcher } from '@vectorizer/runtime';
 import { runCommand } from '../context';
 
 export function registerWatch(program: Command): void {
@@ -25,38 +23,5 @@ export function registerWatch(program: Command): void {
     );
 }
 
-/**
- * The listener + reconcile loop on connections that ride out outages (the pool and a Redis
- * connection that reconnects forever): `watch` and the worker's parent process run it for hours.
- */
-export async function startWatch(
-  runtime: Runtime,
-  model: string,
-): Promise<{ stop(): Promise<void>; watch: IntakeWatch }> {
-  const { config, logger } = runtime;
-  const pool = runtime.pool({
-    max: 2,
-    onIdleError: (error) => logger.debug({ err: error }, 'idle PostgreSQL connection lost'),
-  });
-  const connection = createWorkerConnection(config.REDIS_URL);
-  const queue = runtime.embedQueue(connection);
-  const watch = startIntakeWatch({
-    databaseUrl: config.DATABASE_URL,
-    pool,
-    queue: { queue, connection },
-    queueWindow: config.QUEUE_WINDOW,
-    model,
-    reconcileIntervalMs: config.RECONCILE_INTERVAL_MS,
-    probeTimeoutMs: config.DEPENDENCY_PROBE_TIMEOUT_MS,
-    logger,
-  });
-  return {
-    watch,
-    stop: async () => {
-      await watch.stop();
-      await queue.close();
-      await connection.quit().catch(() => connection.disconnect());
-      await pool.end();
-    },
-  };
-}
+/** The listener + reconcile loop, as runtime wires it (the worker's parent process runs it too). */
+export const startWatch = startIntakeWatcher;
