@@ -9,21 +9,13 @@ import {
   type EmbedQueue,
 } from '@vectorizer/queue';
 import { createPool, EmbeddingsRepository, ProductsRepository, runMigrations } from '@vectorizer/store';
-import { createTestSchema, TEST_REDIS_URL, uniquePrefix, type TestSchema } from '@vectorizer/testing';
+import { createTestSchema, eventually, TEST_REDIS_URL, uniquePrefix, type TestSchema } from '@vectorizer/testing';
 import { intake } from './intake';
 import { startIntakeWatch } from './intake-watch';
 import { QueueWindow } from './queue-window';
 
 const MODEL = 'test/model';
 const logger = createLogger({ level: 'silent' });
-
-async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 const catalog = (count: number, prefix = 'p') =>
   Array.from({ length: count }, (_, i) => ({

@@ -38,7 +38,7 @@ export type EnqueueSelection = { missing: true } | { all: true } | { ids: string
 
 export interface IngestFileOptions {
   model: string;
-  /** Products per round trip to Postgres and Redis (default DEFAULT_INGEST_CHUNK_SIZE). */
+  /** Products per round trip to Postgres and Redis (default: intake's). */
   chunkSize?: number;
   onMalformed?: (malformed: MalformedLine) => void;
   /** After every chunk, with the file's bytes read so far. */
