@@ -1,41 +1,35 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
-import { connectForCommand, createEmbedQueue, getQueueStats, jobIdFor, type EmbedQueue } from '@vectorizer/queue';
-import { createPool, EmbeddingsRepository, ProductsRepository, runMigrations } from '@vectorizer/store';
-import { createTestSchema, TEST_REDIS_URL, uniquePrefix, type TestSchema } from '@vectorizer/testing';
+import { getQueueStats, jobIdFor, type EmbedQueue } from '@vectorizer/queue';
+import { EmbeddingsRepository, type ProductsRepository } from '@vectorizer/store';
+import { uniquePrefix } from '@vectorizer/testing';
 import { detectFormat, readCatalog } from './catalog-reader';
 import { ingestCatalog, type MalformedLine } from './ingest-catalog';
 import { QueueWindow } from './queue-window';
+import { openIntakeTestbed, type IntakeTestbed } from './testing/intake-testbed';
 
 const MODEL = 'test/model';
 
 describe('ingestCatalog (real Postgres and Redis)', () => {
-  let db: TestSchema;
-  let connection: Redis;
+  let bed: IntakeTestbed;
+  let db: IntakeTestbed['db'];
+  let connection: IntakeTestbed['connection'];
+  let products: ProductsRepository;
   let queue: EmbedQueue;
   let dir: string;
-  let products: ProductsRepository;
 
   beforeAll(async () => {
-    db = await createTestSchema('cli_ingest', { connect: (url, schema) => createPool(url, { schema, max: 2 }) });
-    await runMigrations(db.pool, { model: { id: MODEL, dimension: 4 } });
-    connection = await connectForCommand(TEST_REDIS_URL);
-    queue = createEmbedQueue({
-      connection,
-      prefix: uniquePrefix('ingest'),
-      retryPolicy: { attempts: 3, backoffMs: 100 },
-    });
+    bed = await openIntakeTestbed('cli_ingest', { model: MODEL, poolMax: 2 });
+    ({ db, connection, products } = bed);
+    queue = bed.embedQueue(uniquePrefix('ingest'));
     dir = await mkdtemp(join(tmpdir(), 'ingest-'));
-    products = new ProductsRepository(db.pool);
   });
 
   afterAll(async () => {
     await queue.obliterate({ force: true });
     await queue.close();
-    await connection.quit();
-    await db.drop();
+    await bed.close();
     await rm(dir, { recursive: true, force: true });
   });
 

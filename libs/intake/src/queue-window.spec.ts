@@ -1,18 +1,12 @@
 import { UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { createLogger } from '@vectorizer/logger';
-import {
-  connectForCommand,
-  createEmbedQueue,
-  createWorkerConnection,
-  EMBED_QUEUE,
-  type EmbedQueue,
-} from '@vectorizer/queue';
-import { createPool, EmbeddingsRepository, ProductsRepository, runMigrations } from '@vectorizer/store';
-import { createTestSchema, eventually, TEST_REDIS_URL, uniquePrefix, type TestSchema } from '@vectorizer/testing';
+import { createWorkerConnection, EMBED_QUEUE, type EmbedQueue } from '@vectorizer/queue';
+import { EmbeddingsRepository, type ProductsRepository } from '@vectorizer/store';
+import { eventually, TEST_REDIS_URL, uniquePrefix } from '@vectorizer/testing';
 import { intake } from './intake';
 import { startIntakeWatch } from './intake-watch';
 import { QueueWindow } from './queue-window';
+import { openIntakeTestbed, type IntakeTestbed } from './testing/intake-testbed';
 
 const MODEL = 'test/model';
 const logger = createLogger({ level: 'silent' });
@@ -24,22 +18,21 @@ const catalog = (count: number, prefix = 'p') =>
   }));
 
 describe('the queue window (real Postgres and Redis)', () => {
-  let db: TestSchema;
-  let connection: Redis;
+  let bed: IntakeTestbed;
+  let db: IntakeTestbed['db'];
+  let connection: IntakeTestbed['connection'];
+  let products: ProductsRepository;
   let queue: EmbedQueue;
   let prefix: string;
-  let products: ProductsRepository;
 
   beforeAll(async () => {
-    db = await createTestSchema('queue_window', { connect: (url, schema) => createPool(url, { schema, max: 6 }) });
-    await runMigrations(db.pool, { model: { id: MODEL, dimension: 4 } });
-    connection = await connectForCommand(TEST_REDIS_URL);
-    products = new ProductsRepository(db.pool);
+    bed = await openIntakeTestbed('queue_window', { model: MODEL, poolMax: 6 });
+    ({ db, connection, products } = bed);
   });
 
   beforeEach(() => {
     prefix = uniquePrefix('window');
-    queue = createEmbedQueue({ connection, prefix, retryPolicy: { attempts: 3, backoffMs: 100 } });
+    queue = bed.embedQueue(prefix);
   });
 
   afterEach(async () => {
@@ -48,10 +41,7 @@ describe('the queue window (real Postgres and Redis)', () => {
     await db.pool.query('TRUNCATE products CASCADE');
   });
 
-  afterAll(async () => {
-    await connection.quit();
-    await db.drop();
-  });
+  afterAll(() => bed.close());
 
   it('enqueues at most the window, leaves the rest pending in Postgres, and never overshoots with producers racing', async () => {
     const items = catalog(200);
