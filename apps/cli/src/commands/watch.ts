@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { startIntakeWatcher } from '@vectorizer/runtime';
+import { startIntakeWatcher, type Runtime } from '@vectorizer/runtime';
 import { runCommand } from '../context';
 
 export function registerWatch(program: Command): void {
@@ -24,4 +24,6 @@ export function registerWatch(program: Command): void {
 }
 
 /** The listener + reconcile loop, as runtime wires it (the worker's parent process runs it too). */
-export const startWatch = startIntakeWatcher;
+export function startWatch(runtime: Runtime, model: string): ReturnType<typeof startIntakeWatcher> {
+  return startIntakeWatcher(runtime, model);
+}
