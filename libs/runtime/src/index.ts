@@ -16,3 +16,15 @@ export {
   type WorkerSupervisionOptions,
 } from './worker-supervision';
 export { spawnApiProcess } from './api-process';
+export {
+  CatalogService,
+  openCatalogFile,
+  withCatalog,
+  type CatalogFile,
+  type CatalogFormat,
+  type CatalogServiceDeps,
+  type CatalogStatus,
+  type EnqueueSelection,
+  type IngestFileOptions,
+} from './catalog-services';
+export { startIntakeWatcher } from './intake-watcher';
