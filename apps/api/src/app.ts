@@ -4,12 +4,8 @@ import type { Logger } from '@vectorizer/logger';
 import { getQueueStats, type EmbedQueue } from '@vectorizer/queue';
 import { pendingInPostgres } from '@vectorizer/intake';
 import { DuplicateLinks, KnnPlanner } from '@vectorizer/search';
-import {
-  DuplicateLinksRepository,
-  EmbeddingsRepository,
-  ProductsRepository,
-  SearchRepository,
-} from '@vectorizer/store';
+import { DuplicateLinksRepository, EmbeddingsRepository, SearchRepository } from '@vectorizer/store';
+import { CatalogService } from '@vectorizer/runtime';
 import { createSearchMetrics } from '@vectorizer/telemetry';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
@@ -103,6 +99,8 @@ export function createVectorSearch(
 export function createApp(deps: ApiDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
+  const queue = { queue: deps.queues.embed as EmbedQueue, connection: deps.redis };
+  const catalog = new CatalogService({ pool: deps.pool, queue, queueWindow: deps.intake.queueWindow });
 
   mountDashboard(
     app,
@@ -165,9 +163,7 @@ export function createApp(deps: ApiDependencies): Express {
     intakeRoutes({
       token: deps.intake.token,
       maxBodyBytes: deps.intake.maxBodyBytes,
-      products: new ProductsRepository(deps.pool),
-      queue: { queue: deps.queues.embed as EmbedQueue, connection: deps.redis },
-      queueWindow: deps.intake.queueWindow,
+      catalog,
       model: deps.intake.model,
     }),
   );
@@ -175,7 +171,7 @@ export function createApp(deps: ApiDependencies): Express {
     '/api',
     productImageRoutes({ pool: deps.pool, fileRoots: deps.imageFileRoots ?? [], maxBytes: deps.imageMaxBytes }),
   );
-  app.use('/api', productStatusRoutes({ pool: deps.pool, queue: deps.queues.embed, model: deps.intake.model }));
+  app.use('/api', productStatusRoutes({ catalog, model: deps.intake.model }));
   app.use('/api', modelRoutes(deps.resolveSearchModel));
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '5m' }));
   app.use((req, res) => {

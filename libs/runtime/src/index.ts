@@ -17,6 +17,18 @@ export {
 } from './worker-supervision';
 export { spawnApiProcess } from './api-process';
 export {
+  CatalogService,
+  openCatalogFile,
+  withCatalog,
+  type CatalogFile,
+  type CatalogFormat,
+  type CatalogServiceDeps,
+  type CatalogStatus,
+  type EnqueueSelection,
+  type IngestFileOptions,
+} from './catalog-services';
+export { startIntakeWatcher } from './intake-watcher';
+export {
   cachedVerifiedModel,
   downloadModelFiles,
   verifyModelFiles,

@@ -1,9 +1,15 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { WorkerPlan } from '@vectorizer/devices';
 import { EXIT_CLEAN } from '@vectorizer/errors';
-import { type Runtime, nothingToDrain, superviseWorkers, workerHealth, workerPlans } from '@vectorizer/runtime';
+import {
+  type Runtime,
+  nothingToDrain,
+  startIntakeWatcher,
+  superviseWorkers,
+  workerHealth,
+  workerPlans,
+} from '@vectorizer/runtime';
 import { runCommand } from '../context';
-import { startWatch } from './watch';
 
 interface WorkerCommandOptions {
   plan?: boolean;
@@ -117,7 +123,7 @@ async function supervise(runtime: Runtime, plans: WorkerPlan[], opts: WorkerComm
     drain: opts.drain,
     // The Postgres listener + reconcile loop run here, in the parent, not per device: one per host
     // bids for the cluster's leadership, and a device worker's restart does not interrupt intake.
-    startIntake: config.WATCH ? (model) => startWatch(runtime, model) : undefined,
+    startIntake: config.WATCH ? (model) => startIntakeWatcher(runtime, model) : undefined,
   });
   onStopRequest = (signal) => supervision.stop(signal);
   return supervision.run();
