@@ -1,7 +1,7 @@
 import { loadConfig } from '@vectorizer/config';
 import { createLogger, exitWithFatal, type Logger } from '@vectorizer/logger';
 import { EXIT_CLEAN, EXIT_RESTART } from '@vectorizer/errors';
-import { Runtime, checkWorkerServices, startWorkerTracing } from '@vectorizer/runtime';
+import { Runtime, checkWorkerServices } from '@vectorizer/runtime';
 import { exitCodeForStartupError } from './exit-codes';
 import { runWorkerProcess } from './worker-process';
 
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     // Both dependencies, once, before anything else: a failure is one line with its cause and fix.
     await checkWorkerServices(runtime);
     // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set; the spans buffered at the end are exported before exit.
-    const tracing = startWorkerTracing(runtime);
+    const tracing = runtime.startTracing('vectorizer-worker');
     const exitCode = await runWorkerProcess(runtime, (stop) => {
       onStopRequest = stop;
     });

@@ -3,7 +3,6 @@ export { workerPlans } from './worker-plans';
 export {
   checkWorkerServices,
   openWorkerProcess,
-  startWorkerTracing,
   type WorkerProcessIdentity,
   type WorkerProcessServices,
   type WorkerStopOutcome,

@@ -7,7 +7,7 @@ import { EmbedWorker, WorkerHeartbeat, type WorkerHeartbeatOptions } from '@vect
 import { connectForCommand, createRedisProbe, createWorkerConnection } from '@vectorizer/queue';
 import { EmbeddingsRepository, modelRegistration, probePostgres, runMigrations } from '@vectorizer/store';
 import { announceWorkerReady } from '@vectorizer/supervisor';
-import { createPipelineMetrics, createRegistry, startTracing, type Tracing } from '@vectorizer/telemetry';
+import { createPipelineMetrics, createRegistry } from '@vectorizer/telemetry';
 import type { Runtime } from './runtime';
 import { applyWorkerThreadPlan } from './worker-threads';
 
@@ -25,11 +25,6 @@ export async function checkWorkerServices(runtime: Runtime): Promise<void> {
   await probePostgres(config.DATABASE_URL, { timeoutMs: SERVICE_CHECK_TIMEOUT_MS });
   const redis = await connectForCommand(config.REDIS_URL, { connectTimeoutMs: SERVICE_CHECK_TIMEOUT_MS });
   redis.disconnect();
-}
-
-/** The worker process's traces; undefined unless OTEL_EXPORTER_OTLP_ENDPOINT is set. */
-export function startWorkerTracing(runtime: Runtime): Tracing | undefined {
-  return startTracing(runtime.config, 'vectorizer-worker');
 }
 
 /** Who this worker is and how it takes jobs, as its heartbeat publishes it. */
