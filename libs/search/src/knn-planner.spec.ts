@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   EmbeddingsRepository,
   ProductsRepository,
@@ -7,7 +6,13 @@ import {
   runMigrations,
 } from '@vectorizer/store';
 import { createSearchMetrics } from '@vectorizer/telemetry';
-import { type TestSchema, createTestSchema, cosine, seededUnitVector } from '@vectorizer/testing';
+import {
+  type TestSchema,
+  type VectorCatalog,
+  createTestSchema,
+  seedVectorCatalog,
+  seededUnitVector,
+} from '@vectorizer/testing';
 import { Registry } from 'prom-client';
 import { KnnPlanner } from './knn-planner';
 
@@ -20,10 +25,10 @@ const rare = (i: number): boolean => i % 50 === 3;
 const common = (i: number): boolean => i % 5 === 2;
 
 const unitVector = (seed: number): Float32Array => seededUnitVector(seed, DIMENSION);
-const ids = Array.from({ length: CATALOG }, (_, i) => i);
 
 describe('KnnPlanner on pgvector: exact below the threshold, HNSW above it', () => {
   let db: TestSchema;
+  let catalog: VectorCatalog;
   let registry: Registry;
   let planner: KnnPlanner;
   let clock = 0;
@@ -31,23 +36,13 @@ describe('KnnPlanner on pgvector: exact below the threshold, HNSW above it', () 
   beforeAll(async () => {
     db = await createTestSchema('search_planner', { connect: (url, schema) => createPool(url, { schema, max: 2 }) });
     await runMigrations(db.pool, { model: { id: MODEL, dimension: DIMENSION } });
-    await new ProductsRepository(db.pool).upsertMany(
-      ids.map((i) => ({
-        id: `p${i}`,
-        imageUrl: `https://img/p${i}.jpg`,
-        attributes: { tier: rare(i) ? 'rare' : common(i) ? 'common' : 'plain' },
-      })),
-    );
-    await new EmbeddingsRepository(db.pool).upsertMany(
-      ids.map((i) => ({
-        productId: `p${i}`,
-        model: MODEL,
-        embedding: unitVector(i),
-        imageUrl: `https://img/p${i}.jpg`,
-        imageSha256: createHash('sha256').update(`p${i}`).digest('hex'),
-      })),
-    );
-    await db.pool.query('ANALYZE products; ANALYZE product_embeddings');
+    const stores = { products: new ProductsRepository(db.pool), embeddings: new EmbeddingsRepository(db.pool) };
+    catalog = await seedVectorCatalog(db.pool, stores, {
+      model: MODEL,
+      dimension: DIMENSION,
+      size: CATALOG,
+      attributes: (i) => ({ tier: rare(i) ? 'rare' : common(i) ? 'common' : 'plain' }),
+    });
     registry = new Registry();
     planner = new KnnPlanner(new SearchRepository(db.pool), {
       efSearch: 40,
@@ -72,12 +67,7 @@ describe('KnnPlanner on pgvector: exact below the threshold, HNSW above it', () 
       const query = unitVector(500_000 + q);
       const { strategy, hits } = await planner.search({ vector: query }, MODEL, 10, { tier: 'rare' });
       expect(strategy).toBe('exact');
-      const truth = ids
-        .filter(rare)
-        .sort((a, b) => cosine(query, unitVector(b)) - cosine(query, unitVector(a)))
-        .slice(0, 10)
-        .map((i) => `p${i}`);
-      expect(hits.map((hit) => hit.productId)).toEqual(truth);
+      expect(hits.map((hit) => hit.productId)).toEqual(catalog.nearest(query, 10, rare));
     }
     const broad = await planner.search({ vector: unitVector(1) }, MODEL, 10, { tier: 'common' });
     expect(broad.strategy).toBe('hnsw');
@@ -94,7 +84,7 @@ describe('KnnPlanner on pgvector: exact below the threshold, HNSW above it', () 
 
   it("remembers a filter's size for the TTL, then counts it again", async () => {
     // 70 products join "rare" (40 → 110, over the threshold of 100); the planner sees it after the TTL.
-    const moved = ids.filter((i) => !rare(i) && !common(i)).slice(0, 70);
+    const moved = catalog.ids.filter((i) => !rare(i) && !common(i)).slice(0, 70);
     await new ProductsRepository(db.pool).upsertMany(
       moved.map((i) => ({ id: `p${i}`, imageUrl: `https://img/p${i}.jpg`, attributes: { tier: 'rare' } })),
     );
