@@ -1,13 +1,9 @@
-import { createTestSchema, seedVectorCatalog, type TestSchema, type VectorCatalog } from '@vectorizer/testing';
+import { type VectorCatalog, createVectorCatalog } from '@vectorizer/testing';
 import { parseAttributeFilter } from './attribute-filter';
-import { EmbeddingsRepository } from './embeddings-repository';
+import * as store from './index';
 import { modelIndexName } from './model-index';
-import { createPool } from './pool';
-import { ProductsRepository } from './products-repository';
-import { runMigrations } from './run-migrations';
 import { SearchRepository, hnswSql } from './search-repository';
 
-const DIMENSION = 16;
 const MODEL = 'test/model';
 /** Large enough that one HNSW candidate list (ef_search 40) holds only ~2 of the 5% that match. */
 const CATALOG = 4_000;
@@ -17,26 +13,22 @@ const category = (i: number): string => (i % SHOES_EVERY === 0 ? 'shoes' : `othe
 const shoes = (i: number): boolean => category(i) === 'shoes';
 
 describe('filtered search (attributes @> filter) on pgvector', () => {
-  let db: TestSchema;
   let catalog: VectorCatalog;
   let search: SearchRepository;
 
   beforeAll(async () => {
-    db = await createTestSchema('store_filtered', { connect: (url, schema) => createPool(url, { schema, max: 2 }) });
-    await runMigrations(db.pool, { model: { id: MODEL, dimension: DIMENSION } });
-    const stores = { products: new ProductsRepository(db.pool), embeddings: new EmbeddingsRepository(db.pool) };
-    catalog = await seedVectorCatalog(db.pool, stores, {
+    catalog = await createVectorCatalog(store, {
+      name: 'store_filtered',
       model: MODEL,
-      dimension: DIMENSION,
       size: CATALOG,
       titled: true,
       attributes: (i) => ({ category: category(i), inStock: i % 2 === 0, size: i % 3 }),
     });
-    search = new SearchRepository(db.pool);
+    search = new SearchRepository(catalog.pool);
   }, 120_000);
 
   afterAll(async () => {
-    await db?.drop();
+    await catalog?.drop();
   });
 
   it('returns k products, all matching, for a filter that keeps 5% of the catalog, through the HNSW index', async () => {
@@ -52,8 +44,13 @@ describe('filtered search (attributes @> filter) on pgvector', () => {
 
     // The query walks the HNSW index (not a sort of every match), so k results come only from
     // iterative scans: one candidate list of 40 holds about 2 shoes.
-    const sql = hnswSql({ id: MODEL, dim: DIMENSION, storage: 'vector' }, { byProduct: false, filtered: true }, k, k);
-    const plan = await db.pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, [
+    const sql = hnswSql(
+      { id: MODEL, dim: catalog.dimension, storage: 'vector' },
+      { byProduct: false, filtered: true },
+      k,
+      k,
+    );
+    const plan = await catalog.pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, [
       `[${Array.from(query).join(',')}]`,
       JSON.stringify({ category: 'shoes' }),
     ]);

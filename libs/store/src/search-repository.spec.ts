@@ -1,19 +1,11 @@
-import {
-  createTestSchema,
-  seedVectorCatalog,
-  type TestSchema,
-  type VectorCatalog,
-  cosine,
-  seededUnitVector,
-} from '@vectorizer/testing';
+import { type VectorCatalog, cosine, createVectorCatalog } from '@vectorizer/testing';
 import { EmbeddingsRepository } from './embeddings-repository';
+import * as store from './index';
 import { modelIndexName } from './model-index';
-import { createPool } from './pool';
 import { ProductsRepository } from './products-repository';
 import { runMigrations } from './run-migrations';
 import { SearchRepository, exactSql, hnswSql } from './search-repository';
 
-const DIMENSION = 16;
 const MODEL = 'test/search-model';
 const CATALOG = 3_000;
 /** 1% of the catalog: 30 products. */
@@ -21,30 +13,25 @@ const rare = (i: number): boolean => i % 100 === 7;
 /** 20%. */
 const common = (i: number): boolean => i % 5 === 1;
 
-const unitVector = (seed: number): Float32Array => seededUnitVector(seed, DIMENSION);
-
 describe('SearchRepository: exact and HNSW kNN', () => {
-  let db: TestSchema;
   let catalog: VectorCatalog;
   let search: SearchRepository;
+  const unitVector = (seed: number): Float32Array => catalog.vector(seed);
 
   beforeAll(async () => {
-    db = await createTestSchema('store_search', { connect: (url, schema) => createPool(url, { schema, max: 2 }) });
-    await runMigrations(db.pool, { model: { id: MODEL, dimension: DIMENSION } });
-    await runMigrations(db.pool, { model: { id: 'other/model', dimension: DIMENSION } });
-    const stores = { products: new ProductsRepository(db.pool), embeddings: new EmbeddingsRepository(db.pool) };
-    catalog = await seedVectorCatalog(db.pool, stores, {
+    catalog = await createVectorCatalog(store, {
+      name: 'store_search',
       model: MODEL,
-      dimension: DIMENSION,
       size: CATALOG,
       titled: true,
       attributes: (i) => ({ tier: rare(i) ? 'rare' : common(i) ? 'common' : 'plain' }),
     });
-    search = new SearchRepository(db.pool);
+    await runMigrations(catalog.pool, { model: { id: 'other/model', dimension: catalog.dimension } });
+    search = new SearchRepository(catalog.pool);
   }, 120_000);
 
   afterAll(async () => {
-    await db?.drop();
+    await catalog?.drop();
   });
 
   it('scores every matching product on the exact path: the brute-force top k, in order (recall 1.0)', async () => {
@@ -60,10 +47,10 @@ describe('SearchRepository: exact and HNSW kNN', () => {
   });
 
   it('plans the exact path through the GIN index and never the HNSW index; the HNSW path through the HNSW index', async () => {
-    const model = { id: MODEL, dim: DIMENSION, storage: 'vector' as const };
+    const model = { id: MODEL, dim: catalog.dimension, storage: 'vector' as const };
     const vector = `[${Array.from(unitVector(1)).join(',')}]`;
     const plan = async (sql: string, params: unknown[]): Promise<string> => {
-      const client = await db.pool.connect();
+      const client = await catalog.pool.connect();
       try {
         // The settings SearchRepository keeps on its connections.
         await client.query('SET max_parallel_workers_per_gather = 0; SET enable_seqscan = off');
@@ -114,7 +101,7 @@ describe('SearchRepository: exact and HNSW kNN', () => {
     await expect(search.nearestExact({ productId: 'nope' }, MODEL, { k: 3 })).rejects.toMatchObject({
       code: 'PRODUCT_NOT_FOUND',
     });
-    await new ProductsRepository(db.pool).upsertMany([{ id: 'bare', imageUrl: 'https://img/bare.jpg' }]);
+    await new ProductsRepository(catalog.pool).upsertMany([{ id: 'bare', imageUrl: 'https://img/bare.jpg' }]);
     await expect(search.nearestHnsw({ productId: 'bare' }, MODEL, { k: 3, efSearch: 40 })).rejects.toMatchObject({
       code: 'PRODUCT_NOT_EMBEDDED',
     });
@@ -129,7 +116,7 @@ describe('SearchRepository: exact and HNSW kNN', () => {
   });
 
   it('ranks an exact duplicate first with score 1, in exact cosine order, joined with product data, one model only', async () => {
-    await new EmbeddingsRepository(db.pool).upsertMany([
+    await new EmbeddingsRepository(catalog.pool).upsertMany([
       {
         productId: 'p8',
         model: 'other/model',
@@ -145,8 +132,8 @@ describe('SearchRepository: exact and HNSW kNN', () => {
     expect(hits.map((hit) => hit.productId)).toEqual(catalog.nearest(query, 5));
     hits.forEach((hit) => expect(hit.score).toBeCloseTo(cosine(query, unitVector(Number(hit.productId.slice(1)))), 5));
     // From a stored product: its twin (an identical vector) first, itself left out.
-    await new ProductsRepository(db.pool).upsertMany([{ id: 'twin', imageUrl: 'https://img/twin.jpg' }]);
-    await new EmbeddingsRepository(db.pool).upsertMany([
+    await new ProductsRepository(catalog.pool).upsertMany([{ id: 'twin', imageUrl: 'https://img/twin.jpg' }]);
+    await new EmbeddingsRepository(catalog.pool).upsertMany([
       {
         productId: 'twin',
         model: MODEL,

@@ -1,14 +1,17 @@
-import type { Pool } from 'pg';
+import type pg from 'pg';
+import { type TestSchema, createTestSchema } from './postgres';
 import { cosine, seededUnitVector } from './vectors';
 
-/** What a kNN test catalog is written through (ProductsRepository and EmbeddingsRepository of @vectorizer/store). */
-export interface VectorCatalogStores {
-  products: {
+/** The parts of @vectorizer/store a test catalog is made with (this library sits below the store). */
+export interface CatalogStore {
+  createPool(url: string, options: { schema?: string; max?: number }): pg.Pool;
+  runMigrations(pool: pg.Pool, options: { model: { id: string; dimension: number } }): Promise<unknown>;
+  ProductsRepository: new (pool: pg.Pool) => {
     upsertMany(
       rows: { id: string; imageUrl: string; title?: string; attributes?: Record<string, unknown> }[],
     ): Promise<unknown>;
   };
-  embeddings: {
+  EmbeddingsRepository: new (pool: pg.Pool) => {
     upsertMany(
       rows: { productId: string; model: string; embedding: Float32Array; imageUrl: string; imageSha256: string }[],
     ): Promise<unknown>;
@@ -16,28 +19,34 @@ export interface VectorCatalogStores {
 }
 
 export interface VectorCatalogOptions {
+  /** The test schema's name prefix. */
+  name: string;
   model: string;
-  dimension: number;
-  /** Products p0 … p{size-1}, product i embedded as seededUnitVector(i). */
+  /** Products p0 … p{size-1}, product i embedded as seededUnitVector(i, dimension). */
   size: number;
+  dimension?: number;
   attributes?: (i: number) => Record<string, unknown>;
   /** Give product i the title `T{i}`. */
   titled?: boolean;
 }
 
+/** The dimension of a test catalog's vectors unless told: small, and enough for HNSW to be approximate. */
+export const CATALOG_DIMENSION = 16;
+
 /**
- * A catalog of products with seeded unit vectors, written the way the worker would, then ANALYZEd
- * so the planner sees its real size: what a test of kNN queries searches. Returns its ids and how
- * to compute the true nearest products by brute force.
+ * A schema of its own holding a catalog of products with seeded unit vectors, migrated for `model`
+ * and written the way the worker would, then ANALYZEd so the planner sees its real size: what a
+ * test of kNN queries searches, with the brute-force answer to compare with.
  */
-export async function seedVectorCatalog(
-  pool: Pool,
-  stores: VectorCatalogStores,
-  options: VectorCatalogOptions,
-): Promise<VectorCatalog> {
+export async function createVectorCatalog(store: CatalogStore, options: VectorCatalogOptions): Promise<VectorCatalog> {
+  const dimension = options.dimension ?? CATALOG_DIMENSION;
+  const db = await createTestSchema(options.name, {
+    connect: (url, schema) => store.createPool(url, { schema, max: 2 }),
+  });
+  await store.runMigrations(db.pool, { model: { id: options.model, dimension } });
   const ids = Array.from({ length: options.size }, (_, i) => i);
   const imageUrl = (i: number): string => `https://img/p${i}.jpg`;
-  await stores.products.upsertMany(
+  await new store.ProductsRepository(db.pool).upsertMany(
     ids.map((i) => ({
       id: `p${i}`,
       imageUrl: imageUrl(i),
@@ -45,24 +54,29 @@ export async function seedVectorCatalog(
       ...(options.attributes ? { attributes: options.attributes(i) } : {}),
     })),
   );
-  await stores.embeddings.upsertMany(
+  await new store.EmbeddingsRepository(db.pool).upsertMany(
     ids.map((i) => ({
       productId: `p${i}`,
       model: options.model,
-      embedding: seededUnitVector(i, options.dimension),
+      embedding: seededUnitVector(i, dimension),
       imageUrl: imageUrl(i),
       imageSha256: i.toString(16).padStart(64, '0'),
     })),
   );
-  await pool.query('ANALYZE products; ANALYZE product_embeddings');
-  return new VectorCatalog(ids, options.dimension);
+  await db.pool.query('ANALYZE products; ANALYZE product_embeddings');
+  return new VectorCatalog(db, ids, dimension);
 }
 
 export class VectorCatalog {
   constructor(
+    readonly db: TestSchema,
     readonly ids: readonly number[],
-    private readonly dimension: number,
+    readonly dimension: number,
   ) {}
+
+  get pool(): pg.Pool {
+    return this.db.pool;
+  }
 
   vector(i: number): Float32Array {
     return seededUnitVector(i, this.dimension);
@@ -76,5 +90,9 @@ export class VectorCatalog {
       .sort((a, b) => b.score - a.score)
       .slice(0, k)
       .map((e) => e.id);
+  }
+
+  drop(): Promise<void> {
+    return this.db.drop();
   }
 }
