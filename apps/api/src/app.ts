@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from '@vectorizer/logger';
 import type { ApiServices } from '@vectorizer/runtime';
-import type { EmbedQueue } from '@vectorizer/queue';
 import express, { type Express } from 'express';
 import type { DashboardAccess } from './dashboard/dashboard-access';
 import { mountDashboard } from './dashboard/mount-dashboard';
@@ -64,14 +63,12 @@ export function createApp(deps: ApiDependencies): Express {
     intakeRoutes({
       token: deps.intake.token,
       maxBodyBytes: deps.intake.maxBodyBytes,
-      products: deps.products,
-      queue: { queue: deps.queues.embed as EmbedQueue, connection: deps.redis },
-      queueWindow: deps.intake.queueWindow,
+      catalog: deps.catalog,
       model: deps.intake.model,
     }),
   );
   app.use('/api', productImageRoutes(deps.productImages));
-  app.use('/api', productStatusRoutes({ pool: deps.pool, queue: deps.queues.embed, model: deps.intake.model }));
+  app.use('/api', productStatusRoutes({ catalog: deps.catalog, model: deps.intake.model }));
   app.use('/api', modelRoutes(deps.resolveSearchModel));
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '5m' }));
   app.use((req, res) => {

@@ -26,7 +26,7 @@ const QUERY = ['--query-gpu=index,uuid,name,memory.total,memory.free', '--format
 /**
  * Lists the GPUs this process may use. No nvidia-smi on the machine means no NVIDIA GPU: an empty
  * list, and the caller plans a CPU worker. A present but failing nvidia-smi is an error, because
- * silently falling back to CPU on a GPU host would run 50× slower without anyone noticing.
+ * silently falling back to CPU on a GPU host would run far slower without anyone noticing.
  */
 export async function discoverGpus(options: DiscoverGpusOptions = {}): Promise<GpuInfo[]> {
   if (hidesAllGpus(options.cudaVisibleDevices)) return [];

@@ -50,9 +50,8 @@ const GPU_WORKER_INFERENCE_THREADS = 1;
 
 /**
  * CPU worker: ONNX Runtime gets every core (inference is the bulk of the work; left to pick its own
- * count inside a worker thread it uses one), and decodes use every core too — they run in the
- * gaps between batches and are a few percent of inference on a SigLIP-sized model (bench:pipeline
- * measures the split: 2 intra-op threads on 2 cores beat 1 + a reserved decode core).
+ * count inside a worker thread it uses one), and decodes use every core too: they run in the gaps
+ * between batches, so reserving a core for them only idles it.
  * GPU worker: its share is host cores ÷ GPUs; one core stays with the event loop (fetch, Redis,
  * Postgres), the rest decode.
  * The embedder runs a planned ORT thread count with spinning off (idle ORT threads sleep), since

@@ -56,7 +56,7 @@ const MiB = 1024 * 1024;
  * Powers of two because kernels are tuned for them and a batch that barely fits fragments the arena.
  * Concurrency (jobs held at once) is two batches — one running on the GPU while the next one is
  * fetched and decoded — plus a small prefetch allowance for slow downloads.
- * Without a GPU: one CPU worker (batch 8, concurrency 24).
+ * Without a GPU: one CPU worker (batch CPU_BATCH_SIZE).
  * Threads: each GPU worker gets host cores ÷ GPUs (see planThreads); the CPU worker all of them.
  */
 export function planWorkers(gpus: readonly GpuInfo[], options: PlanOptions): WorkerPlan[] {

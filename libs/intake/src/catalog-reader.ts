@@ -1,4 +1,5 @@
 import { createReadStream, type ReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
@@ -23,6 +24,46 @@ export function detectFormat(file: string, firstByte: string | undefined): Catal
   if (extension === '.csv') return 'csv';
   if (['.jsonl', '.ndjson', '.json'].includes(extension)) return 'jsonl';
   return firstByte === '{' ? 'jsonl' : 'csv';
+}
+
+/** A catalog file found readable, before any of it is read. */
+export interface CatalogFile {
+  path: string;
+  format: CatalogFormat;
+  /** The file's size in bytes (for progress against bytes read). */
+  size: number;
+}
+
+/**
+ * Opens a catalog file for `ingest`: refuses what is not a readable regular file
+ * (CATALOG_UNREADABLE), takes `format` or finds it from the extension, else from the first byte.
+ */
+export async function openCatalogFile(file: string, format?: CatalogFormat): Promise<CatalogFile> {
+  const size = await fileSize(file);
+  return { path: file, format: format ?? detectFormat(file, await firstByte(file)), size };
+}
+
+async function fileSize(file: string): Promise<number> {
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new Error('not a regular file');
+    return info.size;
+  } catch (error) {
+    throw new VectorizerError('CATALOG_UNREADABLE', `cannot read the catalog file ${file}`, {
+      hint: 'check the path and its permissions',
+      cause: error,
+    });
+  }
+}
+
+async function firstByte(file: string): Promise<string | undefined> {
+  const handle = await open(file, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(64), 0, 64, 0);
+    return buffer.subarray(0, bytesRead).toString('utf8').trimStart()[0];
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Streams a catalog file; memory stays at one read buffer whatever its size. */

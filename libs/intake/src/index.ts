@@ -1,26 +1,13 @@
-export { detectFormat, readCatalog, type CatalogFormat } from './catalog-reader';
-export {
-  DEFAULT_INGEST_CHUNK_SIZE,
-  INGEST_CHUNKS_IN_FLIGHT,
-  ingestCatalog,
-  type IngestSummary,
-  type MalformedLine,
-} from './ingest-catalog';
-export { QueueWindow, type WindowEnqueueResult } from './queue-window';
-export {
-  enqueueNeedingEmbedding,
-  type EnqueueNeedingDeps,
-  type EnqueueNeedingResult,
-} from './enqueue-needing-embedding';
-export { QueueTopUp, type TopUpResult } from './queue-top-up';
-export { backfill, type BackfillOptions, type BackfillResult } from './backfill';
-export { ProductsListener, LISTENER_LOCK_CLASS, type ProductsListenerOptions } from './products-listener';
+export { openCatalogFile, readCatalog, type CatalogFile, type CatalogFormat } from './catalog-reader';
+export { INGEST_CHUNKS_IN_FLIGHT, ingestCatalog, type IngestSummary, type MalformedLine } from './ingest-catalog';
+export { intake, type IntakeBatch, type IntakeDeps } from './intake';
+export type { IntakeResult } from './intake-result';
+export { QueueWindow } from './queue-window';
+export { backfill, type BackfillOptions } from './backfill';
 export { startIntakeWatch, type IntakeWatch, type IntakeWatchOptions } from './intake-watch';
 export { pendingInPostgres } from './pending-in-postgres';
-export { intakeProducts, type IntakeDeps, type IntakeProductsStore, type IntakeResult } from './intake-products';
-export { parseJsonRecord, toProduct, toProductFromValue, type RecordResult } from './catalog-record';
 export { IntakeBodyInvalidError, IntakeMediaTypeError } from './errors';
-export { intakeBodyFormat, parseIntakeBody, type IntakeBodyFormat, type IntakeItem } from './intake-body';
-export { intakeItems, ITEMS_PER_INTAKE_CALL, type ItemError, type ItemsIntakeResult } from './intake-items';
+export { intakeBodyFormat, parseIntakeBody } from './intake-body';
+export { intakeItems, type ItemError, type ItemsIntakeResult } from './intake-items';
 export { Loader, type CatalogRecord, type LoaderOpenOptions, type LoaderSettings } from './loader';
 export { removeProduct, type RemoveProductDeps } from './remove-product';

@@ -1,42 +1,35 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
-import { createLogger } from '@vectorizer/logger';
-import { connectForCommand, createEmbedQueue, getQueueStats, jobIdFor, type EmbedQueue } from '@vectorizer/queue';
-import { createPool, EmbeddingsRepository, ProductsRepository, runMigrations } from '@vectorizer/store';
-import { createTestSchema, TEST_REDIS_URL, uniquePrefix, type TestSchema } from '@vectorizer/testing';
+import { getQueueStats, jobIdFor, type EmbedQueue } from '@vectorizer/queue';
+import { EmbeddingsRepository, type ProductsRepository } from '@vectorizer/store';
+import { uniquePrefix } from '@vectorizer/testing';
 import { detectFormat, readCatalog } from './catalog-reader';
 import { ingestCatalog, type MalformedLine } from './ingest-catalog';
+import { QueueWindow } from './queue-window';
+import { openIntakeTestbed, type IntakeTestbed } from './testing/intake-testbed';
 
 const MODEL = 'test/model';
-const logger = createLogger({ level: 'silent' });
 
 describe('ingestCatalog (real Postgres and Redis)', () => {
-  let db: TestSchema;
-  let connection: Redis;
+  let bed: IntakeTestbed;
+  let db: IntakeTestbed['db'];
+  let connection: IntakeTestbed['connection'];
+  let products: ProductsRepository;
   let queue: EmbedQueue;
   let dir: string;
-  let products: ProductsRepository;
 
   beforeAll(async () => {
-    db = await createTestSchema('cli_ingest', { connect: (url, schema) => createPool(url, { schema, max: 2 }) });
-    await runMigrations(db.pool, { model: { id: MODEL, dimension: 4 } });
-    connection = await connectForCommand(TEST_REDIS_URL);
-    queue = createEmbedQueue({
-      connection,
-      prefix: uniquePrefix('ingest'),
-      retryPolicy: { attempts: 3, backoffMs: 100 },
-    });
+    bed = await openIntakeTestbed('cli_ingest', { model: MODEL, poolMax: 2 });
+    ({ db, connection, products } = bed);
+    queue = bed.embedQueue(uniquePrefix('ingest'));
     dir = await mkdtemp(join(tmpdir(), 'ingest-'));
-    products = new ProductsRepository(db.pool);
   });
 
   afterAll(async () => {
     await queue.obliterate({ force: true });
     await queue.close();
-    await connection.quit();
-    await db.drop();
+    await bed.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -52,10 +45,8 @@ describe('ingestCatalog (real Postgres and Redis)', () => {
     const summary = await ingestCatalog({
       entries: readCatalog(file, detectFormat(file, content.trimStart()[0])).entries,
       products,
-      queue: { queue, connection },
-      queueWindow,
+      window: new QueueWindow({ queue, connection }, queueWindow, products),
       model: MODEL,
-      logger,
       chunkSize,
       onMalformed: (m) => malformed.push(m),
     });
@@ -84,7 +75,7 @@ describe('ingestCatalog (real Postgres and Redis)', () => {
     expect(malformed[1].error).toContain('missing "id"');
     expect(malformed[2].error).toContain('not a URL');
     expect(malformed[3].error).toContain('missing "image_url"');
-    expect(summary).toMatchObject({ lines: 7, products: 3, changed: 3, enqueued: 3, alreadyQueued: 0, malformed: 4 });
+    expect(summary).toMatchObject({ lines: 7, accepted: 3, changed: 3, enqueued: 3, alreadyQueued: 0, malformed: 4 });
     expect(await products.get('p1')).toMatchObject({
       title: 'Red shoe',
       attributes: { color: 'red', sizes: [40, 41] },
@@ -114,7 +105,7 @@ describe('ingestCatalog (real Postgres and Redis)', () => {
 
     const again = await ingest('again.jsonl', first);
     // b and c still have pending jobs; a is embedded: nothing new.
-    expect(again.summary).toMatchObject({ products: 3, changed: 0, enqueued: 0, alreadyQueued: 2 });
+    expect(again.summary).toMatchObject({ accepted: 3, changed: 0, enqueued: 0, alreadyQueued: 2 });
 
     const changedImage = await ingest('changed.jsonl', jsonl({ id: 'a', image_url: 'https://x.example/a-v2.jpg' }));
     expect(changedImage.summary).toMatchObject({ changed: 1, enqueued: 1 });
@@ -148,13 +139,11 @@ describe('ingestCatalog (real Postgres and Redis)', () => {
     const summary = await ingestCatalog({
       entries: readCatalog(file, 'jsonl').entries,
       products: slowFirst,
-      queue: { queue, connection },
-      queueWindow: 0,
+      window: new QueueWindow({ queue, connection }, 0, products),
       model: MODEL,
-      logger,
       chunkSize: 1,
     });
-    expect(summary).toMatchObject({ lines: 2, products: 2, malformed: 0 });
+    expect(summary).toMatchObject({ lines: 2, accepted: 2, malformed: 0 });
     expect(await products.get('p0')).toMatchObject({ imageUrl: 'https://x.example/last.jpg' });
   });
 
@@ -171,7 +160,7 @@ describe('ingestCatalog (real Postgres and Redis)', () => {
       { line: 3, error: 'expected 4 columns as in the header, got 2' },
       { line: 4, error: 'product c3: "image_url" must be http(s) or file, got ftp:' },
     ]);
-    expect(summary).toMatchObject({ products: 2, enqueued: 2, malformed: 2 });
+    expect(summary).toMatchObject({ accepted: 2, enqueued: 2, malformed: 2 });
     expect(await products.get('c1')).toMatchObject({ title: 'Shoe, red', attributes: { brand: 'Acme' } });
     expect(await products.get('c4')).toMatchObject({ title: null, attributes: { brand: '' } });
   });
@@ -185,7 +174,7 @@ describe('ingestCatalog (real Postgres and Redis)', () => {
   it('enqueues at most QUEUE_WINDOW jobs and leaves the rest pending in Postgres', async () => {
     const rows = Array.from({ length: 9 }, (_, i) => ({ id: `w${i}`, image_url: `https://img/w${i}.jpg` }));
     const { summary } = await ingest('window.jsonl', jsonl(...rows), 2, 3);
-    expect(summary).toMatchObject({ products: 9, changed: 9, enqueued: 3 });
+    expect(summary).toMatchObject({ accepted: 9, changed: 9, enqueued: 3 });
     expect(summary.deferred).toBeGreaterThanOrEqual(6);
     expect((await getQueueStats(queue)).waiting).toBe(3);
     expect(await products.count()).toBe(9);

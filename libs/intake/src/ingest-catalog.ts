@@ -1,22 +1,12 @@
-import type { Logger } from '@vectorizer/logger';
-import type { EnqueueTarget } from '@vectorizer/queue';
 import type { ProductInput, ProductsRepository } from '@vectorizer/store';
 import type { CatalogEntry } from './catalog-reader';
-import { intakeProducts, type IntakeProductsStore } from './intake-products';
+import { intake, type IntakeDeps, type IntakeProductsStore } from './intake';
+import { addCounts, emptyIntakeResult, type IntakeResult } from './intake-result';
 
-export interface IngestSummary {
+/** A catalog file's intake: `accepted` counts the valid lines (a product listed twice counts twice). */
+export interface IngestSummary extends IntakeResult {
   /** Non-empty lines read. */
   lines: number;
-  /** Valid products upserted (a product listed twice counts twice). */
-  products: number;
-  /** Products that were new or changed in Postgres. */
-  changed: number;
-  /** Jobs added for products whose embedding is missing or stale. */
-  enqueued: number;
-  /** Products needing an embedding whose job is still pending (waiting, delayed or active). */
-  alreadyQueued: number;
-  /** Products left pending in Postgres because the queue window was full (the reconcile loop enqueues them). */
-  deferred: number;
   malformed: number;
 }
 
@@ -25,14 +15,9 @@ export interface MalformedLine {
   error: string;
 }
 
-export interface IngestOptions {
+export interface IngestOptions extends IntakeDeps {
   entries: AsyncIterable<CatalogEntry>;
   products: ProductsRepository;
-  queue: EnqueueTarget;
-  /** QUEUE_WINDOW: jobs at most pending in Redis; 0 = no window. */
-  queueWindow: number;
-  model: string;
-  logger: Logger;
   /** Products per round trip to Postgres and Redis; bounds memory. */
   chunkSize?: number;
   /** Called for every rejected line (the command logs the first ones and can write them all to a file). */
@@ -46,7 +31,7 @@ export const DEFAULT_INGEST_CHUNK_SIZE = 1_000;
 export const INGEST_CHUNKS_IN_FLIGHT = 3;
 
 /**
- * Loads a catalog: each chunk of valid lines goes through intakeProducts (upsert, then enqueue what
+ * Loads a catalog: each chunk of valid lines goes through intake (upsert, then enqueue what
  * still needs an embedding while the queue window has room; the rest stay pending in Postgres for
  * the reconcile loop). Postgres stays the source of truth: re-running an ingest enqueues only what
  * is missing.
@@ -57,34 +42,17 @@ export const INGEST_CHUNKS_IN_FLIGHT = 3;
  */
 export async function ingestCatalog(options: IngestOptions): Promise<IngestSummary> {
   const chunkSize = options.chunkSize ?? DEFAULT_INGEST_CHUNK_SIZE;
-  const summary: IngestSummary = {
-    lines: 0,
-    products: 0,
-    changed: 0,
-    enqueued: 0,
-    alreadyQueued: 0,
-    deferred: 0,
-    malformed: 0,
-  };
+  const summary: IngestSummary = { ...emptyIntakeResult(), lines: 0, malformed: 0 };
   const inFlight = new Set<Promise<void>>();
   const upsertsInOrder = new UpsertsInFileOrder(options.products);
   let failure: { error: unknown } | undefined;
 
   const submit = async (products: ProductInput[]): Promise<void> => {
     const turn = upsertsInOrder.nextTurn();
-    const task = intakeProducts(products, {
-      products: turn.store,
-      queue: options.queue,
-      queueWindow: options.queueWindow,
-      model: options.model,
-    })
+    const task = intake({ upsert: products }, { products: turn.store, window: options.window, model: options.model })
       .finally(turn.release)
       .then((result) => {
-        summary.products += result.accepted;
-        summary.changed += result.changed;
-        summary.enqueued += result.enqueued;
-        summary.alreadyQueued += result.alreadyQueued;
-        summary.deferred += result.deferred;
+        addCounts(summary, result);
         options.onProgress?.(summary);
       });
     inFlight.add(task);

@@ -1,6 +1,7 @@
 import type { ProductInput } from '@vectorizer/store';
 import type { RecordResult } from './catalog-record';
-import { intakeProducts, type IntakeDeps, type IntakeResult } from './intake-products';
+import { intake, type IntakeDeps } from './intake';
+import { addCounts, emptyIntakeResult, type IntakeResult } from './intake-result';
 
 export interface ItemError {
   /** The item's position: array index, or 0-based line of an NDJSON body. */
@@ -13,27 +14,21 @@ export interface ItemsIntakeResult extends IntakeResult {
   errors: ItemError[];
 }
 
-/** Products per intakeProducts call, as in ingest: bounds each round trip to Postgres and Redis. */
+/** Products per intake call, as in ingest: bounds each round trip to Postgres and Redis. */
 export const ITEMS_PER_INTAKE_CALL = 1_000;
 
 /**
  * Takes in already validated items (an HTTP body, a TypeScript loader's records): the valid ones go
- * through intakeProducts in order, the rejected ones are reported by index. A bad item never stops
- * the others.
+ * through intake in order, the rejected ones are reported by index. A bad item never stops the others.
  */
 export async function intakeItems(
   items: Iterable<{ index: number; result: RecordResult }>,
   deps: IntakeDeps,
 ): Promise<ItemsIntakeResult> {
-  const total: ItemsIntakeResult = { accepted: 0, changed: 0, enqueued: 0, alreadyQueued: 0, deferred: 0, errors: [] };
+  const total: ItemsIntakeResult = { ...emptyIntakeResult(), errors: [] };
   let chunk: ProductInput[] = [];
   const flush = async () => {
-    const result = await intakeProducts(chunk, deps);
-    total.accepted += result.accepted;
-    total.changed += result.changed;
-    total.enqueued += result.enqueued;
-    total.alreadyQueued += result.alreadyQueued;
-    total.deferred += result.deferred;
+    addCounts(total, await intake({ upsert: chunk }, deps));
     chunk = [];
   };
   for (const { index, result } of items) {

@@ -1,16 +1,16 @@
-import type { Redis } from 'ioredis';
 import { createLogger } from '@vectorizer/logger';
-import { connectForCommand, createEmbedQueue, jobIdFor, type EmbedQueue } from '@vectorizer/queue';
-import { createPool, runMigrations } from '@vectorizer/store';
-import { createTestSchema, eventually, TEST_REDIS_URL, uniquePrefix, type TestSchema } from '@vectorizer/testing';
+import { jobIdFor, type EmbedQueue } from '@vectorizer/queue';
+import { eventually, uniquePrefix } from '@vectorizer/testing';
 import { startIntakeWatch, type IntakeWatch } from './intake-watch';
+import { openIntakeTestbed, type IntakeTestbed } from './testing/intake-testbed';
 
 const MODEL = 'test/model';
 const logger = createLogger({ level: 'silent' });
 
 describe('intake watch: Postgres listener, leader election and reconcile (real Postgres and Redis)', () => {
-  let db: TestSchema;
-  let connection: Redis;
+  let bed: IntakeTestbed;
+  let db: IntakeTestbed['db'];
+  let connection: IntakeTestbed['connection'];
   let queue: EmbedQueue;
   const watches: IntakeWatch[] = [];
 
@@ -34,14 +34,9 @@ describe('intake watch: Postgres listener, leader election and reconcile (real P
   const hasJob = async (id: string, imageUrl: string) => (await queue.getJob(jobIdFor(id, imageUrl, MODEL))) != null;
 
   beforeAll(async () => {
-    db = await createTestSchema('intake_watch', { connect: (url, schema) => createPool(url, { schema, max: 4 }) });
-    await runMigrations(db.pool, { model: { id: MODEL, dimension: 4 } });
-    connection = await connectForCommand(TEST_REDIS_URL);
-    queue = createEmbedQueue({
-      connection,
-      prefix: uniquePrefix('watch'),
-      retryPolicy: { attempts: 3, backoffMs: 100 },
-    });
+    bed = await openIntakeTestbed('intake_watch', { model: MODEL, poolMax: 4 });
+    ({ db, connection } = bed);
+    queue = bed.embedQueue(uniquePrefix('watch'));
   });
 
   afterEach(async () => {
@@ -52,8 +47,7 @@ describe('intake watch: Postgres listener, leader election and reconcile (real P
 
   afterAll(async () => {
     await queue.close();
-    await connection.quit();
-    await db.drop();
+    await bed.close();
   });
 
   it('enqueues a product inserted by plain SQL, and again when its image_url changes (not when its title does)', async () => {

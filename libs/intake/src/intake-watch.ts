@@ -2,7 +2,7 @@ import type { Logger } from '@vectorizer/logger';
 import type { EnqueueTarget } from '@vectorizer/queue';
 import { ProductsRepository } from '@vectorizer/store';
 import type { Pool } from 'pg';
-import { enqueueNeedingEmbedding } from './enqueue-needing-embedding';
+import { intake } from './intake';
 import { ProductsListener } from './products-listener';
 import { QueueTopUp } from './queue-top-up';
 import { QueueWindow } from './queue-window';
@@ -49,7 +49,8 @@ export function startIntakeWatch(options: IntakeWatchOptions): IntakeWatch {
   const { logger } = options;
   const products = new ProductsRepository(options.pool);
   const window = new QueueWindow(options.queue, options.queueWindow, products);
-  const topUp = new QueueTopUp({ products, window, model: options.model });
+  const deps = { products, window, model: options.model };
+  const topUp = new QueueTopUp(deps);
   let stopping = false;
   let wake: (() => void) | undefined;
   let requested = false;
@@ -67,8 +68,8 @@ export function startIntakeWatch(options: IntakeWatchOptions): IntakeWatch {
     probeTimeoutMs: options.probeTimeoutMs,
     onReconcileNeeded: request,
     onProducts: async (ids) => {
-      const result = await enqueueNeedingEmbedding(ids, { products, window, model: options.model });
-      logger.debug({ notified: ids.length, ...result }, 'enqueued notified products');
+      const result = await intake({ ids }, deps);
+      logger.debug(result, 'enqueued notified products');
     },
   });
 

@@ -3,8 +3,9 @@ import { connectForCommand, createEmbedQueue, retentionFromSettings } from '@vec
 import { createPool, poolOptionsFromConfig, ProductsRepository } from '@vectorizer/store';
 import { toProductFromValue } from './catalog-record';
 import { intakeItems, type ItemsIntakeResult } from './intake-items';
-import type { IntakeDeps } from './intake-products';
-import { removeProduct } from './remove-product';
+import type { IntakeDeps } from './intake';
+import { QueueWindow } from './queue-window';
+import { removeProduct, type RemoveProductDeps } from './remove-product';
 
 /**
  * One product as every loader hands it in (a catalog line, an HTTP item): fields other than these
@@ -45,7 +46,7 @@ export interface LoaderOpenOptions {
 
 /**
  * The TypeScript loader API: upsert products into Postgres and enqueue those that need an
- * embedding, through the same path as `ingest` and `POST /api/products` (intakeProducts), with the
+ * embedding, through the same path as `ingest` and `POST /api/products` (intake), with the
  * same validation. Idempotent: loading the same records again enqueues nothing new.
  *
  *   const loader = await Loader.open(loadConfig(), { model });
@@ -54,7 +55,7 @@ export interface LoaderOpenOptions {
  */
 export class Loader {
   private constructor(
-    private readonly deps: IntakeDeps & { products: ProductsRepository },
+    private readonly deps: IntakeDeps & RemoveProductDeps,
     private readonly release: () => Promise<void>,
   ) {}
 
@@ -68,11 +69,13 @@ export class Loader {
       retention: retentionFromSettings(settings),
     });
     const pool = createPool(settings.DATABASE_URL, { ...poolOptionsFromConfig(settings), schema: options.schema });
+    const products = new ProductsRepository(pool);
+    const target = { queue, connection };
     return new Loader(
       {
-        products: new ProductsRepository(pool),
-        queue: { queue, connection },
-        queueWindow: settings.QUEUE_WINDOW,
+        products,
+        queue: target,
+        window: new QueueWindow(target, settings.QUEUE_WINDOW, products),
         model: options.model,
       },
       async () => {

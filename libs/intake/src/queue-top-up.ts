@@ -1,31 +1,27 @@
 import type { ProductPosition, ProductsRepository } from '@vectorizer/store';
-import type { QueueWindow } from './queue-window';
+import { intake, type IntakeDeps } from './intake';
+import { addCounts, emptyIntakeResult, type IntakeResult } from './intake-result';
 
-export interface TopUpResult {
-  enqueued: number;
-  /** Products needing an embedding whose job is pending or dead-lettered (left alone). */
-  alreadyQueued: number;
+export interface TopUpResult extends IntakeResult {
   /** The walk reached the newest product; the next pass starts again from the oldest. */
   reachedEnd: boolean;
 }
 
-export interface QueueTopUpOptions {
-  products: Pick<ProductsRepository, 'pageNeedingEmbeddingOldestFirst'>;
-  window: QueueWindow;
-  model: string;
+export interface QueueTopUpOptions extends IntakeDeps {
+  products: IntakeDeps['products'] & Pick<ProductsRepository, 'pageNeedingEmbeddingOldestFirst'>;
   /** Products read from Postgres per round trip. */
   pageSize?: number;
 }
 
 /**
  * The reconcile pass (`enqueue --missing` within the window): walks the products that need an
- * embedding, oldest first (updated_at, id), and enqueues them while the window has room. The walk
- * resumes where the previous pass stopped, so a 100M-product backlog is read once per sweep rather
- * than from its start every pass; at the newest product it wraps around to the oldest, which also
- * catches a product whose notification was missed while no listener ran.
+ * embedding, oldest first (updated_at, id), and puts them through intake while the window has room.
+ * The walk resumes where the previous pass stopped, so a 100M-product backlog is read once per sweep
+ * rather than from its start every pass; at the newest product it wraps around to the oldest, which
+ * also catches a product whose notification was missed while no listener ran.
  *
  * Nothing is enqueued twice: a product whose job is pending is skipped by its job id, and a dead
- * letter is left for `dlq retry` instead of being retried every pass.
+ * letter is left for `dlq retry` instead of being retried every pass (both count as alreadyQueued).
  */
 export class QueueTopUp {
   private cursor: ProductPosition | undefined;
@@ -36,7 +32,7 @@ export class QueueTopUp {
   }
 
   async pass(): Promise<TopUpResult> {
-    const result: TopUpResult = { enqueued: 0, alreadyQueued: 0, reachedEnd: false };
+    const result: TopUpResult = { ...emptyIntakeResult(), reachedEnd: false };
     for (;;) {
       const room = await this.options.window.room();
       if (room <= 0) return result;
@@ -44,12 +40,12 @@ export class QueueTopUp {
         after: this.cursor,
         limit: this.pageSize,
       });
-      const enqueued = await this.options.window.enqueue(page, this.options.model, { keepDeadLetters: true });
-      result.enqueued += enqueued.added;
-      result.alreadyQueued += enqueued.skipped;
-      const considered = page.length - enqueued.deferred;
+      const taken = await intake({ selected: page, keepDeadLetters: true }, this.options);
+      // What did not fit is read again next pass: the cursor stops before it, and it is not counted.
+      const considered = page.length - taken.deferred;
+      addCounts(result, { accepted: considered, enqueued: taken.enqueued, alreadyQueued: taken.alreadyQueued });
       if (considered > 0) this.cursor = page[considered - 1]?.position;
-      if (enqueued.deferred > 0) return result;
+      if (taken.deferred > 0) return result;
       if (page.length < this.pageSize) {
         this.cursor = undefined;
         result.reachedEnd = true;

@@ -1,29 +1,15 @@
 import { UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { createLogger } from '@vectorizer/logger';
-import {
-  connectForCommand,
-  createEmbedQueue,
-  createWorkerConnection,
-  EMBED_QUEUE,
-  type EmbedQueue,
-} from '@vectorizer/queue';
-import { createPool, EmbeddingsRepository, ProductsRepository, runMigrations } from '@vectorizer/store';
-import { createTestSchema, TEST_REDIS_URL, uniquePrefix, type TestSchema } from '@vectorizer/testing';
-import { enqueueNeedingEmbedding } from './enqueue-needing-embedding';
+import { createWorkerConnection, EMBED_QUEUE, type EmbedQueue } from '@vectorizer/queue';
+import { EmbeddingsRepository, type ProductsRepository } from '@vectorizer/store';
+import { eventually, TEST_REDIS_URL, uniquePrefix } from '@vectorizer/testing';
+import { intake } from './intake';
 import { startIntakeWatch } from './intake-watch';
 import { QueueWindow } from './queue-window';
+import { openIntakeTestbed, type IntakeTestbed } from './testing/intake-testbed';
 
 const MODEL = 'test/model';
 const logger = createLogger({ level: 'silent' });
-
-async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 const catalog = (count: number, prefix = 'p') =>
   Array.from({ length: count }, (_, i) => ({
@@ -32,22 +18,21 @@ const catalog = (count: number, prefix = 'p') =>
   }));
 
 describe('the queue window (real Postgres and Redis)', () => {
-  let db: TestSchema;
-  let connection: Redis;
+  let bed: IntakeTestbed;
+  let db: IntakeTestbed['db'];
+  let connection: IntakeTestbed['connection'];
+  let products: ProductsRepository;
   let queue: EmbedQueue;
   let prefix: string;
-  let products: ProductsRepository;
 
   beforeAll(async () => {
-    db = await createTestSchema('queue_window', { connect: (url, schema) => createPool(url, { schema, max: 6 }) });
-    await runMigrations(db.pool, { model: { id: MODEL, dimension: 4 } });
-    connection = await connectForCommand(TEST_REDIS_URL);
-    products = new ProductsRepository(db.pool);
+    bed = await openIntakeTestbed('queue_window', { model: MODEL, poolMax: 6 });
+    ({ db, connection, products } = bed);
   });
 
   beforeEach(() => {
     prefix = uniquePrefix('window');
-    queue = createEmbedQueue({ connection, prefix, retryPolicy: { attempts: 3, backoffMs: 100 } });
+    queue = bed.embedQueue(prefix);
   });
 
   afterEach(async () => {
@@ -56,10 +41,7 @@ describe('the queue window (real Postgres and Redis)', () => {
     await db.pool.query('TRUNCATE products CASCADE');
   });
 
-  afterAll(async () => {
-    await connection.quit();
-    await db.drop();
-  });
+  afterAll(() => bed.close());
 
   it('enqueues at most the window, leaves the rest pending in Postgres, and never overshoots with producers racing', async () => {
     const items = catalog(200);
@@ -73,10 +55,16 @@ describe('the queue window (real Postgres and Redis)', () => {
       window.enqueue(items.slice(100), MODEL),
       window.enqueue(items, MODEL),
     ]);
-    expect(results.reduce((sum, r) => sum + r.added, 0)).toBe(30);
+    expect(results.reduce((sum, r) => sum + r.enqueued, 0)).toBe(30);
     expect(await window.pendingJobs()).toBe(30);
     // Full: nothing more is added, and Postgres is not even asked.
-    expect(await enqueueNeedingEmbedding(ids, deps)).toEqual({ enqueued: 0, alreadyQueued: 0, deferred: 200 });
+    expect(await intake({ ids }, deps)).toEqual({
+      accepted: 200,
+      changed: 0,
+      enqueued: 0,
+      alreadyQueued: 0,
+      deferred: 200,
+    });
     expect(await window.pendingJobs()).toBe(30);
   });
 
@@ -151,7 +139,7 @@ describe('the queue window (real Postgres and Redis)', () => {
     );
     await products.upsertMany([{ id: 'p0004', imageUrl: 'https://img/p4-new.jpg' }]);
     const window = new QueueWindow({ queue, connection }, 10, products);
-    expect(await window.enqueue(readEarlier, MODEL)).toEqual({ added: 2, skipped: 3, deferred: 0 });
+    expect(await window.enqueue(readEarlier, MODEL)).toEqual({ enqueued: 2, alreadyQueued: 3, deferred: 0 });
     const queued = (await queue.getJobs(['waiting'])).map((job) => (job.data as { productId: string }).productId);
     expect(queued.sort()).toEqual(['p0002', 'p0003']);
   });
@@ -182,10 +170,10 @@ describe('the queue window (real Postgres and Redis)', () => {
     // Two products are embedded (their completed jobs kept or not, Postgres says so); the reconcile
     // loop leaves the dead letter alone, a new intake replaces it.
     expect(await window.enqueue(catalog(3), MODEL, { keepDeadLetters: true })).toEqual({
-      added: 0,
-      skipped: 3,
+      enqueued: 0,
+      alreadyQueued: 3,
       deferred: 0,
     });
-    expect(await window.enqueue(catalog(3), MODEL)).toEqual({ added: 1, skipped: 2, deferred: 0 });
+    expect(await window.enqueue(catalog(3), MODEL)).toEqual({ enqueued: 1, alreadyQueued: 2, deferred: 0 });
   });
 });

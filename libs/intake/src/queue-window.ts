@@ -8,18 +8,7 @@ import {
   type RedisScript,
 } from '@vectorizer/queue';
 import type { ProductsRepository } from '@vectorizer/store';
-
-export interface WindowEnqueueResult {
-  /** Jobs added. */
-  added: number;
-  /**
-   * Products whose job was already pending (or, with keepDeadLetters, is a dead letter), or that
-   * Postgres says no longer need an embedding (their job completed since they were read).
-   */
-  skipped: number;
-  /** Products not enqueued because the window was full: they stay pending in Postgres. */
-  deferred: number;
-}
+import { addCounts, type QueueCounts } from './intake-result';
 
 /** How long a producer may hold the window; a crashed holder blocks the others at most this long. */
 const LOCK_LEASE_MS = 30_000;
@@ -60,8 +49,8 @@ export class QueueWindow {
 
   /**
    * Enqueues `products` in the order given while the window has room. A product whose job is
-   * already pending, or that no longer needs an embedding, takes no room; everything after the room
-   * ran out is `deferred`.
+   * already pending, or that no longer needs an embedding, takes no room (`alreadyQueued`);
+   * everything after the room ran out is `deferred`.
    */
   async enqueue(
     products: readonly ProductToEmbed[],
@@ -75,25 +64,24 @@ export class QueueWindow {
        */
       reembed?: boolean;
     } = {},
-  ): Promise<WindowEnqueueResult> {
+  ): Promise<QueueCounts> {
     const enqueueOptions = {
       keepDeadLetters: options.keepDeadLetters,
       stillNeeded: options.reembed ? undefined : this.stillNeeding(model),
     };
     if (this.size === 0)
       return { ...(await enqueueProducts(this.target, products, model, enqueueOptions)), deferred: 0 };
-    if (products.length === 0) return { added: 0, skipped: 0, deferred: 0 };
+    if (products.length === 0) return { enqueued: 0, alreadyQueued: 0, deferred: 0 };
     return this.whileHoldingLease(async () => {
-      const result: WindowEnqueueResult = { added: 0, skipped: 0, deferred: 0 };
+      const result: QueueCounts = { enqueued: 0, alreadyQueued: 0, deferred: 0 };
       let room = this.size - (await this.pendingJobs());
       let next = 0;
       while (room > 0 && next < products.length) {
         const slice = products.slice(next, next + room);
         next += slice.length;
-        const added = await enqueueProducts(this.target, slice, model, enqueueOptions);
-        result.added += added.added;
-        result.skipped += added.skipped;
-        room -= added.added;
+        const counts = await enqueueProducts(this.target, slice, model, enqueueOptions);
+        addCounts(result, counts);
+        room -= counts.enqueued;
       }
       result.deferred = products.length - next;
       return result;

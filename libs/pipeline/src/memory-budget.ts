@@ -14,11 +14,6 @@ export class MemoryBudget {
     this.available = capacity;
   }
 
-  /** Bytes not taken right now. */
-  get free(): number {
-    return this.available;
-  }
-
   /** Runs `work` once `weight` bytes of the budget are free, and gives them back when it settles. */
   async run<T>(weight: number, work: () => Promise<T>): Promise<T> {
     const taken = Math.min(Math.max(0, weight), this.capacity);

@@ -1,13 +1,25 @@
 import { MicroBatcher } from './micro-batcher';
 
-/** A run function whose batches the test completes by hand. */
+/** A run function whose batches the test completes by hand; `running()` counts the batches not yet completed. */
 function controlledRun() {
   const calls: { items: number[]; finish: () => void; fail: (error: Error) => void }[] = [];
+  let running = 0;
   const run = (items: number[]) =>
     new Promise<Map<number, string>>((resolve, reject) => {
-      calls.push({ items, finish: () => resolve(new Map(items.map((i) => [i, `r${i}`]))), fail: reject });
+      running += 1;
+      calls.push({
+        items,
+        finish: () => {
+          running -= 1;
+          resolve(new Map(items.map((i) => [i, `r${i}`])));
+        },
+        fail: (error) => {
+          running -= 1;
+          reject(error);
+        },
+      });
     });
-  return { calls, run };
+  return { calls, run, running: () => running };
 }
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
@@ -20,15 +32,16 @@ describe('MicroBatcher', () => {
     const batcher = new MicroBatcher({ maxBatchSize: 4, maxWaitMs: 60_000, maxInFlight: 1, run });
     const results = [1, 2, 3, 4, 5].map((i) => batcher.submit(i));
     expect(calls.map((c) => c.items)).toEqual([[1, 2, 3, 4]]);
-    expect(batcher.queued).toBe(1);
     calls[0]?.finish();
     await expect(Promise.all(results.slice(0, 4))).resolves.toEqual(['r1', 'r2', 'r3', 'r4']);
-    const drained = batcher.drain();
-    await flush();
-    expect(calls.map((c) => c.items)).toEqual([[1, 2, 3, 4], [5]]);
+    // 5 stayed queued: it heads the next full batch.
+    results.push(...[6, 7, 8].map((i) => batcher.submit(i)));
+    expect(calls.map((c) => c.items)).toEqual([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+    ]);
     calls[1]?.finish();
-    await drained;
-    await expect(results[4]).resolves.toBe('r5');
+    await expect(Promise.all(results.slice(4))).resolves.toEqual(['r5', 'r6', 'r7', 'r8']);
   });
 
   it('runs a partial batch once its oldest item has waited maxWaitMs', async () => {
@@ -48,12 +61,12 @@ describe('MicroBatcher', () => {
 
   it('keeps at most maxInFlight batches running and collects the next one meanwhile', async () => {
     jest.useFakeTimers();
-    const { calls, run } = controlledRun();
+    const { calls, run, running } = controlledRun();
     const batcher = new MicroBatcher({ maxBatchSize: 2, maxWaitMs: 10, maxInFlight: 1, run });
     const results = [1, 2, 3, 4, 5, 6].map((i) => batcher.submit(i));
     jest.advanceTimersByTime(50);
     expect(calls.map((c) => c.items)).toEqual([[1, 2]]);
-    expect(batcher.batchesRunning).toBe(1);
+    expect(running()).toBe(1);
     calls[0]?.finish();
     await jest.advanceTimersByTimeAsync(0);
     expect(calls.map((c) => c.items)).toEqual([
@@ -66,16 +79,24 @@ describe('MicroBatcher', () => {
     await expect(Promise.all(results)).resolves.toEqual(['r1', 'r2', 'r3', 'r4', 'r5', 'r6']);
   });
 
-  it('pipelines up to maxInFlight batches', () => {
-    const { calls, run } = controlledRun();
+  it('pipelines up to maxInFlight batches', async () => {
+    const { calls, run, running } = controlledRun();
     const batcher = new MicroBatcher({ maxBatchSize: 2, maxWaitMs: 60_000, maxInFlight: 2, run });
     [1, 2, 3, 4, 5, 6].forEach((i) => void batcher.submit(i).catch(() => undefined));
     expect(calls.map((c) => c.items)).toEqual([
       [1, 2],
       [3, 4],
     ]);
-    expect(batcher.queued).toBe(2);
-    calls.forEach((c) => c.fail(new Error('test teardown')));
+    expect(running()).toBe(2);
+    // [5, 6] waited for room, and starts as soon as one batch ends.
+    calls[0]?.finish();
+    await flush();
+    expect(calls.map((c) => c.items)).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    calls.slice(1).forEach((c) => c.fail(new Error('test teardown')));
   });
 
   it('keeps a partial batch collecting while another runs, and starts it when that one ends', async () => {
@@ -139,7 +160,8 @@ describe('MicroBatcher', () => {
     await expect(third).rejects.toThrow('no result for this item');
   });
 
-  it('drain runs what is queued without waiting and resolves when nothing runs', async () => {
+  it('runs the partial tail after full batches once its wait is over, each item exactly once', async () => {
+    jest.useFakeTimers();
     const seen: number[][] = [];
     const batcher = new MicroBatcher<number, number>({
       maxBatchSize: 4,
@@ -151,13 +173,17 @@ describe('MicroBatcher', () => {
       },
     });
     const results = [1, 2, 3, 4, 5, 6].map((i) => batcher.submit(i));
-    await batcher.drain();
+    await jest.advanceTimersByTimeAsync(59_999);
+    expect(seen).toEqual([[1, 2, 3, 4]]);
+    await jest.advanceTimersByTimeAsync(1);
     expect(seen).toEqual([
       [1, 2, 3, 4],
       [5, 6],
     ]);
     await expect(Promise.all(results)).resolves.toEqual([1, 2, 3, 4, 5, 6]);
-    expect(batcher.queued + batcher.batchesRunning).toBe(0);
+    // Nothing is left queued: no timer or batch runs anything again.
+    await jest.advanceTimersByTimeAsync(120_000);
+    expect(seen).toHaveLength(2);
   });
 
   it('refuses nonsensical limits', () => {

@@ -37,7 +37,6 @@ export class MicroBatcher<TIn, TOut> {
   private timer: NodeJS.Timeout | undefined;
   /** The oldest queued item has waited maxWaitMs; dispatch once no batch runs. */
   private due = false;
-  private readonly running = new Set<Promise<void>>();
 
   constructor(options: MicroBatcherOptions<TIn, TOut>) {
     for (const key of ['maxBatchSize', 'maxInFlight'] as const) {
@@ -48,33 +47,12 @@ export class MicroBatcher<TIn, TOut> {
     this.options = options;
   }
 
-  /** Items waiting for a batch (not counting batches already running). */
-  get queued(): number {
-    return this.queue.length;
-  }
-
-  /** Batches running now. */
-  get batchesRunning(): number {
-    return this.inFlight;
-  }
-
   submit(item: TIn): Promise<TOut> {
     return new Promise<TOut>((resolve, reject) => {
       this.queue.push({ item, resolve, reject, arrivedAt: Date.now() });
       if (this.queue.length === 1) this.armTimer();
       this.dispatch();
     });
-  }
-
-  /** Runs whatever is queued without waiting for maxWaitMs, then waits for every running batch. */
-  async drain(): Promise<void> {
-    this.due = this.queue.length > 0;
-    this.dispatch();
-    while (this.running.size > 0 || this.queue.length > 0) {
-      await Promise.race(this.running);
-      this.due = this.queue.length > 0;
-      this.dispatch();
-    }
   }
 
   /** Fires when the oldest queued item has waited maxWaitMs. */
@@ -106,12 +84,11 @@ export class MicroBatcher<TIn, TOut> {
 
   private start(batch: Pending<TIn, TOut>[]): void {
     this.inFlight += 1;
-    const done = this.execute(batch).finally(() => {
+    // execute() settles every item itself and never rejects.
+    void this.execute(batch).finally(() => {
       this.inFlight -= 1;
-      this.running.delete(done);
       this.dispatch();
     });
-    this.running.add(done);
   }
 
   private async execute(batch: Pending<TIn, TOut>[]): Promise<void> {

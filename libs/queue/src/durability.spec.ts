@@ -20,7 +20,7 @@ describe('enqueued jobs survive a Redis crash (AOF, appendfsync always)', () => 
 
     let connection: Redis = await connectForCommand(server.url);
     let queue = createEmbedQueue({ connection, prefix, retryPolicy: { attempts: 3, backoffMs: 100 } });
-    expect(await enqueueProducts({ queue, connection }, products, 'm')).toEqual({ added: 50, skipped: 0 });
+    expect(await enqueueProducts({ queue, connection }, products, 'm')).toEqual({ enqueued: 50, alreadyQueued: 0 });
     await queue.close();
     connection.disconnect();
 
@@ -35,7 +35,7 @@ describe('enqueued jobs survive a Redis crash (AOF, appendfsync always)', () => 
         productId: 'p7',
       });
       // The ids are still known after recovery: enqueueing again adds nothing.
-      expect(await enqueueProducts({ queue, connection }, products, 'm')).toEqual({ added: 0, skipped: 50 });
+      expect(await enqueueProducts({ queue, connection }, products, 'm')).toEqual({ enqueued: 0, alreadyQueued: 50 });
     } finally {
       await queue.obliterate({ force: true });
       await queue.close();

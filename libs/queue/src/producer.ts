@@ -11,13 +11,13 @@ export interface ProductToEmbed {
 
 export interface EnqueueResult {
   /** Jobs newly added to the queue. */
-  added: number;
+  enqueued: number;
   /**
    * Products whose job with the same id is still pending (waiting, delayed, active), so nothing was
    * added for them. A finished job kept under that id (a dead letter, or a completed job kept for
-   * the dashboard) is replaced by a fresh one and counts as added.
+   * the dashboard) is replaced by a fresh one and counts as enqueued.
    */
-  skipped: number;
+  alreadyQueued: number;
 }
 
 /**
@@ -55,8 +55,8 @@ export interface EnqueueTarget {
 /**
  * Adds one `embed` job per product. Ids are deterministic (jobIdFor), so enqueueing a product whose
  * job is still pending is a no-op. The state check before addBulk serves the counts and replaces
- * finished jobs; a race with a concurrent producer can shift one job between `added` and
- * `skipped`, never duplicate it, because BullMQ itself ignores an add whose id exists.
+ * finished jobs; a race with a concurrent producer can shift one job between `enqueued` and
+ * `alreadyQueued`, never duplicate it, because BullMQ itself ignores an add whose id exists.
  */
 export async function enqueueProducts(
   { queue, connection }: EnqueueTarget,
@@ -68,7 +68,7 @@ export async function enqueueProducts(
     /**
      * Leave a product whose job is a dead letter alone instead of replacing it (the periodic
      * reconcile: a broken image would otherwise be retried every pass; `dlq retry` is for that).
-     * Such a product counts as skipped.
+     * Such a product counts as already queued.
      */
     keepDeadLetters?: boolean;
     /**
@@ -77,14 +77,14 @@ export async function enqueueProducts(
      * whose job then completed and was trimmed from the kept completed jobs (QUEUE_KEEP_COMPLETED_*)
      * looks absent here, but its vector is already stored, and a worker stores the vector before its
      * job completes, so a re-check made after the state check sees it; and a kept completed job is
-     * replaced only when its product's vector is really missing. Dropped products count as skipped.
+     * replaced only when its product's vector is really missing. Dropped products count as already queued.
      */
     stillNeeded?: (products: readonly ProductToEmbed[]) => Promise<readonly ProductToEmbed[]>;
   } = {},
 ): Promise<EnqueueResult> {
   const chunkSize = options.chunkSize ?? DEFAULT_ENQUEUE_CHUNK_SIZE;
   const now = options.now ?? (() => new Date());
-  const result: EnqueueResult = { added: 0, skipped: 0 };
+  const result: EnqueueResult = { enqueued: 0, alreadyQueued: 0 };
   for (let start = 0; start < products.length; start += chunkSize) {
     const chunk = uniqueByJobId(products.slice(start, start + chunkSize), model);
     const ids = chunk.map(({ jobId }) => jobId);
@@ -101,7 +101,7 @@ export async function enqueueProducts(
       const needed = new Set((await options.stillNeeded(fresh.map(({ product }) => product))).map(productKey));
       fresh = fresh.filter(({ product }) => needed.has(productKey(product)));
     }
-    result.skipped += products.slice(start, start + chunkSize).length - fresh.length;
+    result.alreadyQueued += products.slice(start, start + chunkSize).length - fresh.length;
     if (fresh.length === 0) continue;
     for (const { jobId, replacing } of fresh) if (replacing) await queue.remove(jobId);
     const enqueuedAt = now().toISOString();
@@ -122,7 +122,7 @@ export async function enqueueProducts(
     } finally {
       for (const span of traces) span?.end();
     }
-    result.added += fresh.length;
+    result.enqueued += fresh.length;
   }
   return result;
 }

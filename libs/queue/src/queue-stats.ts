@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { runScript, type RedisScript } from './redis-script';
 
 export interface QueueStats {
   /** Ready to run, including jobs held by a paused queue and prioritized jobs. */
@@ -34,12 +35,15 @@ export function isDrained(stats: QueueStats): boolean {
  * The job at the head of the wait list (BullMQ adds on the left and takes from the right) and the
  * Redis clock: two reads whatever the backlog. KEYS[1] = wait list; ARGV[1] = the job key prefix.
  */
-const HEAD_OF_WAIT = `local t = redis.call('TIME')
+const HEAD_OF_WAIT: RedisScript = {
+  name: 'vectorizerHeadOfWait',
+  lua: `local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
 local id = redis.call('LINDEX', KEYS[1], -1)
 if not id then return { now } end
 local fields = redis.call('HMGET', ARGV[1] .. id, 'timestamp', 'processedOn', 'delay')
-return { now, fields[1] or '', fields[2] or '', fields[3] or '' }`;
+return { now, fields[1] or '', fields[2] or '', fields[3] or '' }`,
+};
 
 /**
  * Seconds the next job to run has been waiting; 0 when nothing waits. It became runnable when it was
@@ -48,7 +52,7 @@ return { now, fields[1] or '', fields[2] or '', fields[3] or '' }`;
  * its attempts), so its age overstates until it runs.
  */
 export async function oldestWaitingAgeSeconds(queue: Queue, redis: Redis): Promise<number> {
-  const reply = (await redis.eval(HEAD_OF_WAIT, 1, queue.toKey('wait'), queue.toKey(''))) as (number | string)[];
+  const reply = (await runScript(redis, HEAD_OF_WAIT, [queue.toKey('wait')], [queue.toKey('')])) as (number | string)[];
   const now = Number(reply[0]);
   if (reply.length < 2) return 0;
   const created = Number(reply[1]) || now;

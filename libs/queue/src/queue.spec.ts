@@ -41,12 +41,12 @@ describe('embed queue (real Redis)', () => {
 
   it('adds in chunks and skips products whose job is pending', async () => {
     expect(await enqueueProducts({ queue, connection }, products(25), MODEL, { chunkSize: 10 })).toEqual({
-      added: 25,
-      skipped: 0,
+      enqueued: 25,
+      alreadyQueued: 0,
     });
     expect(await enqueueProducts({ queue, connection }, products(30), MODEL, { chunkSize: 10 })).toEqual({
-      added: 5,
-      skipped: 25,
+      enqueued: 5,
+      alreadyQueued: 25,
     });
     expect((await getQueueStats(queue)).waiting).toBe(30);
     const job = await queue.getJob(jobIdFor('p3', 'https://cdn.example/a/3.jpg', MODEL));
@@ -61,14 +61,20 @@ describe('embed queue (real Redis)', () => {
 
   it('makes a new job for a changed image or a new model', async () => {
     await enqueueProducts({ queue, connection }, products(3), MODEL);
-    expect(await enqueueProducts({ queue, connection }, products(3, 'b'), MODEL)).toEqual({ added: 3, skipped: 0 });
-    expect(await enqueueProducts({ queue, connection }, products(3), 'other/model')).toEqual({ added: 3, skipped: 0 });
+    expect(await enqueueProducts({ queue, connection }, products(3, 'b'), MODEL)).toEqual({
+      enqueued: 3,
+      alreadyQueued: 0,
+    });
+    expect(await enqueueProducts({ queue, connection }, products(3), 'other/model')).toEqual({
+      enqueued: 3,
+      alreadyQueued: 0,
+    });
   });
 
   it('counts a product listed twice in one call once', async () => {
     expect(await enqueueProducts({ queue, connection }, [...products(2), ...products(2)], MODEL)).toEqual({
-      added: 2,
-      skipped: 2,
+      enqueued: 2,
+      alreadyQueued: 2,
     });
   });
 
@@ -76,7 +82,7 @@ describe('embed queue (real Redis)', () => {
     await enqueueProducts({ queue, connection }, products(2), MODEL);
     await processAll(queue, prefix, async () => undefined);
     expect(await getQueueStats(queue)).toMatchObject({ waiting: 0, completed: 2 });
-    expect(await enqueueProducts({ queue, connection }, products(2), MODEL)).toEqual({ added: 2, skipped: 0 });
+    expect(await enqueueProducts({ queue, connection }, products(2), MODEL)).toEqual({ enqueued: 2, alreadyQueued: 0 });
     expect(await getQueueStats(queue)).toMatchObject({ waiting: 2, completed: 0 });
   });
 
@@ -86,7 +92,7 @@ describe('embed queue (real Redis)', () => {
       throw new Error('boom');
     });
     expect((await getQueueStats(queue)).failed).toBe(2);
-    expect(await enqueueProducts({ queue, connection }, products(3), MODEL)).toEqual({ added: 3, skipped: 0 });
+    expect(await enqueueProducts({ queue, connection }, products(3), MODEL)).toEqual({ enqueued: 3, alreadyQueued: 0 });
     expect(await getQueueStats(queue)).toMatchObject({ waiting: 3, failed: 0 });
     const job = await queue.getJob(jobIdFor('p0', 'https://cdn.example/a/0.jpg', MODEL));
     expect(job?.attemptsMade).toBe(0);

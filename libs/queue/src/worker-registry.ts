@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { runScript, type RedisScript } from './redis-script';
 
 /** What each live worker publishes about itself (after its self-test passed). */
 export const workerHeartbeatSchema = z.object({
@@ -74,23 +75,31 @@ end
  * ARGV: retain, id, ttl ms, heartbeat JSON, metrics JSON ('' keeps the previous snapshot), device.
  * A worker id seen for the first time counts one start of its device (one back from an expiry does not).
  */
-const BEAT = `${PRUNE}
+const BEAT: RedisScript = {
+  name: 'vectorizerWorkerBeat',
+  lua: `${PRUNE}
 local wasRetired = redis.call('ZREM', KEYS[4], ARGV[2])
 local added = redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
 if added == 1 and wasRetired == 0 then redis.call('HINCRBY', KEYS[5], ARGV[6], 1) end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[3], ARGV[2], ARGV[5]) end
-return 1`;
+return 1`,
+};
 
 /** ARGV: retain, id, final metrics JSON ('' keeps the last one). A stopped worker leaves the live set at once. */
-const RETIRE = `${PRUNE}
+const RETIRE: RedisScript = {
+  name: 'vectorizerWorkerRetire',
+  lua: `${PRUNE}
 redis.call('ZREM', KEYS[1], ARGV[2])
 redis.call('ZADD', KEYS[4], now + tonumber(ARGV[1]), ARGV[2])
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[3], ARGV[2], ARGV[3]) end
-return 1`;
+return 1`,
+};
 
 /** ARGV: retain, then 2 for heartbeats, 3 for metrics. Answers [id, value, '0' live | '1' retired, ...]. */
-const READ = `${PRUNE}
+const READ: RedisScript = {
+  name: 'vectorizerWorkerRead',
+  lua: `${PRUNE}
 local out = {}
 for set = 1, 2 do
   local ids = redis.call('ZRANGE', KEYS[set == 1 and 1 or 4], 0, -1)
@@ -103,7 +112,8 @@ for set = 1, 2 do
     end
   end
 end
-return out`;
+return out`,
+};
 
 /** One registry entry as read: a live worker, or a stopped one whose last state is kept a while. */
 export interface WorkerRegistryEntry {
@@ -138,17 +148,14 @@ export class WorkerRegistry {
   }
 
   async beat(record: WorkerHeartbeatRecord, options: { ttlMs: number; metricsJson?: string }): Promise<void> {
-    await this.redis.eval(
-      BEAT,
-      this.keys.length,
-      ...this.keys,
+    await runScript(this.redis, BEAT, this.keys, [
       this.retain,
       record.workerId,
       String(options.ttlMs),
       JSON.stringify(record),
       options.metricsJson ?? '',
       record.device,
-    );
+    ]);
   }
 
   /**
@@ -156,7 +163,7 @@ export class WorkerRegistry {
    * it) and leaves its final snapshot, so the counts of its last seconds still reach /metrics.
    */
   async retire(workerId: string, options: { metricsJson?: string } = {}): Promise<void> {
-    await this.redis.eval(RETIRE, this.keys.length, ...this.keys, this.retain, workerId, options.metricsJson ?? '');
+    await runScript(this.redis, RETIRE, this.keys, [this.retain, workerId, options.metricsJson ?? '']);
   }
 
   /** Forgets a worker at once, its last snapshot included. */
@@ -207,7 +214,7 @@ export class WorkerRegistry {
   }
 
   private async read(field: 2 | 3): Promise<WorkerRegistryEntry[]> {
-    const flat = (await this.redis.eval(READ, this.keys.length, ...this.keys, this.retain, String(field))) as string[];
+    const flat = (await runScript(this.redis, READ, this.keys, [this.retain, String(field)])) as string[];
     const entries: WorkerRegistryEntry[] = [];
     for (let i = 0; i < flat.length; i += 3)
       if (flat[i + 1] !== '') entries.push({ workerId: flat[i], json: flat[i + 1], retired: flat[i + 2] === '1' });

@@ -20,6 +20,7 @@ import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import { MetricsCollector, createApiRegistry } from './api-metrics-collector';
 import { ProductImages } from './api-product-images';
+import { CatalogService } from './catalog-services';
 import type { Runtime } from './runtime';
 import { type SearchServices, searchServices } from './search-services';
 
@@ -74,7 +75,8 @@ export interface ApiServices extends SearchServices {
   redis: Redis;
   queuePrefix: string;
   queues: { embed: EmbedQueue };
-  products: ProductsRepository;
+  /** Products arriving over HTTP and each product's embedding status. */
+  catalog: CatalogService;
   /** The session text and image searches embed with, started on the first one. */
   searchModel: LazyQueryEncoder;
   /** Which model searches answer with (`GET /api/model`). */
@@ -111,7 +113,7 @@ export function apiServices(parts: ApiServiceParts): ApiServices {
     redis,
     queuePrefix,
     queues: { embed: queue },
-    products,
+    catalog: new CatalogService({ pool, queue: { queue, connection: redis }, queueWindow: parts.intake.queueWindow }),
     resolveSearchModel: parts.searchModel,
     readiness: () =>
       checkReadiness({

@@ -1,6 +1,34 @@
 export { Runtime, devModelNotice, type QueueServices } from './runtime';
 export { workerPlans } from './worker-plans';
 export {
+  checkWorkerServices,
+  openWorkerProcess,
+  startWorkerTracing,
+  type WorkerProcessIdentity,
+  type WorkerProcessServices,
+  type WorkerStopOutcome,
+} from './worker-process-services';
+export {
+  nothingToDrain,
+  superviseWorkers,
+  workerHealth,
+  type WorkerSupervision,
+  type WorkerSupervisionOptions,
+} from './worker-supervision';
+export { spawnApiProcess } from './api-process';
+export {
+  CatalogService,
+  openCatalogFile,
+  withCatalog,
+  type CatalogFile,
+  type CatalogFormat,
+  type CatalogServiceDeps,
+  type CatalogStatus,
+  type EnqueueSelection,
+  type IngestFileOptions,
+} from './catalog-services';
+export { startIntakeWatcher } from './intake-watcher';
+export {
   openSearchServices,
   searchServices,
   type OpenSearchServices,

@@ -7,6 +7,15 @@ import type { Product, ProductInput } from './types';
 const UPSERT_CHUNK_ROWS = 1000;
 const DEFAULT_PAGE_SIZE = 1000;
 
+/**
+ * "Up to date" for a model, as a condition on a product `p` and an embedding row `e`: a vector
+ * embedded for the model (`modelParam`, a query parameter such as `$1`) from the product's current
+ * image_url. Missing or stale is NOT EXISTS of it.
+ */
+export function upToDateEmbedding(modelParam: string): string {
+  return `e.product_id = p.id AND e.model = ${modelParam} AND e.image_url = p.image_url AND e.embedding_visual IS NOT NULL`;
+}
+
 export interface NeedingEmbeddingOptions {
   /** Every product, embedded or not (re-embed everything). */
   all?: boolean;
@@ -125,8 +134,7 @@ export class ProductsRepository {
         // hashes every vector of the model for those few ids (docs/performance.md has the figures).
         conditions.push(`NOT EXISTS (
           SELECT 1 FROM product_embeddings e
-           WHERE e.product_id = p.id AND e.model = $${params.push(model)}
-             AND e.image_url = p.image_url AND e.embedding_visual IS NOT NULL
+           WHERE ${upToDateEmbedding(`$${params.push(model)}`)}
              ${cursor ? `AND e.product_id > ${cursor}` : ''}
              ${ids !== undefined ? 'OFFSET 0' : ''})`);
       }
@@ -164,10 +172,7 @@ export class ProductsRepository {
       // updated_at as text: a JS Date keeps milliseconds, Postgres microseconds, and a truncated
       // cursor would sort before its own row and return it again.
       `SELECT p.id, p.image_url, p.updated_at::text AS updated_at FROM products p
-        WHERE NOT EXISTS (
-          SELECT 1 FROM product_embeddings e
-           WHERE e.product_id = p.id AND e.model = $1
-             AND e.image_url = p.image_url AND e.embedding_visual IS NOT NULL)
+        WHERE NOT EXISTS (SELECT 1 FROM product_embeddings e WHERE ${upToDateEmbedding('$1')})
           ${after}
         ORDER BY p.updated_at, p.id LIMIT $2`,
       params,

@@ -1,6 +1,6 @@
 export { WorkerSupervisor, type IntakeHandle, type SupervisorOptions } from './supervisor';
 export { waitUntilDrained } from './drain-watcher';
-export { checkWorkerHealth } from './health-check';
+export { checkWorkerHealth, type HealthResult } from './health-check';
 export { modelFootprint } from './model-footprint';
 export {
   announceWorkerReady,

@@ -1,7 +1,5 @@
 import { VectorizerError } from '@vectorizer/errors';
-import { intakeBodyFormat, intakeItems, parseIntakeBody, removeProduct } from '@vectorizer/intake';
-import type { EnqueueTarget } from '@vectorizer/queue';
-import type { ProductsRepository } from '@vectorizer/store';
+import type { CatalogService } from '@vectorizer/runtime';
 import express, { type RequestHandler, Router } from 'express';
 import { safeEqual } from '../dashboard/authenticate';
 
@@ -10,10 +8,8 @@ export interface IntakeRoutesOptions {
   token: string | undefined;
   /** INGEST_MAX_BODY_BYTES: larger bodies are refused with 413, before or while reading them. */
   maxBodyBytes: number;
-  products: ProductsRepository;
-  queue: EnqueueTarget;
-  /** QUEUE_WINDOW: jobs at most pending in Redis; the rest stay pending in Postgres for the reconcile loop. */
-  queueWindow: number;
+  /** Intake within the queue window (QUEUE_WINDOW), and removal. */
+  catalog: CatalogService;
   /** The id of the model jobs are keyed by; resolved per request, so a model fixed after start needs no restart. */
   model: () => Promise<string>;
 }
@@ -48,11 +44,11 @@ function bodyTooLarge(maxBodyBytes: number): VectorizerError {
  * Checks the Content-Type, refuses a declared Content-Length over the limit before reading a byte,
  * then reads the body (raw, cut off at the limit while streaming).
  */
-function intakeBody(maxBodyBytes: number): RequestHandler {
+function intakeBody(catalog: CatalogService, maxBodyBytes: number): RequestHandler {
   const read = express.raw({ type: () => true, limit: maxBodyBytes });
   return (req, res, next) => {
     try {
-      intakeBodyFormat(req.headers['content-type']);
+      catalog.checkBodyType(req.headers['content-type']);
     } catch (error) {
       next(error);
       return;
@@ -83,26 +79,14 @@ export function intakeRoutes(options: IntakeRoutesOptions): Router {
   const router = Router();
   const auth = ingestAuth(options.token);
 
-  router.post('/products', auth, intakeBody(options.maxBodyBytes), async (req, res) => {
-    const format = intakeBodyFormat(req.headers['content-type']);
+  router.post('/products', auth, intakeBody(options.catalog, options.maxBodyBytes), async (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const items = parseIntakeBody(body, format);
-    const result = await intakeItems(items, {
-      products: options.products,
-      queue: options.queue,
-      queueWindow: options.queueWindow,
-      model: await options.model(),
-    });
-    res.json(result);
+    res.json(await options.catalog.intakeBody(body, req.headers['content-type'], await options.model()));
   });
 
   router.delete('/products/:id', auth, async (req, res) => {
     const id = String(req.params.id);
-    const removed = await removeProduct(id, {
-      products: options.products,
-      queue: options.queue,
-      model: await options.model(),
-    });
+    const removed = await options.catalog.remove(id, await options.model());
     if (!removed) throw new VectorizerError('PRODUCT_NOT_FOUND', `No product with id ${JSON.stringify(id)}`);
     res.json({ deleted: id });
   });

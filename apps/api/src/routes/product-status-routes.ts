@@ -1,12 +1,9 @@
-import { explainProduct } from '@vectorizer/health';
 import { VectorizerError } from '@vectorizer/errors';
-import type { Queue } from 'bullmq';
+import type { CatalogService } from '@vectorizer/runtime';
 import { Router } from 'express';
-import type { Pool } from 'pg';
 
 export interface ProductStatusRouteOptions {
-  pool: Pool;
-  queue: Queue;
+  catalog: CatalogService;
   /** The model jobs are keyed by, when the request names none. */
   model: () => Promise<string>;
 }
@@ -23,7 +20,7 @@ export function productStatusRoutes(options: ProductStatusRouteOptions): Router 
       throw new VectorizerError('REQUEST_INVALID', 'model must be one model id', { hint: 'Pass ?model=ID once.' });
     }
     const model = requested ?? (await options.model());
-    res.json(await explainProduct({ pool: options.pool, queue: options.queue }, req.params.id, model));
+    res.json(await options.catalog.explain(req.params.id, model));
   });
   return router;
 }

@@ -1,7 +1,6 @@
 import { Option, type Command } from 'commander';
 import { VectorizerError } from '@vectorizer/errors';
-import { backfill, QueueWindow } from '@vectorizer/intake';
-import { checkSchema, ProductsRepository } from '@vectorizer/store';
+import { withCatalog, type EnqueueSelection } from '@vectorizer/runtime';
 import { runCommand } from '../context';
 
 interface EnqueueCommandOptions {
@@ -36,48 +35,34 @@ export function registerEnqueue(program: Command): void {
             hint: 'pass --missing, --all or --ids ID,…',
           });
         }
-        const model = await runtime.modelId(opts.model);
-        const pool = await runtime.openDatabase({ max: 1 });
-        try {
-          const queues = await runtime.openQueues();
-          try {
-            await checkSchema(pool);
-            const products = new ProductsRepository(pool);
-            const window = new QueueWindow(
-              { queue: queues.queue, connection: queues.connection },
-              config.QUEUE_WINDOW,
-              products,
+        // --ids re-embeds the named products whatever their state, like --all does for every product.
+        const selection: EnqueueSelection = opts.ids ? { ids: opts.ids } : opts.all ? { all: true } : { missing: true };
+        await withCatalog(runtime, opts.model, async (catalog, model) => {
+          let lastNotice = 0;
+          const total = await catalog.enqueue(selection, model, ({ enqueued, pending }) => {
+            if (Date.now() - lastNotice < 30_000) return;
+            lastNotice = Date.now();
+            logger.info(
+              { enqueued, pending, queueWindow: config.QUEUE_WINDOW },
+              `queue window full (QUEUE_WINDOW=${config.QUEUE_WINDOW}): waiting for workers to drain it; ${enqueued} enqueued so far`,
             );
-            // --ids re-embeds the named products whatever their state, like --all does for every product.
-            const reembed = !opts.missing;
-            let lastNotice = 0;
-            const total = await backfill(products.streamNeedingEmbedding(model, { all: reembed, ids: opts.ids }), {
-              window,
-              model,
-              reembed,
-              onWaiting: ({ added, pending }) => {
-                if (Date.now() - lastNotice < 30_000) return;
-                lastNotice = Date.now();
-                logger.info(
-                  { added, pending, queueWindow: config.QUEUE_WINDOW },
-                  `queue window full (QUEUE_WINDOW=${config.QUEUE_WINDOW}): waiting for workers to drain it; ${added} enqueued so far`,
-                );
-              },
-            });
-            const notFound = opts.ids ? opts.ids.length - total.selected : 0;
-            process.stdout.write(
-              opts.json
-                ? `${JSON.stringify({ model, ...total, ...(opts.ids ? { notFound } : {}) })}\n`
-                : `enqueued ${total.added} of ${total.selected} selected product(s) for ${model}; ${total.skipped} already had a pending job or were up to date` +
-                    `${total.deferred > 0 ? `; ${total.deferred} left pending in Postgres (queue window full): the reconcile loop of \`vectorizer watch\` or a worker enqueues them as the queue drains` : ''}` +
-                    `${notFound > 0 ? `; ${notFound} id(s) not found` : ''}\n`,
-            );
-          } finally {
-            await queues.close();
-          }
-        } finally {
-          await pool.end();
-        }
+          });
+          const notFound = opts.ids ? opts.ids.length - total.accepted : 0;
+          // The published JSON keeps its field names: `selected` products, `added` jobs, `skipped` ones.
+          const counts = {
+            selected: total.accepted,
+            added: total.enqueued,
+            skipped: total.alreadyQueued,
+            deferred: total.deferred,
+          };
+          process.stdout.write(
+            opts.json
+              ? `${JSON.stringify({ model, ...counts, ...(opts.ids ? { notFound } : {}) })}\n`
+              : `enqueued ${counts.added} of ${counts.selected} selected product(s) for ${model}; ${counts.skipped} already had a pending job or were up to date` +
+                  `${counts.deferred > 0 ? `; ${counts.deferred} left pending in Postgres (queue window full): the reconcile loop of \`vectorizer watch\` or a worker enqueues them as the queue drains` : ''}` +
+                  `${notFound > 0 ? `; ${notFound} id(s) not found` : ''}\n`,
+          );
+        });
       }),
     );
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { explainProduct, type ProductExplanation } from '@vectorizer/health';
-import { checkSchema } from '@vectorizer/store';
+import type { ProductExplanation } from '@vectorizer/health';
+import { withCatalog } from '@vectorizer/runtime';
 import { runCommand } from '../context';
 
 export function registerExplain(program: Command): void {
@@ -13,22 +13,12 @@ export function registerExplain(program: Command): void {
     .option('--model <id>', 'model id (default: the configured model)')
     .option('--json', 'print the JSON object GET /api/products/:id/status answers')
     .action((productId: string, opts: { model?: string; json?: boolean }) =>
-      runCommand('explain', async ({ runtime }) => {
-        const queues = await runtime.openQueues();
-        try {
-          const pool = await runtime.openDatabase({ max: 2 });
-          try {
-            await checkSchema(pool);
-            const model = await runtime.modelId(opts.model);
-            const explanation = await explainProduct({ pool, queue: queues.queue }, productId, model);
-            process.stdout.write(opts.json ? `${JSON.stringify(explanation)}\n` : formatExplanation(explanation));
-          } finally {
-            await pool.end();
-          }
-        } finally {
-          await queues.close();
-        }
-      }),
+      runCommand('explain', ({ runtime }) =>
+        withCatalog(runtime, opts.model, async (catalog, model) => {
+          const explanation = await catalog.explain(productId, model);
+          process.stdout.write(opts.json ? `${JSON.stringify(explanation)}\n` : formatExplanation(explanation));
+        }),
+      ),
     );
 }
 

@@ -3,7 +3,8 @@ import type { Logger } from '@vectorizer/logger';
 import type { IngestSummary } from '@vectorizer/intake';
 
 export interface IngestProgress {
-  update(summary: Readonly<IngestSummary>): void;
+  /** After every chunk, with the file's bytes read so far. */
+  update(summary: Readonly<IngestSummary>, bytesRead: number): void;
   stop(): void;
 }
 
@@ -13,7 +14,6 @@ export interface IngestProgress {
  */
 export function createIngestProgress(options: {
   totalBytes: number;
-  bytesRead: () => number;
   isTTY: boolean;
   logger: Logger;
   intervalMs?: number;
@@ -31,8 +31,8 @@ export function createIngestProgress(options: {
     );
     bar.start(Math.max(1, options.totalBytes), 0, { lines: 0, enqueued: 0, malformed: 0, rate: 0 });
     return {
-      update: (summary) =>
-        bar.update(options.bytesRead(), {
+      update: (summary, bytesRead) =>
+        bar.update(bytesRead, {
           lines: summary.lines,
           enqueued: summary.enqueued,
           malformed: summary.malformed,
@@ -44,10 +44,10 @@ export function createIngestProgress(options: {
   const intervalMs = options.intervalMs ?? 10_000;
   let lastLog = started;
   return {
-    update: (summary) => {
+    update: (summary, bytesRead) => {
       if (Date.now() - lastLog < intervalMs) return;
       lastLog = Date.now();
-      const percent = Math.round((100 * options.bytesRead()) / Math.max(1, options.totalBytes));
+      const percent = Math.round((100 * bytesRead) / Math.max(1, options.totalBytes));
       options.logger.info({ ...summary, percent, linesPerSecond: rate(summary.lines, started) }, `ingest ${percent}%`);
     },
     stop: () => undefined,

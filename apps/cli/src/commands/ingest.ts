@@ -1,21 +1,10 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { VectorizerError } from '@vectorizer/errors';
+import type { IngestSummary, MalformedLine } from '@vectorizer/intake';
 import type { Logger } from '@vectorizer/logger';
-import { checkSchema, ProductsRepository } from '@vectorizer/store';
+import { openCatalogFile, withCatalog, type CatalogFormat } from '@vectorizer/runtime';
 import { runCommand } from '../context';
-import {
-  DEFAULT_INGEST_CHUNK_SIZE,
-  INGEST_CHUNKS_IN_FLIGHT,
-  detectFormat,
-  ingestCatalog,
-  readCatalog,
-  type CatalogFormat,
-  type IngestSummary,
-  type MalformedLine,
-} from '@vectorizer/intake';
-import { createIngestProgress, type IngestProgress } from './ingest-progress';
+import { createIngestProgress } from './ingest-progress';
 
 /** Exit code when --strict and some lines were rejected (the valid ones are ingested regardless). */
 export const EXIT_MALFORMED_LINES = 2;
@@ -56,52 +45,43 @@ export function registerIngest(program: Command): void {
         'Malformed lines (bad JSON, missing id or image_url, a bad URL) are skipped, reported with their line\n' +
         `number and counted in the summary; the exit code stays 0 unless --strict is given (then ${EXIT_MALFORMED_LINES}).`,
     )
-    .action((file: string, opts: IngestCommandOptions) =>
-      runCommand('ingest', async ({ config, logger, runtime }) => {
-        const size = await fileSize(file);
-        const format = opts.format ?? detectFormat(file, await firstByte(file));
-        const model = await runtime.modelId(opts.model);
-        const pool = await runtime.openDatabase({ max: INGEST_CHUNKS_IN_FLIGHT + 1 });
-        const queues = await runtime.openQueues().catch(async (error: unknown) => {
-          await pool.end();
-          throw error;
-        });
-        const rejects = opts.rejects ? createWriteStream(opts.rejects) : undefined;
-        let progress: IngestProgress | undefined;
-        try {
-          await checkSchema(pool);
-          const source = readCatalog(file, format);
-          progress = createIngestProgress({
-            totalBytes: size,
-            bytesRead: source.bytesRead,
+    .action((path: string, opts: IngestCommandOptions) =>
+      runCommand('ingest', async ({ logger, runtime }) => {
+        const file = await openCatalogFile(path, opts.format);
+        return withCatalog(runtime, opts.model, async (catalog, model) => {
+          const rejects = opts.rejects ? createWriteStream(opts.rejects) : undefined;
+          const progress = createIngestProgress({
+            totalBytes: file.size,
             isTTY: process.stderr.isTTY === true,
             logger,
           });
-          const summary = await ingestCatalog({
-            entries: source.entries,
-            products: new ProductsRepository(pool),
-            queue: { queue: queues.queue, connection: queues.connection },
-            queueWindow: config.QUEUE_WINDOW,
-            model,
-            logger,
-            chunkSize: opts.chunkSize ?? DEFAULT_INGEST_CHUNK_SIZE,
-            onProgress: (s) => progress?.update(s),
-            onMalformed: malformedReporter(logger, rejects, opts.rejects),
-          });
-          progress.stop();
-          progress = undefined;
+          let summary: IngestSummary;
+          try {
+            summary = await catalog.ingestFile(file, {
+              model,
+              chunkSize: opts.chunkSize,
+              onProgress: (counts, bytesRead) => progress.update(counts, bytesRead),
+              onMalformed: malformedReporter(logger, rejects, opts.rejects),
+            });
+          } finally {
+            progress.stop();
+            await new Promise<void>((resolve) => (rejects ? rejects.end(resolve) : resolve()));
+          }
           process.stdout.write(
-            opts.json ? `${JSON.stringify({ file, model, ...summary })}\n` : describeSummary(summary, opts.rejects),
+            opts.json
+              ? `${JSON.stringify(jsonSummary(path, model, summary))}\n`
+              : describeSummary(summary, opts.rejects),
           );
           return opts.strict && summary.malformed > 0 ? EXIT_MALFORMED_LINES : 0;
-        } finally {
-          progress?.stop();
-          await new Promise<void>((resolve) => (rejects ? rejects.end(resolve) : resolve()));
-          await queues.close();
-          await pool.end();
-        }
+        });
       }),
     );
+}
+
+/** The published JSON keeps its field names: `products` are the valid lines intake accepted. */
+function jsonSummary(file: string, model: string, summary: IngestSummary) {
+  const { lines, accepted, changed, enqueued, alreadyQueued, deferred, malformed } = summary;
+  return { file, model, lines, products: accepted, changed, enqueued, alreadyQueued, deferred, malformed };
 }
 
 /** Logs the first rejected lines one by one (then only counts them) and writes all to --rejects. */
@@ -126,7 +106,7 @@ function malformedReporter(
 
 function describeSummary(summary: IngestSummary, rejectsPath: string | undefined): string {
   return (
-    `ingested ${summary.products} products from ${summary.lines} lines (${summary.changed} new or changed), ` +
+    `ingested ${summary.accepted} products from ${summary.lines} lines (${summary.changed} new or changed), ` +
     `enqueued ${summary.enqueued} (${summary.alreadyQueued} already queued), ${summary.malformed} malformed line(s) skipped` +
     (summary.deferred > 0
       ? `; ${summary.deferred} left pending in Postgres beyond the queue window (QUEUE_WINDOW), enqueued by \`vectorizer watch\` or \`worker\` as the queue drains`
@@ -139,27 +119,4 @@ function positiveInt(value: string): number {
   const number = Number(value);
   if (!/^\d+$/.test(value) || number < 1) throw new InvalidArgumentError('expected a positive whole number');
   return number;
-}
-
-async function fileSize(file: string): Promise<number> {
-  try {
-    const info = await stat(file);
-    if (!info.isFile()) throw new Error('not a regular file');
-    return info.size;
-  } catch (error) {
-    throw new VectorizerError('CATALOG_UNREADABLE', `cannot read the catalog file ${file}`, {
-      hint: 'check the path and its permissions',
-      cause: error,
-    });
-  }
-}
-
-async function firstByte(file: string): Promise<string | undefined> {
-  const handle = await open(file, 'r');
-  try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(64), 0, 64, 0);
-    return buffer.subarray(0, bytesRead).toString('utf8').trimStart()[0];
-  } finally {
-    await handle.close();
-  }
 }

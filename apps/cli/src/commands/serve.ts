@@ -1,12 +1,6 @@
-import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
+import { spawnApiProcess } from '@vectorizer/runtime';
 import { runCommand } from '../context';
-import { nodeArgsFor, processEntry } from '@vectorizer/supervisor';
-
-/** The API process entry; it lives in apps/api, which the CLI runs rather than imports. */
-export function apiEntry(): string {
-  return processEntry('api');
-}
 
 export function registerServe(program: Command): void {
   program
@@ -18,7 +12,7 @@ export function registerServe(program: Command): void {
     .action(() =>
       runCommand('serve', async ({ config, logger }) => {
         logger.debug({ host: config.HOST, port: config.PORT }, 'starting the API process');
-        const child = spawn(process.execPath, nodeArgsFor(apiEntry()), { stdio: 'inherit', env: process.env });
+        const child = spawnApiProcess({ stdio: 'inherit', env: process.env });
         // Ctrl-C reaches both processes through the terminal; a SIGTERM sent to this one (a
         // container stop) is passed on so the API closes its connections before exiting.
         const forward = (signal: NodeJS.Signals) => child.kill(signal);

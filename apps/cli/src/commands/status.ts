@@ -1,21 +1,9 @@
 import type { Command } from 'commander';
-import { pendingInPostgres } from '@vectorizer/intake';
-import { getQueueStats } from '@vectorizer/queue';
-import { checkSchema, EmbeddingsRepository, ProductsRepository } from '@vectorizer/store';
+import { withCatalog, type CatalogStatus } from '@vectorizer/runtime';
 import { runCommand } from '../context';
 
-export interface StatusReport {
+export interface StatusReport extends CatalogStatus {
   model: string;
-  products: number;
-  embedded: number;
-  /** Of `embedded`, products whose vector was copied from identical image bytes instead of inferred. */
-  reused: number;
-  missing: number;
-  /** Missing embeddings the queue does not hold: left in Postgres by the queue window (an estimate). */
-  pendingInPostgres: number;
-  queue: { waiting: number; active: number; delayed: number; failed: number; completed: number };
-  /** The embed queue's failed jobs: the same number as queue.failed, `dlq list` and the metrics. */
-  deadLetter: number;
 }
 
 export function registerStatus(program: Command): void {
@@ -25,41 +13,12 @@ export function registerStatus(program: Command): void {
     .option('--model <id>', 'model id (default: the configured model)')
     .option('--json', 'print one JSON object')
     .action((opts: { model?: string; json?: boolean }) =>
-      runCommand('status', async ({ runtime }) => {
-        // Services first: an unreachable Redis or Postgres should fail before any model work.
-        const queues = await runtime.openQueues();
-        try {
-          const pool = await runtime.openDatabase({ max: 3 });
-          try {
-            await checkSchema(pool);
-            const model = await runtime.modelId(opts.model);
-            const embeddings = new EmbeddingsRepository(pool);
-            const [products, embedded, reused, missing, queue, deadLetter] = await Promise.all([
-              new ProductsRepository(pool).count(),
-              embeddings.countEmbedded(model),
-              embeddings.countReused(model),
-              embeddings.countMissing(model),
-              getQueueStats(queues.queue),
-              queues.deadLetters.count(),
-            ]);
-            const report: StatusReport = {
-              model,
-              products,
-              embedded,
-              reused,
-              missing,
-              pendingInPostgres: pendingInPostgres(missing, queue),
-              queue,
-              deadLetter,
-            };
-            process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : formatStatus(report));
-          } finally {
-            await pool.end();
-          }
-        } finally {
-          await queues.close();
-        }
-      }),
+      runCommand('status', ({ runtime }) =>
+        withCatalog(runtime, opts.model, async (catalog, model) => {
+          const report: StatusReport = { model, ...(await catalog.status(model)) };
+          process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : formatStatus(report));
+        }),
+      ),
     );
 }
 

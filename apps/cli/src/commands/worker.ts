@@ -1,22 +1,15 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Config } from '@vectorizer/config';
 import type { WorkerPlan } from '@vectorizer/devices';
 import { EXIT_CLEAN } from '@vectorizer/errors';
-import { pendingInPostgres } from '@vectorizer/intake';
-import { getQueueStats, isDrained } from '@vectorizer/queue';
-import { type QueueServices, type Runtime, workerPlans } from '@vectorizer/runtime';
-import { EmbeddingsRepository } from '@vectorizer/store';
 import {
-  WorkerSupervisor,
-  checkWorkerHealth,
-  defaultWorkerEntry,
-  repoRoot,
-  waitUntilDrained,
-} from '@vectorizer/supervisor';
-import type pg from 'pg';
+  type Runtime,
+  nothingToDrain,
+  startIntakeWatcher,
+  superviseWorkers,
+  workerHealth,
+  workerPlans,
+} from '@vectorizer/runtime';
 import { runCommand } from '../context';
-import { startWatch } from './watch';
 
 interface WorkerCommandOptions {
   plan?: boolean;
@@ -26,10 +19,6 @@ interface WorkerCommandOptions {
   entry?: string;
 }
 
-/** Grace beyond the worker's own shutdown timeout before the supervisor SIGKILLs it. */
-const KILL_GRACE_MS = 5_000;
-const DRAIN_POLL_MS = 2_000;
-const DRAIN_RETRY_MAX_MS = 30_000;
 const EXIT_GRACE_MS = 1_000;
 
 /**
@@ -72,8 +61,8 @@ export function registerWorker(program: Command): void {
     .action((opts: WorkerCommandOptions) =>
       runCommand(
         'supervisor',
-        async ({ config, logger, runtime }) => {
-          if (opts.health) return health(config);
+        async ({ logger, runtime }) => {
+          if (opts.health) return health(runtime);
           if (!opts.plan) {
             process.on('SIGTERM', (signal) => onStopRequest(signal));
             process.on('SIGINT', (signal) => onStopRequest(signal));
@@ -96,8 +85,8 @@ export function registerWorker(program: Command): void {
     );
 }
 
-async function health(config: Config): Promise<number> {
-  const result = await checkWorkerHealth(config.WORKER_HEALTH_FILE);
+async function health(runtime: Runtime): Promise<number> {
+  const result = await workerHealth(runtime);
   process.stdout.write(
     result.healthy
       ? `healthy (model ${result.model}, ${Math.round(result.ageMs / 1000)} s ago)\n`
@@ -128,93 +117,14 @@ async function supervise(runtime: Runtime, plans: WorkerPlan[], opts: WorkerComm
     },
     `starting ${plans.length} worker(s)`,
   );
-  const supervisor = new WorkerSupervisor({
+  const supervision = superviseWorkers(runtime, {
     plans,
-    entry: opts.entry ?? defaultWorkerEntry(),
-    cwd: repoRoot(),
-    // Children read their configuration from the environment like any vectorizer process.
-    baseEnv: process.env,
-    logger,
-    shutdownTimeoutMs: config.WORKER_SHUTDOWN_TIMEOUT_MS + KILL_GRACE_MS,
-    healthFile: config.WORKER_HEALTH_FILE,
+    entry: opts.entry,
+    drain: opts.drain,
     // The Postgres listener + reconcile loop run here, in the parent, not per device: one per host
     // bids for the cluster's leadership, and a device worker's restart does not interrupt intake.
-    startIntake: config.WATCH ? (model) => startWatch(runtime, model) : undefined,
+    startIntake: config.WATCH ? (model) => startIntakeWatcher(runtime, model) : undefined,
   });
-  onStopRequest = (signal) => supervisor.stop(signal);
-  const drainAbort = new AbortController();
-  try {
-    const running = supervisor.run();
-    if (opts.drain) void drainThenStop(runtime, supervisor, drainAbort.signal);
-    return await running;
-  } finally {
-    drainAbort.abort();
-  }
-}
-
-/**
- * True when a drain would have nothing to do: no job waiting, active or delayed and, with the
- * reconcile loop on (WATCH), no product of the configured model pending in Postgres. Redis down is
- * an error (REDIS_UNAVAILABLE); a database that cannot answer the count (not migrated yet) counts as
- * work to do, and the workers say what is wrong with it.
- */
-async function nothingToDrain(runtime: Runtime): Promise<boolean> {
-  const { config, logger } = runtime;
-  const queues = await runtime.openQueues();
-  try {
-    if (!isDrained(await getQueueStats(queues.queue))) return false;
-  } finally {
-    await queues.close();
-  }
-  if (!config.WATCH) return true;
-  const model = await runtime.modelId();
-  let pool: pg.Pool | undefined;
-  try {
-    pool = await runtime.openDatabase({ max: 1 });
-    return (await new EmbeddingsRepository(pool).countMissing(model)) === 0;
-  } catch (error) {
-    logger.debug({ err: error }, 'could not count the products pending in Postgres; starting the workers');
-    return false;
-  } finally {
-    await pool?.end();
-  }
-}
-
-/**
- * Stops the workers once the queue has drained and (with intake running) nothing of the proven model
- * is pending in Postgres. A failed poll (Redis or Postgres down for a while) is one line, and the
- * watch resumes with backoff: the workers pause through the outage and the drain finishes after it.
- */
-async function drainThenStop(runtime: Runtime, supervisor: WorkerSupervisor, signal: AbortSignal): Promise<void> {
-  const { config, logger } = runtime;
-  for (let attempt = 1; !signal.aborted; attempt += 1) {
-    let queues: QueueServices | undefined;
-    let pool: pg.Pool | undefined;
-    try {
-      queues = await runtime.openQueues();
-      const queue = queues.queue;
-      if (config.WATCH) pool = await runtime.openDatabase({ max: 1 });
-      const embeddings = pool && new EmbeddingsRepository(pool);
-      const backlog =
-        embeddings &&
-        (async () => {
-          const model = supervisor.provenModel;
-          // Before a worker proved its model, intake has not run: nothing says the backlog is empty.
-          if (model === undefined) return 1;
-          return pendingInPostgres(await embeddings.countMissing(model), await getQueueStats(queue));
-        });
-      if (await waitUntilDrained(queue, { pollMs: DRAIN_POLL_MS, signal, backlog })) {
-        logger.info('queue drained: nothing waiting, active or delayed');
-        supervisor.stop('queue drained');
-      }
-      return;
-    } catch (error) {
-      const retryInMs = Math.min(DRAIN_RETRY_MAX_MS, DRAIN_POLL_MS * 2 ** (attempt - 1));
-      logger.warn({ err: error, attempt, retryInMs }, `--drain cannot watch the queue; retrying in ${retryInMs} ms`);
-      await sleep(retryInMs, undefined, { signal }).catch(() => undefined);
-    } finally {
-      await queues?.close().catch(() => undefined);
-      await pool?.end().catch(() => undefined);
-    }
-  }
+  onStopRequest = (signal) => supervision.stop(signal);
+  return supervision.run();
 }

@@ -1,9 +1,10 @@
 import sharp from 'sharp';
 import { loadConfig } from '@vectorizer/config';
 import { createLogger } from '@vectorizer/logger';
-import { applyThreadPlan } from './thread-plan';
+import { Runtime } from './runtime';
+import { applyWorkerThreadPlan } from './worker-threads';
 
-describe('applyThreadPlan', () => {
+describe('applyWorkerThreadPlan', () => {
   afterEach(() => {
     sharp.cache(true);
     sharp.concurrency(0);
@@ -12,9 +13,8 @@ describe('applyThreadPlan', () => {
   it('gives libvips one thread per image and turns its operation cache off (each image is decoded once)', () => {
     sharp.cache(true);
     expect(sharp.cache().items.max).toBeGreaterThan(0);
-    const plan = applyThreadPlan(
-      loadConfig({ VECTORIZER_DEVICE: 'cpu', WORKER_CORES: '2' }),
-      createLogger({ level: 'silent' }),
+    const plan = applyWorkerThreadPlan(
+      new Runtime(loadConfig({ VECTORIZER_DEVICE: 'cpu', WORKER_CORES: '2' }), createLogger({ level: 'silent' })),
     );
     expect(plan.sharpConcurrency).toBe(1);
     expect(sharp.concurrency()).toBe(1);
