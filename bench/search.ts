@@ -21,20 +21,12 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createLogger } from '@vectorizer/logger';
 import { createEmbedQueue } from '@vectorizer/queue';
+import { apiServices, createApiRegistry } from '@vectorizer/runtime';
 import { DuplicateLinks, KnnPlanner } from '@vectorizer/search';
-import {
-  DuplicateLinksRepository,
-  ModelsRepository,
-  SearchRepository,
-  createPool,
-  modelIndexName,
-} from '@vectorizer/store';
-import type { Queue } from 'bullmq';
+import { DuplicateLinksRepository, SearchRepository, createPool, modelIndexName } from '@vectorizer/store';
 import IORedis from 'ioredis';
 import type { PoolClient } from 'pg';
-import { createApp, createVectorSearch } from '../apps/api/src/app';
-import { createApiRegistry } from '../apps/api/src/metrics/metrics-collector';
-import { LazySearchModel } from '../apps/api/src/search/search-model';
+import { createApp } from '../apps/api/src/app';
 import { argValue, BenchFigures } from '../libs/embedder/bench/support/bench-json';
 import { BENCH_MODEL, FILTERS, openBenchCatalog, searchBenchSize } from './support/search-dataset';
 
@@ -134,27 +126,35 @@ async function main(): Promise<void> {
 
   // The API: the real express app on a pool of its own for searches, as server.ts builds it.
   const searchPool = createPool(catalog.url, { max: 4 });
-  const registry = createApiRegistry();
   const redis = new IORedis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
   const queue = createEmbedQueue({
     connection: redis,
     prefix: `bench-search-${process.pid}`,
     retryPolicy: { attempts: 1, backoffMs: 1_000 },
-  }) as Queue;
-  const app = createApp({
+  });
+  const logger = createLogger({ level: 'silent' });
+  const services = apiServices({
     pool,
+    searchPool,
     redis,
     queuePrefix: `bench-search-${process.pid}`,
-    queues: { embed: queue },
-    searchModel: new LazySearchModel(() => Promise.reject(new Error('no model in bench:search'))),
-    search: createVectorSearch(searchPool, { efSearch: DEFAULT_EF_SEARCH, exactMaxRows: EXACT_MAX_ROWS, registry }),
-    registry,
-    models: new ModelsRepository(pool),
-    dashboard: { token: 'bench', open: false, readOnly: true },
-    searchLimits: { maxK: 100 },
+    queue,
+    registry: createApiRegistry(),
+    searchModel: () => Promise.reject(new Error('no model in bench:search')),
+    startEncoder: () => Promise.reject(new Error('no model in bench:search')),
+    efSearch: DEFAULT_EF_SEARCH,
+    exactMaxRows: EXACT_MAX_ROWS,
+    maxK: 100,
+    imageFileRoots: [],
     imageMaxBytes: 1 << 20,
-    logger: createLogger({ level: 'silent' }),
     intake: { token: undefined, maxBodyBytes: 1 << 20, queueWindow: 0, model: async () => BENCH_MODEL },
+    logger,
+  });
+  const app = createApp({
+    ...services,
+    dashboard: { token: 'bench', open: false, readOnly: true },
+    imageMaxBytes: 1 << 20,
+    logger,
   });
   const server = createServer(app).listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -46,3 +46,19 @@ export {
   type DemoCatalog,
   type EmbeddingProgress,
 } from './model-demo';
+export {
+  openSearchServices,
+  searchServices,
+  type OpenSearchServices,
+  type SearchServiceParts,
+  type SearchServices,
+} from './search-services';
+export {
+  apiServices,
+  openApiServices,
+  type ApiServiceParts,
+  type ApiServices,
+  type RunningApiServices,
+} from './api-services';
+export { MetricsCollector, createApiRegistry, type MetricsCollectorOptions } from './api-metrics-collector';
+export { ProductImages, type ProductImage } from './api-product-images';

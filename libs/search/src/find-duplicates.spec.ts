@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { ensureDevModel, writeDemoCatalog } from '@vectorizer/dev-model';
 import { Embedder, resolveModel } from '@vectorizer/embedder';
 import { createLogger } from '@vectorizer/logger';
-import { EmbeddingsRepository, ProductsRepository, createPool, runMigrations } from '@vectorizer/store';
+import {
+  EmbeddingsRepository,
+  ProductsRepository,
+  SearchRepository,
+  createPool,
+  runMigrations,
+} from '@vectorizer/store';
 import { DEV_TINY_MODEL_DIR, type TestSchema, createTestSchema } from '@vectorizer/testing';
 import { findDuplicates } from './find-duplicates';
 
@@ -77,7 +83,8 @@ describe('findDuplicates on the demo catalog (dev model, pgvector)', () => {
   const run = (threshold: number | 'auto') =>
     findDuplicates({
       productIds: embeddings.embeddedProductIds(modelId),
-      neighbours: (productId) => embeddings.similarToProduct(productId, modelId, 10, 100),
+      neighbours: (productId) =>
+        new SearchRepository(schema.pool).nearestHnsw({ productId }, modelId, { k: 10, efSearch: 100 }),
       describe: async () => undefined,
       threshold,
     });

@@ -1,17 +1,9 @@
-import { createHash } from 'node:crypto';
-import {
-  EmbeddingsRepository,
-  ProductsRepository,
-  SearchRepository,
-  createPool,
-  runMigrations,
-} from '@vectorizer/store';
+import * as store from '@vectorizer/store';
 import { createSearchMetrics } from '@vectorizer/telemetry';
-import { type TestSchema, createTestSchema, cosine, seededUnitVector } from '@vectorizer/testing';
+import { type VectorCatalog, createVectorCatalog } from '@vectorizer/testing';
 import { Registry } from 'prom-client';
 import { KnnPlanner } from './knn-planner';
 
-const DIMENSION = 16;
 const MODEL = 'test/planner-model';
 const CATALOG = 2_000;
 /** 40 products (2%). */
@@ -19,37 +11,22 @@ const rare = (i: number): boolean => i % 50 === 3;
 /** 400 products (20%). */
 const common = (i: number): boolean => i % 5 === 2;
 
-const unitVector = (seed: number): Float32Array => seededUnitVector(seed, DIMENSION);
-const ids = Array.from({ length: CATALOG }, (_, i) => i);
-
 describe('KnnPlanner on pgvector: exact below the threshold, HNSW above it', () => {
-  let db: TestSchema;
+  let catalog: VectorCatalog;
   let registry: Registry;
   let planner: KnnPlanner;
   let clock = 0;
+  const unitVector = (seed: number): Float32Array => catalog.vector(seed);
 
   beforeAll(async () => {
-    db = await createTestSchema('search_planner', { connect: (url, schema) => createPool(url, { schema, max: 2 }) });
-    await runMigrations(db.pool, { model: { id: MODEL, dimension: DIMENSION } });
-    await new ProductsRepository(db.pool).upsertMany(
-      ids.map((i) => ({
-        id: `p${i}`,
-        imageUrl: `https://img/p${i}.jpg`,
-        attributes: { tier: rare(i) ? 'rare' : common(i) ? 'common' : 'plain' },
-      })),
-    );
-    await new EmbeddingsRepository(db.pool).upsertMany(
-      ids.map((i) => ({
-        productId: `p${i}`,
-        model: MODEL,
-        embedding: unitVector(i),
-        imageUrl: `https://img/p${i}.jpg`,
-        imageSha256: createHash('sha256').update(`p${i}`).digest('hex'),
-      })),
-    );
-    await db.pool.query('ANALYZE products; ANALYZE product_embeddings');
+    catalog = await createVectorCatalog(store, {
+      name: 'search_planner',
+      model: MODEL,
+      size: CATALOG,
+      attributes: (i) => ({ tier: rare(i) ? 'rare' : common(i) ? 'common' : 'plain' }),
+    });
     registry = new Registry();
-    planner = new KnnPlanner(new SearchRepository(db.pool), {
+    planner = new KnnPlanner(new store.SearchRepository(catalog.pool), {
       efSearch: 40,
       exactMaxRows: 100,
       estimateTtlMs: 60_000,
@@ -59,7 +36,7 @@ describe('KnnPlanner on pgvector: exact below the threshold, HNSW above it', () 
   }, 120_000);
 
   afterAll(async () => {
-    await db?.drop();
+    await catalog?.drop();
   });
 
   const counted = async (): Promise<Record<string, number>> => {
@@ -72,12 +49,7 @@ describe('KnnPlanner on pgvector: exact below the threshold, HNSW above it', () 
       const query = unitVector(500_000 + q);
       const { strategy, hits } = await planner.search({ vector: query }, MODEL, 10, { tier: 'rare' });
       expect(strategy).toBe('exact');
-      const truth = ids
-        .filter(rare)
-        .sort((a, b) => cosine(query, unitVector(b)) - cosine(query, unitVector(a)))
-        .slice(0, 10)
-        .map((i) => `p${i}`);
-      expect(hits.map((hit) => hit.productId)).toEqual(truth);
+      expect(hits.map((hit) => hit.productId)).toEqual(catalog.nearest(query, 10, rare));
     }
     const broad = await planner.search({ vector: unitVector(1) }, MODEL, 10, { tier: 'common' });
     expect(broad.strategy).toBe('hnsw');
@@ -94,8 +66,8 @@ describe('KnnPlanner on pgvector: exact below the threshold, HNSW above it', () 
 
   it("remembers a filter's size for the TTL, then counts it again", async () => {
     // 70 products join "rare" (40 → 110, over the threshold of 100); the planner sees it after the TTL.
-    const moved = ids.filter((i) => !rare(i) && !common(i)).slice(0, 70);
-    await new ProductsRepository(db.pool).upsertMany(
+    const moved = catalog.ids.filter((i) => !rare(i) && !common(i)).slice(0, 70);
+    await new store.ProductsRepository(catalog.pool).upsertMany(
       moved.map((i) => ({ id: `p${i}`, imageUrl: `https://img/p${i}.jpg`, attributes: { tier: 'rare' } })),
     );
     expect(await planner.plan({ tier: 'rare' })).toBe('exact');

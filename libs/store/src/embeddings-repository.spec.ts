@@ -1,14 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createTestSchema, type TestSchema } from '@vectorizer/testing';
 import { EmbeddingsRepository } from './embeddings-repository';
-import {
-  InvalidStoreInputError,
-  ProductNotEmbeddedError,
-  ProductNotFoundError,
-  VectorDimensionMismatchError,
-} from './errors';
-import { nearestNeighboursSql } from './knn-query';
-import { modelIndexName } from './model-index';
+import { InvalidStoreInputError, VectorDimensionMismatchError } from './errors';
 import { createPool } from './pool';
 import { ProductsRepository } from './products-repository';
 import { runMigrations } from './run-migrations';
@@ -149,79 +142,5 @@ describe('EmbeddingsRepository', () => {
     await expect(embeddings.upsertMany([row('p0', unitVector(0), 'never/registered')])).rejects.toMatchObject({
       code: 'MODEL_NOT_REGISTERED',
     });
-    await expect(embeddings.searchByVector(unitVector(0), 'never/registered', 3, 40)).rejects.toMatchObject({
-      code: 'MODEL_NOT_REGISTERED',
-    });
-    await expect(embeddings.searchByVector(new Float32Array(8).fill(0.5), MODEL, 3, 40)).rejects.toMatchObject({
-      code: 'VECTOR_DIMENSION_MISMATCH',
-    });
-    await expect(embeddings.searchByVector(unitVector(0), MODEL, 0, 40)).rejects.toThrow(/k must be/);
-    await expect(embeddings.searchByVector(unitVector(0), MODEL, 3, 5000)).rejects.toThrow(/efSearch must be/);
-  });
-
-  it('ranks an exact duplicate first with score 1, nearest first, joined with product data', async () => {
-    await addProducts(50);
-    await embeddings.upsertMany(Array.from({ length: 50 }, (_, i) => row(`p${i}`, unitVector(i))));
-    await embeddings.upsertMany([row('p7', unitVector(7), 'other/model')]);
-    const query = unitVector(7);
-    const hits = await embeddings.searchByVector(query, MODEL, 5, 40);
-    expect(hits).toHaveLength(5);
-    expect(hits[0]).toMatchObject({ productId: 'p7', title: 'T7', imageUrl: 'https://img/p7.jpg' });
-    expect(hits[0]?.score).toBeCloseTo(1, 5);
-    // Same order as exact cosine similarity computed here.
-    const cosine = (a: Float32Array, b: Float32Array): number => a.reduce((sum, v, i) => sum + v * (b[i] as number), 0);
-    const expected = Array.from({ length: 50 }, (_, i) => ({ id: `p${i}`, score: cosine(query, unitVector(i)) }))
-      .sort((a, b) => b.score - a.score)
-      .slice(0, 5);
-    expect(hits.map((h) => h.productId)).toEqual(expected.map((e) => e.id));
-    hits.forEach((hit, i) => expect(hit.score).toBeCloseTo(expected[i]?.score as number, 5));
-  });
-
-  it('finds products similar to a product, excluding itself, and signals unknown or unembedded products', async () => {
-    await addProducts(20);
-    await embeddings.upsertMany(Array.from({ length: 19 }, (_, i) => row(`p${i}`, unitVector(i))));
-    await products.upsertMany([{ id: 'twin', imageUrl: 'https://img/twin.jpg' }]);
-    await embeddings.upsertMany([{ ...row('twin', unitVector(3)) }]);
-
-    const hits = await embeddings.similarToProduct('p3', MODEL, 3, 40);
-    expect(hits.map((h) => h.productId)).not.toContain('p3');
-    expect(hits[0]).toMatchObject({ productId: 'twin', imageUrl: 'https://img/twin.jpg', title: null });
-    expect(hits[0]?.score).toBeCloseTo(1, 5);
-    expect(hits).toHaveLength(3);
-
-    await expect(embeddings.similarToProduct('nope', MODEL, 3, 40)).rejects.toBeInstanceOf(ProductNotFoundError);
-    await expect(embeddings.similarToProduct('nope', MODEL, 3, 40)).rejects.toMatchObject({
-      code: 'PRODUCT_NOT_FOUND',
-    });
-    await expect(embeddings.similarToProduct('p19', MODEL, 3, 40)).rejects.toBeInstanceOf(ProductNotEmbeddedError);
-    await expect(embeddings.similarToProduct('p3', 'other/model', 3, 40)).rejects.toMatchObject({
-      code: 'PRODUCT_NOT_EMBEDDED',
-    });
-  });
-
-  it('serves the kNN query from the HNSW index', async () => {
-    await addProducts(300);
-    await embeddings.upsertMany(Array.from({ length: 300 }, (_, i) => row(`p${i}`, unitVector(i))));
-    await db.pool.query('ANALYZE products; ANALYZE product_embeddings');
-    const client = await db.pool.connect();
-    try {
-      await client.query('BEGIN');
-      // A 300-row table is cheap to sort, so the planner would rightly prefer a sequential scan;
-      // disabling it shows the query's shape lets the index serve it, as it will on a large table.
-      await client.query('SET LOCAL enable_seqscan = off');
-      const sql = nearestNeighboursSql({ id: MODEL, dim: DIMENSION, storage: 'vector' });
-      const plan = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, [
-        `[${Array.from(unitVector(1)).join(',')}]`,
-        null,
-        10,
-        null,
-      ]);
-      const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
-      expect(text).toContain(`Index Scan using ${modelIndexName(MODEL)}`);
-      expect(text).not.toMatch(/\bSort\b/);
-    } finally {
-      await client.query('ROLLBACK');
-      client.release();
-    }
   });
 });

@@ -1,23 +1,11 @@
 import type { Pool, PoolClient } from 'pg';
-import {
-  InvalidStoreInputError,
-  ModelNotRegisteredError,
-  ProductNotEmbeddedError,
-  ProductNotFoundError,
-  VectorDimensionMismatchError,
-} from './errors';
-import { attributeFilterParam, type AttributeFilter } from './attribute-filter';
-import { nearestNeighboursSql } from './knn-query';
-import type { IndexedModel, VectorStorage } from './model-index';
+import { InvalidStoreInputError, ModelNotRegisteredError, VectorDimensionMismatchError } from './errors';
 import { chunk, inTransaction, valuesPlaceholders } from './sql';
-import type { EmbeddingRow, SearchHit } from './types';
-import { asDimensionError, vectorBinaryParam, vectorParam } from './vector-param';
+import type { EmbeddingRow } from './types';
+import { asDimensionError, vectorBinaryParam } from './vector-param';
 
 /** 7 parameters a row: 9000 rows stay below PostgreSQL's 65535-parameter limit. */
 const UPSERT_CHUNK_ROWS = 9_000;
-/** pgvector's bounds for hnsw.ef_search; it returns at most ef_search rows. */
-const MAX_EF_SEARCH = 1000;
-const MAX_K = MAX_EF_SEARCH - 1;
 
 /**
  * "Up to date" for a model: a vector embedded from the product's current image_url. Missing or
@@ -26,8 +14,6 @@ const MAX_K = MAX_EF_SEARCH - 1;
 const FRESH_EMBEDDING = `e.product_id = p.id AND e.model = $1 AND e.image_url = p.image_url AND e.embedding_visual IS NOT NULL`;
 
 export class EmbeddingsRepository {
-  private settings?: Promise<SearchSettings>;
-
   constructor(private readonly pool: Pool) {}
 
   /**
@@ -207,121 +193,6 @@ export class EmbeddingsRepository {
     );
     return Number(rows[0]?.count ?? 0);
   }
-
-  /**
-   * The k products most similar to `productId` by its own `model` embedding, itself excluded, among
-   * those matching `filter` (when given).
-   * Throws ProductNotFoundError (PRODUCT_NOT_FOUND → 404) when the product does not exist and
-   * ProductNotEmbeddedError (PRODUCT_NOT_EMBEDDED → 409) when it has no embedding for the model.
-   */
-  async similarToProduct(
-    productId: string,
-    model: string,
-    k: number,
-    efSearch: number,
-    filter?: AttributeFilter,
-  ): Promise<SearchHit[]> {
-    validateSearch(k, efSearch);
-    const { rows } = await this.pool.query<{ embedding: string | null }>(
-      `SELECT e.embedding_visual::text AS embedding
-         FROM products p LEFT JOIN product_embeddings e ON e.product_id = p.id AND e.model = $2
-        WHERE p.id = $1`,
-      [productId, model],
-    );
-    if (rows.length === 0) throw new ProductNotFoundError(productId);
-    const embedding = rows[0]?.embedding;
-    if (embedding == null) throw new ProductNotEmbeddedError(productId, model);
-    return this.nearest(embedding, await this.indexedModel(model), productId, k, efSearch, filter);
-  }
-
-  /** The k products whose `model` embedding is closest (cosine) to `vector`, among those matching `filter`. */
-  async searchByVector(
-    vector: Float32Array,
-    model: string,
-    k: number,
-    efSearch: number,
-    filter?: AttributeFilter,
-  ): Promise<SearchHit[]> {
-    validateSearch(k, efSearch);
-    const param = vectorParam(vector, 'search vector');
-    const indexed = await this.indexedModel(model);
-    if (indexed.dim !== vector.length) {
-      throw new VectorDimensionMismatchError(
-        `The search vector has ${vector.length} dimensions but model ${model} is registered with ${indexed.dim}`,
-      );
-    }
-    return this.nearest(param, indexed, null, k, efSearch, filter);
-  }
-
-  /** The registry row the kNN query is built from; ModelNotRegisteredError for an unknown model. */
-  private async indexedModel(model: string): Promise<IndexedModel> {
-    const { rows } = await this.pool.query<{ dim: number; storage: VectorStorage }>(
-      'SELECT dim, storage FROM models WHERE id = $1',
-      [model],
-    );
-    const row = rows[0];
-    if (!row) throw new ModelNotRegisteredError(model);
-    return { id: model, dim: row.dim, storage: row.storage };
-  }
-
-  /**
-   * Runs the kNN query in a transaction so SET LOCAL scopes hnsw.ef_search (the candidate list
-   * size: recall vs speed) to this query. ef_search is raised to k+1 when smaller, because HNSW
-   * never returns more than ef_search rows. On pgvector >= 0.8, iterative scans keep looking when
-   * filters (the excluded product, the attributes) discard candidates, so k hits come back
-   * when they exist among the first hnsw.max_scan_tuples (20 000 by default) index entries visited:
-   * about 20 000 × selectivity matches, e.g. 1 000 for a filter that keeps 5% of the catalog.
-   */
-  private async nearest(
-    vector: string,
-    model: IndexedModel,
-    excludeId: string | null,
-    k: number,
-    efSearch: number,
-    filter: AttributeFilter | undefined,
-  ): Promise<SearchHit[]> {
-    const { iterativeScan } = await this.searchSettings();
-    try {
-      return await inTransaction(this.pool, async (client) => {
-        await client.query("SELECT set_config('hnsw.ef_search', $1, true)", [
-          String(Math.min(MAX_EF_SEARCH, Math.max(efSearch, k + 1))),
-        ]);
-        if (iterativeScan) await client.query("SELECT set_config('hnsw.iterative_scan', 'strict_order', true)");
-        const { rows } = await client.query<{
-          product_id: string;
-          title: string | null;
-          image_url: string;
-          score: number;
-        }>(nearestNeighboursSql(model), [vector, excludeId, k, attributeFilterParam(filter)]);
-        return rows.map((row) => ({
-          productId: row.product_id,
-          title: row.title,
-          imageUrl: row.image_url,
-          score: row.score,
-        }));
-      });
-    } catch (error) {
-      throw asDimensionError(error);
-    }
-  }
-
-  /** Whether pgvector has iterative index scans (0.8+), read once. */
-  private searchSettings(): Promise<SearchSettings> {
-    if (!this.settings) {
-      const reading = this.pool
-        .query<{ extversion: string }>("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
-        .then(({ rows }) => {
-          const [major = 0, minor = 0] = (rows[0]?.extversion ?? '0.0').split('.').map(Number);
-          return { iterativeScan: major > 0 || minor >= 8 };
-        });
-      // Ask again next time instead of caching a failure.
-      reading.catch(() => {
-        if (this.settings === reading) this.settings = undefined;
-      });
-      this.settings = reading;
-    }
-    return this.settings;
-  }
 }
 
 /** One product's embedding row for a model, as `explain` reads it. */
@@ -343,10 +214,6 @@ export interface UpsertResult {
 const rowKey = (productId: string, model: string, imageUrl: string): string =>
   JSON.stringify([productId, model, imageUrl]);
 
-interface SearchSettings {
-  iterativeScan: boolean;
-}
-
 function validateEmbeddingRow(row: EmbeddingRow, index: number): Buffer {
   const where = `rows[${index}]`;
   if (typeof row.productId !== 'string' || row.productId === '')
@@ -361,12 +228,4 @@ function validateEmbeddingRow(row: EmbeddingRow, index: number): Buffer {
   if (row.reused !== undefined && typeof row.reused !== 'boolean')
     throw new InvalidStoreInputError(`${where}.reused must be a boolean when given`);
   return vectorBinaryParam(row.embedding, `${where}.embedding`);
-}
-
-function validateSearch(k: number, efSearch: number): void {
-  if (!Number.isInteger(k) || k < 1 || k > MAX_K)
-    throw new InvalidStoreInputError(`k must be a whole number from 1 to ${MAX_K}, got ${k}`);
-  if (!Number.isInteger(efSearch) || efSearch < 1 || efSearch > MAX_EF_SEARCH) {
-    throw new InvalidStoreInputError(`efSearch must be a whole number from 1 to ${MAX_EF_SEARCH}, got ${efSearch}`);
-  }
 }

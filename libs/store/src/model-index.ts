@@ -58,11 +58,6 @@ export function modelPredicate(model: Pick<IndexedModel, 'id'>, alias?: string):
   return `${alias ? `${alias}.` : ''}model = ${escapeLiteral(model.id)}`;
 }
 
-/** A query vector (pgvector's text or binary form) cast to the type the model's index compares. */
-export function queryVectorCast(model: IndexedModel, placeholder: string): string {
-  return `${placeholder}::${model.storage}(${model.dim})`;
-}
-
 /**
  * Creates the model's partial HNSW index when missing; true when it did. Built in one statement
  * (not CONCURRENTLY): a newly registered model has no rows yet, so the build is instant; only the

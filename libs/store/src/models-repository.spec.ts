@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createTestSchema, type TestSchema, seededUnitVector } from '@vectorizer/testing';
 import { EmbeddingsRepository } from './embeddings-repository';
-import { nearestNeighboursSql } from './knn-query';
 import { modelIndexName } from './model-index';
 import { ModelsRepository } from './models-repository';
 import { createPool } from './pool';
 import { ProductsRepository } from './products-repository';
 import { runMigrations } from './run-migrations';
+import { SearchRepository, hnswSql } from './search-repository';
 import type { EmbeddingRow } from './types';
 
 const SMALL = { id: 'small/model', dimension: 8 };
@@ -29,6 +29,9 @@ describe('ModelsRepository: models of different dimensions side by side', () => 
   let db: TestSchema;
   let models: ModelsRepository;
   let embeddings: EmbeddingsRepository;
+  let search: SearchRepository;
+  const nearest = async (vector: Float32Array, model: string, k: number, efSearch: number) =>
+    search.nearestHnsw({ vector }, model, { k, efSearch });
 
   beforeEach(async () => {
     db = await createTestSchema('store_models', { connect: (url, schema) => createPool(url, { schema, max: 3 }) });
@@ -36,6 +39,7 @@ describe('ModelsRepository: models of different dimensions side by side', () => 
     await runMigrations(db.pool, { model: WIDE });
     models = new ModelsRepository(db.pool);
     embeddings = new EmbeddingsRepository(db.pool);
+    search = new SearchRepository(db.pool);
     await new ProductsRepository(db.pool).upsertMany(
       Array.from({ length: PRODUCTS }, (_, i) => ({ id: `p${i}`, imageUrl: `https://img/p${i}.jpg` })),
     );
@@ -59,14 +63,16 @@ describe('ModelsRepository: models of different dimensions side by side', () => 
     await embeddings.upsertMany(rows(WIDE, PRODUCTS / 2));
     expect(await seedCount()).toBe(PRODUCTS + PRODUCTS / 2);
 
-    const small = await embeddings.searchByVector(unitVector(5, 8), SMALL.id, 3, 40);
-    const wide = await embeddings.searchByVector(unitVector(5, 24), WIDE.id, 3, 40);
+    const small = await nearest(unitVector(5, 8), SMALL.id, 3, 40);
+    const wide = await nearest(unitVector(5, 24), WIDE.id, 3, 40);
     expect(small[0]).toMatchObject({ productId: 'p5' });
     expect(small[0]?.score).toBeCloseTo(1, 5);
     // halfvec rounds to 11 significant bits: the score of the same vector is 1 within ~1e-3.
     expect(wide[0]).toMatchObject({ productId: 'p5' });
     expect(wide[0]?.score).toBeCloseTo(1, 2);
-    expect((await embeddings.similarToProduct('p7', WIDE.id, 2, 40)).map((hit) => hit.productId)).not.toContain('p7');
+    expect(
+      (await search.nearestHnsw({ productId: 'p7' }, WIDE.id, { k: 2, efSearch: 40 })).map((hit) => hit.productId),
+    ).not.toContain('p7');
 
     expect(await models.list()).toEqual([
       expect.objectContaining({
@@ -99,15 +105,15 @@ describe('ModelsRepository: models of different dimensions side by side', () => 
         { id: SMALL.id, dim: 8, storage: 'vector' as const },
         { id: WIDE.id, dim: 24, storage: 'halfvec' as const },
       ]) {
-        const plan = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${nearestNeighboursSql(model)}`, [
+        const sql = hnswSql(model, { byProduct: false, filtered: false }, 10, 10);
+        const plan = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, [
           `[${Array.from(unitVector(1, model.dim)).join(',')}]`,
-          null,
-          10,
-          null,
         ]);
         const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
         expect(text).toContain(`Index Scan using ${modelIndexName(model.id)}`);
-        expect(text).not.toMatch(/\bSort\b/);
+        // Only the k fetched candidates are sorted again (the exact re-rank), never the table.
+        expect(text).toContain('Subquery Scan');
+        expect(text.slice(text.indexOf('Subquery Scan'))).not.toMatch(/\bSort\b/);
       }
     } finally {
       await client.query('ROLLBACK');
@@ -129,7 +135,7 @@ describe('ModelsRepository: models of different dimensions side by side', () => 
         .sort((a, b) => b.score - a.score)
         .slice(0, 10)
         .map((hit) => hit.id);
-      const hits = await embeddings.searchByVector(query, WIDE.id, 10, 100);
+      const hits = await nearest(query, WIDE.id, 10, 100);
       found += hits.filter((hit) => exact.includes(hit.productId)).length;
     }
     expect(found / (10 * queries)).toBeGreaterThanOrEqual(0.99);
@@ -168,7 +174,7 @@ describe('ModelsRepository: models of different dimensions side by side', () => 
     expect(await indexExists(WIDE.id)).toBe(false);
     expect(await seedCount()).toBe(PRODUCTS);
     expect(await models.get(WIDE.id)).toBeNull();
-    expect((await embeddings.searchByVector(unitVector(3, 8), SMALL.id, 1, 40))[0]?.productId).toBe('p3');
+    expect((await nearest(unitVector(3, 8), SMALL.id, 1, 40))[0]?.productId).toBe('p3');
     // A worker still embedding with the dropped model cannot bring its vectors back.
     await expect(embeddings.upsertMany(rows(WIDE, 1))).rejects.toMatchObject({ code: 'MODEL_NOT_REGISTERED' });
     await expect(models.drop(WIDE.id)).rejects.toMatchObject({ code: 'MODEL_NOT_REGISTERED' });

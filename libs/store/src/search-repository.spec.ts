@@ -1,13 +1,11 @@
-import { createTestSchema, type TestSchema, cosine, seededUnitVector } from '@vectorizer/testing';
-import { createHash } from 'node:crypto';
+import { type VectorCatalog, cosine, createVectorCatalog } from '@vectorizer/testing';
 import { EmbeddingsRepository } from './embeddings-repository';
+import * as store from './index';
 import { modelIndexName } from './model-index';
-import { createPool } from './pool';
 import { ProductsRepository } from './products-repository';
 import { runMigrations } from './run-migrations';
 import { SearchRepository, exactSql, hnswSql } from './search-repository';
 
-const DIMENSION = 16;
 const MODEL = 'test/search-model';
 const CATALOG = 3_000;
 /** 1% of the catalog: 30 products. */
@@ -15,68 +13,44 @@ const rare = (i: number): boolean => i % 100 === 7;
 /** 20%. */
 const common = (i: number): boolean => i % 5 === 1;
 
-const unitVector = (seed: number): Float32Array => seededUnitVector(seed, DIMENSION);
-const ids = Array.from({ length: CATALOG }, (_, i) => i);
-
-/** The true k nearest among the products `keep` admits, by brute force here. */
-function bruteForce(query: Float32Array, keep: (i: number) => boolean, k: number, exclude?: number): string[] {
-  return ids
-    .filter((i) => keep(i) && i !== exclude)
-    .map((i) => ({ id: `p${i}`, score: cosine(query, unitVector(i)) }))
-    .sort((a, b) => b.score - a.score)
-    .slice(0, k)
-    .map((e) => e.id);
-}
-
 describe('SearchRepository: exact and HNSW kNN', () => {
-  let db: TestSchema;
+  let catalog: VectorCatalog;
   let search: SearchRepository;
+  const unitVector = (seed: number): Float32Array => catalog.vector(seed);
 
   beforeAll(async () => {
-    db = await createTestSchema('store_search', { connect: (url, schema) => createPool(url, { schema, max: 2 }) });
-    await runMigrations(db.pool, { model: { id: MODEL, dimension: DIMENSION } });
-    await new ProductsRepository(db.pool).upsertMany(
-      ids.map((i) => ({
-        id: `p${i}`,
-        imageUrl: `https://img/p${i}.jpg`,
-        title: `T${i}`,
-        attributes: { tier: rare(i) ? 'rare' : common(i) ? 'common' : 'plain' },
-      })),
-    );
-    await new EmbeddingsRepository(db.pool).upsertMany(
-      ids.map((i) => ({
-        productId: `p${i}`,
-        model: MODEL,
-        embedding: unitVector(i),
-        imageUrl: `https://img/p${i}.jpg`,
-        imageSha256: createHash('sha256').update(`p${i}`).digest('hex'),
-      })),
-    );
-    await db.pool.query('ANALYZE products; ANALYZE product_embeddings');
-    search = new SearchRepository(db.pool);
+    catalog = await createVectorCatalog(store, {
+      name: 'store_search',
+      model: MODEL,
+      size: CATALOG,
+      titled: true,
+      attributes: (i) => ({ tier: rare(i) ? 'rare' : common(i) ? 'common' : 'plain' }),
+    });
+    await runMigrations(catalog.pool, { model: { id: 'other/model', dimension: catalog.dimension } });
+    search = new SearchRepository(catalog.pool);
   }, 120_000);
 
   afterAll(async () => {
-    await db?.drop();
+    await catalog?.drop();
   });
 
   it('scores every matching product on the exact path: the brute-force top k, in order (recall 1.0)', async () => {
     for (let q = 0; q < 20; q++) {
       const query = unitVector(900_000 + q);
       const hits = await search.nearestExact({ vector: query }, MODEL, { k: 10, filter: { tier: 'rare' } });
-      expect(hits.map((hit) => hit.productId)).toEqual(bruteForce(query, rare, 10));
+      expect(hits.map((hit) => hit.productId)).toEqual(catalog.nearest(query, 10, rare));
       expect(hits[0]?.score).toBeCloseTo(cosine(query, unitVector(Number(hits[0]?.productId.slice(1)))), 5);
     }
     // From a stored product: its own vector, itself left out.
     const hits = await search.nearestExact({ productId: 'p7' }, MODEL, { k: 5, filter: { tier: 'rare' } });
-    expect(hits.map((hit) => hit.productId)).toEqual(bruteForce(unitVector(7), rare, 5, 7));
+    expect(hits.map((hit) => hit.productId)).toEqual(catalog.nearest(unitVector(7), 5, rare, 7));
   });
 
   it('plans the exact path through the GIN index and never the HNSW index; the HNSW path through the HNSW index', async () => {
-    const model = { id: MODEL, dim: DIMENSION, storage: 'vector' as const };
+    const model = { id: MODEL, dim: catalog.dimension, storage: 'vector' as const };
     const vector = `[${Array.from(unitVector(1)).join(',')}]`;
     const plan = async (sql: string, params: unknown[]): Promise<string> => {
-      const client = await db.pool.connect();
+      const client = await catalog.pool.connect();
       try {
         // The settings SearchRepository keeps on its connections.
         await client.query('SET max_parallel_workers_per_gather = 0; SET enable_seqscan = off');
@@ -94,6 +68,8 @@ describe('SearchRepository: exact and HNSW kNN', () => {
     const hnsw = await plan(hnswSql(model, { byProduct: true, filtered: true }, 10, 20), ['p1', filter]);
     expect(hnsw).toContain(`Index Scan using ${modelIndexName(MODEL)}`);
     expect(hnsw).not.toContain('products_attributes_path_ops');
+    const unfiltered = await plan(hnswSql(model, { byProduct: false, filtered: false }, 10, 10), [vector]);
+    expect(unfiltered).toContain(`Index Scan using ${modelIndexName(MODEL)}`);
   });
 
   it('answers HNSW searches with matching products only, re-ranked by exact distance', async () => {
@@ -108,7 +84,7 @@ describe('SearchRepository: exact and HNSW kNN', () => {
     for (const hit of hits) expect(common(Number(hit.productId.slice(1)))).toBe(true);
     const scores = hits.map((hit) => hit.score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
-    const truth = new Set(bruteForce(query, common, 10));
+    const truth = new Set(catalog.nearest(query, 10, common));
     expect(hits.filter((hit) => truth.has(hit.productId)).length).toBeGreaterThanOrEqual(8);
     const unfiltered = await search.nearestHnsw({ productId: 'p3' }, MODEL, { k: 5, efSearch: 40 });
     expect(unfiltered.map((hit) => hit.productId)).not.toContain('p3');
@@ -125,7 +101,7 @@ describe('SearchRepository: exact and HNSW kNN', () => {
     await expect(search.nearestExact({ productId: 'nope' }, MODEL, { k: 3 })).rejects.toMatchObject({
       code: 'PRODUCT_NOT_FOUND',
     });
-    await new ProductsRepository(db.pool).upsertMany([{ id: 'bare', imageUrl: 'https://img/bare.jpg' }]);
+    await new ProductsRepository(catalog.pool).upsertMany([{ id: 'bare', imageUrl: 'https://img/bare.jpg' }]);
     await expect(search.nearestHnsw({ productId: 'bare' }, MODEL, { k: 3, efSearch: 40 })).rejects.toMatchObject({
       code: 'PRODUCT_NOT_EMBEDDED',
     });
@@ -137,5 +113,51 @@ describe('SearchRepository: exact and HNSW kNN', () => {
     });
     // A filter nothing matches is an empty answer, not an error.
     expect(await search.nearestExact({ productId: 'p1' }, MODEL, { k: 3, filter: { tier: 'none' } })).toEqual([]);
+  });
+
+  it('ranks an exact duplicate first with score 1, in exact cosine order, joined with product data, one model only', async () => {
+    await new EmbeddingsRepository(catalog.pool).upsertMany([
+      {
+        productId: 'p8',
+        model: 'other/model',
+        embedding: unitVector(7),
+        imageUrl: 'https://img/p8.jpg',
+        imageSha256: 'f'.repeat(64),
+      },
+    ]);
+    const query = unitVector(7);
+    const hits = await search.nearestHnsw({ vector: query }, MODEL, { k: 5, efSearch: 40 });
+    expect(hits[0]).toMatchObject({ productId: 'p7', title: 'T7', imageUrl: 'https://img/p7.jpg' });
+    expect(hits[0]?.score).toBeCloseTo(1, 5);
+    expect(hits.map((hit) => hit.productId)).toEqual(catalog.nearest(query, 5));
+    hits.forEach((hit) => expect(hit.score).toBeCloseTo(cosine(query, unitVector(Number(hit.productId.slice(1)))), 5));
+    // From a stored product: its twin (an identical vector) first, itself left out.
+    await new ProductsRepository(catalog.pool).upsertMany([{ id: 'twin', imageUrl: 'https://img/twin.jpg' }]);
+    await new EmbeddingsRepository(catalog.pool).upsertMany([
+      {
+        productId: 'twin',
+        model: MODEL,
+        embedding: unitVector(3),
+        imageUrl: 'https://img/twin.jpg',
+        imageSha256: 'e'.repeat(64),
+      },
+    ]);
+    const similar = await search.nearestHnsw({ productId: 'p3' }, MODEL, { k: 3, efSearch: 40 });
+    expect(similar[0]).toMatchObject({ productId: 'twin', title: null, imageUrl: 'https://img/twin.jpg' });
+    expect(similar[0]?.score).toBeCloseTo(1, 5);
+    expect(similar.map((hit) => hit.productId)).not.toContain('p3');
+    await expect(search.nearestHnsw({ productId: 'p3' }, 'other/model', { k: 3, efSearch: 40 })).rejects.toMatchObject({
+      code: 'PRODUCT_NOT_EMBEDDED',
+    });
+  });
+
+  it("refuses k and ef_search outside pgvector's bounds", async () => {
+    await expect(search.nearestHnsw({ vector: unitVector(0) }, MODEL, { k: 0, efSearch: 40 })).rejects.toThrow(
+      /k must be/,
+    );
+    await expect(search.nearestExact({ vector: unitVector(0) }, MODEL, { k: 1_000 })).rejects.toThrow(/k must be/);
+    await expect(search.nearestHnsw({ vector: unitVector(0) }, MODEL, { k: 3, efSearch: 5_000 })).rejects.toThrow(
+      /efSearch must be/,
+    );
   });
 });

@@ -1,4 +1,3 @@
-import pgvector from 'pgvector/pg';
 import { InvalidStoreInputError, VectorDimensionMismatchError } from './errors';
 
 /** Refuses what is not a non-empty vector of finite numbers. */
@@ -12,15 +11,6 @@ function requireFiniteVector(vector: Float32Array | number[], what: string): voi
     if (!Number.isFinite(vector[i]))
       throw new InvalidStoreInputError(`${what}[${i}] is ${vector[i]}, not a finite number`);
   }
-}
-
-/**
- * A vector as the text pgvector parses ("[0.1,0.2]"). pgvector's toSql takes plain arrays only, so
- * a Float32Array is copied into one first; NaN/Infinity are refused before they reach SQL.
- */
-export function vectorParam(vector: Float32Array | number[], what: string): string {
-  requireFiniteVector(vector, what);
-  return pgvector.toSql(Array.from(vector)) as string;
 }
 
 /** pgvector's binary wire format caps the dimension at an int16 (the type itself allows 16000). */

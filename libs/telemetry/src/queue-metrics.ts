@@ -1,5 +1,5 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
-import { METRIC_NAMES } from './metric-names';
+import type { Counter, Gauge, Registry } from 'prom-client';
+import { metricsIn } from './metric-factory';
 
 export interface QueueMetrics {
   /** Set by the API on each scrape from the queue's job counts. */
@@ -25,53 +25,37 @@ export interface QueueMetrics {
 
 /** The metrics the API sets from Redis when it is scraped (no worker owns them). */
 export function createQueueMetrics(registry: Registry): QueueMetrics {
-  const registers = [registry];
+  const metric = metricsIn(registry);
   return {
-    queueJobs: new Gauge({
-      name: METRIC_NAMES.queueJobs,
-      help: 'Jobs per queue and state (waiting, active, delayed, failed, completed)',
-      labelNames: ['queue', 'state'] as const,
-      registers,
-    }),
-    liveWorkers: new Gauge({
-      name: METRIC_NAMES.liveWorkers,
-      help: 'Worker processes with a fresh heartbeat, per device',
-      labelNames: ['device'] as const,
-      registers,
-    }),
-    workerStarts: new Counter({
-      name: METRIC_NAMES.workerStarts,
-      help: 'Worker processes started, per device (a worker restarted by the supervisor counts again)',
-      labelNames: ['device'] as const,
-      registers,
-    }),
-    queueOldestWaiting: new Gauge({
-      name: METRIC_NAMES.queueOldestWaiting,
-      help: 'Seconds the next job to run has been waiting (0 when none waits); read from the head of the wait list',
-      labelNames: ['queue'] as const,
-      registers,
-    }),
-    pendingInPostgres: new Gauge({
-      name: METRIC_NAMES.pendingInPostgres,
-      help: 'Products whose embedding is missing or stale and that no job holds: left in Postgres by the queue window (counted at most once a minute)',
-      registers,
-    }),
-    deadLetters: new Gauge({
-      name: METRIC_NAMES.deadLetters,
-      help: "Dead-lettered jobs (the embed queue's failed set)",
-      registers,
-    }),
-    modelInfo: new Gauge({
-      name: METRIC_NAMES.modelInfo,
-      help: 'The model this API searches with (1): dev_model="true" is the generated random-weight model, production is NODE_ENV',
-      labelNames: ['model', 'dev_model', 'production'] as const,
-      registers,
-    }),
-    sourceUp: new Gauge({
-      name: METRIC_NAMES.metricsSourceUp,
-      help: 'Whether the last scrape read the source in time (1) or not (0): queue, workers',
-      labelNames: ['source'] as const,
-      registers,
-    }),
+    queueJobs: metric.gauge('queueJobs', 'Jobs per queue and state (waiting, active, delayed, failed, completed)', [
+      'queue',
+      'state',
+    ]),
+    liveWorkers: metric.gauge('liveWorkers', 'Worker processes with a fresh heartbeat, per device', ['device']),
+    workerStarts: metric.counter(
+      'workerStarts',
+      'Worker processes started, per device (a worker restarted by the supervisor counts again)',
+      ['device'],
+    ),
+    queueOldestWaiting: metric.gauge(
+      'queueOldestWaiting',
+      'Seconds the next job to run has been waiting (0 when none waits); read from the head of the wait list',
+      ['queue'],
+    ),
+    pendingInPostgres: metric.gauge(
+      'pendingInPostgres',
+      'Products whose embedding is missing or stale and that no job holds: left in Postgres by the queue window (counted at most once a minute)',
+    ),
+    deadLetters: metric.gauge('deadLetters', "Dead-lettered jobs (the embed queue's failed set)"),
+    modelInfo: metric.gauge(
+      'modelInfo',
+      'The model this API searches with (1): dev_model="true" is the generated random-weight model, production is NODE_ENV',
+      ['model', 'dev_model', 'production'],
+    ),
+    sourceUp: metric.gauge(
+      'metricsSourceUp',
+      'Whether the last scrape read the source in time (1) or not (0): queue, workers',
+      ['source'],
+    ),
   };
 }

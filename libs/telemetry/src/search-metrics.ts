@@ -1,5 +1,5 @@
-import { Counter, type Registry } from 'prom-client';
-import { METRIC_NAMES } from './metric-names';
+import type { Counter, Registry } from 'prom-client';
+import { metricsIn } from './metric-factory';
 
 export interface SearchMetrics {
   /** kNN searches by the strategy the planner chose: `exact` (a selective filter's rows scored) or `hnsw`. */
@@ -7,12 +7,12 @@ export interface SearchMetrics {
 }
 
 export function createSearchMetrics(registry: Registry): SearchMetrics {
+  const metric = metricsIn(registry);
   return {
-    strategy: new Counter({
-      name: METRIC_NAMES.searchStrategy,
-      help: 'kNN searches by strategy: exact (the rows a selective filter keeps, all scored) or hnsw (the index)',
-      labelNames: ['strategy'] as const,
-      registers: [registry],
-    }),
+    strategy: metric.counter(
+      'searchStrategy',
+      'kNN searches by strategy: exact (the rows a selective filter keeps, all scored) or hnsw (the index)',
+      ['strategy'],
+    ),
   };
 }

@@ -6,3 +6,4 @@ export * from './dev-model-dir';
 export * from './eventually';
 export * from './serve-process';
 export * from './vectors';
+export * from './vector-catalog';

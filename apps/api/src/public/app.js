@@ -2,7 +2,6 @@
 // the page with textContent / attributes, never as HTML.
 'use strict';
 
-const statusLine = document.getElementById('status');
 const results = document.getElementById('results');
 const filterInput = document.getElementById('filter-input');
 
@@ -10,11 +9,6 @@ const filterInput = document.getElementById('filter-input');
 function filterParam() {
   const filter = filterInput.value.trim();
   return filter === '' ? '' : `&filter=${encodeURIComponent(filter)}`;
-}
-
-function setStatus(text, isError = false) {
-  statusLine.textContent = text;
-  statusLine.classList.toggle('error', isError);
 }
 
 async function runSearch(description, request) {
@@ -35,10 +29,7 @@ function render(hits) {
       const button = document.createElement('button');
       button.type = 'button';
       button.title = `Find products similar to ${hit.title || hit.productId}`;
-      const image = document.createElement('img');
-      image.src = hit.imageUrl;
-      image.alt = hit.title || hit.productId;
-      image.loading = 'lazy';
+      const image = productImage(hit);
       const caption = document.createElement('span');
       caption.className = 'caption';
       const title = document.createElement('span');

@@ -2,14 +2,8 @@
 // the page with textContent / attributes, never as HTML.
 'use strict';
 
-const statusLine = document.getElementById('status');
 const choiceLine = document.getElementById('choice');
 const groupList = document.getElementById('groups');
-
-function setStatus(text, isError = false) {
-  statusLine.textContent = text;
-  statusLine.classList.toggle('error', isError);
-}
 
 const f4 = (value) => Number(value).toFixed(4);
 
@@ -37,10 +31,7 @@ function renderGroup(group, index) {
   for (const product of group.products) {
     const member = document.createElement('li');
     member.dataset.productId = product.productId;
-    const image = document.createElement('img');
-    image.src = product.imageUrl;
-    image.alt = product.title || product.productId;
-    image.loading = 'lazy';
+    const image = productImage(product);
     const caption = document.createElement('span');
     caption.className = 'caption';
     caption.textContent = product.title || product.productId;

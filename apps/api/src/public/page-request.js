@@ -1,7 +1,24 @@
+// What the search and duplicates pages share (loaded before each page's own script).
 'use strict';
 
+/** Shows `text` in the page's status line (#status), marked as an error when `isError`. */
+function setStatus(text, isError = false) {
+  const line = document.getElementById('status');
+  line.textContent = text;
+  line.classList.toggle('error', isError);
+}
+
+/** A product's picture, loaded lazily, its title (or id) as the alternative text. */
+function productImage(product) {
+  const image = document.createElement('img');
+  image.src = product.imageUrl;
+  image.alt = product.title || product.productId;
+  image.loading = 'lazy';
+  return image;
+}
+
 /**
- * Shared by the search and duplicates pages: runs a fetch, reports a network failure or the
+ * Runs a fetch, reports a network failure or the
  * server's error (code, message and hint from the error registry) through `setStatus`, and returns
  * the parsed body only when the request succeeded.
  */

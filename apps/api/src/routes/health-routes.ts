@@ -1,4 +1,4 @@
-import { checkReadiness, type ReadinessDependencies } from '@vectorizer/health';
+import type { ReadinessReport } from '@vectorizer/health';
 import { Router } from 'express';
 
 /**
@@ -7,13 +7,13 @@ import { Router } from 'express';
  * (readiness; route traffic elsewhere while it is 503). Live workers are reported in `workers`
  * and never make it 503: search needs no worker.
  */
-export function healthRoutes(readiness: () => ReadinessDependencies): Router {
+export function healthRoutes(readiness: () => Promise<ReadinessReport>): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) });
   });
   router.get('/readyz', async (_req, res) => {
-    const report = await checkReadiness(readiness());
+    const report = await readiness();
     res.status(report.status === 'ok' ? 200 : 503).json(report);
   });
   return router;

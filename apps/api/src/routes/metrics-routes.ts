@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { MetricsCollector } from '../metrics/metrics-collector';
+import type { MetricsCollector } from '@vectorizer/runtime';
 
 export function metricsRoutes(collector: MetricsCollector): Router {
   const router = Router();

@@ -2,13 +2,13 @@ import type { IncomingMessage } from 'node:http';
 import { VectorizerError } from '@vectorizer/errors';
 import { type RequestHandler, Router } from 'express';
 import multer from 'multer';
-import { SearchInputError, parseK } from '@vectorizer/search';
-import { parseFilter, parseTextQuery } from '../search/search-input';
-import type { SearchService } from '../search/search-service';
+import type { SearchAnswer, SearchInput, SearchService } from '@vectorizer/search';
+import { withDisplayImageUrl } from '../search/display-image-url';
 
 export interface SearchRoutesOptions {
   service: SearchService;
-  maxK: number;
+  /** The rules k, filters and queries are read by (SEARCH_MAX_K bounds k). */
+  input: SearchInput;
   /** IMAGE_MAX_BYTES: the same ceiling the worker applies to downloaded images. */
   imageMaxBytes: number;
   /** SEARCH_MAX_CONCURRENT_UPLOADS: image searches held at once; more answer 429 (their body read and dropped). */
@@ -21,6 +21,16 @@ const RETRY_AFTER_SECONDS = 1;
 
 /** How long a refused upload may take to arrive before the refusal is sent anyway (and the connection closed). */
 const REFUSED_DRAIN_MS = 10_000;
+/** A request the search API cannot answer as asked (the same code as every other bad search parameter). */
+function invalidSearch(message: string, hint: string): VectorizerError {
+  return new VectorizerError('SEARCH_INPUT_INVALID', message, { hint });
+}
+
+/** Hits carry an image URL a browser can load (`displayImageUrl`). */
+function forBrowser(answer: SearchAnswer): SearchAnswer {
+  return { ...answer, results: answer.results.map(withDisplayImageUrl) };
+}
+
 /** Room for the multipart framing and small fields around an image of IMAGE_MAX_BYTES. */
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 
@@ -108,7 +118,7 @@ function singleImageUpload(imageMaxBytes: number): RequestHandler {
           return;
         }
         next(
-          new SearchInputError(
+          invalidSearch(
             `Upload rejected: ${error.message}${error.field ? ` (field ${error.field})` : ''}`,
             'Send one file in the multipart field "image".',
           ),
@@ -121,31 +131,31 @@ function singleImageUpload(imageMaxBytes: number): RequestHandler {
 }
 
 export function searchRoutes(options: SearchRoutesOptions): Router {
-  const { service, maxK } = options;
+  const { service, input } = options;
   const router = Router();
 
   router.get('/products/:id/similar', async (req, res) => {
-    const k = parseK(req.query.k, maxK);
-    const filter = parseFilter(req.query);
-    res.json(await service.similarToProduct(req.params.id, k, filter));
+    const k = input.k(req.query.k);
+    const filter = input.filterParams(req.query);
+    res.json(forBrowser(await service.similarToProduct(req.params.id, k, filter)));
   });
 
   const slots = imageSearchSlots(options.maxConcurrentUploads ?? DEFAULT_MAX_CONCURRENT_UPLOADS, options.imageMaxBytes);
   router.post('/search/image', slots, singleImageUpload(options.imageMaxBytes), async (req, res) => {
     const fields = req.body as Record<string, unknown> | undefined;
-    const k = parseK(req.query.k ?? fields?.k, maxK);
-    const filter = parseFilter(req.query.filter === undefined ? fields : req.query);
+    const k = input.k(req.query.k ?? fields?.k);
+    const filter = input.filterParams(req.query.filter === undefined ? fields : req.query);
     if (!req.file || req.file.size === 0) {
-      throw new SearchInputError('No image uploaded', 'Send the image as multipart/form-data in the field "image".');
+      throw invalidSearch('No image uploaded', 'Send the image as multipart/form-data in the field "image".');
     }
-    res.json(await service.byImage(req.file.buffer, k, filter));
+    res.json(forBrowser(await service.byImage(req.file.buffer, k, filter)));
   });
 
   router.get('/search/text', async (req, res) => {
-    const q = parseTextQuery(req.query.q);
-    const k = parseK(req.query.k, maxK);
-    const filter = parseFilter(req.query);
-    res.json(await service.byText(q, k, filter));
+    const q = input.text(req.query.q);
+    const k = input.k(req.query.k);
+    const filter = input.filterParams(req.query);
+    res.json(forBrowser(await service.byText(q, k, filter)));
   });
 
   return router;

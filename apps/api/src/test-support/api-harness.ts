@@ -1,8 +1,10 @@
 import { ensureDevModel } from '@vectorizer/dev-model';
 import { Embedder, resolveModel, type ResolvedModel } from '@vectorizer/embedder';
 import { createLogger } from '@vectorizer/logger';
-import { createEmbedQueue } from '@vectorizer/queue';
-import { ModelsRepository, createPool, runMigrations } from '@vectorizer/store';
+import { createEmbedQueue, type EmbedQueue } from '@vectorizer/queue';
+import { apiServices, createApiRegistry } from '@vectorizer/runtime';
+import type { LazyQueryEncoder } from '@vectorizer/search';
+import { createPool, runMigrations } from '@vectorizer/store';
 import {
   TEST_REDIS_URL,
   createTestSchema,
@@ -14,10 +16,8 @@ import type { Queue } from 'bullmq';
 import type { Express } from 'express';
 import IORedis, { type Redis } from 'ioredis';
 import type { Pool } from 'pg';
-import { createApp, createVectorSearch } from '../app';
-import { createApiRegistry } from '../metrics/metrics-collector';
+import { createApp } from '../app';
 import type { DashboardAccess } from '../dashboard/dashboard-access';
-import { LazySearchModel } from '../search/search-model';
 
 /** The generated tiny model every API test embeds with (tmp/ is gitignored). */
 export const DEV_TINY_DIR = DEV_TINY_MODEL_DIR;
@@ -31,7 +31,7 @@ export interface ApiHarness {
   prefix: string;
   queues: { embed: Queue };
   model: ResolvedModel;
-  searchModel: LazySearchModel;
+  searchModel: LazyQueryEncoder;
   close(): Promise<void>;
 }
 
@@ -78,43 +78,46 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
     max: 2,
   });
   searchPool.on('error', () => undefined);
-  const registry = createApiRegistry();
   const redis = new IORedis(options.redisUrl ?? TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
   const prefix = uniquePrefix('api');
-  const queues = {
-    embed: createEmbedQueue({ connection: redis, prefix, retryPolicy: { attempts: 1, backoffMs: 1_000 } }) as Queue,
-  };
+  const queue: EmbedQueue = createEmbedQueue({
+    connection: redis,
+    prefix,
+    retryPolicy: { attempts: 1, backoffMs: 1_000 },
+  });
+  const queues = { embed: queue as Queue };
   const logger = createLogger({ level: 'silent' });
-  const searchModel = new LazySearchModel(() =>
-    Embedder.start({ model, device: 'cpu', allowCpuFallback: false, maxBatchSize: 4, threads: 1, logger }),
-  );
-  const app = createApp({
+  const services = apiServices({
     pool: appPool,
+    searchPool,
     redis,
     queuePrefix: prefix,
-    queues,
-    searchModel,
-    search: createVectorSearch(searchPool, {
-      efSearch: 100,
-      exactMaxRows: options.exactMaxRows ?? 3_000,
-      registry,
-    }),
-    registry,
-    models: new ModelsRepository(appPool),
-    dashboard: options.dashboard ?? { token: 'test-token', open: false, readOnly: false },
-    searchLimits: { maxK: 50 },
-    imageMaxBytes: 1024 * 1024,
-    logger,
-    readinessTimeoutMs: options.readinessTimeoutMs,
+    queue,
+    registry: createApiRegistry(),
+    searchModel: async () => model,
     expectedModel: model.id,
-    resolveSearchModel: async () => model,
-    imageFileRoots: options.imageFileRoots,
+    startEncoder: (searched) =>
+      Embedder.start({ model: searched, device: 'cpu', allowCpuFallback: false, maxBatchSize: 4, threads: 1, logger }),
+    efSearch: 100,
+    exactMaxRows: options.exactMaxRows ?? 3_000,
+    maxK: 50,
+    readinessTimeoutMs: options.readinessTimeoutMs,
+    imageFileRoots: options.imageFileRoots ?? [],
+    imageMaxBytes: 1024 * 1024,
     intake: {
       token: options.ingestToken,
       maxBodyBytes: options.ingestMaxBodyBytes ?? 1024 * 1024,
       queueWindow: 0,
       model: async () => model.id,
     },
+    logger,
+  });
+  const { searchModel } = services;
+  const app = createApp({
+    ...services,
+    dashboard: options.dashboard ?? { token: 'test-token', open: false, readOnly: false },
+    imageMaxBytes: 1024 * 1024,
+    logger,
   });
   return {
     app,

@@ -1,6 +1,6 @@
 import { EmbeddingsRepository, ProductsRepository } from '@vectorizer/store';
 import type { Pool } from 'pg';
-import type { QueryEncoder } from '../search/search-model';
+import type { QueryEncoder } from '@vectorizer/search';
 import { sha256 } from './catalog-images';
 
 export interface SeedProduct {

@@ -1,13 +1,7 @@
 import type { Command } from 'commander';
-import {
-  EmbeddingsRepository,
-  ModelsRepository,
-  ProductsRepository,
-  createPool,
-  poolOptionsFromConfig,
-} from '@vectorizer/store';
+import { openSearchServices } from '@vectorizer/runtime';
+import type { DuplicatesReport } from '@vectorizer/search';
 import { runCommand } from '../context';
-import { type DuplicatesReport, findDuplicates, parseK, parseThreshold } from '@vectorizer/search';
 
 const f4 = (value: number) => value.toFixed(4);
 
@@ -57,30 +51,20 @@ export function registerDuplicates(program: Command): void {
     .option('-k, --neighbours <n>', 'neighbours looked at per product', '10')
     .option('--json', 'print {threshold, model, choice, groups} as JSON')
     .action((opts: { threshold?: string; neighbours: string; json?: boolean }) =>
-      runCommand('duplicates', async ({ config, logger }) => {
-        const threshold = parseThreshold(opts.threshold, '--threshold');
-        const k = parseK(opts.neighbours, config.SEARCH_MAX_K, '-k');
-        const pool = createPool(config.DATABASE_URL, { ...poolOptionsFromConfig(config), max: 2 });
+      runCommand('duplicates', async ({ runtime, logger }) => {
+        const services = openSearchServices(runtime);
         try {
-          // Stored vectors only: the active model's, as similar-product search compares (no model loaded).
-          const model = await new ModelsRepository(pool).requireActive();
-          const embeddings = new EmbeddingsRepository(pool);
-          const products = new ProductsRepository(pool);
-          const report = await findDuplicates({
-            productIds: embeddings.embeddedProductIds(model.id),
-            neighbours: (productId) => embeddings.similarToProduct(productId, model.id, k, config.SEARCH_EF_SEARCH),
-            describe: (productId) => products.get(productId),
-            threshold,
-            onProgress: (done) => logger.debug({ done }, 'duplicates: products looked at'),
-          });
+          const threshold = services.input.threshold(opts.threshold, '--threshold');
+          const k = services.input.k(opts.neighbours, '-k');
+          const report = await services.duplicates.scan(threshold, k, (done) =>
+            logger.debug({ done }, 'duplicates: products looked at'),
+          );
           if (opts.json) {
-            const { threshold: chosen, choice, groups } = report;
-            process.stdout.write(
-              `${JSON.stringify({ threshold: chosen, model: model.id, choice, groups }, null, 2)}\n`,
-            );
+            const { threshold: chosen, model, choice, groups } = report;
+            process.stdout.write(`${JSON.stringify({ threshold: chosen, model, choice, groups }, null, 2)}\n`);
           } else printGroups(report);
         } finally {
-          await pool.end();
+          await services.close();
         }
       }),
     );

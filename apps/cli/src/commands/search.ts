@@ -1,15 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import type { Embedder } from '@vectorizer/embedder';
 import { VectorizerError } from '@vectorizer/errors';
-import {
-  SearchRepository,
-  ModelsRepository,
-  type SearchHit,
-  createPool,
-  parseAttributeFilter,
-} from '@vectorizer/store';
-import { KnnPlanner, parseK, type PlannedSearch } from '@vectorizer/search';
+import { openSearchServices } from '@vectorizer/runtime';
+import type { SearchAnswer } from '@vectorizer/search';
+import type { SearchHit } from '@vectorizer/store';
 import { runCommand } from '../context';
 
 interface SearchOptions {
@@ -71,7 +65,7 @@ export function registerSearch(program: Command): void {
         'the active one (ACTIVE_MODEL_NOT_LOADED otherwise).',
     )
     .action((opts: SearchOptions) =>
-      runCommand('search', async ({ config, runtime }) => {
+      runCommand('search', async ({ runtime }) => {
         const modes = [opts.image, opts.text, opts.product].filter((value) => value !== undefined);
         if (modes.length !== 1) {
           throw invalid(
@@ -79,41 +73,21 @@ export function registerSearch(program: Command): void {
             'e.g. npx vectorizer search --text "red sneakers" -k 5',
           );
         }
-        const k = parseK(opts.k, config.SEARCH_MAX_K, '-k');
-        const filter = parseAttributeFilter(opts.filter, '--filter');
-        if (opts.text !== undefined && opts.text.trim() === '')
-          throw invalid('--text is empty', 'Pass the words to search for.');
-        // One connection for a one-shot command: the planner's session settings end with it.
-        const pool = createPool(config.DATABASE_URL, { max: 1 });
-        const planner = new KnnPlanner(new SearchRepository(pool), {
-          efSearch: config.SEARCH_EF_SEARCH,
-          exactMaxRows: config.SEARCH_EXACT_MAX_ROWS,
-        });
-        const models = new ModelsRepository(pool);
-        let embedder: Embedder | undefined;
+        const services = openSearchServices(runtime);
         try {
-          let planned: PlannedSearch;
-          let answeredBy: string;
-          if (opts.product !== undefined) {
-            answeredBy = (await models.requireActive()).id;
-            planned = await planner.search({ productId: opts.product }, answeredBy, k, filter);
-          } else {
-            const image = opts.image === undefined ? undefined : await readImage(opts.image);
-            const model = await runtime.model();
-            answeredBy = (await models.requireActiveLoaded(model.id)).id;
-            embedder = await runtime.startEmbedder(model);
-            const [vector] = image
-              ? await embedder.embedImages([image])
-              : await embedder.embedTexts([(opts.text as string).trim()]);
-            planned = await planner.search({ vector: vector as Float32Array }, answeredBy, k, filter);
-          }
-          const { strategy, hits } = planned;
-          if (opts.json)
-            process.stdout.write(`${JSON.stringify({ model: answeredBy, strategy, results: hits }, null, 2)}\n`);
-          else printHits(answeredBy, hits);
+          const k = services.input.k(opts.k, '-k');
+          const filter = services.input.filter(opts.filter, '--filter');
+          if (opts.text !== undefined && opts.text.trim() === '')
+            throw invalid('--text is empty', 'Pass the words to search for.');
+          const { search } = services;
+          let answer: SearchAnswer;
+          if (opts.product !== undefined) answer = await search.similarToProduct(opts.product, k, filter);
+          else if (opts.image !== undefined) answer = await search.byImage(await readImage(opts.image), k, filter);
+          else answer = await search.byText((opts.text as string).trim(), k, filter);
+          if (opts.json) process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
+          else printHits(answer.model, answer.results);
         } finally {
-          await embedder?.close();
-          await pool.end();
+          await services.close();
         }
       }),
     );

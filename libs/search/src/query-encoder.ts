@@ -6,15 +6,25 @@ export interface QueryEncoder {
   embedTexts(texts: string[]): Promise<Float32Array[]>;
 }
 
+/** Where a search gets its query encoder, and the id of that encoder's model before its session starts. */
+export interface QueryEncoderSource {
+  modelId(): Promise<string>;
+  encoder(): Promise<QueryEncoder>;
+}
+
 /**
- * The model behind the search endpoints, started on first use: the dashboard, health and
- * metrics work on a machine without the model, and the ONNX session's memory is only taken by
- * an API that actually serves searches. A failed start is not cached; the next search retries.
+ * The model behind text and image search, started on first use: the dashboard, health and metrics
+ * work on a machine without the model, and the ONNX session's memory is only taken by a process
+ * that actually serves searches. A failed start is not cached; the next search retries.
  */
-export class LazySearchModel {
+export class LazyQueryEncoder implements QueryEncoderSource {
   private starting?: Promise<QueryEncoder & { close(): Promise<void> }>;
 
-  constructor(private readonly start: () => Promise<QueryEncoder & { close(): Promise<void> }>) {}
+  constructor(
+    /** The configured model's id (config files only, no session). */
+    readonly modelId: () => Promise<string>,
+    private readonly start: () => Promise<QueryEncoder & { close(): Promise<void> }>,
+  ) {}
 
   encoder(): Promise<QueryEncoder> {
     if (!this.starting) {

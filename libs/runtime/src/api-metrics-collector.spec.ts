@@ -3,7 +3,7 @@ import { createLogger } from '@vectorizer/logger';
 import { createEmbedQueue } from '@vectorizer/queue';
 import { uniquePrefix } from '@vectorizer/testing';
 import IORedis from 'ioredis';
-import { MetricsCollector } from './metrics-collector';
+import { MetricsCollector } from './api-metrics-collector';
 
 /** A "Redis" that accepts connections and never answers: the worst case for a scrape. */
 async function silentServer(): Promise<{ port: number; close(): Promise<void> }> {
