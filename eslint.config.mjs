@@ -58,9 +58,16 @@ export default [
         {
           patterns: [
             {
-              group: ['@vectorizer/*', '!@vectorizer/runtime', '!@vectorizer/config', '!@vectorizer/logger', '!@vectorizer/errors'],
+              group: [
+                '@vectorizer/*',
+                '!@vectorizer/runtime',
+                '!@vectorizer/config',
+                '!@vectorizer/logger',
+                '!@vectorizer/errors',
+              ],
               allowTypeImports: true,
-              message: 'Apps get their services from @vectorizer/runtime (the composition root); import only types from domain libraries.',
+              message:
+                'Apps get their services from @vectorizer/runtime (the composition root); import only types from domain libraries.',
             },
           ],
         },
