@@ -5,7 +5,7 @@ export type { IntakeResult } from './intake-result';
 export { QueueWindow } from './queue-window';
 export { backfill, type BackfillOptions } from './backfill';
 export { startIntakeWatch, type IntakeWatch, type IntakeWatchOptions } from './intake-watch';
-export { pendingInPostgres } from './pending-in-postgres';
+export { countPendingInPostgres, pendingInPostgres } from './pending-in-postgres';
 export { IntakeBodyInvalidError, IntakeMediaTypeError } from './errors';
 export { intakeBodyFormat, parseIntakeBody } from './intake-body';
 export { intakeItems, type ItemError, type ItemsIntakeResult } from './intake-items';

@@ -1,4 +1,5 @@
-import type { QueueStats } from '@vectorizer/queue';
+import { type QueueStats, getQueueStats } from '@vectorizer/queue';
+import type { Queue } from 'bullmq';
 
 /**
  * Products that need an embedding and that the queue does not hold yet: the part of the backlog the
@@ -8,4 +9,14 @@ import type { QueueStats } from '@vectorizer/queue';
  */
 export function pendingInPostgres(missing: number, queue: QueueStats): number {
   return Math.max(0, missing - queue.waiting - queue.active - queue.delayed - queue.failed);
+}
+
+/** `pendingInPostgres` counted now, for `model`, from the embeddings and the queue. */
+export async function countPendingInPostgres(
+  embeddings: { countMissing(model: string): Promise<number> },
+  queue: Queue,
+  model: string,
+): Promise<number> {
+  const [missing, stats] = await Promise.all([embeddings.countMissing(model), getQueueStats(queue)]);
+  return pendingInPostgres(missing, stats);
 }

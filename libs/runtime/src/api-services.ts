@@ -3,9 +3,9 @@ import { defaultDemoDirectory } from '@vectorizer/dev-model';
 import type { ResolvedModel } from '@vectorizer/embedder';
 import { VectorizerError, codeOf } from '@vectorizer/errors';
 import { checkReadiness, type ReadinessReport } from '@vectorizer/health';
-import { pendingInPostgres } from '@vectorizer/intake';
+import { countPendingInPostgres } from '@vectorizer/intake';
 import type { Logger } from '@vectorizer/logger';
-import { getQueueStats, type EmbedQueue } from '@vectorizer/queue';
+import type { EmbedQueue } from '@vectorizer/queue';
 import { LazyQueryEncoder, startLinksRefresher, type QueryEncoder } from '@vectorizer/search';
 import {
   EmbeddingsRepository,
@@ -133,13 +133,7 @@ export function apiServices(parts: ApiServiceParts): ApiServices {
       registry: parts.registry,
       searchModel: parts.searchModel,
       production: parts.production,
-      pendingInPostgres: async () => {
-        const [missing, counts] = await Promise.all([
-          embeddings.countMissing(await parts.intake.model()),
-          getQueueStats(queue),
-        ]);
-        return pendingInPostgres(missing, counts);
-      },
+      pendingInPostgres: async () => countPendingInPostgres(embeddings, queue, await parts.intake.model()),
     }),
     productImages: new ProductImages(products, parts.imageFileRoots, parts.imageMaxBytes),
     intake: parts.intake,

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkerPlan } from '@vectorizer/devices';
-import { pendingInPostgres } from '@vectorizer/intake';
-import { getQueueStats, isDrained } from '@vectorizer/queue';
+import { countPendingInPostgres, pendingInPostgres } from '@vectorizer/intake';
+import { getQueueStats, isDrained, type QueueStats } from '@vectorizer/queue';
 import { EmbeddingsRepository } from '@vectorizer/store';
 import {
   WorkerSupervisor,
@@ -34,17 +34,19 @@ export function workerHealth(runtime: Runtime): Promise<HealthResult> {
 export async function nothingToDrain(runtime: Runtime): Promise<boolean> {
   const { config, logger } = runtime;
   const queues = await runtime.openQueues();
+  let stats: QueueStats;
   try {
-    if (!isDrained(await getQueueStats(queues.queue))) return false;
+    stats = await getQueueStats(queues.queue);
   } finally {
     await queues.close();
   }
+  if (!isDrained(stats)) return false;
   if (!config.WATCH) return true;
   const model = await runtime.modelId();
   let pool: pg.Pool | undefined;
   try {
     pool = await runtime.openDatabase({ max: 1 });
-    return (await new EmbeddingsRepository(pool).countMissing(model)) === 0;
+    return pendingInPostgres(await new EmbeddingsRepository(pool).countMissing(model), stats) === 0;
   } catch (error) {
     logger.debug({ err: error }, 'could not count the products pending in Postgres; starting the workers');
     return false;
@@ -123,7 +125,7 @@ async function drainThenStop(runtime: Runtime, supervisor: WorkerSupervisor, sig
           const model = supervisor.provenModel;
           // Before a worker proved its model, intake has not run: nothing says the backlog is empty.
           if (model === undefined) return 1;
-          return pendingInPostgres(await embeddings.countMissing(model), await getQueueStats(queue));
+          return countPendingInPostgres(embeddings, queue, model);
         });
       if (await waitUntilDrained(queue, { pollMs: DRAIN_POLL_MS, signal, backlog })) {
         logger.info('queue drained: nothing waiting, active or delayed');

@@ -130,8 +130,9 @@ describe('EmbeddingsRepository', () => {
 
   it('rejects bad rows and vectors of the wrong dimension with named errors', async () => {
     await addProducts(1);
+    // The batch names a non-finite vector before any write; pgvector is the last line behind it.
     await expect(embeddings.upsertMany([row('p0', new Float32Array([1, NaN]))])).rejects.toThrow(
-      'rows[0].embedding[1] is NaN',
+      /NaN not allowed in vector/,
     );
     await expect(embeddings.upsertMany([{ ...row('p0', unitVector(0)), imageSha256: 'xyz' }])).rejects.toBeInstanceOf(
       InvalidStoreInputError,

@@ -2,16 +2,13 @@ import type { Pool, PoolClient } from 'pg';
 import { InvalidStoreInputError, ModelNotRegisteredError, VectorDimensionMismatchError } from './errors';
 import { chunk, inTransaction, valuesPlaceholders } from './sql';
 import type { EmbeddingRow } from './types';
+import { upToDateEmbedding } from './up-to-date-embedding';
 import { asDimensionError, vectorBinaryParam } from './vector-param';
 
 /** 7 parameters a row: 9000 rows stay below PostgreSQL's 65535-parameter limit. */
 const UPSERT_CHUNK_ROWS = 9_000;
 
-/**
- * "Up to date" for a model: a vector embedded from the product's current image_url. Missing or
- * stale is the complement, so countEmbedded + countMissing = number of products.
- */
-const FRESH_EMBEDDING = `e.product_id = p.id AND e.model = $1 AND e.image_url = p.image_url AND e.embedding_visual IS NOT NULL`;
+const FRESH_EMBEDDING = upToDateEmbedding('$1');
 
 export class EmbeddingsRepository {
   constructor(private readonly pool: Pool) {}

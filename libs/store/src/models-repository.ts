@@ -18,6 +18,7 @@ import {
   type VectorStorage,
 } from './model-index';
 import { inTransaction } from './sql';
+import { upToDateEmbedding } from './up-to-date-embedding';
 
 /** A row of the registry: one embedding model whose vectors the database holds (or will). */
 export interface RegisteredModel extends IndexedModel {
@@ -79,11 +80,9 @@ const toModel = (row: ModelRow): RegisteredModel => ({
   active: row.active,
 });
 
-/** Coverage counts the same "up to date" as EmbeddingsRepository.countEmbedded. */
 const COVERAGE_SQL = `
 SELECT m.id, m.dim, m.dtype, m.storage, m.created_at, m.active,
-       (SELECT count(*) FROM product_embeddings e JOIN products p ON p.id = e.product_id AND p.image_url = e.image_url
-         WHERE e.model = m.id AND e.embedding_visual IS NOT NULL) AS embedded,
+       (SELECT count(*) FROM product_embeddings e JOIN products p ON ${upToDateEmbedding('m.id')}) AS embedded,
        (SELECT count(*) FROM products) AS total
   FROM models m`;
 

@@ -2,19 +2,11 @@ import type { Pool } from 'pg';
 import { InvalidStoreInputError } from './errors';
 import { chunk, valuesPlaceholders } from './sql';
 import type { Product, ProductInput } from './types';
+import { upToDateEmbedding } from './up-to-date-embedding';
 
 /** 4 parameters a row: 1000 rows stay far below PostgreSQL's 65535-parameter limit. */
 const UPSERT_CHUNK_ROWS = 1000;
 const DEFAULT_PAGE_SIZE = 1000;
-
-/**
- * "Up to date" for a model, as a condition on a product `p` and an embedding row `e`: a vector
- * embedded for the model (`modelParam`, a query parameter such as `$1`) from the product's current
- * image_url. Missing or stale is NOT EXISTS of it.
- */
-export function upToDateEmbedding(modelParam: string): string {
-  return `e.product_id = p.id AND e.model = ${modelParam} AND e.image_url = p.image_url AND e.embedding_visual IS NOT NULL`;
-}
 
 export interface NeedingEmbeddingOptions {
   /** Every product, embedded or not (re-embed everything). */

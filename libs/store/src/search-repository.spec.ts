@@ -97,7 +97,7 @@ describe('SearchRepository: exact and HNSW kNN', () => {
     expect(await search.countMatching({ tier: 'none' }, 100)).toBe(0);
   });
 
-  it('says which product is missing or not embedded, and refuses a vector of another dimension', async () => {
+  it('says which product is missing or not embedded, and refuses a vector of another dimension or with a NaN', async () => {
     await expect(search.nearestExact({ productId: 'nope' }, MODEL, { k: 3 })).rejects.toMatchObject({
       code: 'PRODUCT_NOT_FOUND',
     });
@@ -108,6 +108,11 @@ describe('SearchRepository: exact and HNSW kNN', () => {
     await expect(
       search.nearestHnsw({ vector: new Float32Array(8).fill(0.5) }, MODEL, { k: 3, efSearch: 40 }),
     ).rejects.toMatchObject({ code: 'VECTOR_DIMENSION_MISMATCH' });
+    const notFinite = unitVector(2);
+    notFinite[3] = Number.NaN;
+    await expect(search.nearestExact({ vector: notFinite }, MODEL, { k: 3 })).rejects.toThrow(
+      'search vector[3] is NaN, not a finite number',
+    );
     await expect(search.nearestExact({ vector: unitVector(1) }, 'never/registered', { k: 3 })).rejects.toMatchObject({
       code: 'MODEL_NOT_REGISTERED',
     });

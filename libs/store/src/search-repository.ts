@@ -10,7 +10,7 @@ import {
 } from './errors';
 import { type IndexedModel, type VectorStorage, indexedVectorExpression, modelPredicate } from './model-index';
 import type { SearchHit } from './types';
-import { asDimensionError, vectorBinaryParam } from './vector-param';
+import { asDimensionError, requireFiniteVector, vectorBinaryParam } from './vector-param';
 
 /** pgvector's bounds for hnsw.ef_search; it returns at most ef_search rows per scan round. */
 export const MAX_EF_SEARCH = 1000;
@@ -207,6 +207,7 @@ function queryVectorParam(vector: Float32Array, model: IndexedModel, id: string)
       `The search vector has ${vector.length} dimensions but model ${id} is registered with ${model.dim}`,
     );
   }
+  requireFiniteVector(vector, 'search vector');
   return vectorBinaryParam(vector, 'search vector');
 }
 

@@ -1,12 +1,10 @@
 import { InvalidStoreInputError, VectorDimensionMismatchError } from './errors';
 
-/** Refuses what is not a non-empty vector of finite numbers. */
-function requireFiniteVector(vector: Float32Array | number[], what: string): void {
-  // Checked by tag, not instanceof: vectors transferred from a worker thread can come from another realm.
-  if (Object.prototype.toString.call(vector) !== '[object Float32Array]' && !Array.isArray(vector)) {
-    throw new InvalidStoreInputError(`${what} must be a Float32Array`);
-  }
-  if (vector.length === 0) throw new InvalidStoreInputError(`${what} is empty`);
+/**
+ * Refuses a vector with a NaN or an infinity by name. Only query vectors need it: embeddings are
+ * checked where their job's fate is decided (the batch), and pgvector refuses such values anyway.
+ */
+export function requireFiniteVector(vector: Float32Array, what: string): void {
   for (let i = 0; i < vector.length; i++) {
     if (!Number.isFinite(vector[i]))
       throw new InvalidStoreInputError(`${what}[${i}] is ${vector[i]}, not a finite number`);
@@ -23,7 +21,11 @@ const MAX_BINARY_DIMENSION = 0x7fff;
  * the "[...]" text ~200 µs (plus the server's parse of ~20 kB of decimals).
  */
 export function vectorBinaryParam(vector: Float32Array | number[], what: string): Buffer {
-  requireFiniteVector(vector, what);
+  // Checked by tag, not instanceof: vectors transferred from a worker thread can come from another realm.
+  if (Object.prototype.toString.call(vector) !== '[object Float32Array]' && !Array.isArray(vector)) {
+    throw new InvalidStoreInputError(`${what} must be a Float32Array`);
+  }
+  if (vector.length === 0) throw new InvalidStoreInputError(`${what} is empty`);
   if (vector.length > MAX_BINARY_DIMENSION)
     throw new InvalidStoreInputError(
       `${what} has ${vector.length} dimensions, over pgvector's ${MAX_BINARY_DIMENSION}`,
