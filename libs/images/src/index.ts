@@ -9,3 +9,4 @@ export { readFileUrl } from './fetch/file-url';
 export { readLocalImage } from './fetch/local-image-file';
 export { float32ToHalfBits, fromHalfBits, halfBitsToFloat32, toHalfBits } from './half-float';
 export { DEV_MODEL_GENERATOR, DEV_MODEL_MARKER_FILE } from './dev-model-marker-file';
+export { ProductImages, type ProductImage } from './product-images';

@@ -6,6 +6,7 @@ import { checkReadiness, type ReadinessReport } from '@vectorizer/health';
 import { countPendingInPostgres } from '@vectorizer/intake';
 import type { Logger } from '@vectorizer/logger';
 import type { EmbedQueue } from '@vectorizer/queue';
+import { ProductImages } from '@vectorizer/images';
 import { LazyQueryEncoder, startLinksRefresher, type QueryEncoder } from '@vectorizer/search';
 import {
   EmbeddingsRepository,
@@ -19,7 +20,6 @@ import IORedis, { type Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import { MetricsCollector, createApiRegistry } from './api-metrics-collector';
-import { ProductImages } from './api-product-images';
 import { CatalogService } from './catalog-services';
 import type { Runtime } from './runtime';
 import { type SearchServices, searchServices } from './search-services';

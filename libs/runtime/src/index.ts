@@ -61,4 +61,3 @@ export {
   type RunningApiServices,
 } from './api-services';
 export { MetricsCollector, createApiRegistry, type MetricsCollectorOptions } from './api-metrics-collector';
-export { ProductImages, type ProductImage } from './api-product-images';

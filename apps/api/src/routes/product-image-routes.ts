@@ -1,4 +1,4 @@
-import type { ProductImages } from '@vectorizer/runtime';
+import type { ProductImages } from '@vectorizer/images';
 import { Router } from 'express';
 
 /** `GET /api/products/:id/image`: the product's own image (ProductImages decides how), cached for 5 minutes. */

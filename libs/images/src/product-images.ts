@@ -1,7 +1,6 @@
 import { extname } from 'node:path';
 import { VectorizerError, describeError } from '@vectorizer/errors';
-import { readFileUrl } from '@vectorizer/images';
-import type { Product } from '@vectorizer/store';
+import { readFileUrl } from './fetch/file-url';
 
 const IMAGE_TYPES: Record<string, string> = {
   '.jpg': 'image/jpeg',
@@ -25,7 +24,7 @@ export type ProductImage = { redirect: string } | { bytes: Buffer; contentType: 
  */
 export class ProductImages {
   constructor(
-    private readonly products: { get(id: string): Promise<Product | undefined> },
+    private readonly products: { get(id: string): Promise<{ id: string; imageUrl: string } | undefined> },
     /** IMAGE_FILE_ROOT, and outside production the demo's folder. */
     private readonly fileRoots: readonly string[],
     private readonly maxBytes: number,
