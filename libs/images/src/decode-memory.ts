@@ -43,8 +43,8 @@ export function decodeMemoryEstimate(metadata: ImageHeader, target: DecodeMemory
   let bytes = STREAMING_BASE_BYTES + STREAMED_ROWS * width * channels * 8;
   if (metadata.hasAlpha && metadata.space !== 'cmyk') bytes += pixels * 3;
   if (metadata.format === 'jpeg' && metadata.isProgressive) bytes += pixels * channels * 2;
-  // Measured: a 40 MP baseline CMYK JPEG raised RSS by 179-261 MiB even through the resize-first
-  // CMYK path (not yet explained), so CMYK is counted as the old path's CMYK + RGB frames.
+  // CMYK costs more than the resize-first path suggests (docs/performance.md), so it is counted as
+  // whole CMYK + RGB frames.
   if (metadata.space === 'cmyk') bytes += pixels * (channels + 3);
   if ((metadata.format === 'png' && metadata.isProgressive) || WHOLE_FRAME_FORMATS.has(metadata.format ?? '')) {
     bytes += pixels * channels * bytesPerSample;

@@ -31,9 +31,8 @@ let sequence = 0;
  * exclusively (never through someone else's file or link), readable by this user only, and
  * removed once `decode` settles.
  *
- * The file calls are synchronous on purpose: writing ~100 KB to tmpfs takes tens of microseconds,
- * while the promise-based writeFile + unlink cost the main thread 0.3 core-ms per image (measured),
- * a few percent of the whole decode.
+ * The file calls are synchronous on purpose: a small write to tmpfs is cheaper than the promise
+ * machinery around an asynchronous one (docs/performance.md).
  */
 export async function withScaledJpeg<T>(
   bytes: Buffer,

@@ -39,8 +39,8 @@ export class DuplicateLinks {
 
   /**
    * `choiceTtlMs`: how long an automatic threshold is reused. Choosing it reads and sorts every
-   * product's nearest-neighbour similarity (~170 ms at 70k products here), a distribution that a
-   * minute of new or changed pictures barely moves; the links above it are read on every visit.
+   * product's nearest-neighbour similarity, a distribution that a minute of new or changed pictures
+   * barely moves; the links above it are read on every visit.
    */
   constructor(
     private readonly store: LinksStore,

@@ -16,15 +16,13 @@ export interface KnnStore {
 }
 
 /**
- * Filters keeping at most this many products are scored exactly (SEARCH_EXACT_MAX_ROWS). Measured
- * on this machine (bench:filtered-search, 100k × 768-d, ef_search 200): the filtered HNSW scan
- * reaches recall@10 0.96 at 1,945 matching rows (2%) and 0.992 at 3,087 (3%), while the exact path
- * scores 1,945 rows in 12 / 20 ms (p50 / p95); docs/search.md has the table.
+ * Filters keeping at most this many products are scored exactly (SEARCH_EXACT_MAX_ROWS): below it the
+ * filtered HNSW scan loses recall while the exact path is still fast (docs/search.md has the table).
  */
 export const DEFAULT_EXACT_MAX_ROWS = 3_000;
 /**
- * Candidates per result a filtered HNSW scan fetches before the exact re-rank (relaxed order).
- * Measured: ×2 gained 0.00–0.05 recall only where the exact path answers anyway, at 2–3× the latency.
+ * Candidates per result a filtered HNSW scan fetches before the exact re-rank (relaxed order): more
+ * gains recall only where the exact path answers anyway (docs/search.md).
  */
 export const DEFAULT_FILTERED_FETCH_FACTOR = 1;
 /** How long a filter's size is trusted: catalogs change slowly; a stale size only moves the plan. */
@@ -48,8 +46,7 @@ export interface PlannedSearch {
 
 /**
  * The kNN planner. A graph walk that drops candidates failing a filter finds the first k that pass
- * in the order it meets them, not the k nearest: at 100k products a 5% filter returned 2 of the
- * true 10 on average. So, per search: no filter → HNSW. A filter → how many products it keeps
+ * in the order it meets them, not the k nearest. So, per search: no filter → HNSW. A filter → how many products it keeps
  * (counted through the GIN index up to the threshold, remembered for a minute): at most
  * `exactMaxRows` → score them all (recall 1.0); more → the HNSW scan in relaxed order with
  * over-fetch and an exact re-rank, where a broad filter discards few candidates.

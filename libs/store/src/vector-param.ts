@@ -17,8 +17,7 @@ const MAX_BINARY_DIMENSION = 0x7fff;
 /**
  * A vector in pgvector's binary format (vector_recv: int16 dimension, int16 unused, then each value
  * as a big-endian float4), for a `$n::vector` parameter: node-postgres sends a Buffer parameter in
- * binary, so the values travel as the float32s they are. Writing it costs ~25 µs for 1152 values,
- * the "[...]" text ~200 µs (plus the server's parse of ~20 kB of decimals).
+ * binary, so the values travel as the float32s they are, with no decimal text to print or parse.
  */
 export function vectorBinaryParam(vector: Float32Array | number[], what: string): Buffer {
   // Checked by tag, not instanceof: vectors transferred from a worker thread can come from another realm.

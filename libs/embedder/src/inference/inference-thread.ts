@@ -28,7 +28,7 @@ function sessionOptions(attempt: ExecutionAttempt): ort.InferenceSession.Session
     executionProviders: [provider as ort.InferenceSession.ExecutionProviderConfig],
     graphOptimizationLevel: 'all',
     // A planned thread count shares the cores with image decoding: idle ORT threads sleep instead of
-    // spinning, or they burn the core a decode needs (bench:pipeline's tiny model: ~1.5-2x products/s).
+    // spinning, or they burn the core a decode needs (docs/performance.md).
     ...(init.threads === undefined
       ? {}
       : { intraOpNumThreads: init.threads, extra: { session: { intra_op: { allow_spinning: '0' } } } }),

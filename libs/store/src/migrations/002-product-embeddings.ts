@@ -8,10 +8,9 @@ import type { Migration } from './migration';
  * No extra index for "missing or stale for model M": streamNeedingEmbedding walks products by
  * primary key in keyset pages and anti-joins the primary key (product_id, model) here with
  * `product_id > cursor AND model = M` as its index condition (a merge anti-join reading one page's
- * range of each index). Measured on 100k products with 5% missing: the whole walk (5 pages of 1000)
- * took ~125 ms, one page from the middle ~25 ms. Counts
- * over all products (countMissing) are one hash anti-join of two sequential scans, which an index
- * would not beat. A (model, product_id) index was tried and the planner never chose it.
+ * range of each index; docs/performance.md has the timings). Counts over all products
+ * (countMissing) are one hash anti-join of two sequential scans, which an index would not beat; a
+ * (model, product_id) index was tried and the planner never chose it.
  */
 export const createProductEmbeddings: Migration = {
   version: 2,
