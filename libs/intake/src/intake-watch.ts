@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@vectorizer/logger';
 import type { EnqueueTarget } from '@vectorizer/queue';
 import { ProductsRepository } from '@vectorizer/store';
@@ -94,13 +95,9 @@ export function startIntakeWatch(options: IntakeWatchOptions): IntakeWatch {
         }
       }
       if (stopping || (requested && listener.leading)) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pauseMs);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      const woken = new AbortController();
+      wake = () => woken.abort();
+      await sleep(pauseMs, undefined, { signal: woken.signal }).catch(() => undefined);
       wake = undefined;
     }
   };

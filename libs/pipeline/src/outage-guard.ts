@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@vectorizer/logger';
 import type { Dependency } from './errors';
 
@@ -76,13 +77,9 @@ export class OutageGuard {
     let interval = initialProbeIntervalMs;
     for (;;) {
       while (!this.closed && this.downSet.size > 0) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, interval);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
+        const woken = new AbortController();
+        this.wake = () => woken.abort();
+        await sleep(interval, undefined, { signal: woken.signal }).catch(() => undefined);
         this.wake = undefined;
         if (this.closed) return;
         for (const dependency of [...this.downSet]) {
