@@ -16,3 +16,19 @@ export const SIGLIP_FP32_FILES = [
   'tokenizer.json',
   'tokenizer_config.json',
 ] as const;
+
+/** The parts of @vectorizer/dev-model and @vectorizer/embedder the tiny dev model is made and resolved with. */
+export interface DevModelTools<Model> {
+  ensureDevModel(options: { dir: string; size: 'tiny'; poison?: 'black' }): Promise<unknown>;
+  resolveModel(options: { modelDir: string; dtype: 'fp32'; devModelSize: 'tiny' }): Promise<Model>;
+}
+
+/**
+ * The tiny dev model, resolved (generated on first use). `poison: 'black'` gives its variant whose
+ * vector is NaN for an all-black image (a model that breaks on one input).
+ */
+export async function devTinyModel<Model>(tools: DevModelTools<Model>, poison?: 'black'): Promise<Model> {
+  const dir = poison ? `${DEV_TINY_MODEL_DIR}-poison-${poison}` : DEV_TINY_MODEL_DIR;
+  await tools.ensureDevModel({ dir, size: 'tiny', ...(poison ? { poison } : {}) });
+  return tools.resolveModel({ modelDir: dir, dtype: 'fp32', devModelSize: 'tiny' });
+}
