@@ -10,6 +10,7 @@ describe('checkExecutionProvider', () => {
   let dir: string;
   let cudaLibrary: string;
   let nvidiaSmi: string;
+  const missing = '/nonexistent/nvidia-smi';
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'vectorizer-ep-'));
@@ -27,7 +28,7 @@ describe('checkExecutionProvider', () => {
     return checkExecutionProvider({
       device,
       allowCpuFallback,
-      nvidiaSmiPath: gpu === 'present' ? nvidiaSmi : '/nonexistent/nvidia-smi',
+      nvidiaSmiPath: gpu === 'present' ? nvidiaSmi : missing,
       cudaLibrary: { present: cudaLibrary, absent: join(dir, 'absent.so'), default: undefined }[library],
     });
   }
