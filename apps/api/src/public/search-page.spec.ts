@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeWithChromium } from '../test-support/browser';
 import { patternImage } from '../test-support/catalog-images';
-import { type SeededPage, openSeededPage, otherProducts } from '../test-support/seeded-harness';
+import { type SeededPage, openSeededPage, otherProducts, textMatchedProduct } from '../test-support/seeded-harness';
 
 const ARTIFACTS = join(__dirname, '..', '..', '..', '..', 'test-artifacts');
 const describeInBrowser = describeWithChromium('search page');
@@ -16,12 +16,15 @@ describeInBrowser('search page in headless Chromium', () => {
   beforeAll(async () => {
     queryImage = await patternImage(11);
     catalog = await openSeededPage(async (encoder) => {
-      const [textVector] = await encoder.embedTexts(['striped wool scarf']);
       const products = [
         { id: 'mug', title: 'Blue mug', image: queryImage },
         { id: 'mug-copy', title: 'Blue mug (reseller copy)', image: queryImage },
         ...(await otherProducts([2, 3, 4, 5], 97)),
-        { id: 'scarf', title: 'Striped wool scarf', image: await patternImage(1234), embedding: textVector },
+        await textMatchedProduct(encoder, 'striped wool scarf', {
+          id: 'scarf',
+          title: 'Striped wool scarf',
+          image: await patternImage(1234),
+        }),
       ];
       // Data URLs: the page shows real images without another server.
       return products.map((p) => ({ ...p, imageUrl: dataUrl(p.image) }));

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import type { ApiHarness } from '../test-support/api-harness';
 import { patternImage } from '../test-support/catalog-images';
-import { createSeededHarness, otherProducts } from '../test-support/seeded-harness';
+import { createSeededHarness, otherProducts, textMatchedProduct } from '../test-support/seeded-harness';
 
 let harness: ApiHarness;
 let queryImage: Buffer;
@@ -11,14 +11,17 @@ let queryImage: Buffer;
 beforeAll(async () => {
   queryImage = await patternImage(7);
   harness = await createSeededHarness(async (encoder) => {
-    const [textVector] = await encoder.embedTexts(['a green canvas backpack']);
     return [
       // "original" and "copy" share one image: an exact duplicate pair.
       { id: 'original', title: 'Original', image: queryImage },
       { id: 'copy', title: 'Copy of original', image: queryImage },
       ...(await otherProducts([1, 2, 3, 4, 5, 6], 31)),
       // Stored with the text tower's embedding of its description: the text search's exact match.
-      { id: 'backpack', title: 'Green canvas backpack', image: await patternImage(99), embedding: textVector },
+      await textMatchedProduct(encoder, 'a green canvas backpack', {
+        id: 'backpack',
+        title: 'Green canvas backpack',
+        image: await patternImage(99),
+      }),
     ];
   });
 }, 120_000);

@@ -16,6 +16,16 @@ export function otherProducts(seeds: number[], spread: number): Promise<SeedProd
   );
 }
 
+/** `product` stored with the text tower's embedding of `text`: a text search for `text` matches it exactly. */
+export async function textMatchedProduct(
+  encoder: QueryEncoder,
+  text: string,
+  product: Omit<SeedProduct, 'embedding'>,
+): Promise<SeedProduct> {
+  const [embedding] = await encoder.embedTexts([text]);
+  return { ...product, embedding };
+}
+
 /** A harness whose catalog is `products`, written with the harness's own query encoder; closed again if seeding fails. */
 export async function createSeededHarness(
   products: (encoder: QueryEncoder) => Promise<SeedProduct[]>,
