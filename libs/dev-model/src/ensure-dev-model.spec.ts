@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DEV_MODEL_MARKER_FILE } from '@vectorizer/images';
+import { SIGLIP_FP32_FILES } from '@vectorizer/testing';
 import { readDevModelMarker } from './dev-model-marker';
 import { devModelId } from './dev-model-sizes';
 import { ensureDevModel } from './ensure-dev-model';
@@ -207,17 +208,7 @@ describe('ensureDevModel', () => {
     await ensureDevModel({ dir, size: 'tiny' });
     const marker = await readDevModelMarker(dir);
     const listed = Object.keys(marker?.files ?? {}).sort();
-    expect(listed).toEqual(
-      [
-        'config.json',
-        'onnx/text_model.onnx',
-        'onnx/vision_model.onnx',
-        'preprocessor_config.json',
-        'special_tokens_map.json',
-        'tokenizer.json',
-        'tokenizer_config.json',
-      ].sort(),
-    );
+    expect(listed).toEqual([...SIGLIP_FP32_FILES].sort());
     expect((await readdir(dir)).sort()).toEqual(
       [...listed.filter((f) => !f.startsWith('onnx/')), 'onnx', DEV_MODEL_MARKER_FILE].sort(),
     );

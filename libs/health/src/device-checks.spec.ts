@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkExecutionProvider } from './device-checks';
 
+type Gpu = 'present' | 'missing';
+type Library = 'present' | 'absent' | 'default';
+
 describe('checkExecutionProvider', () => {
   let dir: string;
   let cudaLibrary: string;
@@ -21,69 +24,92 @@ describe('checkExecutionProvider', () => {
 
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('fails a CUDA request without the CUDA provider library, with the reinstall command', () => {
-    const result = checkExecutionProvider({
+  function check(device: string, allowCpuFallback: boolean, gpu: Gpu, library: Library) {
+    return checkExecutionProvider({
+      device,
+      allowCpuFallback,
+      nvidiaSmiPath: gpu === 'present' ? nvidiaSmi : missing,
+      cudaLibrary: { present: cudaLibrary, absent: join(dir, 'absent.so'), default: undefined }[library],
+    });
+  }
+
+  interface Case {
+    name: string;
+    device: string;
+    allowCpuFallback: boolean;
+    gpu: Gpu;
+    library: Library;
+    status: string;
+    detail?: string;
+    fix?: string;
+  }
+
+  it.each<Case>([
+    {
+      name: 'fails a CUDA request without the CUDA provider library, with the reinstall command',
       device: 'cuda:0',
       allowCpuFallback: false,
-      nvidiaSmiPath: nvidiaSmi,
-      cudaLibrary: join(dir, 'absent.so'),
-    });
-    expect(result.status).toBe('fail');
-    expect(result.detail).toContain('absent.so missing');
-    expect(result.fix).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12');
-  });
-
-  it('fails a CUDA request when no GPU is visible, and only warns when CPU fallback is allowed', () => {
-    const strict = checkExecutionProvider({
+      gpu: 'present',
+      library: 'absent',
+      status: 'fail',
+      detail: 'absent.so missing',
+      fix: 'ONNXRUNTIME_NODE_INSTALL=cuda12',
+    },
+    {
+      name: 'fails a CUDA request when no GPU is visible',
       device: 'cuda',
       allowCpuFallback: false,
-      nvidiaSmiPath: missing,
-      cudaLibrary,
-    });
-    expect(strict.status).toBe('fail');
-    expect(strict.detail).toContain('no GPU visible');
-    const lenient = checkExecutionProvider({
+      gpu: 'missing',
+      library: 'present',
+      status: 'fail',
+      detail: 'no GPU visible',
+    },
+    {
+      name: 'only warns when no GPU is visible and CPU fallback is allowed',
       device: 'cuda',
       allowCpuFallback: true,
-      nvidiaSmiPath: missing,
-      cudaLibrary,
-    });
-    expect(lenient.status).toBe('warn');
-  });
-
-  it('is ok with the library and a GPU, naming the GPU', () => {
-    const result = checkExecutionProvider({
+      gpu: 'missing',
+      library: 'present',
+      status: 'warn',
+    },
+    {
+      name: 'is ok with the library and a GPU, naming the GPU',
       device: 'cuda:0',
       allowCpuFallback: false,
-      nvidiaSmiPath: nvidiaSmi,
-      cudaLibrary,
-    });
-    expect(result.status).toBe('ok');
-    expect(result.detail).toContain('GPU 0: NVIDIA H100');
-  });
-
-  it('warns when auto would run on CPU although a GPU is present', () => {
-    const result = checkExecutionProvider({
+      gpu: 'present',
+      library: 'present',
+      status: 'ok',
+      detail: 'GPU 0: NVIDIA H100',
+    },
+    {
+      name: 'warns when auto would run on CPU although a GPU is present',
       device: 'auto',
       allowCpuFallback: false,
-      nvidiaSmiPath: nvidiaSmi,
-      cudaLibrary: join(dir, 'absent.so'),
-    });
-    expect(result.status).toBe('warn');
-    expect(result.detail).toContain('auto → CPU although GPUs are present');
-  });
-
-  it('is ok on CPU when that is what was asked for', () => {
-    expect(checkExecutionProvider({ device: 'cpu', allowCpuFallback: false, nvidiaSmiPath: missing }).status).toBe(
-      'ok',
-    );
-    expect(
-      checkExecutionProvider({
-        device: 'auto',
-        allowCpuFallback: false,
-        nvidiaSmiPath: missing,
-        cudaLibrary: join(dir, 'absent.so'),
-      }).status,
-    ).toBe('ok');
+      gpu: 'present',
+      library: 'absent',
+      status: 'warn',
+      detail: 'auto → CPU although GPUs are present',
+    },
+    {
+      name: 'is ok on CPU when that is what was asked for',
+      device: 'cpu',
+      allowCpuFallback: false,
+      gpu: 'missing',
+      library: 'default',
+      status: 'ok',
+    },
+    {
+      name: 'is ok when auto runs on CPU and there is no GPU',
+      device: 'auto',
+      allowCpuFallback: false,
+      gpu: 'missing',
+      library: 'absent',
+      status: 'ok',
+    },
+  ])('$name', ({ device, allowCpuFallback, gpu, library, status, detail, fix }) => {
+    const result = check(device, allowCpuFallback, gpu, library);
+    expect(result.status).toBe(status);
+    if (detail !== undefined) expect(result.detail).toContain(detail);
+    if (fix !== undefined) expect(result.fix).toContain(fix);
   });
 });

@@ -3,15 +3,9 @@ import { decodeMemoryEstimate } from './decode-memory';
 import { parsePreprocessorConfig, planPreprocess, preprocessImage, type DecodeLimits } from './index';
 import { readHeader as readImageHeader } from './decode';
 import { rgbToNormalizedChw } from './chw';
+import { siglipConfigJson } from '../test/siglip-config';
 
-const config = parsePreprocessorConfig({
-  image_processor_type: 'SiglipImageProcessor',
-  size: { height: 32, width: 40 },
-  resample: 3,
-  rescale_factor: 1 / 255,
-  image_mean: [0.5, 0.5, 0.5],
-  image_std: [0.5, 0.5, 0.5],
-});
+const config = parsePreprocessorConfig(siglipConfigJson({ height: 32, width: 40 }, [0.5, 0.5, 0.5], [0.5, 0.5, 0.5]));
 const limits: DecodeLimits = { maxBytes: 5_000_000, maxPixels: 1_000_000, timeoutMs: 10_000 };
 
 const png = (width: number, height: number, channels: 3 | 4) =>

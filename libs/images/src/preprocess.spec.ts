@@ -5,21 +5,12 @@ import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { photoLikeJpeg } from '../test/photo-like';
 import { FIXTURE_NAMES, differences, makeFixtures, referenceTensors } from '../test/pillow-reference';
+import { siglipConfigJson } from '../test/siglip-config';
 import { ImageError, parsePreprocessorConfig, preprocessImage, type DecodeLimits } from './index';
 
 // A SigLIP-style config with deliberately unequal, non-square numbers so that a swapped
 // height/width or a shared mean/std would show up.
-const CONFIG_JSON = {
-  image_processor_type: 'SiglipImageProcessor',
-  do_resize: true,
-  size: { height: 96, width: 128 },
-  resample: 3,
-  do_rescale: true,
-  rescale_factor: 1 / 255,
-  do_normalize: true,
-  image_mean: [0.48, 0.46, 0.41],
-  image_std: [0.27, 0.26, 0.28],
-};
+const CONFIG_JSON = siglipConfigJson({ height: 96, width: 128 }, [0.48, 0.46, 0.41], [0.27, 0.26, 0.28]);
 const config = parsePreprocessorConfig(CONFIG_JSON);
 const limits: DecodeLimits = { maxBytes: 10_000_000, maxPixels: 5_000_000, timeoutMs: 10_000 };
 const H = config.size.height;

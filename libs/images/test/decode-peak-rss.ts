@@ -8,17 +8,9 @@ import sharp from 'sharp';
 import { parsePreprocessorConfig, preprocessImage } from '../src/index';
 import { decodeMemoryEstimate } from '../src/decode-memory';
 import { readHeader as readImageHeader } from '../src/decode';
+import { siglipConfigJson } from './siglip-config';
 
-const config = parsePreprocessorConfig({
-  image_processor_type: 'SiglipImageProcessor',
-  size: { height: 384, width: 384 },
-  resample: 3,
-  do_rescale: true,
-  rescale_factor: 1 / 255,
-  do_normalize: true,
-  image_mean: [0.5, 0.5, 0.5],
-  image_std: [0.5, 0.5, 0.5],
-});
+const config = parsePreprocessorConfig(siglipConfigJson({ height: 384, width: 384 }, [0.5, 0.5, 0.5], [0.5, 0.5, 0.5]));
 const mode = process.argv[2] === 'fast' ? 'fast' : 'exact';
 const limits = { maxBytes: 200_000_000, maxPixels: 50_000_000, timeoutMs: 120_000, resize: mode } as const;
 

@@ -1,5 +1,5 @@
 import { createLogger } from '@vectorizer/logger';
-import { OutageGuard } from './outage-guard';
+import { OutageGuard, type OutageGuardOptions } from './outage-guard';
 
 function fakeConsumer() {
   const calls: string[] = [];
@@ -12,28 +12,41 @@ function fakeConsumer() {
 
 const logger = createLogger({ level: 'silent' });
 
+/** A guard that probes every millisecond or two: a test waits for its recovery, not for its backoff. */
+function quickGuard(
+  consumer: ReturnType<typeof fakeConsumer>,
+  probes: OutageGuardOptions['probes'],
+  onPausedChange: (paused: boolean) => void,
+) {
+  return new OutageGuard({
+    consumer,
+    logger,
+    initialProbeIntervalMs: 1,
+    maxProbeIntervalMs: 2,
+    probes,
+    onPausedChange,
+  });
+}
+
 describe('OutageGuard', () => {
   it('pauses once, probes until the dependency answers, then resumes', async () => {
     const consumer = fakeConsumer();
     let failuresLeft = 3;
     let probes = 0;
     const resumed = new Promise<void>((resolve) => {
-      const guard = new OutageGuard({
+      const guard = quickGuard(
         consumer,
-        logger,
-        initialProbeIntervalMs: 1,
-        maxProbeIntervalMs: 2,
-        probes: {
+        {
           postgres: async () => {
             probes += 1;
             if (failuresLeft-- > 0) throw new Error('connect ECONNREFUSED');
           },
           redis: async () => undefined,
         },
-        onPausedChange: (paused) => {
+        (paused) => {
           if (!paused) resolve();
         },
-      });
+      );
       guard.report('postgres', new Error('down'));
       guard.report('postgres', new Error('still down'));
       expect(guard.paused).toBe(true);
@@ -47,19 +60,16 @@ describe('OutageGuard', () => {
     const consumer = fakeConsumer();
     let redisUp = false;
     const states: boolean[] = [];
-    const guard = new OutageGuard({
+    const guard = quickGuard(
       consumer,
-      logger,
-      initialProbeIntervalMs: 1,
-      maxProbeIntervalMs: 2,
-      probes: {
+      {
         postgres: async () => undefined,
         redis: async () => {
           if (!redisUp) throw new Error('Connection is closed.');
         },
       },
-      onPausedChange: (paused) => states.push(paused),
-    });
+      (paused) => states.push(paused),
+    );
     guard.report('postgres', new Error('down'));
     guard.report('redis', new Error('down'));
     await new Promise((resolve) => setTimeout(resolve, 30));

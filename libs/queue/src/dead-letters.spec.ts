@@ -1,13 +1,13 @@
-import { UnrecoverableError, Worker, type Processor } from 'bullmq';
+import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { meaningOf } from '@vectorizer/errors';
 import { TEST_REDIS_URL, uniquePrefix } from '@vectorizer/testing';
-import { connectForCommand, createWorkerConnection } from './connection';
+import { createWorkerConnection } from './connection';
+import { closeTestQueue, openTestQueue, processAll } from './test-support/test-queue';
 import { parseFailedReason } from './dead-letter-entry';
 import { DeadLetters } from './dead-letters';
 import { createEmbedQueue, type EmbedQueue } from './embed-queue';
 import { jobIdFor } from './job-payload';
-import { embedBackoffStrategy } from './job-options';
 import { enqueueProducts } from './producer';
 import { getQueueStats } from './queue-stats';
 
@@ -42,17 +42,11 @@ describe('dead letters = the embed queue failed set (real Redis)', () => {
   const prefix = uniquePrefix('dead-letters');
 
   beforeAll(async () => {
-    connection = await connectForCommand(TEST_REDIS_URL);
-    queue = createEmbedQueue({ connection, prefix, retryPolicy: { attempts: 2, backoffMs: 10 } });
+    ({ connection, queue } = await openTestQueue(prefix, { attempts: 2, backoffMs: 10 }));
     deadLetters = new DeadLetters(queue);
   });
-
   afterEach(() => queue.obliterate({ force: true }));
-
-  afterAll(async () => {
-    await queue.close();
-    await connection.quit();
-  });
+  afterAll(() => closeTestQueue(queue, connection));
 
   it('holds each dead letter once, with code, reason, hint, attempts, timestamps and payload', async () => {
     await enqueueProducts({ queue, connection }, products(3), MODEL);
@@ -169,35 +163,3 @@ describe('dead letters = the embed queue failed set (real Redis)', () => {
     }
   });
 });
-
-/** Runs a real BullMQ worker until every job is finished (or `done` says so). */
-async function processAll(
-  queue: EmbedQueue,
-  prefix: string,
-  handler: Processor,
-  workerOptions: { stalledInterval?: number; maxStalledCount?: number; lockDuration?: number } = {},
-  done?: () => Promise<boolean>,
-): Promise<void> {
-  const connection = createWorkerConnection(TEST_REDIS_URL);
-  const worker = new Worker(queue.name, handler, {
-    connection,
-    prefix,
-    concurrency: 5,
-    settings: { backoffStrategy: embedBackoffStrategy },
-    ...workerOptions,
-  });
-  const deadline = Date.now() + 20_000;
-  try {
-    for (;;) {
-      if (done ? await done() : isIdle(await getQueueStats(queue))) return;
-      if (Date.now() > deadline) throw new Error(`queue did not settle: ${JSON.stringify(await getQueueStats(queue))}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  } finally {
-    await worker.close();
-    await connection.quit();
-  }
-}
-
-const isIdle = (stats: { waiting: number; active: number; delayed: number }) =>
-  stats.waiting + stats.active + stats.delayed === 0;

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { TEST_REDIS_URL, uniquePrefix } from '@vectorizer/testing';
-import { connectForCommand } from './connection';
-import { createEmbedQueue, type EmbedQueue } from './embed-queue';
+import { uniquePrefix } from '@vectorizer/testing';
+import { closeTestQueue, openTestQueue } from './test-support/test-queue';
+import type { EmbedQueue } from './embed-queue';
 import { EMBED_QUEUE } from './queue-names';
 import { jobIdFor, jobPayloadJsonSchema, parseJobPayload } from './job-payload';
 import { DEFAULT_RETENTION } from './job-options';
@@ -27,16 +27,8 @@ describe('job contract (docs/job-contract.md)', () => {
   let queue: EmbedQueue;
   const prefix = uniquePrefix('contract');
 
-  beforeAll(async () => {
-    connection = await connectForCommand(TEST_REDIS_URL);
-    queue = createEmbedQueue({ connection, prefix, retryPolicy: RETRY });
-  });
-
-  afterAll(async () => {
-    await queue.obliterate({ force: true });
-    await queue.close();
-    await connection.quit();
-  });
+  beforeAll(async () => ({ connection, queue } = await openTestQueue(prefix, RETRY)));
+  afterAll(() => closeTestQueue(queue, connection));
 
   it('docs/job-payload.schema.json is the payload schema the worker parses with, as JSON Schema', () => {
     expect(documentedSchema).toEqual(jobPayloadJsonSchema());

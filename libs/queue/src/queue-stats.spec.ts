@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import { TEST_REDIS_URL, uniquePrefix } from '@vectorizer/testing';
 import { connectForCommand } from './connection';
-import { createEmbedQueue, type EmbedQueue } from './embed-queue';
+import { closeTestQueue, openTestQueue } from './test-support/test-queue';
+import type { EmbedQueue } from './embed-queue';
 import { enqueueProducts } from './producer';
 import { oldestWaitingAgeSeconds } from './queue-stats';
 import { watchScriptCommands } from './test-support/script-monitor';
@@ -11,15 +12,8 @@ describe('oldestWaitingAgeSeconds (real Redis)', () => {
   let queue: EmbedQueue;
   const prefix = uniquePrefix('queue_stats');
 
-  beforeAll(async () => {
-    connection = await connectForCommand(TEST_REDIS_URL);
-    queue = createEmbedQueue({ connection, prefix, retryPolicy: { attempts: 1, backoffMs: 10 } });
-  });
-  afterAll(async () => {
-    await queue.obliterate({ force: true });
-    await queue.close();
-    await connection.quit();
-  });
+  beforeAll(async () => ({ connection, queue } = await openTestQueue(prefix, { attempts: 1, backoffMs: 10 })));
+  afterAll(() => closeTestQueue(queue, connection));
 
   it('is 0 with nothing waiting, then the age of the job at the head of the wait list', async () => {
     expect(await oldestWaitingAgeSeconds(queue, connection)).toBe(0);

@@ -1,13 +1,12 @@
-import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { connectForCommand, createWorkerConnection } from './connection';
-import { createEmbedQueue, EmbedQueue } from './embed-queue';
+import { connectForCommand } from './connection';
+import { closeTestQueue, openTestQueue, processAll } from './test-support/test-queue';
+import type { EmbedQueue } from './embed-queue';
 import { enqueueProducts } from './producer';
 import { getQueueStats } from './queue-stats';
 import { jobIdFor } from './job-payload';
-import { embedBackoffStrategy } from './job-options';
 import { RedisUnavailableError } from './errors';
-import { freePort, TEST_REDIS_URL, uniquePrefix } from '@vectorizer/testing';
+import { freePort, uniquePrefix } from '@vectorizer/testing';
 
 const MODEL = 'test/model';
 const products = (n: number, image = 'a') =>
@@ -18,19 +17,9 @@ describe('embed queue (real Redis)', () => {
   let queue: EmbedQueue;
   const prefix = uniquePrefix('queue');
 
-  beforeAll(async () => {
-    connection = await connectForCommand(TEST_REDIS_URL);
-    queue = createEmbedQueue({ connection, prefix, retryPolicy: { attempts: 2, backoffMs: 10 } });
-  });
-
-  afterEach(async () => {
-    await queue.obliterate({ force: true });
-  });
-
-  afterAll(async () => {
-    await queue.close();
-    await connection.quit();
-  });
+  beforeAll(async () => ({ connection, queue } = await openTestQueue(prefix, { attempts: 2, backoffMs: 10 })));
+  afterEach(() => queue.obliterate({ force: true }));
+  afterAll(() => closeTestQueue(queue, connection));
 
   it('keeps keys under the hash-tag prefix', async () => {
     await enqueueProducts({ queue, connection }, products(1), MODEL);
@@ -110,24 +99,3 @@ describe('connectForCommand', () => {
     expect((error as RedisUnavailableError).hint).toContain('REDIS_URL');
   });
 });
-
-/** Runs a real BullMQ worker until every job is finished (completed, or failed for good). */
-async function processAll(queue: EmbedQueue, prefix: string, handler: () => Promise<void>): Promise<void> {
-  const connection = createWorkerConnection(TEST_REDIS_URL);
-  const worker = new Worker(queue.name, handler, {
-    connection,
-    prefix,
-    concurrency: 5,
-    settings: { backoffStrategy: embedBackoffStrategy },
-  });
-  try {
-    for (;;) {
-      const stats = await getQueueStats(queue);
-      if (stats.waiting + stats.active + stats.delayed === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  } finally {
-    await worker.close();
-    await connection.quit();
-  }
-}

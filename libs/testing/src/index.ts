@@ -7,3 +7,4 @@ export * from './eventually';
 export * from './serve-process';
 export * from './vectors';
 export * from './vector-catalog';
+export * from './migrated-schema';

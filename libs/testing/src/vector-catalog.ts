@@ -1,11 +1,10 @@
 import type pg from 'pg';
-import { type TestSchema, createTestSchema } from './postgres';
+import { type SchemaStore, createMigratedSchema } from './migrated-schema';
+import type { TestSchema } from './postgres';
 import { cosine, seededUnitVector } from './vectors';
 
 /** The parts of @vectorizer/store a test catalog is made with (this library sits below the store). */
-export interface CatalogStore {
-  createPool(url: string, options: { schema?: string; max?: number }): pg.Pool;
-  runMigrations(pool: pg.Pool, options: { model: { id: string; dimension: number } }): Promise<unknown>;
+export interface CatalogStore extends SchemaStore {
   ProductsRepository: new (pool: pg.Pool) => {
     upsertMany(
       rows: { id: string; imageUrl: string; title?: string; attributes?: Record<string, unknown> }[],
@@ -40,10 +39,7 @@ export const CATALOG_DIMENSION = 16;
  */
 export async function createVectorCatalog(store: CatalogStore, options: VectorCatalogOptions): Promise<VectorCatalog> {
   const dimension = options.dimension ?? CATALOG_DIMENSION;
-  const db = await createTestSchema(options.name, {
-    connect: (url, schema) => store.createPool(url, { schema, max: 2 }),
-  });
-  await store.runMigrations(db.pool, { model: { id: options.model, dimension } });
+  const db = await createMigratedSchema(store, options.name, { id: options.model, dimension }, 2);
   const ids = Array.from({ length: options.size }, (_, i) => i);
   const imageUrl = (i: number): string => `https://img/p${i}.jpg`;
   await new store.ProductsRepository(db.pool).upsertMany(

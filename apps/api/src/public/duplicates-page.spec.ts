@@ -5,10 +5,11 @@ import { pathToFileURL } from 'node:url';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { type ApiHarness, createApiHarness } from '../test-support/api-harness';
+import type { ApiHarness } from '../test-support/api-harness';
 import { describeWithChromium, launchChromium, listenOnLoopback } from '../test-support/browser';
 import { patternImage } from '../test-support/catalog-images';
 import { seedCatalog } from '../test-support/seed-catalog';
+import { createSeededHarness, otherProducts } from '../test-support/seeded-harness';
 
 const ARTIFACTS = join(__dirname, '..', '..', '..', '..', 'test-artifacts');
 const describeInBrowser = describeWithChromium('duplicates page');
@@ -31,17 +32,8 @@ describe('GET /api/duplicates and the duplicates page', () => {
   beforeAll(async () => {
     // Local files, as `vectorizer demo` catalogs them: a browser can only show them through the API.
     imageDir = await mkdtemp(join(tmpdir(), 'vectorizer-dups-'));
-    harness = await createApiHarness({ imageFileRoots: [imageDir] });
-    const encoder = await harness.searchModel.encoder();
     const mug = await patternImage(11);
     const lamp = await patternImage(22);
-    const others = await Promise.all(
-      [3, 4, 5, 6, 7, 8, 9, 10].map(async (seed) => ({
-        id: `other-${seed}`,
-        title: `Other ${seed}`,
-        image: await patternImage(seed * 97),
-      })),
-    );
     // Planted: the same mug photo under two products, the same lamp photo under three.
     const products = [
       { id: 'mug', title: 'Blue mug', image: mug },
@@ -49,7 +41,7 @@ describe('GET /api/duplicates and the duplicates page', () => {
       { id: 'lamp', title: 'Desk lamp', image: lamp },
       { id: 'lamp-copy-1', title: 'Desk lamp (shop 1)', image: lamp },
       { id: 'lamp-copy-2', title: 'Desk lamp (shop 2)', image: lamp },
-      ...others,
+      ...(await otherProducts([3, 4, 5, 6, 7, 8, 9, 10], 97)),
     ];
     const withFiles = await Promise.all(
       products.map(async (p) => {
@@ -58,7 +50,7 @@ describe('GET /api/duplicates and the duplicates page', () => {
         return { ...p, imageUrl: pathToFileURL(file).href };
       }),
     );
-    await seedCatalog(harness.schema.pool, encoder, withFiles);
+    harness = await createSeededHarness(async () => withFiles, { imageFileRoots: [imageDir] });
     ({ server, baseUrl } = await listenOnLoopback(harness.app));
   }, 120_000);
 

@@ -1,48 +1,38 @@
-import type { Browser } from 'playwright-core';
-import { type ApiHarness, createApiHarness } from '../test-support/api-harness';
-import { describeWithChromium, openInChromium } from '../test-support/browser';
+import { describeWithChromium } from '../test-support/browser';
 import { patternImage } from '../test-support/catalog-images';
-import { seedCatalog } from '../test-support/seed-catalog';
+import { type SeededPage, openSeededPage } from '../test-support/seeded-harness';
 
 const describeInBrowser = describeWithChromium('filter page');
 
 /** The page's attribute filter applies to every kind of search, and a malformed one shows the server's 400. */
 describeInBrowser('search page attribute filter in headless Chromium', () => {
-  let harness: ApiHarness;
-  let closeBrowser: (() => Promise<void>) | undefined;
-  let browser: Browser;
-  let baseUrl: string;
+  let catalog: SeededPage;
   let queryImage: Buffer;
 
   beforeAll(async () => {
-    harness = await createApiHarness();
-    const encoder = await harness.searchModel.encoder();
     queryImage = await patternImage(11);
-    const products = await Promise.all(
-      [1, 2, 3, 4, 5, 6].map(async (seed) => ({
-        id: `${seed % 2 === 0 ? 'shoe' : 'bag'}-${seed}`,
-        title: `Product ${seed}`,
-        image: seed === 1 ? queryImage : await patternImage(seed * 97),
-        attributes: { category: seed % 2 === 0 ? 'shoes' : 'bags' },
-      })),
+    catalog = await openSeededPage(() =>
+      Promise.all(
+        [1, 2, 3, 4, 5, 6].map(async (seed) => ({
+          id: `${seed % 2 === 0 ? 'shoe' : 'bag'}-${seed}`,
+          title: `Product ${seed}`,
+          image: seed === 1 ? queryImage : await patternImage(seed * 97),
+          attributes: { category: seed % 2 === 0 ? 'shoes' : 'bags' },
+        })),
+      ),
     );
-    await seedCatalog(harness.schema.pool, encoder, products);
-    ({ browser, baseUrl, close: closeBrowser } = await openInChromium(harness.app));
   }, 120_000);
 
-  afterAll(async () => {
-    await closeBrowser?.();
-    await harness?.close();
-  });
+  afterAll(() => catalog?.close());
 
   it('keeps only matching products in text, image and similar searches', async () => {
-    const page = await browser.newPage();
+    const page = await catalog.browser.newPage();
     // The products' image URLs point nowhere; the test reads ids, not pictures.
     await page.route('https://img.test/**', (route) => route.abort());
     const resultIds = () =>
       page.locator('#results li').evaluateAll((items) => items.map((item) => item.getAttribute('data-product-id')));
     const statusSays = (text: string) => page.locator('#status', { hasText: text }).waitFor();
-    await page.goto(baseUrl);
+    await page.goto(catalog.baseUrl);
 
     await page.fill('#filter-input', '{"category":"shoes"}');
     await page.fill('#text-query', 'running shoes');

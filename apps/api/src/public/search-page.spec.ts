@@ -1,10 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { type ApiHarness, createApiHarness } from '../test-support/api-harness';
-import { describeWithChromium, openInChromium } from '../test-support/browser';
+import { describeWithChromium } from '../test-support/browser';
 import { patternImage } from '../test-support/catalog-images';
-import { seedCatalog } from '../test-support/seed-catalog';
+import { type SeededPage, openSeededPage, otherProducts, textMatchedProduct } from '../test-support/seeded-harness';
 
 const ARTIFACTS = join(__dirname, '..', '..', '..', '..', 'test-artifacts');
 const describeInBrowser = describeWithChromium('search page');
@@ -12,50 +10,35 @@ const describeInBrowser = describeWithChromium('search page');
 const dataUrl = (png: Buffer) => `data:image/png;base64,${png.toString('base64')}`;
 
 describeInBrowser('search page in headless Chromium', () => {
-  let harness: ApiHarness;
-  let closeBrowser: (() => Promise<void>) | undefined;
-  let browser: Browser;
-  let baseUrl: string;
+  let catalog: SeededPage;
   let queryImage: Buffer;
 
   beforeAll(async () => {
-    harness = await createApiHarness();
-    const encoder = await harness.searchModel.encoder();
     queryImage = await patternImage(11);
-    const [textVector] = await encoder.embedTexts(['striped wool scarf']);
-    const others = await Promise.all(
-      [2, 3, 4, 5].map(async (seed) => ({
-        id: `other-${seed}`,
-        title: `Other ${seed}`,
-        image: await patternImage(seed * 97),
-      })),
-    );
-    const products = [
-      { id: 'mug', title: 'Blue mug', image: queryImage },
-      { id: 'mug-copy', title: 'Blue mug (reseller copy)', image: queryImage },
-      ...others,
-      { id: 'scarf', title: 'Striped wool scarf', image: await patternImage(1234), embedding: textVector },
-    ];
-    // Data URLs: the page shows real images without another server.
-    await seedCatalog(
-      harness.schema.pool,
-      encoder,
-      products.map((p) => ({ ...p, imageUrl: dataUrl(p.image) })),
-    );
-    ({ browser, baseUrl, close: closeBrowser } = await openInChromium(harness.app));
+    catalog = await openSeededPage(async (encoder) => {
+      const products = [
+        { id: 'mug', title: 'Blue mug', image: queryImage },
+        { id: 'mug-copy', title: 'Blue mug (reseller copy)', image: queryImage },
+        ...(await otherProducts([2, 3, 4, 5], 97)),
+        await textMatchedProduct(encoder, 'striped wool scarf', {
+          id: 'scarf',
+          title: 'Striped wool scarf',
+          image: await patternImage(1234),
+        }),
+      ];
+      // Data URLs: the page shows real images without another server.
+      return products.map((p) => ({ ...p, imageUrl: dataUrl(p.image) }));
+    });
   }, 120_000);
 
-  afterAll(async () => {
-    await closeBrowser?.();
-    await harness?.close();
-  });
+  afterAll(() => catalog?.close());
 
   it('searches by text, by uploaded image, and by clicking a result', async () => {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+    const page = await catalog.browser.newPage({ viewport: { width: 1100, height: 800 } });
     const resultIds = () =>
       page.locator('#results li').evaluateAll((items) => items.map((item) => item.getAttribute('data-product-id')));
     const statusSays = (text: string) => page.locator('#status', { hasText: text }).waitFor();
-    await page.goto(baseUrl);
+    await page.goto(catalog.baseUrl);
     expect(await page.title()).toContain('vectorizer');
     // The harness searches with the generated dev model: the page must say its results mean nothing.
     await page.locator('#model-notice', { hasText: 'random weights' }).waitFor();
@@ -88,8 +71,8 @@ describeInBrowser('search page in headless Chromium', () => {
   });
 
   it("shows the server's error for a file that is not an image", async () => {
-    const page = await browser.newPage();
-    await page.goto(baseUrl);
+    const page = await catalog.browser.newPage();
+    await page.goto(catalog.baseUrl);
     await page.setInputFiles('#image-file', {
       name: 'notes.txt',
       mimeType: 'text/plain',

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ProductsRepository } from '@vectorizer/store';
 import request from 'supertest';
-import { type ApiHarness, createApiHarness } from '../test-support/api-harness';
+import type { ApiHarness } from '../test-support/api-harness';
 import { patternImage } from '../test-support/catalog-images';
-import { seedCatalog } from '../test-support/seed-catalog';
+import { createSeededHarness } from '../test-support/seeded-harness';
 
 let harness: ApiHarness;
 let root: string;
@@ -21,13 +21,14 @@ beforeAll(async () => {
   await writeFile(join(outside, 'secret.png'), image);
   // A link inside the root to a file outside it is still outside.
   await symlink(join(outside, 'secret.png'), join(root, 'link.png'));
-  harness = await createApiHarness({ imageFileRoots: [root] });
-  const encoder = await harness.searchModel.encoder();
   const fileUrl = (path: string) => pathToFileURL(path).href;
-  await seedCatalog(harness.schema.pool, encoder, [
-    { id: 'local', title: 'Local', image, imageUrl: fileUrl(join(root, 'inside.png')) },
-    { id: 'local-copy', title: 'Local copy', image, imageUrl: fileUrl(join(root, 'inside.png')) },
-  ]);
+  harness = await createSeededHarness(
+    async () => [
+      { id: 'local', title: 'Local', image, imageUrl: fileUrl(join(root, 'inside.png')) },
+      { id: 'local-copy', title: 'Local copy', image, imageUrl: fileUrl(join(root, 'inside.png')) },
+    ],
+    { imageFileRoots: [root] },
+  );
   await new ProductsRepository(harness.schema.pool).upsertMany([
     { id: 'remote', title: 'Remote', imageUrl: 'https://img.test/remote.png' },
     { id: 'outside', title: 'Outside', imageUrl: fileUrl(join(outside, 'secret.png')) },

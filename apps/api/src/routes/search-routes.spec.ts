@@ -1,33 +1,29 @@
 import { createServer, request as httpRequest, type ClientRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { type ApiHarness, createApiHarness } from '../test-support/api-harness';
+import type { ApiHarness } from '../test-support/api-harness';
 import { patternImage } from '../test-support/catalog-images';
-import { seedCatalog } from '../test-support/seed-catalog';
+import { createSeededHarness, otherProducts, textMatchedProduct } from '../test-support/seeded-harness';
 
 let harness: ApiHarness;
 let queryImage: Buffer;
 
 beforeAll(async () => {
-  harness = await createApiHarness();
-  const encoder = await harness.searchModel.encoder();
   queryImage = await patternImage(7);
-  const [textVector] = await encoder.embedTexts(['a green canvas backpack']);
-  const others = await Promise.all(
-    [1, 2, 3, 4, 5, 6].map(async (seed) => ({
-      id: `other-${seed}`,
-      title: `Other ${seed}`,
-      image: await patternImage(seed * 31),
-    })),
-  );
-  await seedCatalog(harness.schema.pool, encoder, [
-    // "original" and "copy" share one image: an exact duplicate pair.
-    { id: 'original', title: 'Original', image: queryImage },
-    { id: 'copy', title: 'Copy of original', image: queryImage },
-    ...others,
-    // Stored with the text tower's embedding of its description: the text search's exact match.
-    { id: 'backpack', title: 'Green canvas backpack', image: await patternImage(99), embedding: textVector },
-  ]);
+  harness = await createSeededHarness(async (encoder) => {
+    return [
+      // "original" and "copy" share one image: an exact duplicate pair.
+      { id: 'original', title: 'Original', image: queryImage },
+      { id: 'copy', title: 'Copy of original', image: queryImage },
+      ...(await otherProducts([1, 2, 3, 4, 5, 6], 31)),
+      // Stored with the text tower's embedding of its description: the text search's exact match.
+      await textMatchedProduct(encoder, 'a green canvas backpack', {
+        id: 'backpack',
+        title: 'Green canvas backpack',
+        image: await patternImage(99),
+      }),
+    ];
+  });
 }, 120_000);
 
 afterAll(() => harness.close());

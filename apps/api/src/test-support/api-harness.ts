@@ -5,22 +5,13 @@ import { createEmbedQueue, type EmbedQueue } from '@vectorizer/queue';
 import { apiServices, createApiRegistry } from '@vectorizer/runtime';
 import type { LazyQueryEncoder } from '@vectorizer/search';
 import { createPool, runMigrations } from '@vectorizer/store';
-import {
-  TEST_REDIS_URL,
-  createTestSchema,
-  uniquePrefix,
-  type TestSchema,
-  DEV_TINY_MODEL_DIR,
-} from '@vectorizer/testing';
+import { TEST_REDIS_URL, createMigratedSchema, devTinyModel, uniquePrefix, type TestSchema } from '@vectorizer/testing';
 import type { Queue } from 'bullmq';
 import type { Express } from 'express';
 import IORedis, { type Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { createApp } from '../app';
 import type { DashboardAccess } from '../dashboard/dashboard-access';
-
-/** The generated tiny model every API test embeds with (tmp/ is gitignored). */
-export const DEV_TINY_DIR = DEV_TINY_MODEL_DIR;
 
 export interface ApiHarness {
   app: Express;
@@ -62,12 +53,10 @@ export interface ApiHarnessOptions {
  * the tiny dev model's dimension), its own queue prefix in the shared Redis.
  */
 export async function createApiHarness(options: ApiHarnessOptions = {}): Promise<ApiHarness> {
-  await ensureDevModel({ dir: DEV_TINY_DIR, size: 'tiny' });
-  const model = await resolveModel({ modelDir: DEV_TINY_DIR, dtype: 'fp32', devModelSize: 'tiny' });
+  const model = await devTinyModel({ ensureDevModel, resolveModel });
   const schema = options.databaseUrl
     ? existingDatabase(options.databaseUrl)
-    : await createTestSchema('api', { connect: (url, name) => createPool(url, { schema: name, max: 4 }) });
-  if (!options.databaseUrl) await runMigrations(schema.pool, { model });
+    : await createMigratedSchema({ createPool, runMigrations }, 'api', model, 4);
   const appPool = options.appDatabaseUrl
     ? createPool(options.appDatabaseUrl, { schema: schema.schema, max: 4 })
     : schema.pool;

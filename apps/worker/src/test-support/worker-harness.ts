@@ -12,6 +12,7 @@ import {
   DEV_TINY_MODEL_DIR,
   TEST_REDIS_URL,
   createTestDatabase,
+  devTinyModel,
   eventually as waitUntil,
   uniquePrefix,
   type TestDatabase,
@@ -78,8 +79,7 @@ export interface WorkerTestbed {
 }
 
 export async function openWorkerTestbed(name: string): Promise<WorkerTestbed> {
-  await ensureDevModel({ dir: DEV_TINY_DIR, size: 'tiny' });
-  const model = await resolveModel({ modelDir: DEV_TINY_DIR, dtype: 'fp32', devModelSize: 'tiny' });
+  const model = await devTinyModel({ ensureDevModel, resolveModel });
   const db = await createTestDatabase(name);
   const pool = createPool(db.url, { max: 2 });
   await runMigrations(pool, { model });

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SIGLIP_FP32_FILES } from '@vectorizer/testing';
 import { ensureTinyModel, TINY_MODEL_DIR } from '../test-support/tiny-model';
 import { downloadModel, hubFileUrl } from './download';
 import { resolveModel } from './resolve-model';
@@ -69,17 +70,7 @@ describe('downloadModel', () => {
     const result = await downloadModel({ modelId: 'org/tiny', hfHome, dtype: 'fp32', remoteHost: hub.url });
     expect(result.dir).toBe(join(hfHome, 'hub', 'models--org--tiny', 'snapshots', COMMIT));
     expect((await readFile(join(hfHome, 'hub', 'models--org--tiny', 'refs', 'main'), 'utf8')).trim()).toBe(COMMIT);
-    expect(result.manifest.files.map((f) => f.path).sort()).toEqual(
-      [
-        'config.json',
-        'onnx/text_model.onnx',
-        'onnx/vision_model.onnx',
-        'preprocessor_config.json',
-        'special_tokens_map.json',
-        'tokenizer.json',
-        'tokenizer_config.json',
-      ].sort(),
-    );
+    expect(result.manifest.files.map((f) => f.path).sort()).toEqual([...SIGLIP_FP32_FILES].sort());
     expect(await readFile(join(result.dir, 'onnx/vision_model.onnx'))).toEqual(
       await readFile(join(TINY_MODEL_DIR, 'onnx/vision_model.onnx')),
     );

@@ -11,30 +11,12 @@ import {
   type ProductToEmbed,
 } from '@vectorizer/queue';
 import { EmbeddingsRepository, ProductsRepository, createPool, runMigrations } from '@vectorizer/store';
-import {
-  TEST_REDIS_URL,
-  createTestSchema,
-  uniquePrefix,
-  type TestSchema,
-  DEV_TINY_MODEL_DIR,
-} from '@vectorizer/testing';
+import { TEST_REDIS_URL, createMigratedSchema, devTinyModel, uniquePrefix, type TestSchema } from '@vectorizer/testing';
 import { createPipelineMetrics, createRegistry, type PipelineMetrics } from '@vectorizer/telemetry';
 import type { Redis } from 'ioredis';
 import { EmbedWorker, type EmbedWorkerOptions } from '../embed-worker';
 import type { PixelEmbedder } from '../batch-embedder';
 import { startImageServer, type ImageServer } from './image-server';
-
-export const DEV_TINY_DIR = DEV_TINY_MODEL_DIR;
-
-/**
- * The tiny dev model, resolved (generated on first use under <repo>/tmp). `poison: 'black'` gives
- * its variant whose vector is NaN for an all-black image (a model that breaks on one input).
- */
-export async function devTinyModel(poison?: 'black'): Promise<ResolvedModel> {
-  const dir = poison ? `${DEV_TINY_DIR}-poison-${poison}` : DEV_TINY_DIR;
-  await ensureDevModel({ dir, size: 'tiny', ...(poison ? { poison } : {}) });
-  return resolveModel({ modelDir: dir, dtype: 'fp32', devModelSize: 'tiny' });
-}
 
 /** The real embedder, with every embedRgb call's batch size recorded. */
 export interface CountingEmbedder extends PixelEmbedder {
@@ -86,7 +68,7 @@ export async function startPipelineFixture(
   options: { poison?: 'black' } = {},
 ): Promise<PipelineFixture> {
   const logger = createLogger({ level: 'silent' });
-  const model = await devTinyModel(options.poison);
+  const model = await devTinyModel({ ensureDevModel, resolveModel }, options.poison);
   const realEmbedder = await Embedder.start({
     model,
     device: 'cpu',
@@ -96,10 +78,7 @@ export async function startPipelineFixture(
     logger,
   });
   const embedder = countCalls(realEmbedder);
-  const schema = await createTestSchema(name, {
-    connect: (url, schemaName) => createPool(url, { schema: schemaName, max: 4 }),
-  });
-  await runMigrations(schema.pool, { model });
+  const schema = await createMigratedSchema({ createPool, runMigrations }, name, model, 4);
   const prefix = uniquePrefix(name);
   const connection = createWorkerConnection(redisUrl);
   const queue = createEmbedQueue({ connection, prefix, retryPolicy: retry });
