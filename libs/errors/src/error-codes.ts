@@ -53,6 +53,9 @@ interface Row {
 const FIX_IMAGE_URL = 'Fix the product image URL in the catalog, then `vectorizer dlq retry ID`.';
 const FIX_MODEL = 'Check the model files: `vectorizer model verify` says which file and how to fix it.';
 
+/** This process cannot embed anything until an operator acts: jobs go back untouched, no restart. */
+const CANNOT_WORK = { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503 } as const;
+
 const REGISTRY = {
   // The job's own input: retrying cannot help.
   INVALID_JOB_PAYLOAD: {
@@ -149,30 +152,28 @@ const REGISTRY = {
   REDIS_AUTH_FAILED: { job: 'postpone', exit: EXIT_CANNOT_WORK, http: 503, hint: 'Fix the password in REDIS_URL.' },
 
   // The worker itself cannot embed.
-  MODEL_NOT_FOUND: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503, hint: FIX_MODEL },
-  MODEL_CONFIG_INVALID: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503, hint: FIX_MODEL },
-  MODEL_FILE_MISSING: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503, hint: FIX_MODEL },
-  MODEL_FILE_INCOMPLETE: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503, hint: FIX_MODEL },
-  MODEL_FILE_CORRUPT: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503, hint: FIX_MODEL },
-  MODEL_MANIFEST_INVALID: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503, hint: FIX_MODEL },
-  MODEL_LOAD_FAILED: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503, hint: FIX_MODEL },
-  MODEL_DIMENSION_MISMATCH: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503, hint: FIX_MODEL },
+  MODEL_NOT_FOUND: { ...CANNOT_WORK, hint: FIX_MODEL },
+  MODEL_CONFIG_INVALID: { ...CANNOT_WORK, hint: FIX_MODEL },
+  MODEL_FILE_MISSING: { ...CANNOT_WORK, hint: FIX_MODEL },
+  MODEL_FILE_INCOMPLETE: { ...CANNOT_WORK, hint: FIX_MODEL },
+  MODEL_FILE_CORRUPT: { ...CANNOT_WORK, hint: FIX_MODEL },
+  MODEL_MANIFEST_INVALID: { ...CANNOT_WORK, hint: FIX_MODEL },
+  MODEL_LOAD_FAILED: { ...CANNOT_WORK, hint: FIX_MODEL },
+  MODEL_DIMENSION_MISMATCH: { ...CANNOT_WORK, hint: FIX_MODEL },
   MODEL_DOWNLOAD_FAILED: { job: 'stop-worker', http: 503 },
-  PREPROCESSOR_CONFIG_INVALID: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503, hint: FIX_MODEL },
+  PREPROCESSOR_CONFIG_INVALID: { ...CANNOT_WORK, hint: FIX_MODEL },
   DEV_MODEL_IN_PRODUCTION: {
-    job: 'stop-worker',
-    exit: EXIT_CANNOT_WORK,
-    http: 503,
+    ...CANNOT_WORK,
     hint: 'Set MODEL_DIR or MODEL_ID to a real SigLIP export, or ALLOW_DEV_MODEL=true.',
   },
-  DEV_MODEL_DIR_CONFLICT: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503 },
-  DEV_MODEL_WRITE_FAILED: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503 },
-  CUDA_PROVIDER_UNAVAILABLE: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503 },
-  EXECUTION_PROVIDER_FAILED: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503 },
-  DEVICE_INVALID: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503 },
-  INFERENCE_FAILED: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503 },
+  DEV_MODEL_DIR_CONFLICT: CANNOT_WORK,
+  DEV_MODEL_WRITE_FAILED: CANNOT_WORK,
+  CUDA_PROVIDER_UNAVAILABLE: CANNOT_WORK,
+  EXECUTION_PROVIDER_FAILED: CANNOT_WORK,
+  DEVICE_INVALID: CANNOT_WORK,
+  INFERENCE_FAILED: CANNOT_WORK,
   INFERENCE_THREAD_DIED: { job: 'stop-worker', http: 503 },
-  INPUT_SHAPE_MISMATCH: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503 },
+  INPUT_SHAPE_MISMATCH: CANNOT_WORK,
   // The embedder was closed under a running job: we are shutting down.
   EMBEDDER_CLOSED: { job: 'stop-worker', http: 503 },
   INFERENCE_OUT_OF_MEMORY: { job: 'retry', http: 503 },
@@ -181,21 +182,15 @@ const REGISTRY = {
 
   // Configuration and schema: an operator must act.
   MIGRATION_CHECKSUM_MISMATCH: {
-    job: 'stop-worker',
-    exit: EXIT_CANNOT_WORK,
-    http: 503,
+    ...CANNOT_WORK,
     hint: 'Applied migrations are immutable: restore the original migration file; put a change into a new migration.',
   },
   NO_GPU: {
-    job: 'stop-worker',
-    exit: EXIT_CANNOT_WORK,
-    http: 503,
+    ...CANNOT_WORK,
     hint: 'Check `nvidia-smi` and CUDA_VISIBLE_DEVICES, or run CPU workers (VECTORIZER_DEVICE=cpu).',
   },
   GPU_DISCOVERY_FAILED: {
-    job: 'stop-worker',
-    exit: EXIT_CANNOT_WORK,
-    http: 503,
+    ...CANNOT_WORK,
     hint: 'Run `nvidia-smi` to see the driver error; to run on CPU instead set CUDA_VISIBLE_DEVICES=-1.',
   },
   EMBEDDER_OPTIONS_INVALID: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 500 },
@@ -213,18 +208,14 @@ const REGISTRY = {
   CONFIG_INVALID: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 500 },
   SCHEMA_NOT_READY: { job: 'postpone', exit: EXIT_CANNOT_WORK, http: 503, hint: 'Run `vectorizer migrate`.' },
   SCHEMA_NEWER_THAN_CODE: {
-    job: 'stop-worker',
-    exit: EXIT_CANNOT_WORK,
-    http: 503,
+    ...CANNOT_WORK,
     hint: 'Upgrade vectorizer to the version that migrated this database.',
   },
   PGVECTOR_MISSING: {
-    job: 'stop-worker',
-    exit: EXIT_CANNOT_WORK,
-    http: 503,
+    ...CANNOT_WORK,
     hint: 'Install pgvector: infra/scripts/ensure-pgvector.sh.',
   },
-  PGVECTOR_PERMISSION_DENIED: { job: 'stop-worker', exit: EXIT_CANNOT_WORK, http: 503 },
+  PGVECTOR_PERMISSION_DENIED: CANNOT_WORK,
   // The model registry (`vectorizer models`). A worker whose model was dropped under it stops: a
   // restart registers the model again, which must be an operator's decision.
   MODEL_NOT_REGISTERED: {
