@@ -168,6 +168,8 @@ interface Services {
   redisUrl: string;
 }
 
+const RUN_SCHEMA = 'bench_pipeline_run';
+
 /**
  * End to end: products enqueued up front, then one EmbedWorker drains them. Returns products/s over
  * the whole run, and in steady state: from the first full batch's completion to the last, so the
@@ -181,12 +183,11 @@ async function endToEnd(
   concurrency: number,
   urlFor: (i: number) => string,
 ): Promise<{ rate: number; steadyRate: number; inferred: number }> {
-  const pool = createPool(services.databaseUrl, { max: 4 });
-  // A clean schema for every run (the bench's own database): every migration applies afresh.
-  await pool.query(
-    'DROP TABLE IF EXISTS product_embeddings, products, models, schema_migrations CASCADE; ' +
-      'DROP FUNCTION IF EXISTS notify_products_to_embed() CASCADE',
-  );
+  // A clean schema for every run (the bench's own database): every migration, whatever it creates, applies afresh.
+  const admin = createPool(services.databaseUrl, { max: 1 });
+  await admin.query(`DROP SCHEMA IF EXISTS ${RUN_SCHEMA} CASCADE; CREATE SCHEMA ${RUN_SCHEMA}`);
+  await admin.end();
+  const pool = createPool(services.databaseUrl, { max: 4, schema: RUN_SCHEMA });
   await runMigrations(pool, { model });
   const items = Array.from({ length: products }, (_, i) => ({ id: `b${i}`, imageUrl: urlFor(i) }));
   await new ProductsRepository(pool).upsertMany(items);
