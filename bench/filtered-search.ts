@@ -12,10 +12,10 @@
  * The threshold belongs where HNSW stops reaching recall 0.99: below it the exact path is the only
  * one that is right, and it is fast there. Numbers are printed, never asserted.
  */
-import { performance } from 'node:perf_hooks';
 import { SearchRepository } from '@vectorizer/store';
 import type { PoolClient } from 'pg';
 import { BenchFigures } from '../libs/embedder/bench/support/bench-json';
+import { measureSearch } from './support/latency';
 import {
   BENCH_MODEL,
   SWEEP_FILTERS,
@@ -31,8 +31,6 @@ const { rows, queries } = searchBenchSize();
 const efSearch = wholeArg('ef-search', 200);
 const figures = new BenchFigures('filtered-search');
 
-const percentile = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 const literal = (v: Float32Array): string => `[${Array.from(v).join(',')}]`;
 
 /** The truth: the k nearest matching products by a plain scan, index scans off. */
@@ -46,26 +44,12 @@ async function exactIds(client: PoolClient, vector: Float32Array, filter: object
   return hits.map((hit) => hit.product_id);
 }
 
-async function timed(
+/** One strategy over the query vectors, timed and scored against `truth`. */
+const timed = (
   vectors: Float32Array[],
   truth: string[][],
   run: (vector: Float32Array) => Promise<{ productId: string }[]>,
-): Promise<{ p50: number; p95: number; recall: number }> {
-  for (const vector of vectors.slice(0, 10)) await run(vector);
-  const latencies: number[] = [];
-  let found = 0;
-  let total = 0;
-  for (const [i, vector] of vectors.entries()) {
-    const started = performance.now();
-    const hits = await run(vector);
-    latencies.push(performance.now() - started);
-    const expected = new Set(truth[i]);
-    found += hits.filter((hit) => expected.has(hit.productId)).length;
-    total += expected.size;
-  }
-  const sorted = latencies.sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), recall: total === 0 ? 1 : found / total };
-}
+) => measureSearch(vectors, truth, async (vector) => (await run(vector)).map((hit) => hit.productId));
 
 async function main(): Promise<void> {
   console.log(

@@ -13,6 +13,7 @@
  *    measured at the end with MEMORY USAGE). Also checks every product was processed exactly once.
  *    The bound does not grow with N: only the run time does.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'bullmq';
 import { createLogger } from '@vectorizer/logger';
 import { startIntakeWatch } from '@vectorizer/intake';
@@ -21,6 +22,7 @@ import { createPool, EmbeddingsRepository, modelIndexName, runMigrations } from 
 import { createTestDatabase, startRedisServer, uniquePrefix } from '@vectorizer/testing';
 import type { EmbeddingRow } from '@vectorizer/store';
 import { argValue, BenchFigures } from '../libs/embedder/bench/support/bench-json';
+import { percentile } from './support/latency';
 
 const MODEL = 'bench/model';
 /**
@@ -37,10 +39,6 @@ const productCount = Number(argValue('products') ?? (quick ? 50_000 : 1_000_000)
 const windowSize = Number(argValue('window') ?? 20_000);
 const latencySamples = Number(argValue('samples') ?? (quick ? 30 : 100));
 const withAnnIndex = process.argv.includes('--with-ann-index');
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 
 async function main(): Promise<void> {
   const db = await createTestDatabase('bench_intake');
@@ -81,7 +79,7 @@ async function main(): Promise<void> {
       latencies.push(Number(process.hrtime.bigint() - committed) / 1e6);
     }
     latencies.sort((a, b) => a - b);
-    const latency = { p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), max: latencies.at(-1) ?? NaN };
+    const latency = { p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: latencies.at(-1) ?? NaN };
     process.stdout.write(`SQL insert → job in Redis, ${latencySamples} samples: ${JSON.stringify(latency)} ms\n`);
     figures.add({ name: 'SQL insert → enqueued, p50', value: latency.p50, unit: 'ms', note: 'target ≤ 1000 ms' });
     figures.add({ name: 'SQL insert → enqueued, p95', value: latency.p95, unit: 'ms', note: 'target ≤ 1000 ms' });

@@ -24,53 +24,37 @@ import { createEmbedQueue } from '@vectorizer/queue';
 import { apiServices, createApiRegistry } from '@vectorizer/runtime';
 import { DuplicateLinks, KnnPlanner } from '@vectorizer/search';
 import { DuplicateLinksRepository, SearchRepository, createPool, modelIndexName } from '@vectorizer/store';
+import { loadConfig } from '@vectorizer/config';
 import IORedis from 'ioredis';
 import type { PoolClient } from 'pg';
 import { createApp } from '../apps/api/src/app';
 import { argValue, BenchFigures } from '../libs/embedder/bench/support/bench-json';
+import { measureSearch, percentile, type SearchMeasurement } from './support/latency';
 import { BENCH_MODEL, FILTERS, openBenchCatalog, searchBenchSize } from './support/search-dataset';
 
 const K = 10;
 const DIM = 768;
-const DEFAULT_EF_SEARCH = 200;
-const EXACT_MAX_ROWS = 3_000;
+/** The product's own defaults (SEARCH_EF_SEARCH, SEARCH_EXACT_MAX_ROWS): the bench measures what ships. */
+const { SEARCH_EF_SEARCH: DEFAULT_EF_SEARCH, SEARCH_EXACT_MAX_ROWS: EXACT_MAX_ROWS } = loadConfig({});
 const { rows, queries } = searchBenchSize();
 const curve = (argValue('ef-search') ?? '40,100,200,400').split(',').map(Number);
 /** `--only duplicates`: the duplicates page alone (the search table takes minutes of exact scans). */
 const onlyDuplicates = argValue('only') === 'duplicates';
 const figures = new BenchFigures('search');
 
-const percentile = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
-
-interface Measured {
-  p50: number;
-  p95: number;
-  recall: number;
-}
-
-async function measure(
+/** One searcher over the picked products, timed and scored against `truth` (product id → its true neighbours). */
+const measure = (
   ids: string[],
   truth: Map<string, string[]>,
   run: (id: string) => Promise<string[]>,
-): Promise<Measured> {
-  for (const id of ids.slice(0, 10)) await run(id);
-  const latencies: number[] = [];
-  let found = 0;
-  let total = 0;
-  for (const id of ids) {
-    const started = performance.now();
-    const hits = await run(id);
-    latencies.push(performance.now() - started);
-    const expected = new Set(truth.get(id));
-    found += hits.filter((hit) => expected.has(hit)).length;
-    total += expected.size;
-  }
-  const sorted = latencies.sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), recall: total === 0 ? 1 : found / total };
-}
+): Promise<SearchMeasurement> =>
+  measureSearch(
+    ids,
+    ids.map((id) => truth.get(id) ?? []),
+    run,
+  );
 
-const show = (m: Measured): string =>
+const show = (m: SearchMeasurement): string =>
   `${m.recall.toFixed(3)}  ${m.p50.toFixed(2).padStart(6)} / ${m.p95.toFixed(2).padStart(6)}`;
 
 async function main(): Promise<void> {

@@ -12,6 +12,7 @@ import { argValue } from '../../libs/embedder/bench/support/bench-json';
  */
 import { performance } from 'node:perf_hooks';
 import { EmbeddingsRepository, ProductsRepository, createPool, modelIndexName, runMigrations } from '@vectorizer/store';
+import { TEST_DATABASE_URL } from '@vectorizer/testing';
 import pg from 'pg';
 
 export const BENCH_MODEL = 'bench/search-catalog';
@@ -99,8 +100,6 @@ export interface BenchCatalog {
   close(): Promise<void>;
 }
 
-const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-
 /** Opens (generating on first use) the catalog of `rows` × `dim`; logs what it does to `log`. */
 export async function openBenchCatalog(
   rows: number,
@@ -108,7 +107,7 @@ export async function openBenchCatalog(
   log: (line: string) => void = console.log,
 ): Promise<BenchCatalog> {
   const name = `vectorizer_bench_search_${rows}_${dim}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await admin.connect();
   try {
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -116,7 +115,9 @@ export async function openBenchCatalog(
   } finally {
     await admin.end();
   }
-  const url = `postgres://postgres@127.0.0.1:5432/${name}`;
+  const catalogUrl = new URL(TEST_DATABASE_URL);
+  catalogUrl.pathname = `/${name}`;
+  const url = catalogUrl.href;
   // Index builds at 100k take minutes: beyond the production statement timeout.
   const pool = createPool(url, { max: 4, statementTimeoutMs: 3_600_000 });
   await runMigrations(pool, { model: { id: BENCH_MODEL, dimension: dim } });
