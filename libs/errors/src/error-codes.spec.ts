@@ -7,7 +7,8 @@ const ROOT = join(__dirname, '../../..');
 
 /**
  * Every code the sources raise: the first argument of an error constructor or `super(…)`, a `code:`
- * property of an error body, a constant typed ErrorCode, and the members of a library's `…Code` union.
+ * property of an error body, a constant typed ErrorCode, and the members of a library's `…Code` union;
+ * in the first two places, both arms of a conditional (`code: missing ? 'A' : 'B'`).
  */
 function codesRaisedInSource(): Map<string, string> {
   const files = execFileSync('git', ['ls-files', 'libs/*.ts', 'apps/*.ts'], { cwd: ROOT, encoding: 'utf8' })
@@ -18,6 +19,8 @@ function codesRaisedInSource(): Map<string, string> {
     /(?:new\s+\w*Error|super)\(\s*'([A-Z][A-Z0-9_]+)'/g,
     /\bcode:\s*'([A-Z][A-Z0-9_]+)'/g,
     /: ErrorCode\s*=\s*'([A-Z][A-Z0-9_]+)'/g,
+    /(?:new\s+\w*Error\(|super\(|\bcode:)\s*[^'(),;`${}?]*\?\s*'([A-Z][A-Z0-9_]+)'/g,
+    /(?:new\s+\w*Error\(|super\(|\bcode:)\s*[^'(),;`${}?]*\?\s*'[A-Z][A-Z0-9_]+'\s*:\s*'([A-Z][A-Z0-9_]+)'/g,
   ];
   for (const file of files) {
     const source = readFileSync(join(ROOT, file), 'utf8');

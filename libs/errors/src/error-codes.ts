@@ -267,6 +267,7 @@ const REGISTRY = {
   CATALOG_UNREADABLE: { http: 400, hint: 'Check the catalog path and its permissions.' },
   CATALOG_HEADER_INVALID: { http: 400, hint: 'A CSV catalog needs a header row with at least id and image_url.' },
   FILE_NOT_FOUND: { http: 404 },
+  FILE_UNREADABLE: { http: 400, hint: 'Check that the path is a file this user may read.' },
   DLQ_SELECTION_MISSING: { http: 400, hint: 'Name job ids, or pass --all.' },
   ENQUEUE_SELECTION_MISSING: { http: 400, hint: 'Pass --missing, --all or --ids.' },
   DEMO_STEP_FAILED: { http: 500 },
