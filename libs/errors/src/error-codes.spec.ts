@@ -87,14 +87,18 @@ describe('error registry', () => {
     expect(meaningOf(code)).toMatchObject({ job, exit, http });
   });
 
-  it('gives request-only codes their HTTP status and no job fate of their own', () => {
-    expect(meaningOf('PRODUCT_NOT_FOUND')).toMatchObject({ http: 404, exit: EXIT_RESTART, job: 'retry' });
+  // A request-only code that reaches a job anyway is bad input: retrying it would only burn attempts.
+  it('gives request-only codes their HTTP status and dead-letters a job that meets one', () => {
+    expect(meaningOf('PRODUCT_NOT_FOUND')).toMatchObject({ http: 404, exit: EXIT_RESTART, job: 'dead-letter' });
+    expect(meaningOf('SEARCH_INPUT_INVALID')).toMatchObject({ http: 400, job: 'dead-letter' });
     expect(meaningOf('DASHBOARD_UNAUTHORIZED').http).toBe(401);
   });
 
-  it('treats unknown codes as transient: retry, restart, 500', () => {
-    expect(meaningOf('SOMETHING_NEW')).toEqual({ job: 'retry', exit: EXIT_RESTART, http: 500 });
-    expect(meaningOf(undefined)).toEqual({ job: 'retry', exit: EXIT_RESTART, http: 500 });
+  it("treats unknown codes as UNEXPECTED_ERROR: retry, restart, 500 and that row's hint", () => {
+    const unexpected = meaningOf('UNEXPECTED_ERROR');
+    expect(unexpected).toEqual({ job: 'retry', exit: EXIT_RESTART, http: 500, hint: expect.stringContaining('log') });
+    expect(meaningOf('SOMETHING_NEW')).toEqual(unexpected);
+    expect(meaningOf(undefined)).toEqual(unexpected);
     expect(isRegisteredCode('SOMETHING_NEW')).toBe(false);
     expect(isRegisteredCode('toString')).toBe(false);
   });

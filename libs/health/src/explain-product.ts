@@ -1,5 +1,5 @@
 import { meaningOf } from '@vectorizer/errors';
-import { jobIdFor, readJobStatus, type JobState, type JobStatus } from '@vectorizer/queue';
+import { jobIdFor, parseFailedReason, readJobStatus, type JobState, type JobStatus } from '@vectorizer/queue';
 import {
   EmbeddingsRepository,
   ProductNotFoundError,
@@ -97,7 +97,7 @@ export async function explainProduct(
     };
   }
   if (job && job.state === 'failed') {
-    const failure = job.failure ?? { code: 'UNEXPECTED_ERROR', message: 'failed without a reason' };
+    const failure = job.failure ?? parseFailedReason(undefined);
     const hint = meaningOf(failure.code).hint;
     return {
       ...base,
