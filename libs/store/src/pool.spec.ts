@@ -1,6 +1,19 @@
 import { TEST_DATABASE_URL } from '@vectorizer/testing';
 import { createPool } from './pool';
 
+describe('createPool', () => {
+  // A broken idle connection emits 'error' on the pool; without a listener it would crash the process.
+  it('always listens for errors of idle connections', async () => {
+    const pool = createPool(TEST_DATABASE_URL, { max: 1 });
+    try {
+      expect(pool.listenerCount('error')).toBe(1);
+      expect(() => pool.emit('error', new Error('connection terminated unexpectedly'))).not.toThrow();
+    } finally {
+      await pool.end();
+    }
+  });
+});
+
 describe('createPool statement timeout', () => {
   it('bounds every statement by statementTimeoutMs', async () => {
     const pool = createPool(TEST_DATABASE_URL, { max: 1, statementTimeoutMs: 200 });
