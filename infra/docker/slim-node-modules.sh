@@ -1,7 +1,7 @@
 #!/bin/sh
-# Drops from a production node_modules what a linux/x64 runtime never loads (measured: the cpu image
-# went from 799 MB to under 450 MB; infra/README.md has the table). The image's verify-install.mjs
-# then proves that everything the bundles load still loads.
+# Drops from a production node_modules what a linux/x64 runtime never loads, so the image carries
+# only what runs (infra/README.md has the sizes). The image's verify-install.mjs then proves that
+# everything the bundles load still loads.
 #   onnxruntime-node: the darwin, win32 and linux/arm64 builds of the native binding
 #   onnxruntime-web:  its WebAssembly/WebGPU bundles (transformers.js runs inference in Node through
 #                     onnxruntime-node; its Node build inlines the little it takes from this package)

@@ -1,6 +1,6 @@
 // Run by every runtime image as its last build step (and by the e2e): the image must be able to do
-// its work before it is finished. A partial or broken `npm ci` (one printed "Exit handler never
-// called!" and exited 0) or an over-eager prune fails the build here, not the first job.
+// its work before it is finished. A partial or broken `npm ci` (npm can exit 0 without finishing)
+// or an over-eager prune fails the build here, not the first job.
 //   - every npm package the production bundles (dist/*.js) load resolves and loads
 //   - onnxruntime-node's native binding loads and offers the CPU provider
 //   - sharp's libvips encodes and decodes an image

@@ -156,7 +156,7 @@ export const apiEnv = z.object({
   DASHBOARD_READ_ONLY: bool(false),
   /** Allows the dashboard without credentials, and only while HOST is a loopback address. */
   DASHBOARD_DEV_MODE: bool(false),
-  /** hnsw.ef_search: 200 gives recall@10 ≥ 0.98 at 100k clustered 768-d vectors (docs/search.md has the curve). */
+  /** hnsw.ef_search: candidates an HNSW search keeps; docs/search.md has the recall each value buys. */
   SEARCH_EF_SEARCH: int(200, 1),
   /** Filters keeping at most this many products are scored exactly (recall 1.0); broader ones use HNSW. */
   SEARCH_EXACT_MAX_ROWS: int(3_000, 0),

@@ -1,4 +1,3 @@
-import { relative } from 'node:path';
 import { planPreprocess, type DecodeLimits } from '@vectorizer/images';
 import type { Logger } from '@vectorizer/logger';
 import { EmbedderError } from './errors';
@@ -8,7 +7,7 @@ import { explainLoadFailure } from './inference/load-errors';
 import type { InferenceTestHooks } from './inference/protocol';
 import { planExecution } from './inference/providers';
 import { embedTexts } from './inference/text-embedding';
-import { CONFIG_FILE, PREPROCESSOR_FILE } from './model/model-files';
+import { requiredModelFiles } from './model/required-model-files';
 import type { ResolvedModel } from './model/resolve-model';
 import { verifyModel, type HashPolicy } from './model/verify-model';
 
@@ -100,10 +99,9 @@ export class Embedder {
         },
       );
     }
-    const required = [CONFIG_FILE, PREPROCESSOR_FILE, relative(model.dir, model.visionModelPath)];
     const verified = await verifyModel({
       dir: model.dir,
-      requiredFiles: required,
+      requiredFiles: requiredModelFiles(model, { text: model.textModelPath !== undefined }),
       source: model.source,
       hashPolicy: opts.hashPolicy ?? 'when-changed',
     });

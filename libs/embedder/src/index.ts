@@ -11,6 +11,7 @@ export { assertDevModelAllowed } from './model/dev-model-policy';
 export { verifyModel, type HashPolicy, type VerifyResult } from './model/verify-model';
 export { downloadModel, type DownloadModelOptions, type DownloadResult } from './model/download';
 export { resolveHfHome } from './model/hf-cache';
-export { CONFIG_FILE, PREPROCESSOR_FILE, parseModelDtype, type ModelDtype } from './model/model-files';
+export { parseModelDtype, type ModelDtype } from './model/model-files';
+export { requiredModelFiles } from './model/required-model-files';
 export type { InferenceTestHooks } from './inference/protocol';
 export { CUDA_INSTALL_HINT, cudaProviderLibrary } from './inference/providers';

@@ -7,7 +7,8 @@ const ROOT = join(__dirname, '../../..');
 
 /**
  * Every code the sources raise: the first argument of an error constructor or `super(…)`, a `code:`
- * property of an error body, a constant typed ErrorCode, and the members of a library's `…Code` union.
+ * property of an error body, a constant typed ErrorCode, and the members of a library's `…Code` union;
+ * in the first two places, both arms of a conditional (`code: missing ? 'A' : 'B'`).
  */
 function codesRaisedInSource(): Map<string, string> {
   const files = execFileSync('git', ['ls-files', 'libs/*.ts', 'apps/*.ts'], { cwd: ROOT, encoding: 'utf8' })
@@ -18,6 +19,8 @@ function codesRaisedInSource(): Map<string, string> {
     /(?:new\s+\w*Error|super)\(\s*'([A-Z][A-Z0-9_]+)'/g,
     /\bcode:\s*'([A-Z][A-Z0-9_]+)'/g,
     /: ErrorCode\s*=\s*'([A-Z][A-Z0-9_]+)'/g,
+    /(?:new\s+\w*Error\(|super\(|\bcode:)\s*[^'(),;`${}?]*\?\s*'([A-Z][A-Z0-9_]+)'/g,
+    /(?:new\s+\w*Error\(|super\(|\bcode:)\s*[^'(),;`${}?]*\?\s*'[A-Z][A-Z0-9_]+'\s*:\s*'([A-Z][A-Z0-9_]+)'/g,
   ];
   for (const file of files) {
     const source = readFileSync(join(ROOT, file), 'utf8');
@@ -84,14 +87,18 @@ describe('error registry', () => {
     expect(meaningOf(code)).toMatchObject({ job, exit, http });
   });
 
-  it('gives request-only codes their HTTP status and no job fate of their own', () => {
-    expect(meaningOf('PRODUCT_NOT_FOUND')).toMatchObject({ http: 404, exit: EXIT_RESTART, job: 'retry' });
+  // A request-only code that reaches a job anyway is bad input: retrying it would only burn attempts.
+  it('gives request-only codes their HTTP status and dead-letters a job that meets one', () => {
+    expect(meaningOf('PRODUCT_NOT_FOUND')).toMatchObject({ http: 404, exit: EXIT_RESTART, job: 'dead-letter' });
+    expect(meaningOf('SEARCH_INPUT_INVALID')).toMatchObject({ http: 400, job: 'dead-letter' });
     expect(meaningOf('DASHBOARD_UNAUTHORIZED').http).toBe(401);
   });
 
-  it('treats unknown codes as transient: retry, restart, 500', () => {
-    expect(meaningOf('SOMETHING_NEW')).toEqual({ job: 'retry', exit: EXIT_RESTART, http: 500 });
-    expect(meaningOf(undefined)).toEqual({ job: 'retry', exit: EXIT_RESTART, http: 500 });
+  it("treats unknown codes as UNEXPECTED_ERROR: retry, restart, 500 and that row's hint", () => {
+    const unexpected = meaningOf('UNEXPECTED_ERROR');
+    expect(unexpected).toEqual({ job: 'retry', exit: EXIT_RESTART, http: 500, hint: expect.stringContaining('log') });
+    expect(meaningOf('SOMETHING_NEW')).toEqual(unexpected);
+    expect(meaningOf(undefined)).toEqual(unexpected);
     expect(isRegisteredCode('SOMETHING_NEW')).toBe(false);
     expect(isRegisteredCode('toString')).toBe(false);
   });

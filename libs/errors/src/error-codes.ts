@@ -40,8 +40,8 @@ export interface ErrorCodeMeaning {
 
 /**
  * A row names only what applies: `job` for codes a job can meet (a code that only answers requests
- * leaves it out and would be treated as unknown: retry), `exit` when a process must not be restarted
- * for it (default EXIT_RESTART).
+ * leaves it out, and should a job meet it anyway it dead-letters: it is somebody's bad input, which
+ * no retry fixes), `exit` when a process must not be restarted for it (default EXIT_RESTART).
  */
 interface Row {
   job?: JobFate;
@@ -267,6 +267,7 @@ const REGISTRY = {
   CATALOG_UNREADABLE: { http: 400, hint: 'Check the catalog path and its permissions.' },
   CATALOG_HEADER_INVALID: { http: 400, hint: 'A CSV catalog needs a header row with at least id and image_url.' },
   FILE_NOT_FOUND: { http: 404 },
+  FILE_UNREADABLE: { http: 400, hint: 'Check that the path is a file this user may read.' },
   DLQ_SELECTION_MISSING: { http: 400, hint: 'Name job ids, or pass --all.' },
   ENQUEUE_SELECTION_MISSING: { http: 400, hint: 'Pass --missing, --all or --ids.' },
   DEMO_STEP_FAILED: { http: 500 },
@@ -308,14 +309,14 @@ const REGISTRY = {
 /** Every code this project raises on purpose. */
 export type ErrorCode = keyof typeof REGISTRY;
 
-/** Unknown failures (a bug, an unexpected library error) get the retry budget, then the DLQ. */
-const UNKNOWN: ErrorCodeMeaning = { job: 'retry', exit: EXIT_RESTART, http: 500 };
-
-/** What `code` means; unknown codes (a library's, Node's) mean "retry, restart, 500". */
+/**
+ * What `code` means. An unregistered code (a library's, Node's, none at all) means what
+ * UNEXPECTED_ERROR means: retry, restart, 500, and its hint.
+ */
 export function meaningOf(code: string | undefined): ErrorCodeMeaning {
-  if (code === undefined || !isRegisteredCode(code)) return UNKNOWN;
-  const row: Row = REGISTRY[code];
-  const meaning: ErrorCodeMeaning = { job: row.job ?? UNKNOWN.job, exit: row.exit ?? EXIT_RESTART, http: row.http };
+  const known = code !== undefined && isRegisteredCode(code);
+  const row: Row = REGISTRY[known ? code : 'UNEXPECTED_ERROR'];
+  const meaning: ErrorCodeMeaning = { job: row.job ?? 'dead-letter', exit: row.exit ?? EXIT_RESTART, http: row.http };
   return row.hint === undefined ? meaning : { ...meaning, hint: row.hint };
 }
 

@@ -7,9 +7,7 @@ export {
   codeOf,
   isRegisteredCode,
   meaningOf,
-  registeredCodes,
   type ErrorCode,
   type ErrorCodeMeaning,
-  type ExitCode,
   type JobFate,
 } from './error-codes';

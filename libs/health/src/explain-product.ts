@@ -1,5 +1,5 @@
 import { meaningOf } from '@vectorizer/errors';
-import { jobIdFor, readJobStatus, type JobState, type JobStatus } from '@vectorizer/queue';
+import { jobIdFor, parseFailedReason, readJobStatus, type JobState, type JobStatus } from '@vectorizer/queue';
 import {
   EmbeddingsRepository,
   ProductNotFoundError,
@@ -59,8 +59,10 @@ export async function explainProduct(
 ): Promise<ProductExplanation> {
   const product = await new ProductsRepository(deps.pool).get(productId);
   if (!product) throw new ProductNotFoundError(productId);
-  const stored = await new EmbeddingsRepository(deps.pool).rowOf(productId, model);
-  const job = await readJobStatus(deps.queue, jobIdFor(productId, product.imageUrl, model));
+  const [stored, job] = await Promise.all([
+    new EmbeddingsRepository(deps.pool).rowOf(productId, model),
+    readJobStatus(deps.queue, jobIdFor(productId, product.imageUrl, model)),
+  ]);
   const fresh = stored !== undefined && stored.imageUrl === product.imageUrl;
   const base = { productId, model, ...(stored ? { embedding: embeddingOf(stored) } : {}) };
   const enqueueFix = `\`vectorizer enqueue --ids ${productId} --model ${model}\``;
@@ -97,7 +99,7 @@ export async function explainProduct(
     };
   }
   if (job && job.state === 'failed') {
-    const failure = job.failure ?? { code: 'UNEXPECTED_ERROR', message: 'failed without a reason' };
+    const failure = job.failure ?? parseFailedReason(undefined);
     const hint = meaningOf(failure.code).hint;
     return {
       ...base,

@@ -1,5 +1,4 @@
-import { relative } from 'node:path';
-import { verifyModel, type ResolvedModel } from '@vectorizer/embedder';
+import { requiredModelFiles, verifyModel, type ResolvedModel } from '@vectorizer/embedder';
 import { type CheckResult, fail, ok, warn } from './check-result';
 
 export interface ModelCheckOutcome {
@@ -20,12 +19,7 @@ export async function checkModel(resolve: () => Promise<ResolvedModel>): Promise
   } catch (error) {
     return { result: modelFailure(name, error) };
   }
-  const modelFiles = [model.visionModelPath, ...(model.textModelPath ? [model.textModelPath] : [])];
-  const requiredFiles = [
-    'config.json',
-    'preprocessor_config.json',
-    ...modelFiles.map((file) => relative(model.dir, file)),
-  ];
+  const requiredFiles = requiredModelFiles(model, { text: model.textModelPath !== undefined });
   try {
     const verified = await verifyModel({ dir: model.dir, requiredFiles, source: model.source, hashPolicy: 'always' });
     const how = verified.hasManifest

@@ -18,6 +18,19 @@ describe('pgvector check', () => {
     expect(result.detail).toContain('too old');
   });
 
+  // Search always sets hnsw.iterative_scan; a server without it fails every search.
+  it.each(['0.5.1', '0.7.4'])('fails on %s, which has HNSW but no iterative index scans', (version) => {
+    const result = judgePgvector({ pgvectorVersion: version, pgvectorAvailableVersion: version });
+    expect(result).toMatchObject({ status: 'fail' });
+    expect(result.detail).toContain('iterative HNSW index scans (filtered search) need 0.8.0 or newer');
+  });
+
+  it.each(['0.8.0', '0.10.2', '1.0.0'])('passes %s', (version) => {
+    expect(judgePgvector({ pgvectorVersion: version, pgvectorAvailableVersion: version })).toMatchObject({
+      status: 'ok',
+    });
+  });
+
   describe('on a fresh database where the extension was never created', () => {
     let database: TestDatabase;
     let pool: Pool;

@@ -9,8 +9,8 @@ export async function checkPostgresReachable(pool: Pool): Promise<CheckResult> {
   return ok('postgres', `connected to database ${rows[0].db} (PostgreSQL ${rows[0].version})`);
 }
 
-/** HNSW indexes arrived in pgvector 0.5.0. */
-const MIN_PGVECTOR = [0, 5, 0];
+/** Filtered search sets hnsw.iterative_scan, which pgvector has from 0.8.0 on (HNSW itself from 0.5.0). */
+const MIN_PGVECTOR = [0, 8, 0];
 
 function atLeast(version: string, minimum: number[]): boolean {
   const parts = version.split('.').map((p) => Number.parseInt(p, 10) || 0);
@@ -32,7 +32,7 @@ export function judgePgvector(
     if (!atLeast(db.pgvectorVersion, MIN_PGVECTOR)) {
       return fail(
         name,
-        `pgvector ${db.pgvectorVersion} is too old: HNSW indexes need ${MIN_PGVECTOR.join('.')} or newer`,
+        `pgvector ${db.pgvectorVersion} is too old: iterative HNSW index scans (filtered search) need ${MIN_PGVECTOR.join('.')} or newer`,
         'Install a newer pgvector on the server, then run `ALTER EXTENSION vector UPDATE;` in this database.',
       );
     }

@@ -16,8 +16,8 @@ type NormalizeConfig = Pick<
  * table, in the same float32 steps transformers takes (x * rescale_factor, then (x - mean) / std).
  *
  * The batch is filled on the worker's main thread, so the pixels are read four at a time as three
- * 32-bit words (12 bytes) instead of byte by byte (docs/performance.md). Bytes the word view cannot reach (an unaligned buffer, a big-endian host,
- * the last pixels) go byte by byte.
+ * 32-bit words (12 bytes) instead of byte by byte (docs/performance.md). Bytes the word view cannot
+ * reach (an unaligned buffer, a big-endian host, the last pixels) go byte by byte.
  */
 export class ChwNormalizer {
   private readonly red: Float32Array | Uint16Array;

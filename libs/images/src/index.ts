@@ -7,6 +7,6 @@ export { ImageFetcher, type ImageFetcherOptions, type FetchedImage } from './fet
 export { decodeLimitsFromConfig, fetcherOptionsFromConfig } from './options-from-config';
 export { readFileUrl } from './fetch/file-url';
 export { readLocalImage } from './fetch/local-image-file';
-export { float32ToHalfBits, fromHalfBits, halfBitsToFloat32, toHalfBits } from './half-float';
+export { float32ToHalfBits, halfBitsToFloat32 } from './half-float';
 export { DEV_MODEL_GENERATOR, DEV_MODEL_MARKER_FILE } from './dev-model-marker-file';
-export { ProductImages, type ProductImage } from './product-images';
+export { ProductImages } from './product-images';

@@ -18,7 +18,7 @@ import {
   type ItemsIntakeResult,
   type MalformedLine,
 } from '@vectorizer/intake';
-import { DeadLetters, getQueueStats, type EnqueueTarget, type QueueStats } from '@vectorizer/queue';
+import { getQueueStats, type EnqueueTarget, type QueueStats } from '@vectorizer/queue';
 import { checkSchema, EmbeddingsRepository, ProductsRepository } from '@vectorizer/store';
 import type { Runtime } from './runtime';
 
@@ -66,10 +66,12 @@ export interface CatalogStatus {
  */
 export class CatalogService {
   private readonly products: ProductsRepository;
+  private readonly embeddings: EmbeddingsRepository;
   private readonly window: QueueWindow;
 
   constructor(private readonly deps: CatalogServiceDeps) {
     this.products = new ProductsRepository(deps.pool);
+    this.embeddings = new EmbeddingsRepository(deps.pool);
     this.window = new QueueWindow(deps.queue, deps.queueWindow, this.products);
   }
 
@@ -120,14 +122,12 @@ export class CatalogService {
   }
 
   async status(model: string): Promise<CatalogStatus> {
-    const embeddings = new EmbeddingsRepository(this.deps.pool);
-    const [products, embedded, reused, missing, queue, deadLetter] = await Promise.all([
+    const [products, embedded, reused, missing, queue] = await Promise.all([
       this.products.count(),
-      embeddings.countEmbedded(model),
-      embeddings.countReused(model),
-      embeddings.countMissing(model),
+      this.embeddings.countEmbedded(model),
+      this.embeddings.countReused(model),
+      this.embeddings.countMissing(model),
       getQueueStats(this.deps.queue.queue),
-      new DeadLetters(this.deps.queue.queue).count(),
     ]);
     return {
       products,
@@ -136,7 +136,7 @@ export class CatalogService {
       missing,
       pendingInPostgres: pendingInPostgres(missing, queue),
       queue,
-      deadLetter,
+      deadLetter: queue.failed,
     };
   }
 

@@ -26,7 +26,6 @@ export async function runDoctorChecks(runtime: Runtime): Promise<DoctorReport> {
   });
   redis.on('error', () => undefined);
   const pool = runtime.pool({ max: 2 });
-  pool.on('error', () => undefined);
   const embedQueue = runtime.embedQueue(redis);
   embedQueue.on('error', () => undefined);
   try {

@@ -1,10 +1,8 @@
-import { relative } from 'node:path';
 import { makeDevModel, type DevModelOptions } from '@vectorizer/dev-model';
 import {
-  CONFIG_FILE,
-  PREPROCESSOR_FILE,
   downloadModel,
   parseModelDtype,
+  requiredModelFiles,
   resolveHfHome,
   resolveModel,
   verifyModel,
@@ -34,11 +32,11 @@ export interface ModelVerification {
   files: VerifyResult;
 }
 
-/** Every file a usable model directory must hold (the vision tower for its dtype among them), hashed. */
-function verifyEveryFile(model: ResolvedModel): Promise<VerifyResult> {
+/** Every file a usable model directory must hold (with `text`, the text tower's too), hashed. */
+function verifyEveryFile(model: ResolvedModel, options: { text: boolean }): Promise<VerifyResult> {
   return verifyModel({
     dir: model.dir,
-    requiredFiles: [CONFIG_FILE, PREPROCESSOR_FILE, relative(model.dir, model.visionModelPath)],
+    requiredFiles: requiredModelFiles(model, options),
     source: model.source,
     hashPolicy: 'always',
   });
@@ -65,13 +63,13 @@ export async function downloadModelFiles(
 }
 
 /**
- * Model `id` in the Hugging Face cache when every file is there and matches its manifest (then
- * nothing needs downloading); undefined otherwise.
+ * Model `id` in the Hugging Face cache when every file is there (the text tower's too when `text`)
+ * and matches its manifest (then nothing needs downloading); undefined otherwise.
  */
 export async function cachedVerifiedModel(
   runtime: Runtime,
   id: string,
-  options: Pick<ModelDownloadOptions, 'dtype'>,
+  options: Pick<ModelDownloadOptions, 'dtype' | 'text'>,
 ): Promise<ResolvedModel | undefined> {
   const { config } = runtime;
   const dtype = parseModelDtype(options.dtype ?? config.MODEL_DTYPE);
@@ -82,7 +80,7 @@ export async function cachedVerifiedModel(
       dtype,
       devModelSize: config.DEV_MODEL_SIZE,
     });
-    await verifyEveryFile(model);
+    await verifyEveryFile(model, { text: options.text });
     return model;
   } catch {
     return undefined;
@@ -96,7 +94,7 @@ export async function cachedVerifiedModel(
  */
 export async function verifyModelFiles(runtime: Runtime, modelDir?: string): Promise<ModelVerification> {
   const model = await runtime.model(modelDir, { inspectOnly: true });
-  const files = await verifyEveryFile(model);
+  const files = await verifyEveryFile(model, { text: model.textModelPath !== undefined });
   const embedder = await runtime.startEmbedder(model, { device: 'cpu', allowCpuFallback: false, hashPolicy: 'never' });
   await embedder.close();
   return { model, files };

@@ -1,7 +1,6 @@
 import type pg from 'pg';
 import {
   ModelsRepository,
-  createPool,
   modelRegistration,
   runMigrations,
   type DropResult,
@@ -15,7 +14,7 @@ import type { Runtime } from './runtime';
  * model build and remove HNSW indexes, which take as long as the catalog is large.
  */
 async function withSchemaPool<T>(runtime: Runtime, work: (pool: pg.Pool) => Promise<T>): Promise<T> {
-  const pool = createPool(runtime.config.DATABASE_URL, { max: 1 });
+  const pool = runtime.pool({ max: 1, statementTimeoutMs: 0 });
   try {
     return await work(pool);
   } finally {

@@ -3,7 +3,7 @@ import { loadConfig } from '@vectorizer/config';
 import { ensureDevModel } from '@vectorizer/dev-model';
 import { createLogger } from '@vectorizer/logger';
 import { connectForCommand } from '@vectorizer/queue';
-import { DEV_TINY_MODEL_DIR, TEST_REDIS_URL, uniquePrefix } from '@vectorizer/testing';
+import { DEV_TINY_MODEL_DIR, TEST_DATABASE_URL, TEST_REDIS_URL, uniquePrefix } from '@vectorizer/testing';
 import { Runtime } from './runtime';
 
 function runtimeFor(env: Record<string, string>) {
@@ -36,6 +36,20 @@ describe('Runtime (the composition root)', () => {
     await expect(runtime.model(undefined, { inspectOnly: true })).resolves.toMatchObject({ isDevModel: true });
     const allowed = runtimeFor({ MODEL_DIR: DEV_TINY_MODEL_DIR, NODE_ENV: 'production', ALLOW_DEV_MODEL: 'true' });
     await expect(allowed.runtime.model()).resolves.toMatchObject({ isDevModel: true });
+  });
+
+  it('gives pools the configured statement timeout, or none when asked for 0 (schema work)', async () => {
+    const { runtime } = runtimeFor({ DATABASE_URL: TEST_DATABASE_URL, DATABASE_STATEMENT_TIMEOUT_MS: '1500' });
+    const bounded = runtime.pool({ max: 1 });
+    const unbounded = runtime.pool({ max: 1, statementTimeoutMs: 0 });
+    try {
+      const timeoutOf = async (pool: typeof bounded) =>
+        (await pool.query<{ statement_timeout: string }>('SHOW statement_timeout')).rows[0]?.statement_timeout;
+      expect(await timeoutOf(bounded)).toBe('1500ms');
+      expect(await timeoutOf(unbounded)).toBe('0');
+    } finally {
+      await Promise.all([bounded.end(), unbounded.end()]);
+    }
   });
 
   it('gives the embed queue the configured retry policy and retention', async () => {

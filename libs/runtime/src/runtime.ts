@@ -135,10 +135,13 @@ export class Runtime {
   }
 
   /** A pool with the configured timeouts, connecting lazily: for processes that ride out outages. */
-  pool(options: { max?: number; schema?: string; onIdleError?: (error: Error) => void } = {}): pg.Pool {
+  pool(
+    options: { max?: number; schema?: string; statementTimeoutMs?: number; onIdleError?: (error: Error) => void } = {},
+  ): pg.Pool {
     return createPool(this.config.DATABASE_URL, {
       ...poolOptionsFromConfig(this.config),
       ...(options.max === undefined ? {} : { max: options.max }),
+      ...(options.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: options.statementTimeoutMs }),
       ...(options.schema === undefined ? {} : { schema: options.schema }),
       ...(options.onIdleError ? { onIdleError: options.onIdleError } : {}),
     });

@@ -19,6 +19,8 @@ export interface PoolOptions {
    * Bounds on every connection: how long to wait for a connection (a server that accepts TCP and
    * never answers would otherwise hang a write forever) and for one statement (server-side, with
    * the same client-side bound a little later in case the server itself stops answering).
+   * `statementTimeoutMs: 0` sets no bound on statements: for schema work (index builds) whose length
+   * grows with the catalog.
    */
   connectTimeoutMs?: number;
   statementTimeoutMs?: number;
@@ -51,7 +53,7 @@ export function createPool(databaseUrl: string, opts: PoolOptions = {}): pg.Pool
     application_name: 'vectorizer',
     connectionTimeoutMillis: connectTimeoutMs,
     statement_timeout: statementTimeoutMs,
-    query_timeout: statementTimeoutMs + 1_000,
+    ...(statementTimeoutMs === 0 ? {} : { query_timeout: statementTimeoutMs + 1_000 }),
     options: schema === undefined ? undefined : `-c search_path=${schema},public`,
     // Awaited by pg-pool before the connection is handed out, so the first query already parses vectors.
     onConnect: async (client) => {

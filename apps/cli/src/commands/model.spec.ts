@@ -77,6 +77,14 @@ describe('vectorizer model', () => {
         isDevModel: false,
         textModel: null,
       });
+
+      // fetch asks for the text tower unless --no-text: a vision-only copy in the cache is not enough.
+      const visionOnly = await runCli(['model', 'fetch', 'org/tiny', '--dtype', 'fp32', '--no-text'], env);
+      expect(JSON.parse(visionOnly.stdout)).toMatchObject({ modelId: 'org/tiny', cached: true });
+      const withText = await runCli(['model', 'fetch', 'org/tiny', '--dtype', 'fp32'], env);
+      expect(withText.code).toBe(0);
+      expect(JSON.parse(withText.stdout)).not.toHaveProperty('cached');
+      expect(existsSync(join(snapshot, 'onnx/text_model.onnx'))).toBe(true);
     } finally {
       await new Promise<void>((done) => hub.close(() => done()));
     }

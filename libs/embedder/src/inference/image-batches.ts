@@ -4,7 +4,8 @@ import type { Logger } from '@vectorizer/logger';
 import { EmbedderError } from '../errors';
 import type { ResolvedModel } from '../model/resolve-model';
 import { ThreadRequestError, type InferenceClient } from './inference-client';
-import { inferenceError, splitRows } from './inference-error';
+import { inferenceError } from './inference-error';
+import { splitRows } from './split-rows';
 import { isAllocationFailure } from './load-errors';
 
 /** Batch input buffers kept for reuse: one in the thread while the next batch is packed. */

@@ -2,7 +2,8 @@ import { EmbedderError } from '../errors';
 import type { ResolvedModel } from '../model/resolve-model';
 import { onnxFileFor } from '../model/model-files';
 import type { InferenceClient } from './inference-client';
-import { inferenceError, splitRows } from './inference-error';
+import { inferenceError } from './inference-error';
+import { splitRows } from './split-rows';
 
 /** Embeds text queries with the model's text tower (the session thread loads it on first use). */
 export async function embedTexts(

@@ -1,24 +1,29 @@
 import { readFile, stat } from 'node:fs/promises';
+import { VectorizerError } from '@vectorizer/errors';
+import { ImageError } from '../errors';
 
 /**
  * The bytes of an image file named on a command line (no file root: the person typing it may read
- * it), refused above `maxBytes` before reading. Failures carry a code the caller can print:
- * FILE_NOT_FOUND, FILE_UNREADABLE or IMAGE_TOO_LARGE.
+ * it), refused above `maxBytes` before reading: FILE_NOT_FOUND, FILE_UNREADABLE or IMAGE_TOO_LARGE.
  */
 export async function readLocalImage(path: string, maxBytes: number): Promise<Buffer> {
   let size: number;
   try {
     size = (await stat(path)).size;
   } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw Object.assign(new Error(missing ? `no such file: ${path}` : `cannot read ${path}: ${String(error)}`), {
-      code: missing ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE',
-    });
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new VectorizerError('FILE_NOT_FOUND', `no such file: ${path}`, { cause: error });
+    }
+    throw new VectorizerError('FILE_UNREADABLE', `cannot read ${path}: ${String(error)}`, { cause: error });
   }
   if (size > maxBytes) {
-    throw Object.assign(new Error(`${path} is ${size} bytes, over IMAGE_MAX_BYTES=${maxBytes}`), {
-      code: 'IMAGE_TOO_LARGE',
+    throw new ImageError('IMAGE_TOO_LARGE', `${path} is ${size} bytes, over IMAGE_MAX_BYTES=${maxBytes}`, {
+      hint: 'raise IMAGE_MAX_BYTES if such files are expected',
     });
   }
-  return readFile(path);
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new VectorizerError('FILE_UNREADABLE', `cannot read ${path}: ${String(error)}`, { cause: error });
+  }
 }

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { connectForCommand, createEmbedQueue, type EmbedQueue } from '@vectorizer/queue';
 import { createPool, ProductsRepository, runMigrations } from '@vectorizer/store';
-import { createTestSchema, TEST_REDIS_URL, type TestSchema } from '@vectorizer/testing';
+import { createMigratedSchema, TEST_REDIS_URL, type TestSchema } from '@vectorizer/testing';
 
 /** What intake specs run against: a migrated schema of their own and a Redis connection. */
 export interface IntakeTestbed {
@@ -18,10 +18,12 @@ export async function openIntakeTestbed(
   name: string,
   options: { model: string; poolMax: number },
 ): Promise<IntakeTestbed> {
-  const db = await createTestSchema(name, {
-    connect: (url, schema) => createPool(url, { schema, max: options.poolMax }),
-  });
-  await runMigrations(db.pool, { model: { id: options.model, dimension: 4 } });
+  const db = await createMigratedSchema(
+    { createPool, runMigrations },
+    name,
+    { id: options.model, dimension: 4 },
+    options.poolMax,
+  );
   const connection = await connectForCommand(TEST_REDIS_URL);
   return {
     db,
