@@ -16,7 +16,7 @@ const isUrl = (input: string) => /^https?:\/\//i.test(input);
 
 function failed(input: string, error: unknown): EmbeddedInput {
   const described = describeError(error);
-  return { input, error: { code: described.code ?? 'EMBED_FAILED', message: described.message } };
+  return { input, error: { code: described.code ?? 'UNEXPECTED_ERROR', message: described.message } };
 }
 
 /**
