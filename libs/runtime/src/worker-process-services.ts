@@ -155,12 +155,20 @@ export async function openWorkerProcess(
      */
     async stop(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
-      if ((await worker.close(timeoutMs)) === 'timed-out') return 'jobs-timed-out';
+      // A close that fails still leaves the connections to close within the deadline.
+      const jobs = await worker.close(timeoutMs).catch((error: unknown) => {
+        log.error({ err: error }, 'the queue worker did not close cleanly');
+        return 'failed' as const;
+      });
+      if (jobs === 'timed-out') return 'jobs-timed-out';
       const released = await settlesWithin(Math.max(0, deadline - Date.now()), async () => {
         await heartbeat.stop();
         redisProbe.close();
         await Promise.allSettled([embedder.close(), fetcher.close(), pool.end()]);
         await connection.quit();
+      }).catch((error: unknown) => {
+        log.warn({ err: error }, 'a connection did not close cleanly; dropping it');
+        return false;
       });
       if (released) return 'stopped';
       connection.disconnect();
