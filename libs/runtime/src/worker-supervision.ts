@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkerPlan } from '@vectorizer/devices';
-import { countPendingInPostgres, pendingInPostgres } from '@vectorizer/intake';
+import { pendingInPostgres } from '@vectorizer/intake';
 import { getQueueStats, isDrained, type QueueStats } from '@vectorizer/queue';
 import { EmbeddingsRepository } from '@vectorizer/store';
 import {
@@ -121,11 +121,11 @@ async function drainThenStop(runtime: Runtime, supervisor: WorkerSupervisor, sig
       const embeddings = pool && new EmbeddingsRepository(pool);
       const backlog =
         embeddings &&
-        (async () => {
+        (async (stats: QueueStats) => {
           const model = supervisor.provenModel;
           // Before a worker proved its model, intake has not run: nothing says the backlog is empty.
           if (model === undefined) return 1;
-          return countPendingInPostgres(embeddings, queue, model);
+          return pendingInPostgres(await embeddings.countMissing(model), stats);
         });
       if (await waitUntilDrained(queue, { pollMs: DRAIN_POLL_MS, signal, backlog })) {
         logger.info('queue drained: nothing waiting, active or delayed');
