@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { TEST_REDIS_URL, uniquePrefix } from '@vectorizer/testing';
 import { connectForCommand } from './connection';
@@ -51,7 +52,7 @@ describe('WorkerRegistry (real Redis)', () => {
     const registry = new WorkerRegistry(connection, prefix);
     const first = record('w1');
     await registry.beat(first, { ttlMs: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
     // The same process back after its entry expired (Redis was away): not a new start.
     await registry.beat({ ...first, updatedAt: new Date(1_000).toISOString() }, { ttlMs: 60_000 });
     expect(await registry.starts()).toEqual({ cpu: 1 });
@@ -64,7 +65,7 @@ describe('WorkerRegistry (real Redis)', () => {
   it('retires a worker whose heartbeat expired', async () => {
     const registry = new WorkerRegistry(connection, prefix);
     await registry.beat(record('w1'), { ttlMs: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
     expect(await registry.liveWorkers()).toEqual([]);
     expect(await registry.workers()).toEqual([{ record: record('w1'), retired: true }]);
   });
