@@ -22,7 +22,7 @@ export const DEFAULT_RETENTION: RetentionPolicy = {
 };
 
 /** The backoff type of embed jobs; `embedBackoffStrategy` computes it (Workers pass it in their settings). */
-export const EMBED_BACKOFF_TYPE = 'exponential-or-retry-after';
+const EMBED_BACKOFF_TYPE = 'exponential-or-retry-after';
 
 /**
  * Exponential backoff with 50 % jitter: after an outage every failed job would otherwise retry at

@@ -20,12 +20,6 @@ export const workerHeartbeatSchema = z.object({
 
 export type WorkerHeartbeatRecord = z.infer<typeof workerHeartbeatSchema>;
 
-/** A worker's last prom-client snapshot (`registry.getMetricsAsJSON()`), as JSON text. */
-export interface WorkerMetricsSnapshot {
-  workerId: string;
-  json: string;
-}
-
 /**
  * The registry's keys, under the queue prefix (same hash tag, so one cluster slot): a sorted set of
  * live worker ids scored by expiry time (ms, Redis clock), two hashes keyed by worker id — the
@@ -48,7 +42,7 @@ export const workerRegistryKeys = (
  * How long a stopped worker's last snapshot stays readable: several scrapes of any usual interval,
  * so its final counts reach Prometheus, then its series end (staleness), never counted twice.
  */
-export const DEFAULT_RETAIN_STOPPED_MS = 10 * 60_000;
+const DEFAULT_RETAIN_STOPPED_MS = 10 * 60_000;
 
 /**
  * ARGV[1] = retain ms. A live entry whose expiry passed (a worker that died without saying so) is
@@ -201,11 +195,6 @@ export class WorkerRegistry {
       }
     }
     return workers;
-  }
-
-  /** The live workers' last metrics snapshots (unparsed: the reader decides what a bad one costs). */
-  async liveMetrics(): Promise<WorkerMetricsSnapshot[]> {
-    return (await this.read(3)).filter((entry) => !entry.retired).map(({ workerId, json }) => ({ workerId, json }));
   }
 
   /** Live and recently stopped workers' last metrics snapshots. */
