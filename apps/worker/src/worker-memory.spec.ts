@@ -5,18 +5,11 @@ import { join } from 'node:path';
 import type { ResolvedModel } from '@vectorizer/embedder';
 import { createEmbedQueue, createWorkerConnection, enqueueProducts, type EmbedQueue } from '@vectorizer/queue';
 import { ProductsRepository } from '@vectorizer/store';
-import { TEST_REDIS_URL, uniquePrefix, type TestDatabase } from '@vectorizer/testing';
+import { DEV_TINY_MODEL_DIR, TEST_REDIS_URL, uniquePrefix, type TestDatabase } from '@vectorizer/testing';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import sharp from 'sharp';
-import {
-  DEV_TINY_DIR,
-  eventually,
-  openWorkerTestbed,
-  REPO,
-  spawnWorker,
-  type WorkerTestbed,
-} from './test-support/worker-harness';
+import { eventually, openWorkerTestbed, REPO, spawnWorker, type WorkerTestbed } from './test-support/worker-harness';
 
 const MiB = 1024 * 1024;
 // 40 MP, as a camera writes them.
@@ -82,7 +75,7 @@ describe('worker memory across 40 MP CMYK and RGBA images', () => {
         REDIS_URL: TEST_REDIS_URL,
         DATABASE_URL: db.url,
         QUEUE_PREFIX: prefix,
-        MODEL_DIR: DEV_TINY_DIR,
+        MODEL_DIR: DEV_TINY_MODEL_DIR,
         VECTORIZER_DEVICE: 'cpu',
         BATCH_SIZE: '4',
         WORKER_CONCURRENCY: String(CONCURRENCY),

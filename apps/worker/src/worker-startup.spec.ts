@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDevModel } from '@vectorizer/dev-model';
 import {
+  DEV_TINY_MODEL_DIR,
   TEST_DATABASE_URL,
   TEST_REDIS_URL,
   createTestDatabase,
@@ -13,7 +14,7 @@ import {
 } from '@vectorizer/testing';
 import IORedis from 'ioredis';
 
-import { DEV_TINY_DIR, spawnWorker } from './test-support/worker-harness';
+import { spawnWorker } from './test-support/worker-harness';
 
 let isolatedDatabase: TestDatabase;
 
@@ -34,7 +35,7 @@ async function startWorker(env: Record<string, string>): Promise<Run> {
   const worker = spawnWorker({
     REDIS_URL: TEST_REDIS_URL,
     DATABASE_URL: isolatedDatabase.url,
-    MODEL_DIR: DEV_TINY_DIR,
+    MODEL_DIR: DEV_TINY_MODEL_DIR,
     VECTORIZER_DEVICE: 'cpu',
     INFERENCE_THREADS: '1',
     ...env,
@@ -67,7 +68,7 @@ describe('worker start-up failures (apps/worker/src/main.ts)', () => {
   let scratch: string;
 
   beforeAll(async () => {
-    await ensureDevModel({ dir: DEV_TINY_DIR, size: 'tiny' });
+    await ensureDevModel({ dir: DEV_TINY_MODEL_DIR, size: 'tiny' });
     isolatedDatabase = await createTestDatabase('worker_startup');
     scratch = await mkdtemp(join(tmpdir(), 'vectorizer-worker-startup-'));
   });
@@ -145,7 +146,7 @@ describe('worker start-up failures (apps/worker/src/main.ts)', () => {
       // The dev model where resolveModel looks for it when neither MODEL_DIR nor MODEL_ID is set.
       hfHome = join(scratch, 'hf');
       await mkdir(join(hfHome, 'vectorizer-dev'), { recursive: true });
-      await symlink(DEV_TINY_DIR, join(hfHome, 'vectorizer-dev', 'tiny'));
+      await symlink(DEV_TINY_MODEL_DIR, join(hfHome, 'vectorizer-dev', 'tiny'));
     });
 
     it('refuses the dev model: DEV_MODEL_IN_PRODUCTION, exit 78, the fix in the line', async () => {

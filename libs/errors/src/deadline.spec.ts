@@ -23,9 +23,9 @@ describe('withDeadline', () => {
 });
 
 describe('settlesWithin', () => {
-  it('is true for work that settles in time, failed or not, and false for work that does not', async () => {
+  it('is true for work fulfilled in time, rethrows work that fails, and is false for work that is late', async () => {
     await expect(settlesWithin(1_000, async () => undefined)).resolves.toBe(true);
-    await expect(settlesWithin(1_000, Promise.reject(new Error('failed')))).resolves.toBe(true);
+    await expect(settlesWithin(1_000, Promise.reject(new Error('failed')))).rejects.toThrow('failed');
     await expect(settlesWithin(50, sleep(5_000, undefined, { ref: false }))).resolves.toBe(false);
   });
 });

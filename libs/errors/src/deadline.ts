@@ -21,12 +21,16 @@ export async function withDeadline<T>(
 
 class DeadlinePassed extends Error {}
 
-/** True when `work` settles (fulfilled or rejected) within `ms`, false when the time ran out first. */
+/**
+ * True when `work` is fulfilled within `ms`, false when the time ran out first; a rejection is
+ * rethrown, so a failed close is never taken for a finished one.
+ */
 export async function settlesWithin(ms: number, work: Promise<unknown> | (() => Promise<unknown>)): Promise<boolean> {
   try {
     await withDeadline(ms, () => new DeadlinePassed(), work);
     return true;
   } catch (error) {
-    return !(error instanceof DeadlinePassed);
+    if (error instanceof DeadlinePassed) return false;
+    throw error;
   }
 }

@@ -1,4 +1,4 @@
-import type { Job } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import { jobIdFor } from '@vectorizer/queue';
 import { eventually, startPipelineFixture, type PipelineFixture } from './testing/pipeline-fixture';
 
@@ -36,6 +36,19 @@ describe('EmbedWorker (real Redis, Postgres, images and the tiny model)', () => 
     );
     expect(row.rows[0]).toMatchObject({ dim: fx.model.dimension, image_url: fx.images.imageUrl(3) });
     expect(row.rows[0].image_sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('reports a close that fails as the failure, never as drained', async () => {
+    const worker = fx.worker();
+    worker.start();
+    const failingClose = jest.spyOn(Worker.prototype, 'close').mockRejectedValueOnce(new Error('connection reset'));
+    try {
+      await expect(worker.close(10_000)).rejects.toThrow('connection reset');
+      expect(worker.state).toBe('closed');
+    } finally {
+      failingClose.mockRestore();
+    }
+    expect(await worker.close(10_000)).toBe('drained');
   });
 
   it('re-enqueueing the same products rewrites the same rows, never duplicates them', async () => {

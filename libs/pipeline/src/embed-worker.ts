@@ -169,7 +169,7 @@ export class EmbedWorker {
    * lets the jobs it holds finish (their batch embeds and commits, or they are put back during an
    * outage), then closes the BullMQ worker. On timeout the owner exits the process, which drops
    * the connections and leaves the held jobs to the stalled-job check; rows are written
-   * idempotently, so nothing is lost or doubled.
+   * idempotently, so nothing is lost or doubled. A close that fails rejects with its error.
    */
   async close(timeoutMs: number): Promise<CloseResult> {
     if (!this.worker) {
@@ -178,12 +178,15 @@ export class EmbedWorker {
     }
     this.currentState = 'draining';
     const worker = this.worker;
-    const drained = await settlesWithin(timeoutMs, async () => {
-      await this.guard.close();
-      await worker.close();
-    });
-    this.currentState = 'closed';
-    return drained ? 'drained' : 'timed-out';
+    try {
+      const drained = await settlesWithin(timeoutMs, async () => {
+        await this.guard.close();
+        await worker.close();
+      });
+      return drained ? 'drained' : 'timed-out';
+    } finally {
+      this.currentState = 'closed';
+    }
   }
 
   /** A failure is an outage when it says so, or when the dependency's own probe fails too. */

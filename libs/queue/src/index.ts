@@ -7,16 +7,10 @@ export {
   type CommandConnectionOptions,
 } from './connection';
 export { parseJobPayload, jobIdFor, jobPayloadJsonSchema, jobPayloadSchema, type JobPayload } from './job-payload';
-export {
-  EMBED_BACKOFF_TYPE,
-  embedBackoffStrategy,
-  retentionFromSettings,
-  type RetryPolicy,
-  type RetentionPolicy,
-} from './job-options';
+export { embedBackoffStrategy, retentionFromSettings, type RetryPolicy, type RetentionPolicy } from './job-options';
 export { createEmbedQueue, type EmbedQueue, type QueueConnection } from './embed-queue';
 export { enqueueProducts, type ProductToEmbed, type EnqueueResult, type EnqueueTarget } from './producer';
-export { type DeadLetter, parseFailedReason } from './dead-letter-entry';
+export { type DeadLetter } from './dead-letter-entry';
 export { readJobStatus, type JobState, type JobStatus } from './job-status';
 export { DeadLetters, type RetryResult } from './dead-letters';
 export { getQueueStats, isDrained, oldestWaitingAgeSeconds, type QueueStats } from './queue-stats';
@@ -24,9 +18,6 @@ export {
   WorkerRegistry,
   workerRegistryKeys,
   type WorkerHeartbeatRecord,
-  type WorkerMetricsSnapshot,
   type WorkerRegistryEntry,
-  type WorkerRegistryOptions,
-  DEFAULT_RETAIN_STOPPED_MS,
 } from './worker-registry';
 export { runScript, type RedisScript } from './redis-script';

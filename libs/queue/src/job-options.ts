@@ -1,4 +1,4 @@
-import type { BackoffOptions, BackoffStrategy, JobsOptions, KeepJobs } from 'bullmq';
+import { Backoffs, type BackoffOptions, type BackoffStrategy, type JobsOptions, type KeepJobs } from 'bullmq';
 
 export interface RetryPolicy {
   /** Total tries per job (JOB_ATTEMPTS). */
@@ -22,7 +22,7 @@ export const DEFAULT_RETENTION: RetentionPolicy = {
 };
 
 /** The backoff type of embed jobs; `embedBackoffStrategy` computes it (Workers pass it in their settings). */
-export const EMBED_BACKOFF_TYPE = 'exponential-or-retry-after';
+const EMBED_BACKOFF_TYPE = 'exponential-or-retry-after';
 
 /**
  * Exponential backoff with 50 % jitter: after an outage every failed job would otherwise retry at
@@ -33,15 +33,14 @@ export function backoffOptions(policy: RetryPolicy): BackoffOptions {
 }
 
 /**
- * BullMQ's custom backoff (Worker `settings.backoffStrategy`): the job's exponential delay with
- * jitter, or the image server's Retry-After (`retryAfterMs` on the error) when that is longer. One
- * decision, taken when BullMQ schedules the retry, not corrected after it.
+ * BullMQ's custom backoff (Worker `settings.backoffStrategy`): BullMQ's own exponential delay with
+ * jitter, or the image server's Retry-After (`retryAfterMs` on the error) when that is longer.
+ * Retry-After is weighed here because BullMQ fixes a retry's time when it schedules the retry.
  */
-export const embedBackoffStrategy: BackoffStrategy = (attemptsMade, _type, error, job) => {
+export const embedBackoffStrategy: BackoffStrategy = async (attemptsMade, type, error, job) => {
   const options = job?.opts.backoff;
   const { delay = 0, jitter = 0 } = typeof options === 'object' ? options : { delay: options };
-  const longest = Math.round(2 ** (attemptsMade - 1) * delay);
-  const exponential = Math.floor(longest * (1 - jitter) + Math.random() * longest * jitter);
+  const exponential = await Backoffs.builtinStrategies.exponential(delay, jitter)(attemptsMade, type, error, job);
   const retryAfterMs = (error as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
   return typeof retryAfterMs === 'number' && retryAfterMs > exponential ? retryAfterMs : exponential;
 };

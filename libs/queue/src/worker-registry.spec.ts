@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { TEST_REDIS_URL, uniquePrefix } from '@vectorizer/testing';
 import { connectForCommand } from './connection';
@@ -47,10 +48,24 @@ describe('WorkerRegistry (real Redis)', () => {
     expect(await registry.starts()).toEqual({ cpu: 2 });
   });
 
+  it('counts every start of a process, also one restarted under the same worker id, and never a repeated beat', async () => {
+    const registry = new WorkerRegistry(connection, prefix);
+    const first = record('w1');
+    await registry.beat(first, { ttlMs: 1 });
+    await sleep(20);
+    // The same process back after its entry expired (Redis was away): not a new start.
+    await registry.beat({ ...first, updatedAt: new Date(1_000).toISOString() }, { ttlMs: 60_000 });
+    expect(await registry.starts()).toEqual({ cpu: 1 });
+    // The supervisor restarted the device's worker: same id, a new process.
+    await registry.beat({ ...first, pid: 43, startedAt: new Date(2_000).toISOString() }, { ttlMs: 60_000 });
+    expect(await registry.starts()).toEqual({ cpu: 2 });
+    expect((await registry.liveWorkers()).map((worker) => worker.pid)).toEqual([43]);
+  });
+
   it('retires a worker whose heartbeat expired', async () => {
     const registry = new WorkerRegistry(connection, prefix);
     await registry.beat(record('w1'), { ttlMs: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
     expect(await registry.liveWorkers()).toEqual([]);
     expect(await registry.workers()).toEqual([{ record: record('w1'), retired: true }]);
   });

@@ -20,12 +20,6 @@ export const workerHeartbeatSchema = z.object({
 
 export type WorkerHeartbeatRecord = z.infer<typeof workerHeartbeatSchema>;
 
-/** A worker's last prom-client snapshot (`registry.getMetricsAsJSON()`), as JSON text. */
-export interface WorkerMetricsSnapshot {
-  workerId: string;
-  json: string;
-}
-
 /**
  * The registry's keys, under the queue prefix (same hash tag, so one cluster slot): a sorted set of
  * live worker ids scored by expiry time (ms, Redis clock), two hashes keyed by worker id — the
@@ -48,7 +42,7 @@ export const workerRegistryKeys = (
  * How long a stopped worker's last snapshot stays readable: several scrapes of any usual interval,
  * so its final counts reach Prometheus, then its series end (staleness), never counted twice.
  */
-export const DEFAULT_RETAIN_STOPPED_MS = 10 * 60_000;
+const DEFAULT_RETAIN_STOPPED_MS = 10 * 60_000;
 
 /**
  * ARGV[1] = retain ms. A live entry whose expiry passed (a worker that died without saying so) is
@@ -72,15 +66,19 @@ end
 `;
 
 /**
- * ARGV: retain, id, ttl ms, heartbeat JSON, metrics JSON ('' keeps the previous snapshot), device.
- * A worker id seen for the first time counts one start of its device (one back from an expiry does not).
+ * ARGV: retain, id, ttl ms, heartbeat JSON, metrics JSON ('' keeps the previous snapshot), device,
+ * the process's startedAt and pid. The first beat of a process counts one start of its device: the
+ * supervisor restarts a device's worker under the same id, so the id alone cannot tell a restart from
+ * a process back after an expiry (whose kept record has the same startedAt and pid).
  */
 const BEAT: RedisScript = {
   name: 'vectorizerWorkerBeat',
   lua: `${PRUNE}
-local wasRetired = redis.call('ZREM', KEYS[4], ARGV[2])
-local added = redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
-if added == 1 and wasRetired == 0 then redis.call('HINCRBY', KEYS[5], ARGV[6], 1) end
+local ok, previous = pcall(cjson.decode, redis.call('HGET', KEYS[2], ARGV[2]) or '')
+local sameProcess = ok and type(previous) == 'table' and previous.startedAt == ARGV[7] and tostring(previous.pid) == ARGV[8]
+if not sameProcess then redis.call('HINCRBY', KEYS[5], ARGV[6], 1) end
+redis.call('ZREM', KEYS[4], ARGV[2])
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[3], ARGV[2], ARGV[5]) end
 return 1`,
@@ -155,6 +153,8 @@ export class WorkerRegistry {
       JSON.stringify(record),
       options.metricsJson ?? '',
       record.device,
+      record.startedAt,
+      String(record.pid),
     ]);
   }
 
@@ -195,11 +195,6 @@ export class WorkerRegistry {
       }
     }
     return workers;
-  }
-
-  /** The live workers' last metrics snapshots (unparsed: the reader decides what a bad one costs). */
-  async liveMetrics(): Promise<WorkerMetricsSnapshot[]> {
-    return (await this.read(3)).filter((entry) => !entry.retired).map(({ workerId, json }) => ({ workerId, json }));
   }
 
   /** Live and recently stopped workers' last metrics snapshots. */

@@ -85,16 +85,19 @@ export class Runtime {
     options: Partial<Omit<EmbedderStartOptions, 'model' | 'logger'>> = {},
   ): Promise<Embedder> {
     const { config } = this;
+    const threads =
+      options.threads ??
+      planWorkerThreads({ device: config.VECTORIZER_DEVICE, inferenceThreads: config.INFERENCE_THREADS })
+        .inferenceThreads;
     return Embedder.start({
       model,
       device: config.VECTORIZER_DEVICE,
       allowCpuFallback: config.ALLOW_CPU_FALLBACK,
       maxBatchSize: 1,
-      threads: planWorkerThreads({ device: config.VECTORIZER_DEVICE, inferenceThreads: config.INFERENCE_THREADS })
-        .inferenceThreads,
       decodeLimits: decodeLimitsFromConfig(config),
       logger: this.logger,
       ...options,
+      threads,
     });
   }
 

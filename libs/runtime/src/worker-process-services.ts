@@ -60,22 +60,20 @@ export async function openWorkerProcess(
 ): Promise<WorkerProcessServices> {
   const { config, logger } = runtime;
   const device = config.VECTORIZER_DEVICE;
-  const decodeLimits = decodeLimitsFromConfig(config);
 
   const model = await runtime.model();
   const threads = applyWorkerThreadPlan(runtime);
   const embedder = await runtime.startEmbedder(model, {
-    device,
     // Unset without a supervisor (which plans it from VRAM): the CPU worker's batch.
     maxBatchSize: config.BATCH_SIZE ?? CPU_BATCH_SIZE,
     threads: threads.inferenceThreads,
-    decodeLimits,
   });
 
-  const pool = runtime.pool();
-  // An idle connection dropped by the server emits here; unhandled, it would crash the process.
-  // The next query fails instead, and the pipeline pauses until Postgres is back.
-  pool.on('error', (error) => logger.warn({ err: error }, 'an idle PostgreSQL connection failed'));
+  // An idle connection the server dropped is worth a warning: the next query fails and the
+  // pipeline pauses until Postgres is back.
+  const pool = runtime.pool({
+    onIdleError: (error) => logger.warn({ err: error }, 'an idle PostgreSQL connection failed'),
+  });
   try {
     // Safe beside other workers and `vectorizer migrate` (advisory lock). Registers the model when
     // new (beside the others, never touching the active model's vectors); refuses an id whose
@@ -107,7 +105,7 @@ export async function openWorkerProcess(
     stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
     embedder,
     preprocessor: model.preprocessor,
-    decodeLimits,
+    decodeLimits: decodeLimitsFromConfig(config),
     preprocess: planPreprocess,
     decodeMemoryBudgetBytes: config.WORKER_DECODE_MEMORY_MB * 1024 * 1024,
     fetcher,
@@ -155,12 +153,20 @@ export async function openWorkerProcess(
      */
     async stop(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
-      if ((await worker.close(timeoutMs)) === 'timed-out') return 'jobs-timed-out';
+      // A close that fails still leaves the connections to close within the deadline.
+      const jobs = await worker.close(timeoutMs).catch((error: unknown) => {
+        log.error({ err: error }, 'the queue worker did not close cleanly');
+        return 'failed' as const;
+      });
+      if (jobs === 'timed-out') return 'jobs-timed-out';
       const released = await settlesWithin(Math.max(0, deadline - Date.now()), async () => {
         await heartbeat.stop();
         redisProbe.close();
         await Promise.allSettled([embedder.close(), fetcher.close(), pool.end()]);
         await connection.quit();
+      }).catch((error: unknown) => {
+        log.warn({ err: error }, 'a connection did not close cleanly; dropping it');
+        return false;
       });
       if (released) return 'stopped';
       connection.disconnect();

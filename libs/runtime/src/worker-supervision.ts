@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkerPlan } from '@vectorizer/devices';
-import { countPendingInPostgres, pendingInPostgres } from '@vectorizer/intake';
+import { pendingInPostgres } from '@vectorizer/intake';
 import { getQueueStats, isDrained, type QueueStats } from '@vectorizer/queue';
 import { EmbeddingsRepository } from '@vectorizer/store';
 import {
@@ -93,12 +93,14 @@ export function superviseWorkers(runtime: Runtime, options: WorkerSupervisionOpt
     stop: (reason) => supervisor.stop(reason),
     async run() {
       const drainAbort = new AbortController();
+      const running = supervisor.run();
+      const drain = options.drain ? drainThenStop(runtime, supervisor, drainAbort.signal) : undefined;
       try {
-        const running = supervisor.run();
-        if (options.drain) void drainThenStop(runtime, supervisor, drainAbort.signal);
         return await running;
       } finally {
         drainAbort.abort();
+        // Its queue and pool are closed before the process goes on to exit.
+        await drain;
       }
     },
   };
@@ -110,35 +112,46 @@ export function superviseWorkers(runtime: Runtime, options: WorkerSupervisionOpt
  * watch resumes with backoff: the workers pause through the outage and the drain finishes after it.
  */
 async function drainThenStop(runtime: Runtime, supervisor: WorkerSupervisor, signal: AbortSignal): Promise<void> {
-  const { config, logger } = runtime;
+  const { logger } = runtime;
   for (let attempt = 1; !signal.aborted; attempt += 1) {
-    let queues: QueueServices | undefined;
-    let pool: pg.Pool | undefined;
     try {
-      queues = await runtime.openQueues();
-      const queue = queues.queue;
-      if (config.WATCH) pool = await runtime.openDatabase({ max: 1 });
-      const embeddings = pool && new EmbeddingsRepository(pool);
-      const backlog =
-        embeddings &&
-        (async () => {
-          const model = supervisor.provenModel;
-          // Before a worker proved its model, intake has not run: nothing says the backlog is empty.
-          if (model === undefined) return 1;
-          return countPendingInPostgres(embeddings, queue, model);
-        });
-      if (await waitUntilDrained(queue, { pollMs: DRAIN_POLL_MS, signal, backlog })) {
+      if (await watchUntilDrained(runtime, supervisor, signal)) {
         logger.info('queue drained: nothing waiting, active or delayed');
         supervisor.stop('queue drained');
       }
       return;
     } catch (error) {
+      // The failed attempt's connections are closed already: none stays open through the backoff.
       const retryInMs = Math.min(DRAIN_RETRY_MAX_MS, DRAIN_POLL_MS * 2 ** (attempt - 1));
       logger.warn({ err: error, attempt, retryInMs }, `--drain cannot watch the queue; retrying in ${retryInMs} ms`);
       await sleep(retryInMs, undefined, { signal }).catch(() => undefined);
-    } finally {
-      await queues?.close().catch(() => undefined);
-      await pool?.end().catch(() => undefined);
     }
+  }
+}
+
+/** One watch on its own queue and pool, both closed when it ends: true once drained, false if aborted. */
+async function watchUntilDrained(
+  runtime: Runtime,
+  supervisor: WorkerSupervisor,
+  signal: AbortSignal,
+): Promise<boolean> {
+  let queues: QueueServices | undefined;
+  let pool: pg.Pool | undefined;
+  try {
+    queues = await runtime.openQueues();
+    if (runtime.config.WATCH) pool = await runtime.openDatabase({ max: 1 });
+    const embeddings = pool && new EmbeddingsRepository(pool);
+    const backlog =
+      embeddings &&
+      (async (stats: QueueStats) => {
+        const model = supervisor.provenModel;
+        // Before a worker proved its model, intake has not run: nothing says the backlog is empty.
+        if (model === undefined) return 1;
+        return pendingInPostgres(await embeddings.countMissing(model), stats);
+      });
+    return await waitUntilDrained(queues.queue, { pollMs: DRAIN_POLL_MS, signal, backlog });
+  } finally {
+    await queues?.close().catch(() => undefined);
+    await pool?.end().catch(() => undefined);
   }
 }

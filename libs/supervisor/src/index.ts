@@ -2,12 +2,4 @@ export { WorkerSupervisor, type IntakeHandle, type SupervisorOptions } from './s
 export { waitUntilDrained } from './drain-watcher';
 export { checkWorkerHealth, type HealthResult } from './health-check';
 export { modelFootprint } from './model-footprint';
-export {
-  announceWorkerReady,
-  defaultWorkerEntry,
-  isWorkerReadyMessage,
-  nodeArgsFor,
-  processEntry,
-  repoRoot,
-  type WorkerReadyMessage,
-} from './worker-entry';
+export { announceWorkerReady, defaultWorkerEntry, nodeArgsFor, processEntry, repoRoot } from './worker-entry';

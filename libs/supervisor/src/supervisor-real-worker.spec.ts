@@ -8,7 +8,6 @@ import { defaultWorkerEntry, repoRoot } from './worker-entry';
 
 const REPO = repoRoot();
 const MAIN = defaultWorkerEntry();
-const DEV_TINY_DIR = DEV_TINY_MODEL_DIR;
 
 jest.setTimeout(60_000);
 
@@ -20,7 +19,7 @@ function databaseUrl(changes: { database?: string }): string {
 
 /** The real worker process (apps/worker/src/main.ts) under the supervisor. */
 describe('WorkerSupervisor with the real worker', () => {
-  beforeAll(() => ensureDevModel({ dir: DEV_TINY_DIR, size: 'tiny' }));
+  beforeAll(() => ensureDevModel({ dir: DEV_TINY_MODEL_DIR, size: 'tiny' }));
 
   it('under the supervisor, a configuration error is not restarted: one start, one line with the cause', async () => {
     const logLines: string[] = [];
@@ -50,7 +49,7 @@ describe('WorkerSupervisor with the real worker', () => {
         HOME: process.env['HOME'] ?? '',
         REDIS_URL: TEST_REDIS_URL,
         DATABASE_URL: databaseUrl({ database: 'vectorizer_startup_missing' }),
-        MODEL_DIR: DEV_TINY_DIR,
+        MODEL_DIR: DEV_TINY_MODEL_DIR,
         LOG_FORMAT: 'json',
       },
       logger: createLogger({ destination: logStream, format: 'json' }),

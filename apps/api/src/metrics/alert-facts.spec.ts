@@ -1,4 +1,4 @@
-import { jobIdFor, WorkerRegistry } from '@vectorizer/queue';
+import { jobIdFor, WorkerRegistry, type WorkerHeartbeatRecord } from '@vectorizer/queue';
 import { ProductsRepository } from '@vectorizer/store';
 import { createPipelineMetrics, createRegistry } from '@vectorizer/telemetry';
 import { heartbeatFixture } from '@vectorizer/testing';
@@ -69,7 +69,8 @@ describe('GET /metrics: facts an alert can carry', () => {
     const snapshot = async () => JSON.stringify(await workerRegistry.getMetricsAsJSON());
     metrics.jobsCompleted.inc(36);
     metrics.workerPaused.set(1);
-    await workers.beat(JSON.parse(heartbeatFixture('w-final', 'm')), { ttlMs: 60_000, metricsJson: await snapshot() });
+    const finalRecord: WorkerHeartbeatRecord = JSON.parse(heartbeatFixture('w-final', 'm'));
+    await workers.beat(finalRecord, { ttlMs: 60_000, metricsJson: await snapshot() });
     let text = await scrape();
     expect(sample(text, 'vectorizer_jobs_completed_total{worker="w-final"}')).toBe(36);
     expect(sample(text, 'vectorizer_live_workers{device="cuda:0",worker="api"}')).toBe(1);
@@ -84,11 +85,15 @@ describe('GET /metrics: facts an alert can carry', () => {
     expect(sample(text, 'vectorizer_live_workers{device="cuda:0",worker="api"}')).toBe(0);
     expect(sample(text, 'vectorizer_live_workers{worker="api"}')).toBeUndefined();
 
-    // The same worker id beating again (back after a Redis outage) is not a new start; a new id is.
-    await workers.beat(JSON.parse(heartbeatFixture('w-final', 'm')), { ttlMs: 60_000 });
+    // The same process beating again (back after a Redis outage) is not a new start; the supervisor
+    // restarting the device's worker under the same id is one, and so is a new id.
+    await workers.beat(finalRecord, { ttlMs: 60_000 });
+    text = await scrape();
+    expect(sample(text, 'vectorizer_worker_starts_total{device="cuda:0",worker="api"}')).toBe(1);
+    await workers.beat({ ...finalRecord, pid: finalRecord.pid + 1 }, { ttlMs: 60_000 });
     await workers.beat(JSON.parse(heartbeatFixture('w-next', 'm')), { ttlMs: 60_000 });
     text = await scrape();
-    expect(sample(text, 'vectorizer_worker_starts_total{device="cuda:0",worker="api"}')).toBe(2);
+    expect(sample(text, 'vectorizer_worker_starts_total{device="cuda:0",worker="api"}')).toBe(3);
     expect(sample(text, 'vectorizer_live_workers{device="cuda:0",worker="api"}')).toBe(2);
   });
 });

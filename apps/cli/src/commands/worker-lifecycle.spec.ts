@@ -12,7 +12,9 @@ import { ensureDevModel } from '@vectorizer/dev-model';
 import { connectForCommand } from '@vectorizer/queue';
 import { createPool, runMigrations } from '@vectorizer/store';
 import {
+  DEV_TINY_MODEL_DIR,
   createTestDatabase,
+  eventually,
   freePort,
   startTcpProxy,
   TEST_REDIS_URL,
@@ -20,7 +22,7 @@ import {
   type TcpProxy,
   type TestDatabase,
 } from '@vectorizer/testing';
-import { REPO_ROOT, TINY_DEV_MODEL_DIR, cliEnv } from '../test-support/run-cli';
+import { REPO_ROOT, cliEnv } from '../test-support/run-cli';
 
 jest.setTimeout(120_000);
 
@@ -47,7 +49,6 @@ class CliProcess {
   readonly entries: LogEntry[] = [];
   readonly exited: Promise<Exit>;
   private readonly child: ChildProcess;
-  private readonly waiters = new Set<() => void>();
 
   constructor(args: string[], env: Record<string, string>) {
     this.child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: cliEnv(env) });
@@ -55,7 +56,6 @@ class CliProcess {
       if (!stream) continue;
       createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
         this.entries.push(line.startsWith('{') ? (JSON.parse(line) as LogEntry) : { msg: line });
-        for (const wake of this.waiters) wake();
       });
     }
     this.exited = new Promise((resolve) => this.child.once('close', (code, signal) => resolve({ code, signal })));
@@ -67,23 +67,13 @@ class CliProcess {
 
   /** Resolves with the first log entry whose message contains `text` (fails the test after `timeoutMs`). */
   async waitFor(text: string, timeoutMs = 60_000): Promise<LogEntry> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.entries.find((entry) => entry.msg?.includes(text));
-      if (found) return found;
-      const left = deadline - Date.now();
-      if (left <= 0)
-        throw new Error(`no log line containing "${text}" within ${timeoutMs} ms:\n${this.messages.join('\n')}`);
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          this.waiters.delete(wake);
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(wake, Math.min(left, 200));
-        this.waiters.add(wake);
-      });
+    const find = () => this.entries.find((entry) => entry.msg?.includes(text));
+    try {
+      await eventually(() => find() !== undefined, `a log line containing "${text}"`, timeoutMs);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; the log so far:\n${this.messages.join('\n')}`);
     }
+    return find() as LogEntry;
   }
 
   /** Sends `signal` and resolves with the exit and how long it took after the signal. */
@@ -106,7 +96,7 @@ describe('vectorizer worker: the lifecycle table, row by row', () => {
   const cleanups: (() => Promise<unknown>)[] = [];
 
   beforeAll(async () => {
-    await ensureDevModel({ dir: TINY_DEV_MODEL_DIR, size: 'tiny' });
+    await ensureDevModel({ dir: DEV_TINY_MODEL_DIR, size: 'tiny' });
     imageDir = await mkdtemp(join(tmpdir(), 'lifecycle-images-'));
     for (let i = 0; i < 4; i += 1) {
       await sharp({ create: { width: 48, height: 40, channels: 3, background: { r: 40 * i, g: 90, b: 200 - 30 * i } } })
@@ -141,7 +131,7 @@ describe('vectorizer worker: the lifecycle table, row by row', () => {
       DATABASE_URL: options.databaseUrl ? options.databaseUrl(database.url) : database.url,
       REDIS_URL: TEST_REDIS_URL,
       QUEUE_PREFIX: prefix,
-      MODEL_DIR: TINY_DEV_MODEL_DIR,
+      MODEL_DIR: DEV_TINY_MODEL_DIR,
       IMAGE_FILE_ROOT: imageDir,
       WORKER_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
       RECONCILE_INTERVAL_MS: '200',
@@ -354,7 +344,7 @@ async function copyModel(): Promise<string> {
       else await copyFile(source, join(to, name));
     }
   };
-  await copy(TINY_DEV_MODEL_DIR, dir);
+  await copy(DEV_TINY_MODEL_DIR, dir);
   return dir;
 }
 

@@ -1,8 +1,7 @@
 import { ensureDevModel } from '@vectorizer/dev-model';
 import { resolveModel } from '@vectorizer/embedder';
 import { EmbeddingsRepository, ProductsRepository, createPool, runMigrations } from '@vectorizer/store';
-import { createTestDatabase, type TestDatabase } from '@vectorizer/testing';
-import { TINY_DEV_MODEL_DIR } from './run-cli';
+import { DEV_TINY_MODEL_DIR, createTestDatabase, type TestDatabase } from '@vectorizer/testing';
 
 export interface EmbeddedProduct {
   id: string;
@@ -31,8 +30,8 @@ export async function createEmbeddedCatalog(
   databaseName: string,
   products: (dimension: number) => EmbeddedProduct[],
 ): Promise<TestDatabase> {
-  await ensureDevModel({ dir: TINY_DEV_MODEL_DIR, size: 'tiny' });
-  const model = await resolveModel({ modelDir: TINY_DEV_MODEL_DIR, dtype: 'fp32', devModelSize: 'tiny' });
+  await ensureDevModel({ dir: DEV_TINY_MODEL_DIR, size: 'tiny' });
+  const model = await resolveModel({ modelDir: DEV_TINY_MODEL_DIR, dtype: 'fp32', devModelSize: 'tiny' });
   const database = await createTestDatabase(databaseName);
   const pool = createPool(database.url, { max: 1 });
   try {

@@ -2,8 +2,8 @@ import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(__dirname, '../../../..');
-/** The generated tiny model the CLI tests share (tmp/ is gitignored); make it with ensureDevModel. */
-export const TINY_DEV_MODEL_DIR = join(REPO_ROOT, 'tmp/models/dev-tiny');
+/** The generated tiny model the CLI tests share, under its name in these specs. */
+export { DEV_TINY_MODEL_DIR as TINY_DEV_MODEL_DIR } from '@vectorizer/testing';
 
 const CLI_ENTRY = join(REPO_ROOT, 'bin/vectorizer.js');
 

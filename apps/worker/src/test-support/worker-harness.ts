@@ -68,8 +68,6 @@ export async function startSlowImageServer(delayMs: number): Promise<{ origin: s
 export const eventually = (check: () => Promise<boolean>, what: string, timeoutMs = 45_000): Promise<void> =>
   waitUntil(check, what, timeoutMs);
 
-export const DEV_TINY_DIR = DEV_TINY_MODEL_DIR;
-
 /** The tiny dev model and a database of the test file's own, migrated for it. */
 export interface WorkerTestbed {
   model: ResolvedModel;
@@ -168,7 +166,7 @@ export function useWorkerLab(
         REDIS_URL: TEST_REDIS_URL,
         DATABASE_URL: required(state.testbed, 'the testbed').db.url,
         QUEUE_PREFIX: required(state.prefix, 'the queue prefix'),
-        MODEL_DIR: DEV_TINY_DIR,
+        MODEL_DIR: DEV_TINY_MODEL_DIR,
         VECTORIZER_DEVICE: 'cpu',
         BATCH_SIZE: '4',
         WORKER_CONCURRENCY: '8',

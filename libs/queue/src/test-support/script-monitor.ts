@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import IORedis from 'ioredis';
 import { TEST_REDIS_URL } from '@vectorizer/testing';
 
@@ -17,7 +18,7 @@ export async function watchScriptCommands(
   return {
     async counts() {
       // MONITOR lines arrive after the replies.
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
       return {
         eval: seen.filter((command) => command === 'eval').length,
         evalsha: seen.filter((command) => command === 'evalsha').length,

@@ -1,10 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Processor, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { TEST_REDIS_URL } from '@vectorizer/testing';
 import { connectForCommand, createWorkerConnection } from '../connection';
 import { createEmbedQueue, type EmbedQueue } from '../embed-queue';
 import { embedBackoffStrategy, type RetryPolicy } from '../job-options';
-import { getQueueStats } from '../queue-stats';
+import { getQueueStats, isDrained } from '../queue-stats';
 
 /** An embed queue under the test's own prefix on the shared test Redis, with its command connection. */
 export async function openTestQueue(
@@ -41,15 +42,12 @@ export async function processAll(
   const deadline = Date.now() + 20_000;
   try {
     for (;;) {
-      if (done ? await done() : isIdle(await getQueueStats(queue))) return;
+      if (done ? await done() : isDrained(await getQueueStats(queue))) return;
       if (Date.now() > deadline) throw new Error(`queue did not settle: ${JSON.stringify(await getQueueStats(queue))}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
+      await sleep(25);
     }
   } finally {
     await worker.close();
     await connection.quit();
   }
 }
-
-const isIdle = (stats: { waiting: number; active: number; delayed: number }) =>
-  stats.waiting + stats.active + stats.delayed === 0;
