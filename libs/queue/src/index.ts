@@ -10,7 +10,7 @@ export { parseJobPayload, jobIdFor, jobPayloadJsonSchema, jobPayloadSchema, type
 export { embedBackoffStrategy, retentionFromSettings, type RetryPolicy, type RetentionPolicy } from './job-options';
 export { createEmbedQueue, type EmbedQueue, type QueueConnection } from './embed-queue';
 export { enqueueProducts, type ProductToEmbed, type EnqueueResult, type EnqueueTarget } from './producer';
-export { type DeadLetter } from './dead-letter-entry';
+export { parseFailedReason, type DeadLetter } from './dead-letter-entry';
 export { readJobStatus, type JobState, type JobStatus } from './job-status';
 export { DeadLetters, type RetryResult } from './dead-letters';
 export { getQueueStats, isDrained, oldestWaitingAgeSeconds, type QueueStats } from './queue-stats';
