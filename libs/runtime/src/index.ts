@@ -47,6 +47,7 @@ export {
   type EmbeddingProgress,
 } from './model-demo';
 export {
+  SearchInputError,
   openSearchServices,
   searchServices,
   type OpenSearchServices,

@@ -19,6 +19,9 @@ import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import type { Runtime } from './runtime';
 
+/** A search request the caller cannot have answered as asked (SEARCH_INPUT_INVALID): the apps raise it too. */
+export { SearchInputError } from '@vectorizer/search';
+
 export interface SearchServiceParts {
   /** The catalog, the model registry and the stored links. */
   pool: pg.Pool;

@@ -27,8 +27,7 @@ export {
   type LinksStore,
   type NeighbourSearch,
 } from './duplicate-links';
-export { DEFAULT_K, SearchInputError, parseK, parseThreshold } from './search-input';
-export { MAX_QUERY_LENGTH, SearchInput, parseFilterParams, parseTextQuery } from './search-input';
+export { SearchInput, SearchInputError } from './search-input';
 export { LazyQueryEncoder, type QueryEncoder, type QueryEncoderSource } from './query-encoder';
 export { SearchService, type ActiveModelSource, type SearchAnswer, type VectorSearch } from './search-service';
 export { DuplicatesService, LINKS_CATCH_UP, type DuplicatesCatalog } from './duplicates-service';
