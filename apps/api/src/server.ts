@@ -59,7 +59,6 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
     ...services,
     dashboard,
     maxConcurrentUploads: config.SEARCH_MAX_CONCURRENT_UPLOADS,
-    imageMaxBytes: config.IMAGE_MAX_BYTES,
     logger,
   });
   const server = createServer(app);

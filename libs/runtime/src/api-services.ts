@@ -22,7 +22,7 @@ import type { Registry } from 'prom-client';
 import { MetricsCollector, createApiRegistry } from './api-metrics-collector';
 import { CatalogService } from './catalog-services';
 import type { Runtime } from './runtime';
-import { type SearchServices, searchServices } from './search-services';
+import { type SearchServices, type SearchSettings, searchServices, searchSettings } from './search-services';
 
 /** A query is one image or one text: a small batch keeps the API's session light. */
 const SEARCH_BATCH_SIZE = 4;
@@ -30,7 +30,7 @@ const SEARCH_BATCH_SIZE = 4;
 const LINKS_REFRESH_INTERVAL_MS = 2_000;
 
 /** What the API is built from: its connections, the search model, and the settings its services read. */
-export interface ApiServiceParts {
+export interface ApiServiceParts extends SearchSettings {
   pool: pg.Pool;
   /** A pool only searches use (SearchRepository keeps session settings on its connections). */
   searchPool: pg.Pool;
@@ -46,10 +46,6 @@ export interface ApiServiceParts {
   expectedModel?: string;
   /** Starts the session text and image queries are embedded with, on the first such search. */
   startEncoder: (model: ResolvedModel) => Promise<QueryEncoder & { close(): Promise<void> }>;
-  /** SEARCH_EF_SEARCH, SEARCH_EXACT_MAX_ROWS, SEARCH_MAX_K. */
-  efSearch: number;
-  exactMaxRows: number;
-  maxK: number;
   /** Per-check limit of /readyz and of each /metrics source. */
   readinessTimeoutMs?: number;
   /** NODE_ENV is production (labels vectorizer_model_info, which the dev-model alert reads). */
@@ -85,6 +81,8 @@ export interface ApiServices extends SearchServices {
   readiness(): Promise<ReadinessReport>;
   metrics: MetricsCollector;
   productImages: ProductImages;
+  /** IMAGE_MAX_BYTES: the largest image a search may upload, as the worker bounds downloads. */
+  imageMaxBytes: number;
   intake: ApiServiceParts['intake'];
 }
 
@@ -136,6 +134,7 @@ export function apiServices(parts: ApiServiceParts): ApiServices {
       pendingInPostgres: async () => countPendingInPostgres(embeddings, queue, await parts.intake.model()),
     }),
     productImages: new ProductImages(products, parts.imageFileRoots, parts.imageMaxBytes),
+    imageMaxBytes: parts.imageMaxBytes,
     intake: parts.intake,
   };
 }
@@ -178,9 +177,7 @@ export async function openApiServices(runtime: Runtime): Promise<RunningApiServi
     searchModel,
     expectedModel: configuredModel?.id,
     startEncoder: (model) => runtime.startEmbedder(model, { maxBatchSize: SEARCH_BATCH_SIZE }),
-    efSearch: config.SEARCH_EF_SEARCH,
-    exactMaxRows: config.SEARCH_EXACT_MAX_ROWS,
-    maxK: config.SEARCH_MAX_K,
+    ...searchSettings(config),
     production: config.NODE_ENV === 'production',
     imageFileRoots: imageFileRoots(config),
     imageMaxBytes: config.IMAGE_MAX_BYTES,

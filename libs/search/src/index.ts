@@ -12,7 +12,6 @@ export {
 } from './duplicate-threshold';
 export {
   KnnPlanner,
-  DEFAULT_EXACT_MAX_ROWS,
   DEFAULT_FILTERED_FETCH_FACTOR,
   type KnnPlannerOptions,
   type KnnStore,

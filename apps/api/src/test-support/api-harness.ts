@@ -105,7 +105,6 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
   const app = createApp({
     ...services,
     dashboard: options.dashboard ?? { token: 'test-token', open: false, readOnly: false },
-    imageMaxBytes: 1024 * 1024,
     logger,
   });
   return {
