@@ -10,6 +10,7 @@ import { ProductImages } from '@vectorizer/images';
 import { LazyQueryEncoder, startLinksRefresher, type QueryEncoder } from '@vectorizer/search';
 import {
   EmbeddingsRepository,
+  ProductNotFoundError,
   ProductsRepository,
   modelRegistration,
   runMigrations,
@@ -133,7 +134,17 @@ export function apiServices(parts: ApiServiceParts): ApiServices {
       production: parts.production,
       pendingInPostgres: async () => countPendingInPostgres(embeddings, queue, await parts.intake.model()),
     }),
-    productImages: new ProductImages(products, parts.imageFileRoots, parts.imageMaxBytes),
+    productImages: new ProductImages(
+      {
+        require: async (id) => {
+          const product = await products.get(id);
+          if (!product) throw new ProductNotFoundError(id);
+          return product;
+        },
+      },
+      parts.imageFileRoots,
+      parts.imageMaxBytes,
+    ),
     imageMaxBytes: parts.imageMaxBytes,
     intake: parts.intake,
   };
