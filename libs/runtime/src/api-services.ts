@@ -68,9 +68,6 @@ export interface ApiServiceParts extends SearchSettings {
 
 /** Everything the API's routes call, wired once. */
 export interface ApiServices extends SearchServices {
-  pool: pg.Pool;
-  redis: Redis;
-  queuePrefix: string;
   queues: { embed: EmbedQueue };
   /** Products arriving over HTTP and each product's embedding status. */
   catalog: CatalogService;
@@ -108,9 +105,6 @@ export function apiServices(parts: ApiServiceParts): ApiServices {
   return {
     ...search,
     searchModel: queries,
-    pool,
-    redis,
-    queuePrefix,
     queues: { embed: queue },
     catalog: new CatalogService({ pool, queue: { queue, connection: redis }, queueWindow: parts.intake.queueWindow }),
     resolveSearchModel: parts.searchModel,

@@ -1,4 +1,4 @@
-export { Runtime, devModelNotice, type QueueServices } from './runtime';
+export { Runtime, type QueueServices } from './runtime';
 export { workerPlans } from './worker-plans';
 export {
   checkWorkerServices,
@@ -49,7 +49,6 @@ export {
 export {
   SearchInputError,
   openSearchServices,
-  searchServices,
   type OpenSearchServices,
   type SearchServiceParts,
   type SearchServices,

@@ -15,7 +15,7 @@ export interface KnnStore {
  * Candidates per result a filtered HNSW scan fetches before the exact re-rank (relaxed order): more
  * gains recall only where the exact path answers anyway (docs/search.md).
  */
-export const DEFAULT_FILTERED_FETCH_FACTOR = 1;
+const DEFAULT_FILTERED_FETCH_FACTOR = 1;
 /** How long a filter's size is trusted: catalogs change slowly; a stale size only moves the plan. */
 export const DEFAULT_ESTIMATE_TTL_MS = 60_000;
 const MAX_CACHED_ESTIMATES = 1_024;
