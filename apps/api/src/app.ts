@@ -19,8 +19,6 @@ export interface ApiDependencies extends ApiServices {
   dashboard: DashboardAccess;
   /** SEARCH_MAX_CONCURRENT_UPLOADS: image searches held at once. */
   maxConcurrentUploads?: number;
-  /** IMAGE_MAX_BYTES: the largest image a search may upload. */
-  imageMaxBytes: number;
   logger: Logger;
 }
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '@vectorizer/config';
 import { VectorizerError } from '@vectorizer/errors';
 import type { Logger } from '@vectorizer/logger';
-import { Runtime, openApiServices } from '@vectorizer/runtime';
+import { Runtime, openApiServices, type RunningApiServices } from '@vectorizer/runtime';
 import { createApp } from './app';
 import { resolveDashboardAccess } from './dashboard/dashboard-access';
 
@@ -45,12 +45,20 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
   if (dashboard.open)
     logger.warn('DASHBOARD_DEV_MODE=true: the queue dashboard is served without credentials (loopback only)');
 
-  const services = await openApiServices(new Runtime(config, logger));
+  const runtime = new Runtime(config, logger);
+  // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set; products POSTed here start their traces in this process.
+  const tracing = runtime.startTracing('vectorizer-api');
+  let services: RunningApiServices;
+  try {
+    services = await openApiServices(runtime);
+  } catch (error) {
+    await tracing?.shutdown().catch(() => undefined);
+    throw error;
+  }
   const app = createApp({
     ...services,
     dashboard,
     maxConcurrentUploads: config.SEARCH_MAX_CONCURRENT_UPLOADS,
-    imageMaxBytes: config.IMAGE_MAX_BYTES,
     logger,
   });
   const server = createServer(app);
@@ -60,6 +68,7 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
       server.closeIdleConnections();
     });
     await services.close();
+    await tracing?.shutdown();
   };
   try {
     await listen(server, config.HOST, config.PORT);

@@ -4,9 +4,11 @@ import { createLogger, exitWithFatal, type Logger } from '@vectorizer/logger';
 import { Runtime } from '@vectorizer/runtime';
 import type { Tracing } from '@vectorizer/telemetry';
 
-/** OTEL_SERVICE_NAME's default per long-running command; every other command is vectorizer-cli. */
+/**
+ * OTEL_SERVICE_NAME's default per long-running command; every other command is vectorizer-cli (`serve`
+ * too: the API process it starts traces as vectorizer-api).
+ */
 const SERVICE_NAMES: Record<string, string> = {
-  serve: 'vectorizer-api',
   supervisor: 'vectorizer-supervisor',
   watch: 'vectorizer-watch',
 };

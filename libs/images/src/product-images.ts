@@ -24,18 +24,15 @@ export type ProductImage = { redirect: string } | { bytes: Buffer; contentType: 
  */
 export class ProductImages {
   constructor(
-    private readonly products: { get(id: string): Promise<{ id: string; imageUrl: string } | undefined> },
+    /** The product's image URL; an unknown id throws the caller's not-found error (the one every answer gives). */
+    private readonly products: { require(id: string): Promise<{ id: string; imageUrl: string }> },
     /** IMAGE_FILE_ROOT, and outside production the demo's folder. */
     private readonly fileRoots: readonly string[],
     private readonly maxBytes: number,
   ) {}
 
   async image(productId: string): Promise<ProductImage> {
-    const product = await this.products.get(productId);
-    if (!product)
-      throw new VectorizerError('PRODUCT_NOT_FOUND', `Product ${JSON.stringify(productId)} does not exist`, {
-        hint: 'Check the id.',
-      });
+    const product = await this.products.require(productId);
     const url = new URL(product.imageUrl);
     if (url.protocol === 'http:' || url.protocol === 'https:') return { redirect: url.href };
     let lastError: unknown;

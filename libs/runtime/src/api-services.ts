@@ -10,6 +10,7 @@ import { ProductImages } from '@vectorizer/images';
 import { LazyQueryEncoder, startLinksRefresher, type QueryEncoder } from '@vectorizer/search';
 import {
   EmbeddingsRepository,
+  ProductNotFoundError,
   ProductsRepository,
   modelRegistration,
   runMigrations,
@@ -22,7 +23,7 @@ import type { Registry } from 'prom-client';
 import { MetricsCollector, createApiRegistry } from './api-metrics-collector';
 import { CatalogService } from './catalog-services';
 import type { Runtime } from './runtime';
-import { type SearchServices, searchServices } from './search-services';
+import { type SearchServices, type SearchSettings, searchServices, searchSettings } from './search-services';
 
 /** A query is one image or one text: a small batch keeps the API's session light. */
 const SEARCH_BATCH_SIZE = 4;
@@ -30,7 +31,7 @@ const SEARCH_BATCH_SIZE = 4;
 const LINKS_REFRESH_INTERVAL_MS = 2_000;
 
 /** What the API is built from: its connections, the search model, and the settings its services read. */
-export interface ApiServiceParts {
+export interface ApiServiceParts extends SearchSettings {
   pool: pg.Pool;
   /** A pool only searches use (SearchRepository keeps session settings on its connections). */
   searchPool: pg.Pool;
@@ -46,10 +47,6 @@ export interface ApiServiceParts {
   expectedModel?: string;
   /** Starts the session text and image queries are embedded with, on the first such search. */
   startEncoder: (model: ResolvedModel) => Promise<QueryEncoder & { close(): Promise<void> }>;
-  /** SEARCH_EF_SEARCH, SEARCH_EXACT_MAX_ROWS, SEARCH_MAX_K. */
-  efSearch: number;
-  exactMaxRows: number;
-  maxK: number;
   /** Per-check limit of /readyz and of each /metrics source. */
   readinessTimeoutMs?: number;
   /** NODE_ENV is production (labels vectorizer_model_info, which the dev-model alert reads). */
@@ -71,9 +68,6 @@ export interface ApiServiceParts {
 
 /** Everything the API's routes call, wired once. */
 export interface ApiServices extends SearchServices {
-  pool: pg.Pool;
-  redis: Redis;
-  queuePrefix: string;
   queues: { embed: EmbedQueue };
   /** Products arriving over HTTP and each product's embedding status. */
   catalog: CatalogService;
@@ -85,6 +79,8 @@ export interface ApiServices extends SearchServices {
   readiness(): Promise<ReadinessReport>;
   metrics: MetricsCollector;
   productImages: ProductImages;
+  /** IMAGE_MAX_BYTES: the largest image a search may upload, as the worker bounds downloads. */
+  imageMaxBytes: number;
   intake: ApiServiceParts['intake'];
 }
 
@@ -109,9 +105,6 @@ export function apiServices(parts: ApiServiceParts): ApiServices {
   return {
     ...search,
     searchModel: queries,
-    pool,
-    redis,
-    queuePrefix,
     queues: { embed: queue },
     catalog: new CatalogService({ pool, queue: { queue, connection: redis }, queueWindow: parts.intake.queueWindow }),
     resolveSearchModel: parts.searchModel,
@@ -135,7 +128,18 @@ export function apiServices(parts: ApiServiceParts): ApiServices {
       production: parts.production,
       pendingInPostgres: async () => countPendingInPostgres(embeddings, queue, await parts.intake.model()),
     }),
-    productImages: new ProductImages(products, parts.imageFileRoots, parts.imageMaxBytes),
+    productImages: new ProductImages(
+      {
+        require: async (id) => {
+          const product = await products.get(id);
+          if (!product) throw new ProductNotFoundError(id);
+          return product;
+        },
+      },
+      parts.imageFileRoots,
+      parts.imageMaxBytes,
+    ),
+    imageMaxBytes: parts.imageMaxBytes,
     intake: parts.intake,
   };
 }
@@ -178,9 +182,7 @@ export async function openApiServices(runtime: Runtime): Promise<RunningApiServi
     searchModel,
     expectedModel: configuredModel?.id,
     startEncoder: (model) => runtime.startEmbedder(model, { maxBatchSize: SEARCH_BATCH_SIZE }),
-    efSearch: config.SEARCH_EF_SEARCH,
-    exactMaxRows: config.SEARCH_EXACT_MAX_ROWS,
-    maxK: config.SEARCH_MAX_K,
+    ...searchSettings(config),
     production: config.NODE_ENV === 'production',
     imageFileRoots: imageFileRoots(config),
     imageMaxBytes: config.IMAGE_MAX_BYTES,

@@ -1,4 +1,4 @@
-export { Runtime, devModelNotice, type QueueServices } from './runtime';
+export { Runtime, type QueueServices } from './runtime';
 export { workerPlans } from './worker-plans';
 export {
   checkWorkerServices,
@@ -47,8 +47,8 @@ export {
   type EmbeddingProgress,
 } from './model-demo';
 export {
+  SearchInputError,
   openSearchServices,
-  searchServices,
   type OpenSearchServices,
   type SearchServiceParts,
   type SearchServices,

@@ -15,23 +15,39 @@ import {
   SearchRepository,
 } from '@vectorizer/store';
 import { createSearchMetrics } from '@vectorizer/telemetry';
+import type { Config } from '@vectorizer/config';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import type { Runtime } from './runtime';
 
-export interface SearchServiceParts {
+/** A search request the caller cannot have answered as asked (SEARCH_INPUT_INVALID): the apps raise it too. */
+export { SearchInputError } from '@vectorizer/search';
+
+export interface SearchServiceParts extends SearchSettings {
   /** The catalog, the model registry and the stored links. */
   pool: pg.Pool;
   /** A pool only the planner uses: SearchRepository keeps session settings on its connections. */
   searchPool: pg.Pool;
   /** The model text and image queries are embedded with. */
   queries: QueryEncoderSource;
-  /** SEARCH_EF_SEARCH, SEARCH_EXACT_MAX_ROWS, SEARCH_MAX_K. */
+  /** Where the planner counts its strategies (left out: not counted). */
+  registry?: Registry;
+}
+
+/** The search settings: SEARCH_EF_SEARCH, SEARCH_EXACT_MAX_ROWS, SEARCH_MAX_K. */
+export interface SearchSettings {
   efSearch: number;
   exactMaxRows: number;
   maxK: number;
-  /** Where the planner counts its strategies (left out: not counted). */
-  registry?: Registry;
+}
+
+/** The search settings from config, for the API and the CLI alike. */
+export function searchSettings(config: Config): SearchSettings {
+  return {
+    efSearch: config.SEARCH_EF_SEARCH,
+    exactMaxRows: config.SEARCH_EXACT_MAX_ROWS,
+    maxK: config.SEARCH_MAX_K,
+  };
 }
 
 /** Searching and finding duplicates, for the API and the CLI alike, with the rules their input is read by. */
@@ -94,9 +110,7 @@ export function openSearchServices(runtime: Runtime): OpenSearchServices {
     pool,
     searchPool,
     queries,
-    efSearch: config.SEARCH_EF_SEARCH,
-    exactMaxRows: config.SEARCH_EXACT_MAX_ROWS,
-    maxK: config.SEARCH_MAX_K,
+    ...searchSettings(config),
   });
   return {
     ...services,

@@ -36,6 +36,8 @@ export interface LinksReport extends DuplicatesReport {
  */
 export class DuplicateLinks {
   private readonly choices = new Map<string, { choice: ThresholdChoice; at: number }>();
+  /** The refresh running per model: a page visit and the background refresher share it, not redo its kNN. */
+  private readonly refreshing = new Map<string, Promise<number>>();
 
   /**
    * `choiceTtlMs`: how long an automatic threshold is reused. Choosing it reads and sorts every
@@ -53,8 +55,17 @@ export class DuplicateLinks {
    * Computes the links of up to `max` pending products of `model`; returns how many were stored.
    * Safe beside another refresher: a product done twice is stored twice with the same result, and
    * one whose vector changed meanwhile is left pending (saveMany checks the vector's write time).
+   * A call while one for the same model runs waits for that one and answers its count.
    */
-  async refresh(model: string, max = Number.POSITIVE_INFINITY): Promise<number> {
+  refresh(model: string, max = Number.POSITIVE_INFINITY): Promise<number> {
+    const running = this.refreshing.get(model);
+    if (running) return running;
+    const started = this.refreshPending(model, max).finally(() => this.refreshing.delete(model));
+    this.refreshing.set(model, started);
+    return started;
+  }
+
+  private async refreshPending(model: string, max: number): Promise<number> {
     let stored = 0;
     let seen = 0;
     while (seen < max) {

@@ -7,7 +7,7 @@ import type { ActiveModelSource, VectorSearch } from './search-service';
  * answer is complete; a large backlog is left to the background refresher and the answer says how
  * much is pending.
  */
-export const LINKS_CATCH_UP = 200;
+const LINKS_CATCH_UP = 200;
 
 /** The catalog a full scan walks: every product embedded for a model, and the details of one product. */
 export interface DuplicatesCatalog {

@@ -1,24 +1,6 @@
-export {
-  findDuplicates,
-  type DuplicateGroup,
-  type DuplicatesReport,
-  type FindDuplicatesOptions,
-} from './find-duplicates';
-export {
-  chooseDuplicateThreshold,
-  IDENTICAL_SIMILARITY,
-  type SimilarityDistribution,
-  type ThresholdChoice,
-} from './duplicate-threshold';
-export {
-  KnnPlanner,
-  DEFAULT_EXACT_MAX_ROWS,
-  DEFAULT_FILTERED_FETCH_FACTOR,
-  type KnnPlannerOptions,
-  type KnnStore,
-  type KnnStrategy,
-  type PlannedSearch,
-} from './knn-planner';
+export { type DuplicateGroup, type DuplicatesReport, type FindDuplicatesOptions } from './find-duplicates';
+export { type SimilarityDistribution, type ThresholdChoice } from './duplicate-threshold';
+export { KnnPlanner, type KnnPlannerOptions, type KnnStore, type KnnStrategy, type PlannedSearch } from './knn-planner';
 export {
   DuplicateLinks,
   LINKS_PER_PRODUCT,
@@ -27,8 +9,7 @@ export {
   type LinksStore,
   type NeighbourSearch,
 } from './duplicate-links';
-export { DEFAULT_K, SearchInputError, parseK, parseThreshold } from './search-input';
-export { MAX_QUERY_LENGTH, SearchInput, parseFilterParams, parseTextQuery } from './search-input';
+export { SearchInput, SearchInputError } from './search-input';
 export { LazyQueryEncoder, type QueryEncoder, type QueryEncoderSource } from './query-encoder';
 export { SearchService, type ActiveModelSource, type SearchAnswer, type VectorSearch } from './search-service';
-export { DuplicatesService, LINKS_CATCH_UP, type DuplicatesCatalog } from './duplicates-service';
+export { DuplicatesService, type DuplicatesCatalog } from './duplicates-service';

@@ -1,4 +1,4 @@
-import type { AttributeFilter, KnnQuery, SearchHit } from '@vectorizer/store';
+import type { AttributeFilter, ExactOptions, HnswOptions, KnnQuery, SearchHit } from '@vectorizer/store';
 import type { SearchMetrics } from '@vectorizer/telemetry';
 
 /** How a search was answered: every matching row scored (`exact`), or through the HNSW index. */
@@ -6,25 +6,16 @@ export type KnnStrategy = 'exact' | 'hnsw';
 
 /** The queries the planner chooses between (SearchRepository in @vectorizer/store). */
 export interface KnnStore {
-  nearestHnsw(
-    query: KnnQuery,
-    model: string,
-    options: { k: number; efSearch: number; filter?: AttributeFilter; fetch?: number },
-  ): Promise<SearchHit[]>;
-  nearestExact(query: KnnQuery, model: string, options: { k: number; filter?: AttributeFilter }): Promise<SearchHit[]>;
+  nearestHnsw(query: KnnQuery, model: string, options: HnswOptions): Promise<SearchHit[]>;
+  nearestExact(query: KnnQuery, model: string, options: ExactOptions): Promise<SearchHit[]>;
   countMatching(filter: AttributeFilter, atMost: number): Promise<number>;
 }
 
 /**
- * Filters keeping at most this many products are scored exactly (SEARCH_EXACT_MAX_ROWS): below it the
- * filtered HNSW scan loses recall while the exact path is still fast (docs/search.md has the table).
- */
-export const DEFAULT_EXACT_MAX_ROWS = 3_000;
-/**
  * Candidates per result a filtered HNSW scan fetches before the exact re-rank (relaxed order): more
  * gains recall only where the exact path answers anyway (docs/search.md).
  */
-export const DEFAULT_FILTERED_FETCH_FACTOR = 1;
+const DEFAULT_FILTERED_FETCH_FACTOR = 1;
 /** How long a filter's size is trusted: catalogs change slowly; a stale size only moves the plan. */
 export const DEFAULT_ESTIMATE_TTL_MS = 60_000;
 const MAX_CACHED_ESTIMATES = 1_024;
@@ -32,7 +23,11 @@ const MAX_CACHED_ESTIMATES = 1_024;
 export interface KnnPlannerOptions {
   /** hnsw.ef_search of every HNSW scan (SEARCH_EF_SEARCH). */
   efSearch: number;
-  exactMaxRows?: number;
+  /**
+   * Filters keeping at most this many products are scored exactly (SEARCH_EXACT_MAX_ROWS): below it the
+   * filtered HNSW scan loses recall while the exact path is still fast (docs/search.md has the table).
+   */
+  exactMaxRows: number;
   filteredFetchFactor?: number;
   estimateTtlMs?: number;
   metrics?: SearchMetrics;
@@ -62,7 +57,7 @@ export class KnnPlanner {
     private readonly store: KnnStore,
     private readonly options: KnnPlannerOptions,
   ) {
-    this.exactMaxRows = options.exactMaxRows ?? DEFAULT_EXACT_MAX_ROWS;
+    this.exactMaxRows = options.exactMaxRows;
     this.fetchFactor = options.filteredFetchFactor ?? DEFAULT_FILTERED_FETCH_FACTOR;
     this.ttlMs = options.estimateTtlMs ?? DEFAULT_ESTIMATE_TTL_MS;
     this.now = options.now ?? Date.now;

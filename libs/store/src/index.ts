@@ -11,14 +11,7 @@ export {
   type PendingLinks,
   type StoredLink,
 } from './duplicate-links-repository';
-export {
-  SearchRepository,
-  MAX_EF_SEARCH,
-  MAX_K,
-  type ExactOptions,
-  type HnswOptions,
-  type KnnQuery,
-} from './search-repository';
+export { SearchRepository, MAX_K, type ExactOptions, type HnswOptions, type KnnQuery } from './search-repository';
 export {
   ModelsRepository,
   modelRegistration,

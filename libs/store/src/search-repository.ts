@@ -13,7 +13,7 @@ import type { SearchHit } from './types';
 import { asDimensionError, requireFiniteVector, vectorBinaryParam } from './vector-param';
 
 /** pgvector's bounds for hnsw.ef_search; it returns at most ef_search rows per scan round. */
-export const MAX_EF_SEARCH = 1000;
+const MAX_EF_SEARCH = 1000;
 export const MAX_K = MAX_EF_SEARCH - 1;
 
 /** What a search starts from: a vector, or a stored product's own vector (the product excluded from the hits). */

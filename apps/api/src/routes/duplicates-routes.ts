@@ -1,6 +1,6 @@
 import type { DuplicatesService, SearchInput } from '@vectorizer/search';
 import { Router } from 'express';
-import { displayImageUrl } from '../search/display-image-url';
+import { withDisplayImageUrl } from '../search/display-image-url';
 
 export interface DuplicatesRoutesOptions {
   duplicates: DuplicatesService;
@@ -19,13 +19,7 @@ export function duplicatesRoutes({ duplicates, input }: DuplicatesRoutesOptions)
     // Each product's stored neighbours bound k.
     const k = input.linkK(req.query.k);
     const answer = await duplicates.linked(threshold, k);
-    const groups = answer.groups.map((group) => ({
-      ...group,
-      products: group.products.map((product) => ({
-        ...product,
-        imageUrl: displayImageUrl(product.productId, product.imageUrl),
-      })),
-    }));
+    const groups = answer.groups.map((group) => ({ ...group, products: group.products.map(withDisplayImageUrl) }));
     res.json({ ...answer, groups });
   });
   return router;

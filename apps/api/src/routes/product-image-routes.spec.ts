@@ -73,6 +73,10 @@ describe('GET /api/products/:id/image', () => {
   it('answers 404 PRODUCT_NOT_FOUND for an unknown product', async () => {
     const res = await request(harness.app).get('/api/products/nope/image').expect(404);
     expect(res.body.error.code).toBe('PRODUCT_NOT_FOUND');
+    // The same answer, hint included, as every other route that looks a product up.
+    const similar = await request(harness.app).get('/api/products/nope/similar').expect(404);
+    expect(res.body.error).toEqual(similar.body.error);
+    expect(res.body.error.hint).toContain('Ingest the product first');
   });
 });
 

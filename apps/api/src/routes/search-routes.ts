@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { VectorizerError } from '@vectorizer/errors';
 import { type RequestHandler, Router } from 'express';
 import multer from 'multer';
+import { SearchInputError } from '@vectorizer/runtime';
 import type { SearchAnswer, SearchInput, SearchService } from '@vectorizer/search';
 import { withDisplayImageUrl } from '../search/display-image-url';
 
@@ -21,11 +22,6 @@ const RETRY_AFTER_SECONDS = 1;
 
 /** How long a refused upload may take to arrive before the refusal is sent anyway (and the connection closed). */
 const REFUSED_DRAIN_MS = 10_000;
-/** A request the search API cannot answer as asked (the same code as every other bad search parameter). */
-function invalidSearch(message: string, hint: string): VectorizerError {
-  return new VectorizerError('SEARCH_INPUT_INVALID', message, { hint });
-}
-
 /** Hits carry an image URL a browser can load (`displayImageUrl`). */
 function forBrowser(answer: SearchAnswer): SearchAnswer {
   return { ...answer, results: answer.results.map(withDisplayImageUrl) };
@@ -118,7 +114,7 @@ function singleImageUpload(imageMaxBytes: number): RequestHandler {
           return;
         }
         next(
-          invalidSearch(
+          new SearchInputError(
             `Upload rejected: ${error.message}${error.field ? ` (field ${error.field})` : ''}`,
             'Send one file in the multipart field "image".',
           ),
@@ -146,7 +142,7 @@ export function searchRoutes(options: SearchRoutesOptions): Router {
     const k = input.k(req.query.k ?? fields?.k);
     const filter = input.filterParams(req.query.filter === undefined ? fields : req.query);
     if (!req.file || req.file.size === 0) {
-      throw invalidSearch('No image uploaded', 'Send the image as multipart/form-data in the field "image".');
+      throw new SearchInputError('No image uploaded', 'Send the image as multipart/form-data in the field "image".');
     }
     res.json(forBrowser(await service.byImage(req.file.buffer, k, filter)));
   });

@@ -61,7 +61,7 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
     ? createPool(options.appDatabaseUrl, { schema: schema.schema, max: 4 })
     : schema.pool;
   appPool.on('error', () => undefined); // the proxy test cuts connections on purpose
-  // Searches get a pool of their own, as in production (server.ts).
+  // Searches get a pool of their own, as in production (libs/runtime/src/api-services.ts).
   const searchPool = createPool(options.appDatabaseUrl ?? schema.url, {
     schema: schema.schema === 'public' ? undefined : schema.schema,
     max: 2,
@@ -105,7 +105,6 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
   const app = createApp({
     ...services,
     dashboard: options.dashboard ?? { token: 'test-token', open: false, readOnly: false },
-    imageMaxBytes: 1024 * 1024,
     logger,
   });
   return {

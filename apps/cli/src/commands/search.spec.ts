@@ -86,4 +86,14 @@ describe('vectorizer search', () => {
     const missingFile = search('--image', '/nonexistent/photo.jpg');
     expect(missingFile.stderr).toContain('Cannot read /nonexistent/photo.jpg');
   });
+
+  it("reads --text by the API's rules: not empty, at most 1000 characters", () => {
+    const empty = search('--text', '   ');
+    expect(empty.status).toBe(1);
+    expect(empty.stderr).toContain('--text is required: the text to search for');
+    expect(empty.stderr).toContain('SEARCH_INPUT_INVALID');
+    const long = search('--text', 'x'.repeat(1_001));
+    expect(long.status).toBe(1);
+    expect(long.stderr).toContain('--text is 1001 characters long; at most 1000 are accepted');
+  });
 });

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { VectorizerError } from '@vectorizer/errors';
-import { openSearchServices } from '@vectorizer/runtime';
+import { SearchInputError, openSearchServices } from '@vectorizer/runtime';
 import type { SearchAnswer } from '@vectorizer/search';
 import type { SearchHit } from '@vectorizer/store';
 import { runCommand } from '../context';
@@ -13,10 +13,6 @@ interface SearchOptions {
   k: string;
   filter?: string;
   json?: boolean;
-}
-
-function invalid(message: string, hint: string): VectorizerError {
-  return new VectorizerError('SEARCH_INPUT_INVALID', message, { hint });
 }
 
 async function readImage(path: string): Promise<Buffer> {
@@ -68,7 +64,7 @@ export function registerSearch(program: Command): void {
       runCommand('search', async ({ runtime }) => {
         const modes = [opts.image, opts.text, opts.product].filter((value) => value !== undefined);
         if (modes.length !== 1) {
-          throw invalid(
+          throw new SearchInputError(
             'Give exactly one of --image FILE, --text "..." or --product ID',
             'e.g. npx vectorizer search --text "red sneakers" -k 5',
           );
@@ -77,13 +73,12 @@ export function registerSearch(program: Command): void {
         try {
           const k = services.input.k(opts.k, '-k');
           const filter = services.input.filter(opts.filter, '--filter');
-          if (opts.text !== undefined && opts.text.trim() === '')
-            throw invalid('--text is empty', 'Pass the words to search for.');
+          const text = opts.text === undefined ? undefined : services.input.text(opts.text, '--text');
           const { search } = services;
           let answer: SearchAnswer;
           if (opts.product !== undefined) answer = await search.similarToProduct(opts.product, k, filter);
           else if (opts.image !== undefined) answer = await search.byImage(await readImage(opts.image), k, filter);
-          else answer = await search.byText((opts.text as string).trim(), k, filter);
+          else answer = await search.byText(text as string, k, filter);
           if (opts.json) process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
           else printHits(answer.model, answer.results);
         } finally {

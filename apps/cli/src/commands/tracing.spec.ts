@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import {
   uniquePrefix,
   type TestDatabase,
 } from '@vectorizer/testing';
-import { runCli } from '../test-support/run-cli';
+import { REPO_ROOT, cliEnv, runCli } from '../test-support/run-cli';
 
 interface ReceivedSpan {
   service: string;
@@ -207,4 +208,58 @@ describe('OpenTelemetry traces across the CLI and the worker (local OTLP receive
     const inBatch = spans.filter((s) => s.parentSpanId === batch?.spanId).map((s) => s.name);
     expect(inBatch).toEqual(expect.arrayContaining(['vectorizer.inference', 'vectorizer.write']));
   }, 240_000);
+
+  it("exports the API's spans as vectorizer-api: a product POSTed to `serve` starts its trace there", async () => {
+    const env = {
+      DATABASE_URL: db.url,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: uniquePrefix('api-tracing'),
+      MODEL_DIR: DEV_TINY_MODEL_DIR,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DASHBOARD_TOKEN: 'tracing-dashboard',
+      INGEST_TOKEN: 'tracing-ingest',
+      WATCH: 'false',
+      LOG_LEVEL: 'info',
+      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+    };
+    const serve = spawn(process.execPath, [join(REPO_ROOT, 'bin/vectorizer.js'), 'serve'], {
+      cwd: REPO_ROOT,
+      env: cliEnv(env),
+    });
+    // The API process logs to stdout, the CLI wrapper to stderr.
+    let output = '';
+    serve.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    serve.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    let code: number | null | undefined;
+    const exited = new Promise<void>((resolve) =>
+      serve.once('close', (exitCode) => {
+        code = exitCode;
+        resolve();
+      }),
+    );
+    const listening = /API listening on (http:\/\/[\d.]+:\d+)/;
+    try {
+      await eventually(() => listening.test(output) || code !== undefined, 'the API listens or exits', 90_000);
+      expect({ code, listening: listening.test(output), output: listening.test(output) ? '' : output }).toEqual({
+        code: undefined,
+        listening: true,
+        output: '',
+      });
+      const url = listening.exec(output)?.[1] as string;
+      const response = await fetch(`${url}/api/products`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer tracing-ingest', 'content-type': 'application/json' },
+        body: JSON.stringify([{ id: 'api-traced', image_url: 'https://img.test/api-traced.jpg' }]),
+      });
+      expect(response.status).toBe(200);
+    } finally {
+      serve.kill('SIGTERM');
+      await exited;
+    }
+    const enqueue = spans.find(
+      (s) => s.name === 'vectorizer.enqueue' && s.attributes['vectorizer.product_id'] === 'api-traced',
+    );
+    expect(enqueue).toMatchObject({ service: 'vectorizer-api', parentSpanId: '' });
+  }, 180_000);
 });
