@@ -137,7 +137,6 @@ async function main(): Promise<void> {
   const app = createApp({
     ...services,
     dashboard: { token: 'bench', open: false, readOnly: true },
-    imageMaxBytes: 1 << 20,
     logger,
   });
   const server = createServer(app).listen(0, '127.0.0.1');
