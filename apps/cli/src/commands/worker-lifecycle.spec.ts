@@ -241,24 +241,25 @@ describe('vectorizer worker: the lifecycle table, row by row', () => {
     expect(await queueKeys(prefix)).toEqual([]);
   });
 
-  it('an altered migration: exit 78 (MIGRATION_CHECKSUM_MISMATCH), not restarted', async () => {
+  it.each([
+    {
+      name: 'an altered migration',
+      code: 'MIGRATION_CHECKSUM_MISMATCH',
+      schemaChange: "UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1",
+    },
+    {
+      name: 'a schema newer than the code',
+      code: 'SCHEMA_NEWER_THAN_CODE',
+      schemaChange: "INSERT INTO schema_migrations (version, name, checksum) VALUES (999, 'from_the_future', 'x')",
+    },
+  ])('$name: exit 78 ($code), not restarted', async ({ schemaChange, code }) => {
     const { env, pool } = await setUp();
-    await pool.query("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1");
+    await pool.query(schemaChange);
     const cli = start([], env);
     const exit = await cli.exited;
     expect(exit.code).toBe(78);
     expect(cli.count('worker started')).toBe(1);
-    expect(cli.entries.at(-1)).toMatchObject({ level: 'fatal', code: 'MIGRATION_CHECKSUM_MISMATCH' });
-  });
-
-  it('a schema newer than the code: exit 78 (SCHEMA_NEWER_THAN_CODE), not restarted', async () => {
-    const { env, pool } = await setUp();
-    await pool.query("INSERT INTO schema_migrations (version, name, checksum) VALUES (999, 'from_the_future', 'x')");
-    const cli = start([], env);
-    const exit = await cli.exited;
-    expect(exit.code).toBe(78);
-    expect(cli.count('worker started')).toBe(1);
-    expect(cli.entries.at(-1)).toMatchObject({ level: 'fatal', code: 'SCHEMA_NEWER_THAN_CODE' });
+    expect(cli.entries.at(-1)).toMatchObject({ level: 'fatal', code });
   });
 
   it('bad settings: exit 78 (CONFIG_INVALID) in one line naming the setting, no worker started', async () => {
