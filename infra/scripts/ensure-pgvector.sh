@@ -17,8 +17,10 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 command -v psql >/dev/null || die "psql not found: install the PostgreSQL client (apt-get install postgresql-client)."
 
+# 0.8 or newer: filtered search needs its iterative index scans (/readyz and doctor refuse older).
 extension_available() {
-  psql "$DATABASE_URL" -XAtqc "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'" 2>/dev/null | grep -q 1
+  psql "$DATABASE_URL" -XAtqc "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'
+    AND string_to_array(split_part(default_version, '-', 1), '.')::int[] >= '{0,8,0}'" 2>/dev/null | grep -q 1
 }
 
 psql "$DATABASE_URL" -XAtqc 'SELECT 1' >/dev/null 2>&1 ||
@@ -31,7 +33,8 @@ fi
 
 PG_MAJOR="${PG_MAJOR:-$(psql "$DATABASE_URL" -XAtqc 'SHOW server_version_num' | cut -c1-2)}"
 [ -n "$PG_MAJOR" ] || die "could not detect the PostgreSQL major version; set PG_MAJOR."
-log "pgvector missing: building Debian $SUITE's source package against postgresql-server-dev-$PG_MAJOR."
+older="$(psql "$DATABASE_URL" -XAtqc "SELECT default_version FROM pg_available_extensions WHERE name='vector'" 2>/dev/null || true)"
+log "pgvector ${older:+$older is older than 0.8}${older:-missing}: building Debian $SUITE's source package against postgresql-server-dev-$PG_MAJOR."
 
 # The server must be local: the build installs into this machine's PostgreSQL lib directory.
 command -v apt-get >/dev/null || die "apt-get not found: install pgvector with your OS packages (https://github.com/pgvector/pgvector#installation)."
